@@ -1,0 +1,168 @@
+import { hmacSha256, type HmacSha256 } from './crypto.js';
+import { base64Encode, timingSafeEqual } from './encoding.js';
+import { RealtimeError, describeValue } from './errors.js';
+
+// Service Bus SAS tokens for Relay and Event Hubs (relay note §2):
+//   SharedAccessSignature sr={enc(uri)}&sig={enc(base64(HMAC))}&se={unix}&skn={name}
+// The string to sign is the *encoded* sr, LF, se; the key is the UTF-8 bytes of the key string.
+
+export interface CreateSasTokenOptions {
+  /** The audience, e.g. `http://{namespace}/{path}`; signed exactly as encodeURIComponent encodes it. */
+  resourceUri: string;
+  keyName: string;
+  key: string;
+  /** Expiry in Unix seconds. */
+  expiresAt?: number;
+  /** Lifetime from now, in seconds, when `expiresAt` is not given (default 3600). */
+  ttlSeconds?: number;
+  hmac?: HmacSha256;
+  /** Current time in ms (tests); defaults to Date.now(). */
+  now?: number;
+}
+
+export interface ParsedSasToken {
+  /** `sr` decoded. */
+  resourceUri: string;
+  /** `sr` exactly as sent: the bytes the signature covers. */
+  encodedResourceUri: string;
+  keyName: string;
+  /** Unix seconds. */
+  expiresAt: number;
+  /** base64 HMAC, decoded from the URL encoding. */
+  signature: string;
+}
+
+const PREFIX = 'SharedAccessSignature ';
+export const DEFAULT_SAS_TTL_SECONDS = 3600;
+
+function requireString(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`expected ${name} to be a non-empty string, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+export function resolveExpiry(options: { expiresAt?: number; ttlSeconds?: number; now?: number }): number {
+  if (options.expiresAt !== undefined) {
+    if (!Number.isSafeInteger(options.expiresAt) || options.expiresAt < 0) {
+      throw new RangeError(`expected expiresAt in whole Unix seconds, got ${options.expiresAt}`);
+    }
+    return options.expiresAt;
+  }
+  const ttl = options.ttlSeconds ?? DEFAULT_SAS_TTL_SECONDS;
+  if (!Number.isFinite(ttl) || ttl <= 0) throw new RangeError(`expected ttlSeconds > 0, got ${ttl}`);
+  return Math.floor((options.now ?? Date.now()) / 1000 + ttl);
+}
+
+async function sign(key: string, encodedResourceUri: string, expiresAt: number, hmac?: HmacSha256): Promise<string> {
+  return base64Encode(await hmacSha256(hmac, key, `${encodedResourceUri}\n${expiresAt}`));
+}
+
+export async function createSasToken(options: CreateSasTokenOptions): Promise<string> {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`expected an options object, got ${describeValue(options)}`);
+  const resourceUri = requireString('resourceUri', options.resourceUri);
+  const keyName = requireString('keyName', options.keyName);
+  const key = requireString('key', options.key);
+  const expiresAt = resolveExpiry(options);
+  const sr = encodeURIComponent(resourceUri);
+  const signature = await sign(key, sr, expiresAt, options.hmac);
+  return `${PREFIX}sr=${sr}&sig=${encodeURIComponent(signature)}&se=${expiresAt}&skn=${encodeURIComponent(keyName)}`;
+}
+
+function invalid(message: string): RealtimeError {
+  return new RealtimeError('invalid_token', `expected a SharedAccessSignature token ${message}`, { status: 401 });
+}
+
+function decodeComponent(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw invalid(`with a URL-encoded ${name}, got a malformed escape`);
+  }
+}
+
+export function parseSasToken(token: string): ParsedSasToken {
+  if (typeof token !== 'string') throw invalid(`string, got ${describeValue(token)}`);
+  const text = token.trim();
+  if (!text.startsWith(PREFIX)) throw invalid('starting with "SharedAccessSignature ", got another scheme');
+  const fields = new Map<string, string>();
+  for (const pair of text.slice(PREFIX.length).trim().split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw invalid('of key=value pairs, got a pair without "="');
+    const name = pair.slice(0, eq).trim().toLowerCase();
+    if (fields.has(name)) throw invalid(`with one ${name}, got two`);
+    fields.set(name, pair.slice(eq + 1).trim());
+  }
+  const missing = ['sr', 'sig', 'se', 'skn'].filter((name) => !fields.get(name));
+  if (missing.length > 0) throw invalid(`with sr, sig, se and skn, got none for ${missing.join(', ')}`);
+  const se = fields.get('se')!;
+  if (!/^\d{1,15}$/.test(se)) throw invalid('with se in Unix seconds, got a non-numeric se');
+  const encodedResourceUri = fields.get('sr')!;
+  return {
+    resourceUri: decodeComponent('sr', encodedResourceUri),
+    encodedResourceUri,
+    keyName: decodeComponent('skn', fields.get('skn')!),
+    expiresAt: Number(se),
+    signature: decodeComponent('sig', fields.get('sig')!),
+  };
+}
+
+export interface VerifySasTokenOptions {
+  /** Key for a rule name, or undefined when the rule is unknown. */
+  getKey: (keyName: string) => string | undefined;
+  /** The URI being accessed; the token's sr must equal it or be a parent of it. Omit to skip the audience check. */
+  audience?: string;
+  /** Current time in ms; defaults to Date.now(). */
+  now?: number;
+  hmac?: HmacSha256;
+}
+
+/**
+ * Checks signature, expiry and audience. Rejects with RealtimeError: `invalid_token` (malformed),
+ * `unauthorized` (unknown rule or bad signature), `expired_token`, `forbidden` (valid, other resource).
+ */
+export async function verifySasToken(token: string, options: VerifySasTokenOptions): Promise<ParsedSasToken> {
+  const parsed = parseSasToken(token);
+  const key = options.getKey(parsed.keyName);
+  if (key === undefined) {
+    throw new RealtimeError('unauthorized', `no shared access rule named "${parsed.keyName}"`, { status: 401 });
+  }
+  const expected = await sign(key, parsed.encodedResourceUri, parsed.expiresAt, options.hmac);
+  if (!timingSafeEqual(expected, parsed.signature)) {
+    throw new RealtimeError('unauthorized', `SAS signature does not match rule "${parsed.keyName}"`, { status: 401 });
+  }
+  if (parsed.expiresAt * 1000 <= (options.now ?? Date.now())) {
+    throw new RealtimeError('expired_token', `SAS token expired at ${new Date(parsed.expiresAt * 1000).toISOString()}`, { status: 401 });
+  }
+  if (options.audience !== undefined && !sasAudienceCovers(parsed.resourceUri, options.audience)) {
+    throw new RealtimeError('forbidden', `SAS token is for ${parsed.resourceUri}, not ${normalizeSasAudience(options.audience)}`, { status: 403 });
+  }
+  return parsed;
+}
+
+/**
+ * Audience comparison form: scheme dropped (http, sb, https, wss all seen, relay note §2), host
+ * lowercased, explicit port, `$hc/`, query and trailing slash removed; the path compared case-
+ * insensitively because Service Bus entity names are.
+ */
+export function normalizeSasAudience(uri: string): string {
+  let rest = uri.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  rest = rest.replace(/[?#].*$/, '');
+  const slash = rest.indexOf('/');
+  const host = (slash < 0 ? rest : rest.slice(0, slash)).replace(/:\d+$/, '');
+  let path = slash < 0 ? '' : rest.slice(slash);
+  path = path.replace(/^\/\$hc(?=\/|$)/i, '').replace(/\/+$/, '');
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // keep the raw form: a malformed escape simply will not match a well-formed sr
+  }
+  return `${host}${path}`.toLowerCase();
+}
+
+/** True when the token's resource equals the target or is one of its parents (path-segment boundary). */
+export function sasAudienceCovers(resourceUri: string, target: string): boolean {
+  const resource = normalizeSasAudience(resourceUri);
+  const wanted = normalizeSasAudience(target);
+  return wanted === resource || wanted.startsWith(`${resource}/`);
+}
