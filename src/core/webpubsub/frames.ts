@@ -1,0 +1,216 @@
+import { utf8Decode } from '../encoding.js';
+import { describeValue } from '../errors.js';
+import { protocolError, readPayload, writePayload, type MessagePayload } from './frames-payload.js';
+
+export * from './frames-payload.js';
+
+// Codecs for the JSON client subprotocols json.webpubsub.azure.v1 and json.reliable.webpubsub.azure.v1
+// (webpubsub note §4). Pure: text frame in, typed message out, RealtimeError('protocol') otherwise.
+// ackId and sequenceId are uint64 on the wire; JS numbers keep them exact up to 2^53.
+
+export const JSON_SUBPROTOCOL = 'json.webpubsub.azure.v1';
+export const JSON_RELIABLE_SUBPROTOCOL = 'json.reliable.webpubsub.azure.v1';
+export const PROTOBUF_SUBPROTOCOL = 'protobuf.webpubsub.azure.v1';
+export const PROTOBUF_RELIABLE_SUBPROTOCOL = 'protobuf.reliable.webpubsub.azure.v1';
+
+export function isReliableSubprotocol(name: string | null | undefined): boolean {
+  return name === JSON_RELIABLE_SUBPROTOCOL || name === PROTOBUF_RELIABLE_SUBPROTOCOL;
+}
+
+// ---- client → service ----
+export interface JoinGroupMessage { type: 'joinGroup'; group: string; ackId?: number }
+export interface LeaveGroupMessage { type: 'leaveGroup'; group: string; ackId?: number }
+export type SendToGroupMessage = { type: 'sendToGroup'; group: string; ackId?: number; noEcho?: boolean } & MessagePayload;
+export type SendEventMessage = { type: 'event'; event: string; ackId?: number } & MessagePayload;
+export interface SequenceAckMessage { type: 'sequenceAck'; sequenceId: number }
+export interface PingMessage { type: 'ping' }
+
+export type UpstreamMessage = JoinGroupMessage | LeaveGroupMessage | SendToGroupMessage | SendEventMessage | SequenceAckMessage | PingMessage;
+
+// ---- service → client ----
+export interface AckError { name: 'Forbidden' | 'Duplicate' | 'InternalServerError' | 'NotFound' | 'Timeout' | (string & {}); message: string }
+export interface AckMessage { type: 'ack'; ackId: number; success: boolean; error?: AckError }
+export type GroupDataMessage = { type: 'message'; from: 'group'; group: string; fromUserId?: string; sequenceId?: number } & MessagePayload;
+export type ServerDataMessage = { type: 'message'; from: 'server'; sequenceId?: number } & MessagePayload;
+export interface ConnectedMessage { type: 'system'; event: 'connected'; connectionId: string; userId?: string; reconnectionToken?: string }
+export interface DisconnectedMessage { type: 'system'; event: 'disconnected'; message: string }
+export interface PongMessage { type: 'pong' }
+
+export type DownstreamMessage = AckMessage | GroupDataMessage | ServerDataMessage | ConnectedMessage | DisconnectedMessage | PongMessage;
+
+function parseObject(frame: string | Uint8Array, direction: string): Record<string, unknown> {
+  let text: string;
+  if (typeof frame === 'string') text = frame;
+  else if (frame instanceof Uint8Array) {
+    // JSON subprotocols use text frames (note §4); a binary frame is a protocol violation.
+    throw protocolError(`${direction}: expected a text frame for a JSON subprotocol, got ${frame.length} binary bytes`);
+  } else throw protocolError(`${direction}: expected a text frame, got ${describeValue(frame)}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw protocolError(`${direction}: expected a JSON frame, got ${text.length} characters that do not parse`, error);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw protocolError(`${direction}: expected a JSON object frame, got ${describeValue(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** The frame's `type` for messages: short strings verbatim (they are protocol words, not secrets). */
+function typeName(type: unknown): string {
+  return typeof type === 'string' && type.length <= 40 ? JSON.stringify(type) : describeValue(type);
+}
+
+function readString(frame: Record<string, unknown>, field: string, where: string): string {
+  const value = frame[field];
+  if (typeof value !== 'string' || value.length === 0) throw protocolError(`${where}: expected ${field} to be a non-empty string, got ${describeValue(value)}`);
+  return value;
+}
+
+function readId(frame: Record<string, unknown>, field: string, where: string, required: boolean): number | undefined {
+  const value = frame[field];
+  if (value === undefined || value === null) {
+    if (required) throw protocolError(`${where}: expected a ${field}`);
+    return undefined;
+  }
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw protocolError(`${where}: expected ${field} to be a non-negative integer, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function withOptional<T extends object>(base: T, extras: Record<string, unknown>): T {
+  for (const [key, value] of Object.entries(extras)) if (value !== undefined) (base as Record<string, unknown>)[key] = value;
+  return base;
+}
+
+export function decodeUpstream(frame: string | Uint8Array): UpstreamMessage {
+  const obj = parseObject(frame, 'upstream frame');
+  const where = `upstream ${typeName(obj.type)} frame`;
+  switch (obj.type) {
+    case 'joinGroup':
+    case 'leaveGroup':
+      return withOptional({ type: obj.type, group: readString(obj, 'group', where) }, { ackId: readId(obj, 'ackId', where, false) });
+    case 'sendToGroup': {
+      if (obj.noEcho !== undefined && obj.noEcho !== null && typeof obj.noEcho !== 'boolean') {
+        throw protocolError(`${where}: expected noEcho to be a boolean, got ${describeValue(obj.noEcho)}`);
+      }
+      const head = withOptional({ type: 'sendToGroup' as const, group: readString(obj, 'group', where) }, {
+        ackId: readId(obj, 'ackId', where, false),
+        noEcho: obj.noEcho ?? undefined,
+      });
+      return { ...head, ...readPayload(obj, where) };
+    }
+    case 'event': {
+      const head = withOptional({ type: 'event' as const, event: readString(obj, 'event', where) }, { ackId: readId(obj, 'ackId', where, false) });
+      return { ...head, ...readPayload(obj, where) };
+    }
+    case 'sequenceAck':
+      return { type: 'sequenceAck', sequenceId: readId(obj, 'sequenceId', where, true)! };
+    case 'ping':
+      return { type: 'ping' };
+    default:
+      throw protocolError(`upstream frame: unknown type ${typeName(obj.type)}`);
+  }
+}
+
+export function encodeUpstream(message: UpstreamMessage): string {
+  switch (message.type) {
+    case 'joinGroup':
+    case 'leaveGroup':
+      return JSON.stringify(withOptional({ type: message.type, group: message.group }, { ackId: message.ackId }));
+    case 'sendToGroup':
+      return JSON.stringify({
+        ...withOptional({ type: 'sendToGroup', group: message.group }, { ackId: message.ackId, noEcho: message.noEcho }),
+        ...writePayload(message),
+      });
+    case 'event':
+      return JSON.stringify({ ...withOptional({ type: 'event', event: message.event }, { ackId: message.ackId }), ...writePayload(message) });
+    case 'sequenceAck':
+      return JSON.stringify({ type: 'sequenceAck', sequenceId: message.sequenceId });
+    case 'ping':
+      return '{"type":"ping"}';
+    default:
+      throw new TypeError(`expected an upstream message type, got ${describeValue((message as { type: unknown }).type)}`);
+  }
+}
+
+function readAckError(obj: Record<string, unknown>, where: string): AckError | undefined {
+  const error = obj.error;
+  if (error === undefined || error === null) return undefined;
+  if (typeof error !== 'object' || Array.isArray(error)) throw protocolError(`${where}: expected error to be an object, got ${describeValue(error)}`);
+  const { name, message } = error as Record<string, unknown>;
+  if (typeof name !== 'string') throw protocolError(`${where}: expected error.name to be a string, got ${describeValue(name)}`);
+  return { name, message: typeof message === 'string' ? message : '' };
+}
+
+export function decodeDownstream(frame: string | Uint8Array): DownstreamMessage {
+  const obj = parseObject(frame, 'downstream frame');
+  const where = `downstream ${typeName(obj.type)} frame`;
+  switch (obj.type) {
+    case 'ack': {
+      if (typeof obj.success !== 'boolean') throw protocolError(`${where}: expected success to be a boolean, got ${describeValue(obj.success)}`);
+      return withOptional({ type: 'ack' as const, ackId: readId(obj, 'ackId', where, true)!, success: obj.success }, { error: readAckError(obj, where) });
+    }
+    case 'message': {
+      const sequenceId = readId(obj, 'sequenceId', where, false);
+      // A message without dataType is dropped by the official client (note §4): treat it as malformed.
+      const payload = readPayload(obj, where, null);
+      if (obj.from === 'group') {
+        const fromUserId = typeof obj.fromUserId === 'string' ? obj.fromUserId : undefined;
+        const head = withOptional({ type: 'message' as const, from: 'group' as const, group: readString(obj, 'group', where) }, { fromUserId, sequenceId });
+        return { ...head, ...payload };
+      }
+      if (obj.from === 'server') return { ...withOptional({ type: 'message' as const, from: 'server' as const }, { sequenceId }), ...payload };
+      throw protocolError(`${where}: expected from to be group or server, got ${describeValue(obj.from)}`);
+    }
+    case 'system':
+      if (obj.event === 'connected') {
+        return withOptional({ type: 'system' as const, event: 'connected' as const, connectionId: readString(obj, 'connectionId', where) }, {
+          userId: typeof obj.userId === 'string' ? obj.userId : undefined,
+          reconnectionToken: typeof obj.reconnectionToken === 'string' ? obj.reconnectionToken : undefined,
+        });
+      }
+      if (obj.event === 'disconnected') return { type: 'system', event: 'disconnected', message: typeof obj.message === 'string' ? obj.message : '' };
+      throw protocolError(`${where}: unknown system event ${describeValue(obj.event)}`);
+    case 'pong':
+      return { type: 'pong' };
+    default:
+      throw protocolError(`downstream frame: unknown type ${typeName(obj.type)}`);
+  }
+}
+
+export function encodeDownstream(message: DownstreamMessage): string {
+  switch (message.type) {
+    case 'ack':
+      return JSON.stringify(withOptional({ type: 'ack', ackId: message.ackId, success: message.success }, { error: message.error }));
+    case 'message': {
+      const head =
+        message.from === 'group'
+          ? withOptional({ type: 'message', from: 'group', group: message.group }, { fromUserId: message.fromUserId })
+          : { type: 'message', from: 'server' };
+      return JSON.stringify({ ...head, ...writePayload(message), ...(message.sequenceId === undefined ? {} : { sequenceId: message.sequenceId }) });
+    }
+    case 'system':
+      if (message.event === 'connected') {
+        return JSON.stringify(withOptional({ type: 'system', event: 'connected', userId: message.userId ?? null, connectionId: message.connectionId }, {
+          reconnectionToken: message.reconnectionToken,
+        }));
+      }
+      return JSON.stringify({ type: 'system', event: 'disconnected', message: message.message });
+    case 'pong':
+      return '{"type":"pong"}';
+    default:
+      throw new TypeError(`expected a downstream message type, got ${describeValue((message as { type: unknown }).type)}`);
+  }
+}
+
+/** Convenience for sockets that deliver text as bytes: decode UTF-8 first, then parse. */
+export function frameText(frame: string | Uint8Array): string {
+  try {
+    return typeof frame === 'string' ? frame : utf8Decode(frame);
+  } catch (error) {
+    throw protocolError('expected a UTF-8 text frame', error);
+  }
+}
