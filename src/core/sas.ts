@@ -166,3 +166,18 @@ export function sasAudienceCovers(resourceUri: string, target: string): boolean 
   const wanted = normalizeSasAudience(target);
   return wanted === resource || wanted.startsWith(`${resource}/`);
 }
+
+/**
+ * The audience the official Node helpers sign for a Relay/Service Bus address (relay note §2):
+ * scheme http, no port, query or fragment, `$hc/` removed, host lowercased, no trailing slash.
+ */
+export function sasResourceUri(address: string): string {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new TypeError(`expected an absolute URI such as sb://{namespace}/{path}, got ${describeValue(address)}`);
+  }
+  const path = url.pathname.replace(/^\/\$hc(?=\/|$)/i, '').replace(/\/+$/, '');
+  return `http://${url.hostname.toLowerCase()}${path}`;
+}

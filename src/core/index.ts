@@ -1,0 +1,11 @@
+export * from './errors.js';
+export * from './encoding.js';
+export * from './crypto.js';
+export { nobleHmac } from './crypto-noble.js';
+export * from './transport.js';
+export * from './backoff.js';
+export * from './sas.js';
+export * from './token-provider.js';
+export * from './jwt.js';
+export * from './connection-string.js';
+export * from './webpubsub/client-token.js';

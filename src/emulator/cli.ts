@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseCliArgs, USAGE } from './cli-args.js';
+import { startEmulator } from './start.js';
+import { redactSecrets } from '../core/errors.js';
+
+// `azure-realtime emulator [...]`: one process running the local services until SIGINT/SIGTERM.
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 1 : 0;
+  }
+  if (command !== 'emulator') {
+    process.stderr.write(`azure-realtime: expected the command "emulator", got ${JSON.stringify(command)}\n\n${USAGE}`);
+    return 2;
+  }
+  let parsed;
+  try {
+    parsed = parseCliArgs(rest, (path) => JSON.parse(readFileSync(path, 'utf8')));
+  } catch (error) {
+    process.stderr.write(`azure-realtime: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const log = parsed.json ? undefined : (line: string) => process.stderr.write(`${redactSecrets(line)}\n`);
+  const withLog = Object.fromEntries(
+    Object.entries(parsed.options).map(([name, options]) => [name, typeof options === 'object' && log ? { ...options, log } : options]),
+  );
+  const emulator = await startEmulator(withLog);
+  const info = emulator.info();
+  if (parsed.json) {
+    process.stdout.write(`${JSON.stringify(info)}\n`);
+  } else {
+    process.stdout.write('azure-realtime emulator is running (Ctrl+C to stop)\n\n');
+    for (const [name, service] of Object.entries(emulator.services)) {
+      process.stdout.write(`  ${name.padEnd(10)} ${service.host}:${service.port}\n    ${service.connectionString}\n`);
+      for (const [key, value] of Object.entries(service.info())) {
+        if (key !== 'connectionString') process.stdout.write(`    ${key}: ${JSON.stringify(value)}\n`);
+      }
+    }
+    for (const [name, reason] of Object.entries(emulator.unavailable)) process.stdout.write(`  ${name.padEnd(10)} unavailable: ${reason}\n`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await emulator.close();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`azure-realtime: ${redactSecrets(error instanceof Error ? error.message : String(error))}\n`);
+    process.exit(1);
+  },
+);

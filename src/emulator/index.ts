@@ -1,0 +1,4 @@
+/** @module azure-realtime/emulator — Node only. */
+export * from './start.js';
+export * from './types.js';
+export * from './defaults.js';
