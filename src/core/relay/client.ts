@@ -1,0 +1,103 @@
+import { RealtimeError, describeValue } from '../errors.js';
+import type { SocketLike } from '../transport.js';
+import { resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './listener-config.js';
+import { openSocket } from './listener-socket.js';
+import { createRelayConnectUrl, createRelayHttpUrl } from './urls.js';
+
+// The sender (relay note §1.4, §1.5): WebSocket connections like .NET CreateConnectionAsync, and
+// a fetch for HTTP mode, which none of the official clients offer (note §3.4).
+
+export interface HybridConnectionClientOptions extends RelayRuntimeOptions {
+  /** fetch implementation for HTTP mode (default `globalThis.fetch`). */
+  fetch?: typeof fetch;
+  /** Handshake timeout for createConnection (default 70 s, .NET's). */
+  connectTimeoutMs?: number;
+}
+
+export interface CreateConnectionOptions {
+  /** Forwarded to the listener as connect headers; needs a header-capable WebSocket (Node `ws`). */
+  headers?: Record<string, string>;
+  protocols?: string | string[];
+  /** App path after the entity name; reaches the listener's accept request url. */
+  suffix?: string;
+  query?: string | Record<string, string>;
+  /** `sb-hc-id` tracking id. */
+  id?: string;
+}
+
+export class HybridConnectionClient {
+  readonly #config: ResolvedRelayConfig;
+  readonly #options: HybridConnectionClientOptions;
+
+  constructor(connectionString: string, options?: HybridConnectionClientOptions);
+  constructor(entity: RelayEntityOptions, options?: HybridConnectionClientOptions);
+  constructor(target: string | RelayEntityOptions, options: HybridConnectionClientOptions = {}) {
+    this.#config = resolveRelayConfig(target, options);
+    this.#options = options;
+  }
+
+  /** `https://{namespace}/{path}`: the HTTP-mode base URL (no token). */
+  get httpUrl(): string {
+    const { namespace, path, secure } = this.#config;
+    return createRelayHttpUrl({ namespace, path, secure });
+  }
+
+  async #token(): Promise<string | undefined> {
+    const provider = this.#config.tokenProvider;
+    return provider ? (await provider.getToken(this.#config.audience)).token : undefined;
+  }
+
+  /** Opens a relayed WebSocket to a listener; rejects with RealtimeError (404 no entity, 401/403, listener rejected…). */
+  async createConnection(options: CreateConnectionOptions = {}): Promise<SocketLike> {
+    const { namespace, path, secure, tokenInHeader, WebSocket, timers } = this.#config;
+    if (options.headers && Object.keys(options.headers).length > 0 && !tokenInHeader) {
+      throw new TypeError('expected a WebSocket constructor that takes headers (Node `ws`) for connect headers, got the W3C WebSocket');
+    }
+    const token = await this.#token();
+    const url = createRelayConnectUrl({
+      namespace, path, secure,
+      ...(options.suffix ? { suffix: options.suffix } : {}),
+      ...(options.query ? { query: options.query } : {}),
+      ...(options.id ? { id: options.id } : {}),
+      ...(token && !tokenInHeader ? { token } : {}),
+    });
+    const headers = tokenInHeader ? { ...options.headers, ...(token ? { ServiceBusAuthorization: token } : {}) } : undefined;
+    const protocols = typeof options.protocols === 'string' ? [options.protocols] : options.protocols;
+    return openSocket(WebSocket, url, {
+      ...(protocols ? { protocols } : {}),
+      ...(headers ? { headers } : {}),
+      timeoutMs: this.#options.connectTimeoutMs ?? 70_000,
+      timers,
+    });
+  }
+
+  /**
+   * fetch through the relay (HTTP mode). `input` is resolved against `https://{ns}/{path}/`, so
+   * `'items?x=1'` or `'/items'` land on the listener as `/{path}/items`; a full URL is used as is.
+   */
+  async fetch(input: string | URL | Request = '', init?: RequestInit): Promise<Response> {
+    const fetchImpl = this.#options.fetch ?? globalThis.fetch;
+    if (typeof fetchImpl !== 'function') throw new TypeError(`expected a fetch function, got ${describeValue(fetchImpl)}`);
+    const base = `${this.httpUrl}/`;
+    const raw = input instanceof Request ? input.url : String(input);
+    const url = new URL(/^[a-z][a-z0-9+.-]*:/i.test(raw) ? raw : raw.replace(/^\/+/, ''), base);
+    const token = await this.#token();
+    const request = new Request(url, input instanceof Request ? new Request(input, init) : init);
+    const headers = new Headers(request.headers);
+    if (token && this.#config.tokenInHeader) headers.set('ServiceBusAuthorization', token);
+    else if (token) url.searchParams.set('sb-hc-token', token);
+    try {
+      return await fetchImpl(url, { ...(await requestInit(request)), headers });
+    } catch (cause) {
+      throw new RealtimeError('unavailable', `relay HTTP request to ${url.origin}${url.pathname} failed`, { cause });
+    }
+  }
+}
+
+// The body is buffered: Chromium streams request bodies only over HTTP/2, and the relay's own
+// limit is about the whole body anyway (relay note §1.5).
+async function requestInit(request: Request): Promise<RequestInit> {
+  const init: RequestInit = { method: request.method, redirect: request.redirect, signal: request.signal };
+  if (request.body) init.body = await request.arrayBuffer();
+  return init;
+}

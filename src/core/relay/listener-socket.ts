@@ -1,0 +1,80 @@
+import { RealtimeError, redactSecrets, type RealtimeErrorCode } from '../errors.js';
+import { SocketState, type SocketCloseEvent, type SocketLike, type WebSocketCtor } from '../transport.js';
+import type { Timers } from './listener-config.js';
+
+// Opening and closing sockets with typed errors. `ws` reports a failed handshake as
+// "Unexpected server response: 404"; the W3C WebSocket reports nothing, so browsers only see
+// 'unavailable' (relay note §1.2 lists the statuses).
+
+export interface OpenSocketOptions {
+  protocols?: string[];
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  timers: Timers;
+}
+
+const STATUS_CODES: Record<number, RealtimeErrorCode> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 408: 'timeout', 410: 'rejected', 504: 'timeout' };
+
+export function handshakeError(url: string, event: unknown): RealtimeError {
+  const text = String((event as { message?: unknown })?.message ?? (event as { error?: { message?: unknown } })?.error?.message ?? '');
+  const match = /Unexpected server response: (\d{3})/.exec(text);
+  const status = match ? Number(match[1]) : undefined;
+  const code = status === undefined ? 'unavailable' : (STATUS_CODES[status] ?? 'service');
+  const where = redactSecrets(url.replace(/\?.*$/, ''));
+  return new RealtimeError(code, `relay handshake with ${where} failed${status ? `: HTTP ${status}` : ''}`, status === undefined ? {} : { status });
+}
+
+/** Close codes the service uses after setup (relay note §1.2, §1.3). */
+export function closeError(what: string, event: SocketCloseEvent): RealtimeError {
+  const code: RealtimeErrorCode = event.code === 1008 ? 'expired_token' : event.code === 1001 ? 'unavailable' : 'closed';
+  const reason = event.reason ? `: ${redactSecrets(event.reason).slice(0, 200)}` : '';
+  return new RealtimeError(code, `${what} closed with code ${event.code}${reason}`, { serviceCode: String(event.code) });
+}
+
+const ignore = () => {};
+
+export function openSocket(WebSocket: WebSocketCtor, url: string, options: OpenSocketOptions): Promise<SocketLike> {
+  return new Promise((resolve, reject) => {
+    let socket: SocketLike;
+    try {
+      socket = options.headers ? new WebSocket(url, options.protocols, { headers: options.headers }) : new WebSocket(url, options.protocols);
+    } catch (cause) {
+      reject(new RealtimeError('unavailable', `could not open a WebSocket to ${redactSecrets(url.replace(/\?.*$/, ''))}`, { cause }));
+      return;
+    }
+    socket.binaryType = 'arraybuffer';
+    const timer = options.timers.setTimeout(() => fail(new RealtimeError('timeout', `relay handshake took over ${options.timeoutMs} ms`)), options.timeoutMs);
+    const settle = () => {
+      options.timers.clearTimeout(timer);
+      socket.onopen = socket.onclose = null;
+      // `ws` throws on an 'error' event with no listener, so never leave onerror empty.
+      socket.onerror = ignore;
+    };
+    const fail = (error: RealtimeError) => {
+      settle();
+      closeQuietly(socket);
+      reject(error);
+    };
+    socket.onopen = () => {
+      settle();
+      resolve(socket);
+    };
+    socket.onerror = (event) => fail(handshakeError(url, event));
+    socket.onclose = (event) => fail(handshakeError(url, event));
+  });
+}
+
+/** Closes without throwing: browsers reject codes other than 1000 and 3000–4999. */
+export function closeQuietly(socket: SocketLike, code = 1000, reason = ''): void {
+  socket.onerror ??= ignore;
+  if (socket.readyState === SocketState.CLOSED || socket.readyState === SocketState.CLOSING) return;
+  try {
+    socket.close(code, reason);
+  } catch {
+    try {
+      socket.close();
+    } catch {
+      // already gone
+    }
+  }
+}

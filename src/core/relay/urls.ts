@@ -1,0 +1,87 @@
+// Relay Hybrid Connections addresses (relay note §1.2–1.5). Builders are pure string functions:
+// the listener and client use them, and they are public for anyone who dials by hand.
+
+export interface RelayUrlOptions {
+  /** Namespace host, e.g. `contoso.servicebus.windows.net`, or `host:port` for the emulator. */
+  namespace: string;
+  /** Hybrid connection name. */
+  path: string;
+  /** wss/https when true (default); ws/http for `UseDevelopmentEmulator=true`. */
+  secure?: boolean;
+  /** `sb-hc-id`: client tracking id, echoed in the listener's `accept`. */
+  id?: string;
+  /** `sb-hc-token`, for runtimes that cannot set the ServiceBusAuthorization header (browsers). */
+  token?: string;
+  /** App path after the entity name (`/suffix`); passes through to the listener (note §1.3). */
+  suffix?: string;
+  /** App query; put before the `sb-hc-*` parameters, as .NET does (note §1.2). */
+  query?: string | Record<string, string> | URLSearchParams;
+}
+
+const encodePath = (path: string) => path.split('/').filter(Boolean).map(encodeURIComponent).join('/');
+
+function appQuery(query: RelayUrlOptions['query']): URLSearchParams {
+  const params = new URLSearchParams(typeof query === 'string' ? query.replace(/^\?/, '') : (query ?? undefined));
+  // sb-hc-* belongs to the protocol; the service strips them anyway (note §1.1).
+  for (const name of [...params.keys()]) if (name.toLowerCase().startsWith('sb-hc-')) params.delete(name);
+  return params;
+}
+
+function build(scheme: string, options: RelayUrlOptions, prefix: string, action?: string): string {
+  if (!options.namespace || !options.path) {
+    throw new TypeError(`expected namespace and path, got ${options.namespace ? 'no path' : 'no namespace'}`);
+  }
+  const suffix = options.suffix ? `/${options.suffix.replace(/^\/+/, '')}` : '';
+  const params = appQuery(options.query);
+  if (action) params.append('sb-hc-action', action);
+  if (options.id) params.append('sb-hc-id', options.id);
+  if (options.token) params.append('sb-hc-token', options.token);
+  const search = params.toString();
+  return `${scheme}://${options.namespace}/${prefix}${encodePath(options.path)}${suffix}${search ? `?${search}` : ''}`;
+}
+
+const wsScheme = (o: RelayUrlOptions) => (o.secure === false ? 'ws' : 'wss');
+
+/** `wss://{ns}/$hc/{path}?sb-hc-action=listen` — the listener's control channel. */
+export function createRelayListenUrl(options: RelayUrlOptions): string {
+  return build(wsScheme(options), { ...options, suffix: '' }, '$hc/', 'listen');
+}
+
+/** `wss://{ns}/$hc/{path}[/suffix][?app]&sb-hc-action=connect` — a sender's WebSocket. */
+export function createRelayConnectUrl(options: RelayUrlOptions): string {
+  return build(wsScheme(options), options, '$hc/', 'connect');
+}
+
+/** `https://{ns}/{path}[/suffix][?app]` — HTTP mode has no `$hc` (note §1.5). */
+export function createRelayHttpUrl(options: RelayUrlOptions): string {
+  return build(options.secure === false ? 'http' : 'https', options, '');
+}
+
+/** Reject a pending accept: the dial fails on purpose with 410 when it worked (note §1.3). */
+export function createRelayRejectUrl(address: string, status: number, statusDescription = ''): string {
+  if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`expected an HTTP status, got ${status}`);
+  const separator = address.includes('?') ? '&' : '?';
+  return `${address}${separator}sb-hc-statusCode=${status}&sb-hc-statusDescription=${encodeURIComponent(statusDescription)}`;
+}
+
+/** The SAS audience the official samples sign: `http://{host}/{path}` (DESIGN.md "Tokens"; port dropped). */
+export function createRelayAudience(namespace: string, path: string): string {
+  return `http://${namespace.replace(/:\d+$/, '').toLowerCase()}/${encodePath(path)}`;
+}
+
+/** The service appends gateway suffixes (`GUID_G0_G1`); .NET strips them before reusing an id (note §1.2). */
+export function stripRelayTrackingSuffix(id: string): string {
+  return id.replace(/(_G\d+)+$/i, '');
+}
+
+/**
+ * What the app should see of a rendezvous address or request target: `$hc/` and every `sb-hc-*`
+ * parameter removed (note §1.3), rebased on the namespace as an http(s) URL.
+ */
+export function relayAppUrl(addressOrTarget: string, namespace: string, secure = true): string {
+  const parsed = new URL(addressOrTarget, 'http://relay.invalid');
+  const params = appQuery(parsed.search);
+  const search = params.toString();
+  const pathname = parsed.pathname.replace(/^\/\$hc(?=\/|$)/i, '') || '/';
+  return `${secure ? 'https' : 'http'}://${namespace}${pathname}${search ? `?${search}` : ''}`;
+}
