@@ -1,0 +1,88 @@
+import { isRealtimeError } from '../../core/errors.js';
+import { sasAudienceCovers, verifySasToken, type ParsedSasToken } from '../../core/sas.js';
+import { nodeHmac } from '../../node/hmac.js';
+import type { RelayClaim, SasRule } from './config.js';
+import { hostnameOf, type HybridConnection } from './entities.js';
+
+// SAS checks for every entry point (relay note §2): signature with the rule's key (primary or
+// secondary), expiry, audience (sr must be the entity or a parent), then the claim the action
+// needs. Entity-level rules are consulted before namespace-level ones of the same name.
+
+export interface AuthFailure {
+  status: 401 | 403;
+  message: string;
+}
+
+export type AuthOutcome = { ok: true; token?: ParsedSasToken } | ({ ok: false } & AuthFailure);
+
+export interface AuthorizeOptions {
+  entity: HybridConnection;
+  token: string | undefined;
+  claim: RelayClaim;
+  /** The Host header of the request: its host name is one accepted audience host. */
+  hostHeader: string | undefined;
+  now?: number;
+}
+
+function rulesFor(entity: HybridConnection): SasRule[] {
+  return [...entity.spec.rules, ...entity.namespace.rules];
+}
+
+function findRule(entity: HybridConnection, keyName: string): SasRule | undefined {
+  const lower = keyName.toLowerCase();
+  return rulesFor(entity).find((rule) => rule.name.toLowerCase() === lower);
+}
+
+/**
+ * The emulator answers for a namespace under several names (loopback, the namespace FQDN, a hosts
+ * entry), so the audience host may be any of them; the path must still cover the entity.
+ */
+function audienceMatches(token: ParsedSasToken, entity: HybridConnection, hostHeader: string | undefined): boolean {
+  const hosts = new Set([hostnameOf(hostHeader), entity.namespace.host, '127.0.0.1', 'localhost']);
+  return [...hosts].some((host) => host !== '' && sasAudienceCovers(token.resourceUri, `http://${host}/${entity.name}`));
+}
+
+async function verifyWithRule(token: string, rule: SasRule, now: number | undefined): Promise<ParsedSasToken> {
+  let lastError: unknown;
+  for (const key of rule.keys) {
+    try {
+      return await verifySasToken(token, { getKey: () => key, hmac: nodeHmac, ...(now !== undefined ? { now } : {}) });
+    } catch (error) {
+      lastError = error;
+      // Only a signature mismatch is worth retrying with the secondary key.
+      if (!isRealtimeError(error, 'unauthorized')) throw error;
+    }
+  }
+  throw lastError;
+}
+
+export async function authorize(options: AuthorizeOptions): Promise<AuthOutcome> {
+  const { entity, token, claim } = options;
+  if (!token) return { ok: false, status: 401, message: `A ${claim} token is required (sb-hc-token or ServiceBusAuthorization).` };
+  let parsed: ParsedSasToken;
+  try {
+    const keyName = /[?&\s]skn=([^&\s]*)/i.exec(` ${token}`)?.[1];
+    const rule = keyName === undefined ? undefined : findRule(entity, safeDecode(keyName));
+    if (!rule) return { ok: false, status: 401, message: 'InvalidSignature: the token names no known shared access rule.' };
+    parsed = await verifyWithRule(token, rule, options.now);
+    if (!audienceMatches(parsed, entity, options.hostHeader)) {
+      return { ok: false, status: 403, message: `The token's audience does not cover the hybrid connection '${entity.name}'.` };
+    }
+    if (!rule.rights.has(claim)) {
+      return { ok: false, status: 403, message: `Unauthorized access. '${claim}' claim(s) are required to perform this operation.` };
+    }
+  } catch (error) {
+    if (isRealtimeError(error, 'expired_token')) return { ok: false, status: 401, message: 'ExpiredToken: the token has expired.' };
+    if (isRealtimeError(error, 'invalid_token')) return { ok: false, status: 401, message: 'MalformedToken: the token could not be parsed.' };
+    return { ok: false, status: 401, message: 'InvalidSignature: the token has an invalid signature.' };
+  }
+  return { ok: true, token: parsed };
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

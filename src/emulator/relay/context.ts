@@ -1,0 +1,90 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { EntityRegistry } from './entities.js';
+import type { ExchangeTable } from './exchanges.js';
+import type { RendezvousTable } from './rendezvous.js';
+
+// What every handler of the emulator shares.
+export interface RelayContext {
+  registry: EntityRegistry;
+  rendezvous: RendezvousTable;
+  exchanges: ExchangeTable;
+  scheme: 'ws' | 'wss';
+  rendezvousTimeoutMs: number;
+  httpTimeoutMs: number;
+  log(line: string): void;
+  /** Completes a WebSocket upgrade, answering with `protocol` when given. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, protocol?: string): Promise<WebSocket>;
+}
+
+/** Largest frame accepted from anyone: big enough for any rendezvous body, small enough to bound memory. */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+/** A `ws` server without its own HTTP server; the chosen subprotocol is decided per request. */
+export function createUpgrader(): { wss: WebSocketServer; upgrade: RelayContext['upgrade'] } {
+  const chosen = new WeakMap<IncomingMessage, string>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: MAX_FRAME_BYTES,
+    clientTracking: true,
+    handleProtocols: (_offered, req) => chosen.get(req) ?? false,
+  });
+  const upgrade: RelayContext['upgrade'] = (req, socket, head, protocol) =>
+    new Promise((resolve, reject) => {
+      if (protocol) chosen.set(req, protocol);
+      if (socket.destroyed) {
+        reject(new Error('socket closed before the upgrade'));
+        return;
+      }
+      try {
+        wss.handleUpgrade(req, socket, head, (ws) => resolve(ws));
+      } catch (error) {
+        reject(error);
+      }
+    });
+  return { wss, upgrade };
+}
+
+/** Headers as the peer sent them (original case), repeated names joined with ", ". */
+export function rawHeaderMap(req: IncomingMessage, drop: (lowerName: string) => boolean): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const seen = new Map<string, string>();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    const value = req.rawHeaders[i + 1]!;
+    const lower = name.toLowerCase();
+    if (drop(lower)) continue;
+    const existing = seen.get(lower);
+    if (existing === undefined) {
+      seen.set(lower, name);
+      headers[name] = value;
+    } else {
+      headers[existing] = `${headers[existing]}, ${value}`;
+    }
+  }
+  return headers;
+}
+
+/** The app's raw query string with every sb-hc-* parameter removed, other bytes untouched (note §1.1). */
+export function appQuery(rawQuery: string): string {
+  return rawQuery
+    .split('&')
+    .filter((part) => part !== '' && !/^sb-hc-/i.test(safeDecode(part.split('=')[0]!)))
+    .join('&');
+}
+
+/** The raw query of a request target, without the '?'. */
+export function rawQueryOf(target: string | undefined): string {
+  const at = (target ?? '').indexOf('?');
+  return at < 0 ? '' : (target ?? '').slice(at + 1);
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,271 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  CONTROL_CHANNEL_BODY_LIMIT,
+  CONTROL_CHANNEL_HEADER_LIMIT,
+  encodeControlMessage,
+  headerMetadataSize,
+  type RequestMessage,
+  type ResponseMessage,
+} from '../../core/relay/protocol.js';
+import { authorize } from './auth.js';
+import { appQuery, rawHeaderMap, rawQueryOf, type RelayContext } from './context.js';
+import { hostnameOf, pathSegments, type EntityMatch, type OnlineListener } from './entities.js';
+import type { HttpExchange } from './exchanges.js';
+import { describeFailure, newTrackingId, reasonPhrase, replyHttp } from './replies.js';
+import { RequestChannel } from './request-channel.js';
+
+// The HTTP front door (relay note §1.5): plain requests to https://{ns}/{path}[/suffix][?query]
+// become `request` frames to one listener, on the control channel when small, over a
+// `sb-hc-action=request` rendezvous when not. 502 when no listener is online, 504 when no
+// `response` arrives within the deadline.
+
+/** Bodies above this are refused with 413 (the service's own limit is not documented [U]). */
+export const MAX_HTTP_BODY_BYTES = 64 * 1024 * 1024;
+
+// RFC 7230 hop-by-hop headers are not forwarded, except Via (note §1.5).
+const HOP_BY_HOP = new Set(['connection', 'content-length', 'host', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'close', 'keep-alive', 'proxy-connection']);
+
+interface Auth {
+  failure?: { status: number; message: string };
+  dropAuthorizationHeader: boolean;
+}
+
+function firstQueryToken(rawQuery: string): string | undefined {
+  for (const part of rawQuery.split('&')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).toLowerCase() === 'sb-hc-token') {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
+      } catch {
+        return part.slice(eq + 1);
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Note §1.5: sb-hc-token and ServiceBusAuthorization are always removed and checked when auth is
+ * on; Authorization is checked and removed only when auth is on and neither of them was sent.
+ */
+async function checkSender(req: IncomingMessage, match: EntityMatch): Promise<Auth> {
+  const { entity } = match;
+  const sbAuth = req.headers['servicebusauthorization'];
+  let token = firstQueryToken(rawQueryOf(req.url)) ?? (Array.isArray(sbAuth) ? sbAuth[0] : sbAuth);
+  if (!entity.spec.requiresClientAuthorization) return { dropAuthorizationHeader: false };
+  let dropAuthorizationHeader = false;
+  if (token === undefined && req.headers.authorization !== undefined) {
+    token = req.headers.authorization;
+    dropAuthorizationHeader = true;
+  }
+  const outcome = await authorize({ entity, token, claim: 'Send', hostHeader: req.headers.host });
+  return outcome.ok ? { dropAuthorizationHeader } : { failure: outcome, dropAuthorizationHeader };
+}
+
+function readBody(req: IncomingMessage): Promise<Uint8Array | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_HTTP_BODY_BYTES) {
+        req.removeAllListeners('data');
+        req.resume();
+        resolve('too_large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function responseHeaders(response: ResponseMessage, viaHost: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  let via: string | undefined;
+  for (const [name, value] of Object.entries(response.responseHeaders)) {
+    const lower = name.toLowerCase();
+    if (lower === 'via') via = value;
+    else if (!HOP_BY_HOP.has(lower)) headers[name] = value;
+  }
+  // A Via header tells the sender the answer came from the listener, not the service (note §1.5).
+  headers['Via'] = via ? `${via}, 1.1 ${viaHost}` : `1.1 ${viaHost}`;
+  return headers;
+}
+
+export class HttpFront {
+  /** Rendezvous request channels bound to the sender's HTTP connection they serve. */
+  readonly #channels = new WeakMap<Duplex, RequestChannel>();
+
+  constructor(private readonly ctx: RelayContext) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const ns = this.ctx.registry.namespaceFor(req.headers.host);
+    const pathname = (req.url ?? '/').split('?')[0]!;
+    const tracker = `sb://${ns.host}${pathname}`;
+    const segments = pathSegments(pathname);
+    if (!segments) return replyHttp(res, 400, describeFailure('The request path is malformed.', tracker));
+    if (segments[0]?.toLowerCase() === '$hc') return replyHttp(res, 400, describeFailure('$hc paths take WebSocket upgrades only.', tracker));
+    const match = ns.resolve(segments);
+    if (!match || !match.entity.spec.httpEnabled) return replyHttp(res, 404, describeFailure('Endpoint does not exist.', tracker));
+
+    const auth = await checkSender(req, match);
+    if (auth.failure) return replyHttp(res, auth.failure.status, describeFailure(auth.failure.message, tracker));
+    const body = await readBody(req);
+    if (body === 'too_large') return replyHttp(res, 413, describeFailure(`Request bodies are limited to ${MAX_HTTP_BODY_BYTES} bytes here.`, tracker));
+
+    const listener = match.entity.pickListener();
+    if (!listener) return replyHttp(res, 502, describeFailure('There are no listeners connected for the endpoint.', tracker));
+
+    const query = appQuery(rawQueryOf(req.url));
+    const drop = (name: string) => HOP_BY_HOP.has(name) || name === 'servicebusauthorization' || (auth.dropAuthorizationHeader && name === 'authorization');
+    const request: Omit<RequestMessage, 'address'> = {
+      type: 'request',
+      id: newTrackingId(),
+      requestTarget: query ? `${pathname}?${query}` : pathname,
+      method: req.method ?? 'GET',
+      requestHeaders: rawHeaderMap(req, drop),
+      body: body.length > 0,
+      ...(req.socket.remoteAddress ? { remoteEndpoint: { address: req.socket.remoteAddress, port: req.socket.remotePort ?? 0 } } : {}),
+    };
+    await this.#exchange(req, res, match, listener, request, body, tracker);
+  }
+
+  #exchange(
+    req: IncomingMessage,
+    res: ServerResponse,
+    match: EntityMatch,
+    listener: OnlineListener,
+    request: Omit<RequestMessage, 'address'>,
+    body: Uint8Array,
+    tracker: string,
+  ): Promise<void> {
+    const { ctx } = this;
+    const senderConnection = req.socket;
+    return new Promise<void>((done) => {
+      let head: ResponseMessage | undefined;
+      let delivered = false;
+      let channel: RequestChannel | undefined = this.#channels.get(senderConnection);
+      const cleanups: Array<() => void> = [];
+      let finished = false;
+      const finish = (write: () => void) => {
+        if (finished) return;
+        finished = true;
+        for (const cleanup of cleanups) cleanup();
+        channel?.settled(exchange);
+        // A socket the listener opened only to answer is not kept (see arrive below).
+        if (channel && this.#channels.get(senderConnection) !== channel) channel.terminate(1000, 'Response complete');
+        ctx.exchanges.remove(exchange);
+        match.entity.attachments.delete(attachment);
+        try {
+          write();
+        } finally {
+          done();
+        }
+      };
+      const fail = (status: number, message: string) => finish(() => replyHttp(res, status, describeFailure(message, tracker)));
+
+      const exchange: HttpExchange = {
+        id: request.id,
+        respond: (response) => {
+          head = response;
+          restartDeadline();
+          if (!response.body) finish(() => this.#writeResponse(req, res, response, undefined));
+        },
+        body: (bytes) => {
+          if (head) finish(() => this.#writeResponse(req, res, head!, bytes));
+        },
+        abort: (reason) => fail(502, `The listener went away before responding (${reason}).`),
+      };
+      const attachment = { terminate: () => fail(502, 'The hybrid connection was deleted.') };
+
+      // 60 s for the response frame, and again for each later part of it (note §1.5).
+      let deadline: NodeJS.Timeout | undefined;
+      const restartDeadline = () => {
+        clearTimeout(deadline);
+        deadline = setTimeout(() => fail(504, 'The listener did not respond in time.'), ctx.httpTimeoutMs);
+      };
+      cleanups.push(() => clearTimeout(deadline));
+      restartDeadline();
+      ctx.exchanges.add(exchange);
+      match.entity.attachments.add(attachment);
+      res.once('close', () => {
+        if (!res.writableFinished) finish(() => {});
+      });
+
+      const deliverOn = (target: RequestChannel, address: string) => {
+        if (delivered) return;
+        delivered = true;
+        target.deliver(exchange, encodeControlMessage({ ...request, address }), request.body ? body : undefined);
+      };
+
+      // The address lets the listener upgrade this request to rendezvous, e.g. for a large response.
+      const entry = ctx.rendezvous.create({
+        action: 'request',
+        scheme: ctx.scheme,
+        host: listener.host,
+        path: `${encodeURIComponent(match.entity.name)}${match.suffix}`,
+        lifetimeMs: ctx.httpTimeoutMs,
+        arrive: (arrival) => {
+          void ctx.upgrade(arrival.req, arrival.socket, arrival.head).then(
+            (ws) => {
+              const opened = new RequestChannel(ws, match.entity, ctx.exchanges, ctx.log);
+              if (finished) {
+                opened.terminate(1000, 'The request is already answered');
+                return;
+              }
+              // Only a channel the request itself travelled on is kept for the connection's later
+              // requests: hyco-https reads requests only on those, not on one it opened to answer [U].
+              if (!delivered) this.#bind(senderConnection, opened);
+              channel = opened;
+              deliverOn(opened, entry.address);
+            },
+            (error: Error) => ctx.log(`relay: request rendezvous upgrade failed: ${error.message}`),
+          );
+        },
+        expire: () => {},
+      });
+      cleanups.push(() => ctx.rendezvous.cancel(entry));
+
+      if (channel?.open) {
+        deliverOn(channel, entry.address);
+        return;
+      }
+      channel = undefined;
+      const fitsControlChannel =
+        body.length <= CONTROL_CHANNEL_BODY_LIMIT &&
+        headerMetadataSize(request.method, request.requestTarget, request.requestHeaders) <= CONTROL_CHANNEL_HEADER_LIMIT;
+      cleanups.push(listener.onGone((reason) => {
+        if (!head) fail(502, `The listener went away before responding (${reason}).`);
+      }));
+      if (fitsControlChannel) {
+        delivered = true;
+        listener.sendText(encodeControlMessage({ ...request, address: entry.address }));
+        if (request.body) listener.sendBinary(body);
+      } else {
+        listener.sendText(encodeControlMessage({ type: 'requestRendezvous', address: entry.address, id: request.id }));
+      }
+    });
+  }
+
+  #bind(senderConnection: Duplex, channel: RequestChannel): void {
+    const previous = this.#channels.get(senderConnection);
+    if (previous && previous !== channel) previous.terminate(1000, 'replaced');
+    this.#channels.set(senderConnection, channel);
+    const onSenderGone = () => channel.terminate(1000, 'The sender connection closed');
+    senderConnection.once('close', onSenderGone);
+    channel.onClosed(() => {
+      senderConnection.off('close', onSenderGone);
+      if (this.#channels.get(senderConnection) === channel) this.#channels.delete(senderConnection);
+    });
+  }
+
+  #writeResponse(req: IncomingMessage, res: ServerResponse, response: ResponseMessage, body: Uint8Array | undefined): void {
+    if (res.headersSent || res.destroyed) return;
+    const headers = responseHeaders(response, hostnameOf(req.headers.host) || 'relay');
+    res.writeHead(response.statusCode, reasonPhrase(response.statusDescription, response.statusCode), headers);
+    res.end(body && body.length > 0 ? body : undefined);
+  }
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { MAX_LISTENERS_PER_ENTITY } from '../../core/relay/protocol.js';
+import { authorize } from './auth.js';
+import type { RelayContext } from './context.js';
+import { ListenerSession } from './control-channel.js';
+import { pathSegments, type EntityMatch } from './entities.js';
+import type { RendezvousAction } from './rendezvous.js';
+import { describeFailure, rejectUpgrade } from './replies.js';
+import { handleSenderConnect } from './sender-connect.js';
+import { closeSocket } from './sockets.js';
+
+// Every WebSocket upgrade lands here: `/$hc/{path}?sb-hc-action=listen|connect|accept|request`
+// (relay note §1.2–1.5). Handshake failures are plain HTTP statuses: 400 bad action, 401 token
+// missing/invalid/expired, 403 wrong claim or audience, 404 unknown path; rendezvous addresses
+// that are unknown, used or expired get 403.
+
+function tokenFrom(req: IncomingMessage, url: URL): string | undefined {
+  const header = req.headers['servicebusauthorization'];
+  return (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('sb-hc-token') ?? undefined;
+}
+
+export async function routeUpgrade(ctx: RelayContext, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  socket.on('error', () => {});
+  const url = new URL(req.url ?? '/', 'http://relay.invalid');
+  const pathname = (req.url ?? '/').split('?')[0]!;
+  const ns = ctx.registry.namespaceFor(req.headers.host);
+  const tracker = `sb://${ns.host}${pathname.replace(/^\/\$hc/i, '')}`;
+  const segments = pathSegments(pathname);
+  if (!segments || segments[0]?.toLowerCase() !== '$hc') {
+    rejectUpgrade(socket, 400, describeFailure('WebSocket upgrades are accepted on /$hc/{path} only.', tracker));
+    return;
+  }
+  const action = url.searchParams.get('sb-hc-action')?.toLowerCase();
+  if (action === 'accept' || action === 'request') {
+    arriveAtRendezvous(ctx, req, socket, head, url, action, tracker);
+    return;
+  }
+  if (action !== 'listen' && action !== 'connect') {
+    rejectUpgrade(socket, 400, describeFailure('sb-hc-action must be listen, connect, accept or request.', tracker));
+    return;
+  }
+  const match = ns.resolve(segments.slice(1));
+  if (!match) {
+    rejectUpgrade(socket, 404, describeFailure('Endpoint does not exist.', tracker));
+    return;
+  }
+  if (action === 'listen') await acceptListener(ctx, req, socket, head, url, match, tracker);
+  else await acceptSender(ctx, req, socket, head, url, match, tracker);
+}
+
+function arriveAtRendezvous(ctx: RelayContext, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, action: RendezvousAction, tracker: string): void {
+  const entry = ctx.rendezvous.take(url.searchParams.get('sb-hc-id') ?? '', action);
+  if (!entry) {
+    rejectUpgrade(socket, 403, describeFailure('The rendezvous address is invalid, already used or expired.', tracker));
+    return;
+  }
+  entry.arrive({ req, socket, head, url });
+}
+
+async function acceptListener(ctx: RelayContext, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, match: EntityMatch, tracker: string): Promise<void> {
+  const { entity } = match;
+  if (match.suffix !== '') {
+    rejectUpgrade(socket, 404, describeFailure('Endpoint does not exist.', tracker));
+    return;
+  }
+  const outcome = await authorize({ entity, token: tokenFrom(req, url), claim: 'Listen', hostHeader: req.headers.host });
+  if (!outcome.ok) {
+    rejectUpgrade(socket, outcome.status, describeFailure(outcome.message, tracker));
+    return;
+  }
+  // The service's answer to a 26th listener is not documented; 403 (quota) is our guess [U].
+  if (entity.listeners.size >= MAX_LISTENERS_PER_ENTITY) {
+    rejectUpgrade(socket, 403, describeFailure(`QuotaExceeded: at most ${MAX_LISTENERS_PER_ENTITY} listeners per hybrid connection.`, tracker));
+    return;
+  }
+  const ws = await ctx.upgrade(req, socket, head);
+  if (entity.deleted) {
+    closeSocket(ws, 1001, 'The hybrid connection was deleted');
+    return;
+  }
+  const session = new ListenerSession({
+    ws,
+    entity,
+    host: req.headers.host ?? '127.0.0.1',
+    trackingId: url.searchParams.get('sb-hc-id') ?? randomUUID(),
+    tokenExpiresAt: outcome.token?.expiresAt,
+    exchanges: ctx.exchanges,
+    renew: (token) => authorize({ entity, token, claim: 'Listen', hostHeader: req.headers.host }),
+    log: ctx.log,
+  });
+  ctx.log(`relay: listener ${session.trackingId} online on ${entity.name} (${entity.listeners.size} online)`);
+}
+
+async function acceptSender(ctx: RelayContext, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, match: EntityMatch, tracker: string): Promise<void> {
+  if (match.entity.spec.requiresClientAuthorization) {
+    const outcome = await authorize({ entity: match.entity, token: tokenFrom(req, url), claim: 'Send', hostHeader: req.headers.host });
+    if (!outcome.ok) {
+      rejectUpgrade(socket, outcome.status, describeFailure(outcome.message, tracker));
+      return;
+    }
+  }
+  handleSenderConnect(ctx, req, socket, head, match, tracker);
+}
