@@ -4,3 +4,7 @@ export * from './rest.js';
 export * from './group-client.js';
 export * from './service-client.js';
 export * from './odata.js';
+export * from './cloud-events.js';
+export * from './event-handler.js';
+export * from './negotiate.js';
+export * from './client.js';

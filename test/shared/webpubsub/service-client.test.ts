@@ -75,7 +75,7 @@ describe('WebPubSubServiceClient over a fake fetch', () => {
     await group.removeUser('u1');
     const v = '?api-version=2024-12-01';
     expect(requests.map((r) => `${r.method} ${r.url.replace('https://contoso.webpubsub.azure.com', '')}`)).toEqual([
-      `POST /api/hubs/chat/users/al%20ice/:send${v}&filter=%27g%27%20in%20groups`, // the URL parser encodes ' in queries; the signed aud is that form,
+      `POST /api/hubs/chat/users/al%20ice/:send${v}&filter=%27g%27%20in%20groups`, // the URL parser encodes ' in queries
       `POST /api/hubs/chat/connections/conn%2F1/:send${v}&messageTtlSeconds=5`,
       `DELETE /api/hubs/chat/connections/c1${v}&reason=bye`,
       `POST /api/hubs/chat/:closeConnections${v}&excluded=c2&reason=all`,
