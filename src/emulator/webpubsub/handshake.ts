@@ -1,0 +1,130 @@
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { JwtPayload } from '../../core/jwt.js';
+import { HUB_NAME_PATTERN } from '../../core/webpubsub/client-token.js';
+import { JSON_RELIABLE_SUBPROTOCOL, JSON_SUBPROTOCOL } from '../../core/webpubsub/frames.js';
+import { acceptedHosts, claimsForConnectEvent, extractClientToken, stringList, verifyClientToken } from './auth.js';
+import { ClientConnection, newConnectionId, type ConnectionContext, type ProtocolKind, type SimpleMode } from './client-connection.js';
+import type { HubRegistry } from './hub-state.js';
+import type { HubSettings } from './options.js';
+import type { Upstream } from './upstream.js';
+
+// The client WebSocket handshake (webpubsub note §1, §4, §5): token check → 401, blocking
+// `connect` event (4xx passes through), subprotocol choice, or recovery of a reliable session.
+
+export interface HandshakeEnvironment {
+  wss: WebSocketServer;
+  hubs: HubRegistry;
+  upstream: Upstream;
+  accessKey: string;
+  port: number;
+  settingsFor: (hub: string) => HubSettings | undefined;
+  recoveryWindowMs: number;
+  log: (line: string) => void;
+}
+
+/** The subprotocol ws echoes back; set per request before handleUpgrade (see server.ts handleProtocols). */
+export const CHOSEN_SUBPROTOCOL = Symbol('webpubsub.subprotocol');
+type UpgradeRequest = IncomingMessage & { [CHOSEN_SUBPROTOCOL]?: string | false };
+
+const SUPPORTED: Record<string, ProtocolKind> = { [JSON_SUBPROTOCOL]: 'json', [JSON_RELIABLE_SUBPROTOCOL]: 'json-reliable' };
+
+export function rejectUpgrade(socket: Duplex, status: number, message = ''): void {
+  if (socket.destroyed) return;
+  const body = message ? `${message}\n` : '';
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
+function hubFromPath(url: URL): string | undefined {
+  const match = /^\/client\/hubs\/([^/]+)\/?$/i.exec(url.pathname);
+  if (match) return decodeURIComponent(match[1]!);
+  if (/^\/client\/?$/i.test(url.pathname)) return url.searchParams.get('hub') ?? undefined;
+  return undefined;
+}
+
+function accept(env: HandshakeEnvironment, req: UpgradeRequest, socket: Duplex, head: Buffer, subprotocol: string | undefined): Promise<WebSocket> {
+  req[CHOSEN_SUBPROTOCOL] = subprotocol ?? false;
+  return new Promise((resolve) => env.wss.handleUpgrade(req, socket, head, resolve));
+}
+
+export async function handleClientUpgrade(env: HandshakeEnvironment, req: UpgradeRequest, socket: Duplex, head: Buffer): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://emulator');
+  if (!/^\/client(\/|$)/i.test(url.pathname)) return rejectUpgrade(socket, 404);
+  const hubName = hubFromPath(url);
+  if (!hubName || !HUB_NAME_PATTERN.test(hubName)) return rejectUpgrade(socket, 400, 'Invalid hub name');
+  const hub = env.hubs.get(hubName);
+  const requested = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+
+  const recoverId = url.searchParams.get('awps_connection_id');
+  if (recoverId !== null) {
+    // Recovery authenticates by reconnection token; the original access token may have expired.
+    const ws = await accept(env, req, socket, head, requested.find((p) => p === JSON_RELIABLE_SUBPROTOCOL) ?? requested[0]);
+    const connection = hub.connections.get(recoverId);
+    const token = url.searchParams.get('awps_reconnection_token') ?? '';
+    if (!(connection instanceof ClientConnection) || !connection.tryRecover(ws, token)) {
+      env.log(`webpubsub: recovery of connection ${recoverId} refused`);
+      ws.close(1008, 'Session cannot be recovered');
+    }
+    return;
+  }
+
+  let claims: JwtPayload = {};
+  const token = extractClientToken(req, url);
+  if (token) {
+    try {
+      claims = await verifyClientToken(token, env.accessKey, hub.name, acceptedHosts(req, env.port));
+    } catch (error) {
+      env.log(`webpubsub: client token rejected on hub ${hub.name}: ${(error as Error).message}`);
+      return rejectUpgrade(socket, 401, 'Unauthorized');
+    }
+  } else if (!env.settingsFor(hub.name)?.allowAnonymous) {
+    return rejectUpgrade(socket, 401, 'Unauthorized');
+  }
+
+  const id = newConnectionId();
+  let userId = typeof claims.sub === 'string' ? claims.sub : undefined;
+  const roles = stringList(claims.role);
+  const groups = stringList(claims['webpubsub.group']);
+  let subprotocol = requested.find((p) => p in SUPPORTED);
+  let state: string | undefined;
+
+  if (env.upstream.handlerFor(hub.name, { system: 'connect' })) {
+    const body = {
+      claims: claimsForConnectEvent(claims),
+      query: Object.fromEntries([...new Set(url.searchParams.keys())].filter((k) => k !== 'access_token').map((k) => [k, url.searchParams.getAll(k)])),
+      headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'authorization').map(([k, v]) => [k, Array.isArray(v) ? v : [String(v)]])),
+      subprotocols: requested,
+      clientCertificates: [],
+    };
+    const response = await env.upstream.send(hub.name, { system: 'connect' }, { connectionId: id, ...(userId === undefined ? {} : { userId }) }, new TextEncoder().encode(JSON.stringify(body)), 'application/json; charset=utf-8');
+    if (!response || response.status < 200 || response.status > 299) {
+      const status = response && response.status >= 400 && response.status < 500 ? response.status : 500;
+      return rejectUpgrade(socket, status, 'Rejected by the connect event handler');
+    }
+    state = response.state || undefined;
+    if (response.status === 200 && response.body.length > 0) {
+      try {
+        const decision = JSON.parse(new TextDecoder().decode(response.body)) as Record<string, unknown>;
+        if (typeof decision.userId === 'string') userId = decision.userId;
+        groups.push(...stringList(decision.groups));
+        roles.push(...stringList(decision.roles));
+        // Only subprotocols this emulator speaks; protobuf is not implemented.
+        if (typeof decision.subprotocol === 'string' && requested.includes(decision.subprotocol) && decision.subprotocol in SUPPORTED) subprotocol = decision.subprotocol;
+      } catch {
+        return rejectUpgrade(socket, 500, 'Invalid connect event response');
+      }
+    }
+  }
+  if (socket.destroyed) return;
+
+  const mode = url.searchParams.get('webpubsub_mode');
+  const group = url.searchParams.get('group');
+  const simpleMode: SimpleMode = mode?.toLowerCase() === 'sendtogroup' && group ? { mode: 'sendToGroup', group } : { mode: 'sendEvent' };
+  const ws = await accept(env, req, socket, head, subprotocol);
+  const context: ConnectionContext = { hub, upstream: env.upstream, log: env.log, recoveryWindowMs: env.recoveryWindowMs };
+  const kind = subprotocol ? (SUPPORTED[subprotocol] ?? 'simple') : 'simple';
+  const connection = new ClientConnection(context, { id, userId, roles, groups, kind, subprotocol, simpleMode, state });
+  connection.attach(ws);
+  void env.upstream.send(hub.name, { system: 'connected' }, connection.upstreamIdentity(), new TextEncoder().encode('{}'), 'application/json; charset=utf-8');
+}

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import type { ListenOptions } from '../types.js';
+
+// Emulator settings, shaped like the service's hub settings (webpubsub note §5 "Configuration").
+
+export type SystemEventName = 'connect' | 'connected' | 'disconnected';
+
+export interface EventHandlerSettings {
+  /** May contain `{event}` and `{hub}`. */
+  urlTemplate: string;
+  /** `*` or a comma list of user event names; default none. */
+  userEventPattern?: string;
+  systemEvents?: SystemEventName[];
+}
+
+export interface HubSettings {
+  eventHandlers?: EventHandlerSettings[];
+  /** Clients may connect with no token (hub setting AllowAnonymous, off by default). */
+  allowAnonymous?: boolean;
+}
+
+export interface WebPubSubConfig {
+  /** Keyed by hub name (case-insensitive); `*` applies to hubs not listed. */
+  hubs?: Record<string, HubSettings>;
+}
+
+export interface WebPubSubEmulatorOptions extends ListenOptions {
+  /** Default EMULATOR_WEBPUBSUB_ACCESS_KEY. */
+  accessKey?: string;
+  hubs?: Record<string, HubSettings>;
+  /** A JSON file path or an object `{hubs: {...}}`, merged under `hubs`. */
+  config?: string | WebPubSubConfig;
+  /** How long a dropped reliable session waits for recovery (default 30 s, as the service). */
+  recoveryWindowMs?: number;
+}
+
+export function loadHubSettings(options: WebPubSubEmulatorOptions): Map<string, HubSettings> {
+  const fromConfig: WebPubSubConfig =
+    typeof options.config === 'string' ? (JSON.parse(readFileSync(options.config, 'utf8')) as WebPubSubConfig) : (options.config ?? {});
+  const merged = new Map<string, HubSettings>();
+  for (const source of [fromConfig.hubs ?? {}, options.hubs ?? {}]) {
+    for (const [hub, settings] of Object.entries(source)) {
+      if (settings?.eventHandlers?.some((h) => typeof h.urlTemplate !== 'string')) {
+        throw new TypeError(`expected every event handler of hub ${hub} to have a urlTemplate string`);
+      }
+      merged.set(hub.toLowerCase(), settings);
+    }
+  }
+  return merged;
+}

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+
+// The reliable subprotocol's per-connection state (webpubsub note §4 "Reliable semantics"):
+// data messages get increasing sequenceIds, the client acks cumulatively, and everything unacked
+// is kept for re-delivery after a recovery. Past 1000 messages or 16 MB the session is lost.
+
+export const RELIABLE_MAX_MESSAGES = 1000;
+export const RELIABLE_MAX_BYTES = 16 * 1024 * 1024;
+/** The service keeps a dropped session for at least 30 s (note §4 "Recovery"). */
+export const RECOVERY_WINDOW_MS = 30_000;
+
+interface BufferedFrame {
+  sequenceId: number;
+  frame: string;
+  size: number;
+  /** From `messageTtlSeconds`: not re-sent after this time (ms). */
+  expiresAt?: number;
+}
+
+export class ReliableSession {
+  /** Opaque to clients; bound to one connection id. */
+  readonly reconnectionToken = randomBytes(24).toString('base64url');
+  #nextSequenceId = 1;
+  #frames: BufferedFrame[] = [];
+  #bytes = 0;
+  #lastAcked = 0;
+
+  get unacked(): number {
+    return this.#frames.length;
+  }
+
+  /**
+   * Assigns the next sequenceId, buffers the frame and returns it, or `undefined` when the buffer
+   * limit would be exceeded: the caller must then end the session.
+   */
+  push(build: (sequenceId: number) => string, expiresAt?: number): string | undefined {
+    const sequenceId = this.#nextSequenceId;
+    const frame = build(sequenceId);
+    const size = frame.length * 2;
+    if (this.#frames.length >= RELIABLE_MAX_MESSAGES || this.#bytes + size > RELIABLE_MAX_BYTES) return undefined;
+    this.#nextSequenceId++;
+    this.#frames.push({ sequenceId, frame, size, ...(expiresAt === undefined ? {} : { expiresAt }) });
+    this.#bytes += size;
+    return frame;
+  }
+
+  /** Cumulative ack: drops every buffered frame up to and including `sequenceId`. */
+  ack(sequenceId: number): void {
+    if (sequenceId <= this.#lastAcked) return;
+    this.#lastAcked = sequenceId;
+    let drop = 0;
+    while (drop < this.#frames.length && this.#frames[drop]!.sequenceId <= sequenceId) {
+      this.#bytes -= this.#frames[drop]!.size;
+      drop++;
+    }
+    if (drop > 0) this.#frames.splice(0, drop);
+  }
+
+  /** Frames to re-send after a recovery, in order, skipping those whose TTL passed. */
+  pending(now = Date.now()): string[] {
+    return this.#frames.filter((f) => f.expiresAt === undefined || f.expiresAt > now).map((f) => f.frame);
+  }
+}

@@ -1,0 +1,110 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { generate } from 'selfsigned';
+import { WebSocketServer } from 'ws';
+import { DEFAULT_HOST, EMULATOR_WEBPUBSUB_ACCESS_KEY } from '../defaults.js';
+import type { RunningService } from '../types.js';
+import { ClientConnection } from './client-connection.js';
+import { CHOSEN_SUBPROTOCOL, handleClientUpgrade, rejectUpgrade, type HandshakeEnvironment } from './handshake.js';
+import { HubRegistry } from './hub-state.js';
+import { loadHubSettings, type WebPubSubEmulatorOptions } from './options.js';
+import { MAX_BODY_BYTES, sendError } from './rest-http.js';
+import { handleRest } from './rest-router.js';
+import { RECOVERY_WINDOW_MS } from './reliable.js';
+import { Upstream } from './upstream.js';
+
+// One HTTP(S) server: the data-plane REST API under /api and client WebSockets under /client.
+
+export interface RunningWebPubSubEmulator extends RunningService {
+  /** `http(s)://host:port` as in the connection string. */
+  readonly endpoint: string;
+  readonly accessKey: string;
+  /** Test hook: drops a client's socket without a close frame, as a network failure does. */
+  dropConnection(hub: string, connectionId: string): boolean;
+  /** Test hook: connection ids currently known on a hub (including reliable ones awaiting recovery). */
+  connectionIds(hub: string): string[];
+}
+
+function formatHost(host: string): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? DEFAULT_HOST : host;
+  return reachable.includes(':') ? `[${reachable}]` : reachable;
+}
+
+async function createServer(tls: WebPubSubEmulatorOptions['tls']): Promise<{ server: Server; scheme: 'http' | 'https' }> {
+  if (!tls) return { server: createHttpServer(), scheme: 'http' };
+  const pems = tls === true ? await generate([{ name: 'commonName', value: 'localhost' }], { algorithm: 'sha256' }) : undefined;
+  const credentials = pems ? { cert: pems.cert, key: pems.private } : (tls as { cert: string; key: string });
+  return { server: createHttpsServer(credentials), scheme: 'https' };
+}
+
+export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions = {}): Promise<RunningWebPubSubEmulator> {
+  const log = options.log ?? (() => undefined);
+  const accessKey = options.accessKey ?? EMULATOR_WEBPUBSUB_ACCESS_KEY;
+  const hubSettings = loadHubSettings(options);
+  const settingsFor = (hub: string) => hubSettings.get(hub.toLowerCase()) ?? hubSettings.get('*');
+  const hubs = new HubRegistry();
+  const { server, scheme } = await createServer(options.tls);
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_BODY_BYTES,
+    perMessageDeflate: false,
+    handleProtocols: (_protocols, request) => (request as IncomingMessage & { [CHOSEN_SUBPROTOCOL]?: string | false })[CHOSEN_SUBPROTOCOL] ?? false,
+  });
+
+  const host = options.host ?? DEFAULT_HOST;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+  const endpoint = `${scheme}://${formatHost(host)}:${port}`;
+  const upstream = new Upstream(settingsFor, accessKey, `${formatHost(host)}:${port}`, log);
+  const env: HandshakeEnvironment = { wss, hubs, upstream, accessKey, port, settingsFor, recoveryWindowMs: options.recoveryWindowMs ?? RECOVERY_WINDOW_MS, log };
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', endpoint);
+    if (url.pathname.startsWith('/api/')) {
+      void handleRest(req, res, url, { hubs, accessKey, endpoint, port, log });
+    } else if (/^\/client(\/|$)/i.test(url.pathname)) {
+      sendError(res, 426, 'UpgradeRequired', 'Client endpoints take WebSocket connections');
+    } else {
+      sendError(res, 404, 'NotFound', 'No such resource');
+    }
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined); // a client vanishing mid-handshake must not crash the emulator
+    handleClientUpgrade(env, req, socket, head).catch((error: unknown) => {
+      log(`webpubsub: handshake failed: ${(error as Error)?.message ?? String(error)}`);
+      rejectUpgrade(socket, 500);
+    });
+  });
+  log(`webpubsub: emulator listening on ${endpoint}`);
+
+  const connectionString = `Endpoint=${endpoint};AccessKey=${accessKey};Version=1.0;`;
+  return {
+    host,
+    port,
+    endpoint,
+    accessKey,
+    connectionString,
+    info: () => ({ connectionString, endpoint }),
+    dropConnection: (hub, connectionId) => hubs.get(hub).connections.get(connectionId)?.drop() ?? false,
+    connectionIds: (hub) => [...hubs.get(hub).connections.keys()],
+    close: async () => {
+      for (const hub of hubs.all()) {
+        for (const connection of [...hub.connections.values()]) {
+          if (connection instanceof ClientConnection) connection.close('Service is shutting down');
+        }
+      }
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
