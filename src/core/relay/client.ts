@@ -78,9 +78,9 @@ export class HybridConnectionClient {
   async fetch(input: string | URL | Request = '', init?: RequestInit): Promise<Response> {
     const fetchImpl = this.#options.fetch ?? globalThis.fetch;
     if (typeof fetchImpl !== 'function') throw new TypeError(`expected a fetch function, got ${describeValue(fetchImpl)}`);
-    const base = `${this.httpUrl}/`;
     const raw = input instanceof Request ? input.url : String(input);
-    const url = new URL(/^[a-z][a-z0-9+.-]*:/i.test(raw) ? raw : raw.replace(/^\/+/, ''), base);
+    const url = new URL(/^[a-z][a-z0-9+.-]*:/i.test(raw) ? raw : raw.replace(/^\/+/, ''), `${this.httpUrl}/`);
+    if (raw === '' || raw === '/') url.pathname = url.pathname.replace(/\/$/, '');
     const token = await this.#token();
     const request = new Request(url, input instanceof Request ? new Request(input, init) : init);
     const headers = new Headers(request.headers);
