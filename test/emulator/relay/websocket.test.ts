@@ -1,0 +1,194 @@
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningRelayEmulator } from '../../../src/emulator/relay/index.js';
+import { closed, failedStatus, FrameQueue, handshake, open, rawListener, startEmulator, token, wsBase } from './helpers.js';
+
+// The WebSocket relay path (relay note §1.3–1.4): accept, reject, rendezvous lifetime, bridging
+// and close codes, with raw `ws` sockets on both ends.
+let emulator: RunningRelayEmulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ rendezvousTimeoutMs: 300 });
+});
+afterAll(() => emulator.close());
+
+async function connectUrl(path: string, query = ''): Promise<string> {
+  return `${wsBase(emulator)}/$hc/${path}?${query}sb-hc-action=connect&sb-hc-token=${encodeURIComponent(await token({ path }))}`;
+}
+
+/** Starts a sender connect and returns the pending handshake plus the accept frame the listener saw. */
+async function connectAndAccept(path: string, frames: FrameQueue, options: { query?: string; headers?: Record<string, string>; protocols?: string[] } = {}) {
+  const pending = handshake(await connectUrl(path, options.query ?? ''), { headers: options.headers ?? {}, ...(options.protocols ? { protocols: options.protocols } : {}) });
+  const message = await frames.nextJson();
+  return { pending, accept: message.accept as { address: string; id: string; connectHeaders: Record<string, string> } };
+}
+
+describe('accept', () => {
+  it('bridges text and binary frames both ways and keeps their type', async () => {
+    const listener = await rawListener(emulator, 'echo');
+    const { pending, accept } = await connectAndAccept('echo', listener.frames);
+    const accepted = await open(accept.address);
+    accepted.on('message', (data, isBinary) => accepted.send(data as Buffer, { binary: isBinary }));
+    const result = await pending;
+    if (!result.opened) throw new Error(`sender handshake failed: ${result.status}`);
+    const sender = result.socket;
+    const replies = new FrameQueue(sender);
+    sender.send('hello relay');
+    sender.send(new Uint8Array([0, 1, 2, 255]));
+    const text = await replies.next();
+    const binary = await replies.next();
+    expect(text).toMatchObject({ isBinary: false });
+    expect(text.data.toString()).toBe('hello relay');
+    expect(binary.isBinary).toBe(true);
+    expect([...binary.data]).toEqual([0, 1, 2, 255]);
+    sender.close(1000);
+    await closed(accepted);
+    listener.socket.terminate();
+  });
+
+  it('sends the sender headers, suffix and app query in the accept, never its token', async () => {
+    const listener = await rawListener(emulator, 'headers');
+    const t = await token({ path: 'headers' });
+    const pending = handshake(`${wsBase(emulator)}/$hc/headers/room/7?app=1&sb-hc-action=connect&sb-hc-id=trace-42`, {
+      headers: { ServiceBusAuthorization: t, 'X-Custom': 'value' },
+      protocols: ['chat.v2', 'chat.v1'],
+    });
+    const { accept } = await listener.frames.nextJson();
+    expect(accept.id).toMatch(/^trace-42_G\d+$/);
+    expect(accept.address).toMatch(/\/\$hc\/headers\/room\/7\?app=1&sb-hc-action=accept&sb-hc-id=trace-42_G\d+$/);
+    expect(accept.connectHeaders['X-Custom']).toBe('value');
+    expect(accept.connectHeaders['Sec-WebSocket-Protocol']).toMatch(/^chat\.v2, ?chat\.v1$/);
+    expect(Object.keys(accept.connectHeaders).map((h) => h.toLowerCase())).not.toContain('servicebusauthorization');
+    expect(JSON.stringify(accept)).not.toContain('sig=');
+    // The listener picks a subprotocol by offering it on the rendezvous; the sender sees it.
+    const accepted = await open(accept.address, { protocols: ['chat.v1'] });
+    const result = await pending;
+    if (!result.opened) throw new Error('expected the sender to open');
+    expect(result.socket.protocol).toBe('chat.v1');
+    expect(accepted.protocol).toBe('chat.v1');
+    result.socket.terminate();
+    listener.socket.terminate();
+  });
+
+  it('spreads connections across listeners', async () => {
+    const a = await rawListener(emulator, 'spread');
+    const b = await rawListener(emulator, 'spread');
+    const seen = { a: 0, b: 0 };
+    a.socket.on('message', () => seen.a++);
+    b.socket.on('message', () => seen.b++);
+    const senders = await Promise.all(Array.from({ length: 40 }, async () => handshake(await connectUrl('spread'))));
+    // Nobody accepts: every handshake ends at the rendezvous deadline with 504.
+    expect(senders.every((s) => !s.opened && s.status === 504)).toBe(true);
+    expect(seen.a + seen.b).toBe(40);
+    expect(seen.a).toBeGreaterThan(0);
+    expect(seen.b).toBeGreaterThan(0);
+    a.socket.terminate();
+    b.socket.terminate();
+  });
+});
+
+describe('reject and rendezvous lifetime', () => {
+  it('a reject gives the sender the listener status and the rejecting connect 410', async () => {
+    const listener = await rawListener(emulator, 'reject');
+    const { pending, accept } = await connectAndAccept('reject', listener.frames);
+    const rejecting = await failedStatus(`${accept.address}&sb-hc-statusCode=401&sb-hc-statusDescription=${encodeURIComponent('go away')}`);
+    expect(rejecting.status).toBe(410);
+    const result = await pending;
+    expect(result).toMatchObject({ opened: false, status: 401, statusMessage: 'go away' });
+    listener.socket.terminate();
+  });
+
+  it('an address works once: a second connect gets 403', async () => {
+    const listener = await rawListener(emulator, 'once');
+    const { pending, accept } = await connectAndAccept('once', listener.frames);
+    const first = await open(accept.address);
+    expect((await failedStatus(accept.address)).status).toBe(403);
+    const result = await pending;
+    expect(result.opened).toBe(true);
+    first.terminate();
+    listener.socket.terminate();
+  });
+
+  it('an expired address gets 403 and the waiting sender 504', async () => {
+    const listener = await rawListener(emulator, 'late');
+    const { pending, accept } = await connectAndAccept('late', listener.frames);
+    const result = await pending; // the 300 ms rendezvous lifetime passes
+    expect(result).toMatchObject({ opened: false, status: 504 });
+    expect((await failedStatus(accept.address)).status).toBe(403);
+    listener.socket.terminate();
+  });
+});
+
+describe('close codes', () => {
+  async function bridged(path: string) {
+    const listener = await rawListener(emulator, path);
+    const { pending, accept } = await connectAndAccept(path, listener.frames);
+    const accepted = await open(accept.address);
+    const result = await pending;
+    if (!result.opened) throw new Error('expected the sender to open');
+    return { listener, accepted, sender: result.socket };
+  }
+
+  it('passes an application close code through', async () => {
+    const { listener, accepted, sender } = await bridged('close-app');
+    const senderClosed = closed(sender);
+    accepted.close(4321, 'done here');
+    expect(await senderClosed).toEqual({ code: 4321, reason: 'done here' });
+    listener.socket.terminate();
+  });
+
+  it('the sender sees 1000 when the listener side vanishes', async () => {
+    const { listener, accepted, sender } = await bridged('close-vanish');
+    const senderClosed = closed(sender);
+    accepted.terminate();
+    expect((await senderClosed).code).toBe(1000);
+    listener.socket.terminate();
+  });
+
+  it('the listener side sees 1001 when the sender vanishes', async () => {
+    const { listener, accepted, sender } = await bridged('close-sender');
+    const acceptedClosed = closed(accepted);
+    sender.terminate();
+    expect((await acceptedClosed).code).toBe(1001);
+    listener.socket.terminate();
+  });
+
+  it('deleting the entity closes control channels and bridged sockets with 1001', async () => {
+    const { listener, accepted, sender } = await bridged('doomed');
+    const closes = Promise.all([closed(listener.socket), closed(accepted), closed(sender)]);
+    expect(emulator.deleteEntity('doomed')).toBe(true);
+    expect((await closes).map((c) => c.code)).toEqual([1001, 1001, 1001]);
+  });
+
+  it('answers WebSocket pings on the control channel', async () => {
+    const listener = await rawListener(emulator, 'pinger');
+    const pong = new Promise<string>((resolve) => listener.socket.once('pong', (data) => resolve(data.toString())));
+    listener.socket.ping('are-you-there');
+    expect(await pong).toBe('are-you-there');
+    listener.socket.terminate();
+  });
+
+  it('the sender keeps working after the listener control channel drops', async () => {
+    const { listener, accepted, sender } = await bridged('survive');
+    listener.socket.terminate();
+    await closed(listener.socket).catch(() => undefined);
+    accepted.on('message', (data) => accepted.send(data as Buffer));
+    const echo = new Promise<string>((resolve) => sender.once('message', (data) => resolve(data.toString())));
+    sender.send('still here');
+    expect(await echo).toBe('still here');
+    sender.terminate();
+  });
+});
+
+describe('resilience', () => {
+  it('a garbage upgrade request does not hurt the emulator', async () => {
+    const garbage = new WebSocket(`${wsBase(emulator)}/$hc/%E0%A4%A?sb-hc-action=listen`);
+    await new Promise((resolve) => {
+      garbage.on('error', resolve);
+      garbage.on('unexpected-response', (_q, res) => resolve(res.statusCode));
+    });
+    const listener = await rawListener(emulator, 'after-garbage');
+    expect(emulator.listenerCount('after-garbage')).toBe(1);
+    listener.socket.terminate();
+  });
+});
