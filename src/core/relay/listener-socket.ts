@@ -57,11 +57,23 @@ export function openSocket(WebSocket: WebSocketCtor, url: string, options: OpenS
     };
     socket.onopen = () => {
       settle();
+      holdEarlyMessages(socket);
       resolve(socket);
     };
     socket.onerror = (event) => fail(handshakeError(url, event));
     socket.onclose = (event) => fail(handshakeError(url, event));
   });
+}
+
+// `ws` parses frames that came with the 101 response on the next tick, before the promise
+// continuation that attaches the caller's handlers; a request sent right after the upgrade was
+// lost that way. Pausing until the next macrotask keeps it. Browsers dispatch messages as later
+// tasks, and have no pause.
+function holdEarlyMessages(socket: SocketLike): void {
+  const pausable = socket as SocketLike & { pause?: () => void; resume?: () => void };
+  if (typeof pausable.pause !== 'function' || typeof pausable.resume !== 'function') return;
+  pausable.pause();
+  globalThis.setTimeout(() => pausable.resume!(), 0);
 }
 
 /** Closes without throwing: browsers reject codes other than 1000 and 3000–4999. */
