@@ -1,0 +1,132 @@
+import type { Duplex } from 'node:stream';
+import type { Connection } from 'rhea';
+import type WebSocket from 'ws';
+import { redactSecrets } from '../../core/errors.js';
+import type { AmqpSocket, EventHubsAmqpService } from './amqp-service.js';
+import { FrameGuard, type FrameViolation } from './frame-guard.js';
+
+// Puts one client byte stream (TCP, TLS, or WebSocket binary frames) in front of rhea through
+// the frame guard. A violation or a rhea parse error closes only this connection: with an AMQP
+// `close` carrying the error once the connection is open, else with our protocol header.
+
+export interface RawTransport {
+  onData(handler: (chunk: Buffer) => void): void;
+  onEnd(handler: () => void): void;
+  onError(handler: (error: Error) => void): void;
+  write(data: Buffer): void;
+  end(): void;
+  destroy(): void;
+}
+
+export function streamTransport(stream: Duplex): RawTransport {
+  return {
+    onData: (handler) => stream.on('data', (chunk: Buffer) => handler(chunk)),
+    onEnd: (handler) => {
+      stream.on('end', handler);
+      stream.on('close', handler);
+    },
+    onError: (handler) => stream.on('error', handler),
+    write: (data) => {
+      if (!stream.destroyed && stream.writable) stream.write(data);
+    },
+    end: () => stream.end(),
+    destroy: () => stream.destroy(),
+  };
+}
+
+export function webSocketTransport(socket: WebSocket, onTextFrame: () => void): RawTransport {
+  return {
+    onData: (handler) =>
+      socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+        // AMQP rides in binary frames only; a text frame is a protocol violation (note §8).
+        if (!isBinary) return onTextFrame();
+        handler(Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer));
+      }),
+    onEnd: (handler) => socket.on('close', handler),
+    onError: (handler) => socket.on('error', handler),
+    write: (data) => {
+      if (socket.readyState === socket.OPEN) socket.send(data, { binary: true });
+    },
+    end: () => socket.close(1000),
+    destroy: () => socket.terminate(),
+  };
+}
+
+const CLOSE_GRACE_MS = 2000;
+const AMQP_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]);
+
+function conditionFor(error: unknown): string {
+  const name = (error as Error)?.name;
+  const message = String((error as Error)?.message ?? error);
+  if (name === 'TypeError' || name === 'RangeError' || /typecode|decode|width/i.test(message)) return 'amqp:decode-error';
+  if (name === 'ProtocolError' && /frame|header|protocol id|SASL/i.test(message)) return 'amqp:connection:framing-error';
+  if (name === 'ProtocolError' || /sequence|handle|already received|after detach|channel/i.test(message)) return 'amqp:illegal-state';
+  return 'amqp:internal-error';
+}
+
+export function serveAmqp(service: EventHubsAmqpService, raw: RawTransport, prefix: Buffer, log?: (line: string) => void): void {
+  const guard = new FrameGuard(65536);
+  const handlers: { data?: (chunk: Buffer) => void; end?: () => void; error?: (error: Error) => void } = {};
+  let closing = false;
+  let ended = false;
+  let connection: Connection | undefined;
+
+  const finish = (): void => {
+    if (ended) return;
+    ended = true;
+    // Let a close frame queued in this tick reach the wire first, then stop reading and go.
+    setImmediate(() => raw.end());
+    setTimeout(() => raw.destroy(), CLOSE_GRACE_MS).unref();
+  };
+
+  const violate = (condition: string, description: string, phase: FrameViolation['phase']): void => {
+    if (closing) return;
+    closing = true;
+    log?.(`eventhubs: closing connection: ${condition}: ${redactSecrets(description)}`);
+    if (phase === 'header' || !connection?.is_open()) {
+      if (phase === 'header') raw.write(AMQP_HEADER);
+      finish();
+      return;
+    }
+    connection.close({ condition, description });
+    finish();
+  };
+
+  const socket: AmqpSocket = {
+    on(event, handler) {
+      if (event === 'data') handlers.data = handler as (chunk: Buffer) => void;
+      else if (event === 'end') handlers.end = handler as () => void;
+      else handlers.error = handler as (error: Error) => void;
+    },
+    write: (data) => {
+      if (!ended || closing) raw.write(data);
+    },
+    end: finish,
+    destroy: () => raw.destroy(),
+  };
+
+  const deliver = (chunk: Buffer): void => {
+    if (closing || ended) return;
+    const violation = guard.check(chunk);
+    if (violation) return violate('amqp:connection:framing-error', violation.description, violation.phase);
+    handlers.data?.(chunk);
+  };
+
+  let endSignalled = false;
+  raw.onData(deliver);
+  raw.onEnd(() => {
+    if (endSignalled) return;
+    endSignalled = true;
+    ended = true;
+    handlers.end?.();
+  });
+  raw.onError((error) => handlers.error?.(error));
+  connection = service.accept(socket, (_connection, error) => {
+    violate(conditionFor(error), String((error as Error)?.message ?? error), 'frames');
+  });
+  if (prefix.length > 0) deliver(prefix);
+}
+
+export function rejectTextFrame(socket: WebSocket): void {
+  socket.close(1003, 'AMQP over WebSocket uses binary frames');
+}

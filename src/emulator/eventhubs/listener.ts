@@ -1,0 +1,141 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
+
+// One port for every transport the SDK may use (note §8 "design tip"): the first bytes of a
+// connection tell `AMQP` (raw AMQP), 0x16 (a TLS handshake: AMQPS or WSS, sniffed again inside)
+// and an HTTP method (a WebSocket upgrade). Anything else gets our AMQP header and is closed.
+
+export interface SniffHandlers {
+  amqp(stream: Duplex, prefix: Buffer): void;
+  httpServer: HttpServer;
+  onUnknown(stream: Duplex): void;
+}
+
+const SNIFF_BYTES = 4;
+const SNIFF_TIMEOUT_MS = 30_000;
+
+/** Replays the sniffed bytes, then passes the rest of the stream through; usable by http and tls. */
+class ReplayStream extends Duplex {
+  constructor(private readonly inner: Duplex, prefix: Buffer) {
+    super();
+    if (prefix.length > 0) this.push(prefix);
+    inner.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) inner.pause();
+    });
+    inner.on('end', () => this.push(null));
+    inner.on('error', (error) => this.destroy(error));
+    inner.on('close', () => this.destroy());
+  }
+
+  override _read(): void {
+    this.inner.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.inner.write(chunk, callback);
+  }
+
+  override _final(callback: () => void): void {
+    this.inner.end();
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.inner.destroy();
+    callback(error);
+  }
+
+  // http and ws tune these on real sockets; nothing to tune on a relay.
+  setTimeout(): this {
+    return this;
+  }
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+  get remoteAddress(): string | undefined {
+    return (this.inner as Socket).remoteAddress;
+  }
+}
+
+function isHttpMethod(bytes: Buffer): boolean {
+  return /^(GET|POST|PUT|HEAD|OPTI|DELE|PATC|CONN)/.test(bytes.toString('latin1', 0, 4));
+}
+
+function sniff(stream: Duplex, handlers: SniffHandlers, tls: SecureContext | undefined, insideTls: boolean): void {
+  let buffered = Buffer.alloc(0);
+  const timer = setTimeout(() => stream.destroy(), SNIFF_TIMEOUT_MS);
+  timer.unref();
+  const onData = (chunk: Buffer): void => {
+    buffered = Buffer.concat([buffered, chunk]);
+    if (buffered.length < SNIFF_BYTES && buffered[0] !== 0x16) return;
+    stream.off('data', onData);
+    stream.pause();
+    clearTimeout(timer);
+    const prefix = buffered;
+    if (prefix.toString('latin1', 0, 4) === 'AMQP') {
+      handlers.amqp(stream, prefix);
+    } else if (prefix[0] === 0x16 && tls && !insideTls) {
+      const secure = new TLSSocket(new ReplayStream(stream, prefix), { isServer: true, secureContext: tls });
+      secure.on('error', () => secure.destroy());
+      sniff(secure, handlers, tls, true);
+    } else if (isHttpMethod(prefix)) {
+      handlers.httpServer.emit('connection', new ReplayStream(stream, prefix));
+    } else {
+      handlers.onUnknown(stream);
+    }
+    stream.resume();
+  };
+  stream.on('data', onData);
+  stream.on('error', () => stream.destroy());
+}
+
+export interface SniffingListener {
+  server: NetServer;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function listenSniffing(
+  host: string,
+  port: number,
+  handlers: Omit<SniffHandlers, 'httpServer'> & { onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void },
+  tls?: { cert: string; key: string },
+): Promise<SniffingListener> {
+  const secureContext = tls ? createSecureContext({ cert: tls.cert, key: tls.key }) : undefined;
+  const httpServer = createHttpServer((_request, response) => {
+    response.writeHead(404, { 'content-type': 'text/plain' });
+    response.end('Event Hubs emulator: AMQP over WebSocket is served at /$servicebus/websocket.\n');
+  });
+  httpServer.on('upgrade', handlers.onUpgrade);
+  httpServer.on('clientError', (_error, socket) => socket.destroy());
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.setNoDelay(true);
+    sniff(socket, { ...handlers, httpServer }, secureContext, false);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return {
+    server,
+    port: typeof address === 'object' && address ? address.port : port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        httpServer.close();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,133 @@
+// One partition's event log held in memory. Sequence numbers start at 0 and offsets are byte
+// positions in the partition, as on a non-geo-replicated namespace (note §6.2); both only grow,
+// so lookups are binary searches.
+
+export interface StoredEvent {
+  sequenceNumber: number;
+  /** Byte position of the event in the partition; sent as a decimal string `x-opt-offset`. */
+  offset: number;
+  /** ms since the epoch. */
+  enqueuedTime: number;
+  partitionKey?: string;
+  /** The producer's encoded AMQP message, byte for byte. */
+  message: Uint8Array;
+}
+
+export interface NewEvent {
+  partitionKey?: string;
+  message: Uint8Array;
+}
+
+export interface PartitionLog {
+  /** Sequence number of the oldest retained event (= next when empty). */
+  readonly firstSequenceNumber: number;
+  readonly nextSequenceNumber: number;
+  readonly nextOffset: number;
+  append(events: NewEvent[], enqueuedTime: number): StoredEvent[];
+  get(sequenceNumber: number): StoredEvent | undefined;
+  last(): StoredEvent | undefined;
+  /** Sequence number of the first event whose offset is > (or >=) `offset`. */
+  seekOffset(offset: number, inclusive: boolean): number;
+  /** Sequence number of the first event enqueued after `time` (ms), or at it when inclusive. */
+  seekTime(time: number, inclusive: boolean): number;
+  /** Drops events enqueued before `cutoff` (ms); returns how many. */
+  expireBefore(cutoff: number): number;
+  close(): void;
+}
+
+export class MemoryPartitionLog implements PartitionLog {
+  protected events: StoredEvent[] = [];
+  protected head = 0;
+  protected next: number;
+  protected nextByte: number;
+
+  constructor(start: { nextSequenceNumber: number; nextOffset: number } = { nextSequenceNumber: 0, nextOffset: 0 }) {
+    this.next = start.nextSequenceNumber;
+    this.nextByte = start.nextOffset;
+  }
+
+  get firstSequenceNumber(): number {
+    return this.head < this.events.length ? this.events[this.head]!.sequenceNumber : this.next;
+  }
+
+  get nextSequenceNumber(): number {
+    return this.next;
+  }
+
+  get nextOffset(): number {
+    return this.nextByte;
+  }
+
+  append(events: NewEvent[], enqueuedTime: number): StoredEvent[] {
+    const stored = events.map((event): StoredEvent => {
+      const record: StoredEvent = {
+        sequenceNumber: this.next++,
+        offset: this.nextByte,
+        enqueuedTime,
+        message: event.message,
+        ...(event.partitionKey !== undefined ? { partitionKey: event.partitionKey } : {}),
+      };
+      this.nextByte += event.message.byteLength;
+      return record;
+    });
+    this.persist(stored);
+    for (const record of stored) this.events.push(record);
+    return stored;
+  }
+
+  /** Loaded-from-disk events; already persisted. */
+  protected restore(record: StoredEvent): void {
+    this.events.push(record);
+    this.next = record.sequenceNumber + 1;
+    this.nextByte = record.offset + record.message.byteLength;
+  }
+
+  protected persist(_records: StoredEvent[]): void {
+    // memory only
+  }
+
+  get(sequenceNumber: number): StoredEvent | undefined {
+    const first = this.firstSequenceNumber;
+    if (sequenceNumber < first || sequenceNumber >= this.next) return undefined;
+    return this.events[this.head + (sequenceNumber - first)];
+  }
+
+  last(): StoredEvent | undefined {
+    return this.head < this.events.length ? this.events[this.events.length - 1] : undefined;
+  }
+
+  private lowerBound(matches: (event: StoredEvent) => boolean): number {
+    let low = this.head;
+    let high = this.events.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (matches(this.events[mid]!)) high = mid;
+      else low = mid + 1;
+    }
+    return low < this.events.length ? this.events[low]!.sequenceNumber : this.next;
+  }
+
+  seekOffset(offset: number, inclusive: boolean): number {
+    return this.lowerBound((event) => (inclusive ? event.offset >= offset : event.offset > offset));
+  }
+
+  seekTime(time: number, inclusive: boolean): number {
+    return this.lowerBound((event) => (inclusive ? event.enqueuedTime >= time : event.enqueuedTime > time));
+  }
+
+  expireBefore(cutoff: number): number {
+    const start = this.head;
+    while (this.head < this.events.length && this.events[this.head]!.enqueuedTime < cutoff) this.head++;
+    const dropped = this.head - start;
+    // Compact once the dead prefix dominates, so memory follows retention.
+    if (this.head > 1024 && this.head * 2 > this.events.length) {
+      this.events = this.events.slice(this.head);
+      this.head = 0;
+    }
+    return dropped;
+  }
+
+  close(): void {
+    // nothing to release
+  }
+}

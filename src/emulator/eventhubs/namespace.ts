@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import type { HubDefinition, NamespaceDefinition } from './config.js';
+import { FilePartitionLog } from './log/file-log.js';
+import { MemoryPartitionLog } from './log/memory-log.js';
+import { Partition } from './partition.js';
+import { partitionForKey } from './partition-key.js';
+
+// The emulated namespace: hubs by case-insensitive name, their partitions, and routing of
+// sends to `<hub>` (partition key hash, else round-robin; note §5).
+
+export class Hub {
+  readonly partitions: Partition[];
+  private nextRoundRobin = 0;
+
+  constructor(readonly definition: HubDefinition, dataDir: string | undefined) {
+    const cutoff = Date.now() - definition.retentionMs;
+    this.partitions = definition.partitionIds.map((id) => {
+      const log = dataDir
+        ? new FilePartitionLog(join(dataDir, definition.name.toLowerCase(), id), cutoff)
+        : new MemoryPartitionLog();
+      return new Partition(definition.name, id, log, definition.retentionMs);
+    });
+  }
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  partition(id: string): Partition | undefined {
+    return /^\d+$/.test(id) ? this.partitions[Number(id)] : undefined;
+  }
+
+  /** The configured spelling of a consumer group, matched case-insensitively (note §6.1). */
+  consumerGroup(name: string): string | undefined {
+    return this.definition.consumerGroups.get(name.toLowerCase());
+  }
+
+  route(partitionKey: string | undefined): Partition {
+    if (partitionKey !== undefined) return this.partitions[partitionForKey(partitionKey, this.partitions.length)]!;
+    const partition = this.partitions[this.nextRoundRobin % this.partitions.length]!;
+    this.nextRoundRobin = (this.nextRoundRobin + 1) % this.partitions.length;
+    return partition;
+  }
+}
+
+export class EventHubsNamespace {
+  private readonly hubs = new Map<string, Hub>();
+  private readonly retentionTimer: ReturnType<typeof setInterval>;
+
+  constructor(readonly definition: NamespaceDefinition, dataDir?: string) {
+    for (const hub of definition.hubs) this.hubs.set(hub.name.toLowerCase(), new Hub(hub, dataDir));
+    this.retentionTimer = setInterval(() => this.enforceRetention(), 60_000);
+    this.retentionTimer.unref();
+  }
+
+  get name(): string {
+    return this.definition.namespace;
+  }
+
+  hub(name: string): Hub | undefined {
+    return this.hubs.get(name.toLowerCase());
+  }
+
+  hubNames(): string[] {
+    return [...this.hubs.values()].map((hub) => hub.name);
+  }
+
+  enforceRetention(now = Date.now()): number {
+    let dropped = 0;
+    for (const hub of this.hubs.values()) for (const partition of hub.partitions) dropped += partition.enforceRetention(now);
+    return dropped;
+  }
+
+  close(): void {
+    clearInterval(this.retentionTimer);
+    for (const hub of this.hubs.values()) for (const partition of hub.partitions) partition.log.close();
+  }
+}

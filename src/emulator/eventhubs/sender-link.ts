@@ -1,0 +1,91 @@
+import rhea, { type EventContext, type Message, type Receiver } from 'rhea';
+import { AmqpDecodeError } from './amqp-sections.js';
+import { decodeTransfer } from './batch.js';
+import type { CbsAuthority, ConnectionGrants } from './cbs.js';
+import type { EntityPath } from './entity-path.js';
+import { echoTermini, internals, refuseLink } from './link-helpers.js';
+import type { Hub, EventHubsNamespace } from './namespace.js';
+import type { Partition } from './partition.js';
+
+// A producer's link: the emulator is the AMQP receiver. Attach to `<hub>` (the emulator picks
+// the partition) or `<hub>/Partitions/<id>`; advertise max-message-size 1 MB (note §0.4, §5).
+// Each transfer is appended (and, with --data-dir, written) before it is accepted.
+
+export const MAX_MESSAGE_SIZE = 1024 * 1024;
+
+interface ProducerOptions {
+  link: Receiver;
+  entity: EntityPath;
+  namespace: EventHubsNamespace;
+  authority: CbsAuthority;
+  grants: ConnectionGrants;
+}
+
+export function notFound(authority: CbsAuthority, path: string): { condition: string; description: string } {
+  return { condition: 'amqp:not-found', description: `The messaging entity '${authority.resource(path)}' could not be found.` };
+}
+
+export function badPartition(hub: Hub): { condition: string; description: string } {
+  return {
+    condition: 'com.microsoft:argument-out-of-range',
+    description: `The specified partition is invalid for an EventHub partition sender or receiver. It should be between 0 and ${hub.partitions.length - 1}.`,
+  };
+}
+
+export class ProducerLink {
+  constructor(
+    private readonly link: Receiver,
+    private readonly hub: Hub,
+    private readonly partition: Partition | undefined,
+  ) {}
+
+  receive(context: EventContext): void {
+    const delivery = context.delivery!;
+    const format = (context as { format?: number }).format ?? 0;
+    try {
+      // rhea hands over raw bytes for a non-zero format; a format-0 message arrives decoded.
+      const payload = format === 0 ? Buffer.from(rhea.message.encode(context.message as Message)) : (context.message as unknown as Buffer);
+      if (payload.length > MAX_MESSAGE_SIZE) {
+        delivery.reject({
+          condition: 'amqp:link:message-size-exceeded',
+          description: `The received message (delivery-id:${delivery.id}, size:${payload.length} bytes) exceeds the limit (${MAX_MESSAGE_SIZE} bytes) currently allowed on the link.`,
+        });
+        return;
+      }
+      const transfer = decodeTransfer(payload, format);
+      const target = this.partition ?? this.hub.route(transfer.partitionKey);
+      target.append(transfer.events);
+      delivery.accept();
+    } catch (error) {
+      const decode = error instanceof AmqpDecodeError;
+      delivery.reject({
+        condition: decode ? 'amqp:decode-error' : 'amqp:internal-error',
+        description: decode ? error.message : `The event could not be stored: ${(error as Error).message}`,
+      });
+    }
+  }
+
+  get name(): string {
+    return this.link.name;
+  }
+}
+
+export function openProducer(options: ProducerOptions): ProducerLink | undefined {
+  const { link, entity, namespace, authority, grants } = options;
+  if (entity.kind !== 'hub' && entity.kind !== 'partition') {
+    return refuseLink(link, notFound(authority, entity.kind === 'unknown' ? entity.path : ''));
+  }
+  const hub = namespace.hub(entity.hub);
+  if (!hub) return refuseLink(link, notFound(authority, entity.hub));
+  let partition: Partition | undefined;
+  if (entity.kind === 'partition') {
+    partition = hub.partition(entity.partitionId);
+    if (!partition) return refuseLink(link, badPartition(hub));
+  }
+  const path = partition ? `${hub.name}/Partitions/${partition.id}` : hub.name;
+  const denied = authority.authorize(grants, path, 'Send');
+  if (denied) return refuseLink(link, denied);
+  echoTermini(link);
+  internals(link).local.attach.max_message_size = MAX_MESSAGE_SIZE;
+  return new ProducerLink(link, hub, partition);
+}
