@@ -198,7 +198,7 @@ export const REST_OPERATIONS: RestOperation[] = [
       const pageSize = q.has('maxpagesize') ? Number(q.get('maxpagesize')) : DEFAULT_PAGE_SIZE;
       const top = q.has('top') ? Number(q.get('top')) : Number.POSITIVE_INFINITY;
       const offset = q.has('continuationToken') ? Number(q.get('continuationToken')) : 0;
-      if (!(pageSize >= 1) || !(top >= 0) || !Number.isInteger(offset) || offset < 0) throw badRequest('Invalid maxpagesize, top or continuationToken');
+      if (!(pageSize >= 1 && pageSize <= 200) || !(top >= 0) || !Number.isInteger(offset) || offset < 0) throw badRequest('Invalid maxpagesize, top or continuationToken');
       const members = ctx.hub.groupMembers(ctx.params.group!);
       const end = Math.min(offset + pageSize, top, members.length);
       const value = members.slice(offset, Math.max(offset, end)).map((c) => ({ connectionId: c.id, ...(c.userId === undefined ? {} : { userId: c.userId }) }));

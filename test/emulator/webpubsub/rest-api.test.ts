@@ -70,6 +70,24 @@ describe('REST auth', () => {
   });
 });
 
+describe('REST generateToken', () => {
+  it('mints a client token (userId, roles, groups, minutesToExpire) that connects', async () => {
+    const response = await rest('POST', `/api/hubs/Minted/:generateToken?${API}&userId=mint&role=webpubsub.sendToGroup&group=mg&minutesToExpire=5`);
+    expect(response.status).toBe(200);
+    const { token } = (await response.json()) as { token: string };
+    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(payload).toMatchObject({ sub: 'mint', role: ['webpubsub.sendToGroup'], 'webpubsub.group': ['mg'], aud: `${emulator.endpoint}/client/hubs/Minted` });
+    expect((payload.exp as number) - (payload.iat as number)).toBe(300);
+    const client = await connectRaw(`ws://127.0.0.1:${emulator.port}/client/hubs/minted?access_token=${token}`, JSON_PROTOCOL);
+    client.send({ type: 'sendToGroup', group: 'mg', dataType: 'text', data: 'x', ackId: 1 });
+    expect(await client.next(isAck(1))).toMatchObject({ success: true });
+    expect(await client.next((m) => m.type === 'message')).toMatchObject({ fromUserId: 'mint', group: 'mg' });
+    client.ws.close();
+    expect((await rest('POST', `/api/hubs/h/:generateToken?${API}&minutesToExpire=0`)).status).toBe(400);
+    expect((await rest('POST', `/api/hubs/h/:generateToken?${API}&clientType=SocketIO`)).status).toBe(400);
+  });
+});
+
 describe('REST sends', () => {
   it('maps json, text and binary bodies to dataType for JSON clients and to raw frames for simple clients', async () => {
     const jsonClient = await joined('map');
