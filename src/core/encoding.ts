@@ -19,7 +19,19 @@ const LOOKUP = /* @__PURE__ */ (() => {
   return table;
 })();
 
-export function base64Encode(bytes: Uint8Array): string {
+// btoa over a binary string is native in every target runtime and several times faster than the
+// JS loop below (it dominates JWT/SAS minting: bench/RESULTS-webpubsub.md); the loop is the fallback.
+const nativeBtoa: ((binary: string) => string) | undefined = typeof globalThis.btoa === 'function' ? globalThis.btoa.bind(globalThis) : undefined;
+const BINARY_CHUNK = 0x2000;
+
+function binaryString(bytes: Uint8Array): string {
+  if (bytes.length <= BINARY_CHUNK) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  let out = '';
+  for (let i = 0; i < bytes.length; i += BINARY_CHUNK) out += String.fromCharCode.apply(null, bytes.subarray(i, i + BINARY_CHUNK) as unknown as number[]);
+  return out;
+}
+
+function base64EncodeLoop(bytes: Uint8Array): string {
   let out = '';
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
@@ -37,8 +49,17 @@ export function base64Encode(bytes: Uint8Array): string {
   return out;
 }
 
+export function base64Encode(bytes: Uint8Array): string {
+  return nativeBtoa ? nativeBtoa(binaryString(bytes)) : base64EncodeLoop(bytes);
+}
+
 export function base64UrlEncode(bytes: Uint8Array): string {
-  return base64Encode(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  let out = base64Encode(bytes);
+  if (out.includes('+')) out = out.replaceAll('+', '-');
+  if (out.includes('/')) out = out.replaceAll('/', '_');
+  let end = out.length;
+  while (end > 0 && out.charCodeAt(end - 1) === 61 /* = */) end--;
+  return end === out.length ? out : out.slice(0, end);
 }
 
 /** Decodes standard or URL-safe base64, padded or not. Throws RangeError on anything else. */

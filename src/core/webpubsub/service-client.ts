@@ -1,7 +1,7 @@
 import { parseWebPubSubConnectionString } from '../connection-string.js';
 import type { HmacSha256 } from '../crypto.js';
 import { RealtimeError, describeValue } from '../errors.js';
-import { HUB_NAME_PATTERN, clientPath, mintClientAccessToken, type ClientAccessToken, type ClientProtocol } from './client-token.js';
+import { HUB_NAME_PATTERN, clientPath, createClientTokenMinter, type ClientAccessToken, type ClientProtocol, type ClientTokenMinter } from './client-token.js';
 import { WebPubSubGroup, signal, type OperationOptions } from './group-client.js';
 import {
   WebPubSubRestClient,
@@ -69,6 +69,7 @@ export class WebPubSubServiceClient {
   readonly hubName: string;
   readonly #rest: WebPubSubRestClient;
   readonly #hubPath: string;
+  #minter?: { key: string; mint: ClientTokenMinter };
 
   constructor(connectionString: string, hubName: string, options?: WebPubSubServiceClientOptions);
   constructor(endpoint: string, credential: WebPubSubCredential, hubName: string, options?: WebPubSubServiceClientOptions);
@@ -199,11 +200,21 @@ export class WebPubSubServiceClient {
   }
 
   /** Signed locally with the access key; with a TokenCredential the service mints it (REST generateToken). */
-  async getClientAccessToken(options: GenerateClientTokenOptions = {}): Promise<ClientTokenResponse> {
+  getClientAccessToken(options: GenerateClientTokenOptions = {}): Promise<ClientTokenResponse> {
     const credential = this.#rest.credential;
-    if (!isTokenCredential(credential)) {
-      return mintClientAccessToken({ ...options, endpoint: this.#rest.endpoint, hub: this.hubName, accessKey: credential.key, hmac: this.#rest.hmac });
+    if (isTokenCredential(credential)) return this.#generateToken(options);
+    try {
+      // Re-created only when AzureKeyCredential.update() changed the key.
+      if (this.#minter?.key !== credential.key) {
+        this.#minter = { key: credential.key, mint: createClientTokenMinter({ endpoint: this.#rest.endpoint, hub: this.hubName, accessKey: credential.key, hmac: this.#rest.hmac }) };
+      }
+      return this.#minter.mint(options);
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
+
+  async #generateToken(options: GenerateClientTokenOptions): Promise<ClientTokenResponse> {
     const protocol = options.clientProtocol ?? 'default';
     const path = clientPath(this.hubName, protocol);
     const response = await this.#rest.send({
