@@ -64,7 +64,14 @@ function conditionFor(error: unknown): string {
   return 'amqp:internal-error';
 }
 
-export function serveAmqp(service: EventHubsAmqpService, raw: RawTransport, prefix: Buffer, log?: (line: string) => void): void {
+export function serveAmqp(
+  service: EventHubsAmqpService,
+  raw: RawTransport,
+  prefix: Buffer,
+  transport: 'tcp' | 'tls' | 'ws' | 'wss',
+  log?: (line: string) => void,
+): void {
+  log?.(`eventhubs: accepted an AMQP connection over ${transport}`);
   const guard = new FrameGuard(65536);
   const handlers: { data?: (chunk: Buffer) => void; end?: () => void; error?: (error: Error) => void } = {};
   let closing = false;

@@ -8,7 +8,7 @@ import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 // and an HTTP method (a WebSocket upgrade). Anything else gets our AMQP header and is closed.
 
 export interface SniffHandlers {
-  amqp(stream: Duplex, prefix: Buffer): void;
+  amqp(stream: Duplex, prefix: Buffer, encrypted: boolean): void;
   httpServer: HttpServer;
   onUnknown(stream: Duplex): void;
 }
@@ -78,13 +78,16 @@ function sniff(stream: Duplex, handlers: SniffHandlers, tls: SecureContext | und
     clearTimeout(timer);
     const prefix = buffered;
     if (prefix.toString('latin1', 0, 4) === 'AMQP') {
-      handlers.amqp(stream, prefix);
+      handlers.amqp(stream, prefix, insideTls);
     } else if (prefix[0] === 0x16 && tls && !insideTls) {
       const secure = new TLSSocket(new ReplayStream(stream, prefix), { isServer: true, secureContext: tls });
       secure.on('error', () => secure.destroy());
       sniff(secure, handlers, tls, true);
     } else if (isHttpMethod(prefix)) {
-      handlers.httpServer.emit('connection', new ReplayStream(stream, prefix));
+      const replay = new ReplayStream(stream, prefix);
+      // Lets the upgrade handler tell ws from wss, as it would on a real TLS socket.
+      Object.defineProperty(replay, 'encrypted', { value: insideTls });
+      handlers.httpServer.emit('connection', replay);
     } else {
       handlers.onUnknown(stream);
     }

@@ -52,8 +52,8 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
   const log = options.log;
   const service = new EventHubsAmqpService({ namespace, authority, ...(log ? { log } : {}) });
   const tls = await resolveTlsMaterial(options.tls);
-  const upgrade = createAmqpUpgradeHandler((socket) => {
-    serveAmqp(service, webSocketTransport(socket, () => rejectTextFrame(socket)), Buffer.alloc(0), log);
+  const upgrade = createAmqpUpgradeHandler((socket, encrypted) => {
+    serveAmqp(service, webSocketTransport(socket, () => rejectTextFrame(socket)), Buffer.alloc(0), encrypted ? 'wss' : 'ws', log);
   });
   let listener;
   let azurite: RunningAzurite | undefined;
@@ -62,7 +62,8 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
       host,
       options.port ?? 0,
       {
-        amqp: (stream: Duplex, prefix: Buffer) => serveAmqp(service, streamTransport(stream), prefix, log),
+        amqp: (stream: Duplex, prefix: Buffer, encrypted: boolean) =>
+          serveAmqp(service, streamTransport(stream), prefix, encrypted ? 'tls' : 'tcp', log),
         onUpgrade: upgrade.handler,
         onUnknown: (stream: Duplex) => {
           // Not AMQP, TLS or HTTP: answer with the AMQP header we speak and hang up (AMQP 1.0 §2.2).

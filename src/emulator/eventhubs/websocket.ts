@@ -9,7 +9,7 @@ import { WebSocketServer } from 'ws';
 export const AMQP_WEBSOCKET_PATH = '/$servicebus/websocket';
 export const AMQP_WEBSOCKET_PROTOCOL = 'AMQPWSB10';
 
-export function createAmqpUpgradeHandler(onSocket: (socket: import('ws').WebSocket) => void) {
+export function createAmqpUpgradeHandler(onSocket: (socket: import('ws').WebSocket, encrypted: boolean) => void) {
   const server = new WebSocketServer({
     noServer: true,
     maxPayload: 2 * 1024 * 1024,
@@ -23,7 +23,7 @@ export function createAmqpUpgradeHandler(onSocket: (socket: import('ws').WebSock
     }
     server.handleUpgrade(request, socket, head, (ws) => {
       ws.binaryType = 'nodebuffer';
-      onSocket(ws);
+      onSocket(ws, (socket as Duplex & { encrypted?: boolean }).encrypted === true);
     });
   };
   return { handler, close: () => server.close() };
