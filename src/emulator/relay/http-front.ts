@@ -230,6 +230,7 @@ export class HttpFront {
       cleanups.push(() => ctx.rendezvous.cancel(entry));
 
       if (channel?.open) {
+        ctx.log(`relay: request ${request.id} (${body.length} bytes) on the connection's rendezvous socket`);
         deliverOn(channel, entry.address);
         return;
       }
@@ -240,6 +241,7 @@ export class HttpFront {
       cleanups.push(listener.onGone((reason) => {
         if (!head) fail(502, `The listener went away before responding (${reason}).`);
       }));
+      ctx.log(`relay: request ${request.id} (${body.length} bytes) via ${fitsControlChannel ? 'control channel' : 'rendezvous'}`);
       if (fitsControlChannel) {
         delivered = true;
         listener.sendText(encodeControlMessage({ ...request, address: entry.address }));

@@ -44,6 +44,8 @@ export type HandshakeResult = { opened: true; socket: WebSocket } | { opened: fa
 export function handshake(url: string, options: { headers?: Record<string, string>; protocols?: string[] } = {}): Promise<HandshakeResult> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, options.protocols ?? [], { headers: options.headers ?? {} });
+    // Queue from the start: frames can arrive in the same TCP read as the 101 answer.
+    queues.set(socket, new FrameQueue(socket));
     socket.on('open', () => resolve({ opened: true, socket }));
     socket.on('unexpected-response', (_req, res) => {
       resolve({ opened: false, status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '' });
@@ -101,8 +103,23 @@ export class FrameQueue {
   }
 }
 
+const queues = new WeakMap<WebSocket, FrameQueue>();
+
+/** Every frame the socket received since it was created, in order. */
+export function framesOf(socket: WebSocket): FrameQueue {
+  const queue = queues.get(socket);
+  if (!queue) throw new Error('socket was not opened through handshake()');
+  return queue;
+}
+
 /** A raw listener: control channel open, frames queued. */
 export async function rawListener(emulator: RunningRelayEmulator, path = 'hyco'): Promise<{ socket: WebSocket; frames: FrameQueue }> {
   const socket = await open(`${wsBase(emulator)}/$hc/${path}?sb-hc-action=listen`, { headers: { ServiceBusAuthorization: await token({ path }) } });
-  return { socket, frames: new FrameQueue(socket) };
+  return { socket, frames: framesOf(socket) };
+}
+
+/** Case-insensitive header lookup in a relay header map. */
+export function header(headers: Record<string, string>, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return Object.entries(headers).find(([key]) => key.toLowerCase() === lower)?.[1];
 }

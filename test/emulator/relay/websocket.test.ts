@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelayEmulator } from '../../../src/emulator/relay/index.js';
-import { closed, failedStatus, FrameQueue, handshake, open, rawListener, startEmulator, token, wsBase } from './helpers.js';
+import { closed, failedStatus, framesOf, handshake, open, rawListener, startEmulator, token, wsBase, type FrameQueue } from './helpers.js';
 
 // The WebSocket relay path (relay note §1.3–1.4): accept, reject, rendezvous lifetime, bridging
 // and close codes, with raw `ws` sockets on both ends.
@@ -32,7 +32,7 @@ describe('accept', () => {
     const result = await pending;
     if (!result.opened) throw new Error(`sender handshake failed: ${result.status}`);
     const sender = result.socket;
-    const replies = new FrameQueue(sender);
+    const replies = framesOf(sender);
     sender.send('hello relay');
     sender.send(new Uint8Array([0, 1, 2, 255]));
     const text = await replies.next();
