@@ -37,12 +37,19 @@ function nextConnection(listener: HybridConnectionListener): Promise<RelayConnec
 // Cross-origin in the browser: the app itself answers CORS, as on the real service (note §1.5).
 const cors = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'via, x-seen-method, x-seen-length' };
 
+// Chromium lets only one WebSocket per IP:port be CONNECTING at a time (RFC 6455 §4.1). A sender's
+// connect stays CONNECTING until the listener dials the rendezvous, and the emulator serves both
+// on one address (the service uses a separate gateway host), so with both ends in one browser
+// the accept dial waits behind the sender forever. The WebSocket accept/reject tests therefore
+// run in Node only; the browser still covers listen, auth and HTTP mode against the emulator.
+const bothEndsInOneBrowser = inBrowser;
+
 afterEach(async () => {
   await Promise.all(open.splice(0).map((listener) => listener.close()));
 });
 
 describe(`relay client against the emulator (${inBrowser ? 'Chromium' : 'Node'})`, () => {
-  it('relays text and binary both ways over an accepted WebSocket, with the app path and query', async () => {
+  it.skipIf(bothEndsInOneBrowser)('relays text and binary both ways over an accepted WebSocket, with the app path and query', async () => {
     const path = uniquePath('ws');
     const listener = await listen(path);
     expect(listener.status).toBe('online');
@@ -68,7 +75,7 @@ describe(`relay client against the emulator (${inBrowser ? 'Chromium' : 'Node'})
     expect(await closed).toBe(1000);
   });
 
-  it('lets the accept hook reject with a status; the sender fails with a typed error', async () => {
+  it.skipIf(bothEndsInOneBrowser)('lets the accept hook reject with a status; the sender fails with a typed error', async () => {
     const path = uniquePath('reject');
     const seen: string[] = [];
     await listen(path, {
