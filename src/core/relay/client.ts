@@ -29,8 +29,7 @@ export class HybridConnectionClient {
   readonly #config: ResolvedRelayConfig;
   readonly #options: HybridConnectionClientOptions;
 
-  constructor(connectionString: string, options?: HybridConnectionClientOptions);
-  constructor(entity: RelayEntityOptions, options?: HybridConnectionClientOptions);
+  /** From a connection string (`path` option when it has no EntityPath), or namespace + path + token provider. */
   constructor(target: string | RelayEntityOptions, options: HybridConnectionClientOptions = {}) {
     this.#config = resolveRelayConfig(target, options);
     this.#options = options;

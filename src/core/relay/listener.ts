@@ -68,8 +68,7 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
   #rendezvous = new Set<SocketLike>();
   #opening: { resolve: () => void; reject: (error: RealtimeError) => void } | undefined;
 
-  constructor(connectionString: string, options?: HybridConnectionListenerOptions);
-  constructor(entity: RelayEntityOptions, options?: HybridConnectionListenerOptions);
+  /** From a connection string (`path` option when it has no EntityPath), or namespace + path + token provider. */
   constructor(target: string | RelayEntityOptions, options: HybridConnectionListenerOptions = {}) {
     super();
     this.#config = resolveRelayConfig(target, options);
