@@ -38,9 +38,17 @@ export function createUpgrader(): { wss: WebSocketServer; upgrade: RelayContext[
         reject(new Error('socket closed before the upgrade'));
         return;
       }
+      // ws answers a bad handshake (e.g. a wrong Sec-WebSocket-Version) itself and never calls
+      // back; the socket closing is then the only signal, so the promise settles on it.
+      const onClose = () => reject(new Error('socket closed before the upgrade completed'));
+      socket.once('close', onClose);
       try {
-        wss.handleUpgrade(req, socket, head, (ws) => resolve(ws));
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          socket.off('close', onClose);
+          resolve(ws);
+        });
       } catch (error) {
+        socket.off('close', onClose);
         reject(error);
       }
     });

@@ -157,4 +157,18 @@ describe('rendezvous requests', () => {
     expect((await response.text()).length).toBe(300 * 1024);
     listener.socket.terminate();
   });
+
+  it('garbage on a request rendezvous closes it with 1008 and the sender gets 502', async () => {
+    const listener = await rawListener(emulator, 'garbled');
+    const pending = fetch(`${httpBase(emulator)}/garbled`, { method: 'POST', body: Buffer.alloc(100 * 1024), headers: { ServiceBusAuthorization: await token({ path: 'garbled' }) } });
+    const announce = (await listener.frames.nextJson()).request as Partial<Request>;
+    const channel = await open(announce.address!);
+    await framesOf(channel).nextJson();
+    const channelClosed = new Promise<number>((resolve) => channel.once('close', (code) => resolve(code)));
+    channel.send('{"response": nonsense');
+    expect(await channelClosed).toBe(1008);
+    expect((await pending).status).toBe(502);
+    expect(emulator.listenerCount('garbled')).toBe(1);
+    listener.socket.terminate();
+  });
 });
