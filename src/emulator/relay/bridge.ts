@@ -8,6 +8,30 @@ import { closeSocket, isSendableCloseCode } from './sockets.js';
 // otherwise (1005/1006: the peer vanished) the service's own codes apply: the sender sees 1000
 // when the listener went away, the listener sees 1001 when the sender did (note §1.3, §1.4).
 
+/** Stop reading a side while this much is queued towards the other, resume below the low mark. */
+const HIGH_WATER_BYTES = 4 * 1024 * 1024;
+const LOW_WATER_BYTES = 1024 * 1024;
+
+function pipe(from: WebSocket, to: WebSocket, log: (line: string) => void): void {
+  let paused = false;
+  const onWritten = () => {
+    if (paused && to.bufferedAmount < LOW_WATER_BYTES) {
+      paused = false;
+      from.resume();
+    }
+  };
+  from.on('message', (data, isBinary) => {
+    if (to.readyState !== to.OPEN) return;
+    to.send(data as Buffer, { binary: isBinary }, onWritten);
+    // A fast writer must not fill the emulator's memory when the reader is slow.
+    if (!paused && to.bufferedAmount > HIGH_WATER_BYTES) {
+      paused = true;
+      from.pause();
+    }
+  });
+  from.on('error', (error) => log(`relay: bridged socket error: ${error.message}`));
+}
+
 export function bridge(sender: WebSocket, listener: WebSocket, entity: HybridConnection, log: (line: string) => void): void {
   const attachment = {
     terminate(code: number, reason: string) {
@@ -16,15 +40,8 @@ export function bridge(sender: WebSocket, listener: WebSocket, entity: HybridCon
     },
   };
   entity.attachments.add(attachment);
-
-  const pipe = (from: WebSocket, to: WebSocket) => {
-    from.on('message', (data, isBinary) => {
-      if (to.readyState === to.OPEN) to.send(data as Buffer, { binary: isBinary });
-    });
-    from.on('error', (error) => log(`relay: bridged socket error: ${error.message}`));
-  };
-  pipe(sender, listener);
-  pipe(listener, sender);
+  pipe(sender, listener, log);
+  pipe(listener, sender, log);
 
   const relayClose = (to: WebSocket, fallback: number) => (code: number, reason: Buffer) => {
     entity.attachments.delete(attachment);

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningRelayEmulator } from '../../../src/emulator/relay/index.js';
 import { closed, failedStatus, framesOf, handshake, open, rawListener, startEmulator, token, wsBase, type FrameQueue } from './helpers.js';
 
@@ -189,6 +189,33 @@ describe('resilience', () => {
     });
     const listener = await rawListener(emulator, 'after-garbage');
     expect(emulator.listenerCount('after-garbage')).toBe(1);
+    listener.socket.terminate();
+  });
+});
+
+describe('flow control', () => {
+  it('stops reading a fast sender while the listener side is not reading, then delivers everything', async () => {
+    const listener = await rawListener(emulator, 'slow-reader');
+    const { pending, accept } = await connectAndAccept('slow-reader', listener.frames);
+    const accepted = await open(accept.address);
+    const result = await pending;
+    if (!result.opened) throw new Error('expected the sender to open');
+    const sender = result.socket;
+    accepted.pause();
+    const chunk = Buffer.alloc(1024 * 1024, 1);
+    const total = 64;
+    for (let i = 0; i < total; i++) sender.send(chunk);
+    // Kernel buffers and the emulator's 4 MB high-water mark absorb some of it; the rest must stay
+    // queued at the sender because the emulator stopped reading (without flow control it would all
+    // pile up inside the emulator and the sender's queue would drain).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sender.bufferedAmount).toBeGreaterThan(16 * 1024 * 1024);
+    let received = 0;
+    accepted.on('message', (data) => (received += (data as Buffer).length));
+    accepted.resume();
+    await vi.waitFor(() => expect(received).toBe(total * chunk.length), { timeout: 15_000 });
+    expect(sender.bufferedAmount).toBe(0);
+    sender.terminate();
     listener.socket.terminate();
   });
 });
