@@ -20,6 +20,8 @@ export interface RunningWebPubSubEmulator extends RunningService {
   /** `http(s)://host:port` as in the connection string. */
   readonly endpoint: string;
   readonly accessKey: string;
+  /** PEM certificate when serving TLS (generated with `tls: true`), for clients to trust. */
+  readonly certificate: string | undefined;
   /** Test hook: drops a client's socket without a close frame, as a network failure does. */
   dropConnection(hub: string, connectionId: string): boolean;
   /** Test hook: connection ids currently known on a hub (including reliable ones awaiting recovery). */
@@ -31,11 +33,11 @@ function formatHost(host: string): string {
   return reachable.includes(':') ? `[${reachable}]` : reachable;
 }
 
-async function createServer(tls: WebPubSubEmulatorOptions['tls']): Promise<{ server: Server; scheme: 'http' | 'https' }> {
+async function createServer(tls: WebPubSubEmulatorOptions['tls']): Promise<{ server: Server; scheme: 'http' | 'https'; certificate?: string }> {
   if (!tls) return { server: createHttpServer(), scheme: 'http' };
   const pems = tls === true ? await generate([{ name: 'commonName', value: 'localhost' }], { algorithm: 'sha256' }) : undefined;
   const credentials = pems ? { cert: pems.cert, key: pems.private } : (tls as { cert: string; key: string });
-  return { server: createHttpsServer(credentials), scheme: 'https' };
+  return { server: createHttpsServer(credentials), scheme: 'https', certificate: credentials.cert };
 }
 
 export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions = {}): Promise<RunningWebPubSubEmulator> {
@@ -44,7 +46,7 @@ export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions =
   const hubSettings = loadHubSettings(options);
   const settingsFor = (hub: string) => hubSettings.get(hub.toLowerCase()) ?? hubSettings.get('*');
   const hubs = new HubRegistry();
-  const { server, scheme } = await createServer(options.tls);
+  const { server, scheme, certificate } = await createServer(options.tls);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_BODY_BYTES,
@@ -91,6 +93,7 @@ export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions =
     port,
     endpoint,
     accessKey,
+    certificate,
     connectionString,
     info: () => ({ connectionString, endpoint }),
     dropConnection: (hub, connectionId) => hubs.get(hub).connections.get(connectionId)?.drop() ?? false,
