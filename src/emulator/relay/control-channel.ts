@@ -44,7 +44,15 @@ export class ListenerSession implements OnlineListener {
     this.#reader = new ResponseReader(options.exchanges);
     this.#entity.listeners.add(this);
     this.#scheduleExpiry(options.tokenExpiresAt);
-    this.#ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
+    this.#ws.on('message', (data, isBinary) => {
+      // Whatever goes wrong while handling one frame ends this channel (1011), never the process.
+      try {
+        this.#onMessage(data as Buffer, isBinary);
+      } catch (error) {
+        options.log(`relay: listener ${this.trackingId} frame handling failed: ${(error as Error).message}`);
+        this.terminate(1011, 'Internal error while handling a frame');
+      }
+    });
     this.#ws.on('error', (error) => options.log(`relay: listener ${this.trackingId} socket error: ${error.message}`));
     this.#ws.on('close', (code) => this.#onClose(code));
   }

@@ -267,7 +267,15 @@ export class HttpFront {
   #writeResponse(req: IncomingMessage, res: ServerResponse, response: ResponseMessage, body: Uint8Array | undefined): void {
     if (res.headersSent || res.destroyed) return;
     const headers = responseHeaders(response, hostnameOf(req.headers.host) || 'relay');
-    res.writeHead(response.statusCode, reasonPhrase(response.statusDescription, response.statusCode), headers);
+    try {
+      res.writeHead(response.statusCode, reasonPhrase(response.statusDescription, response.statusCode), headers);
+    } catch (error) {
+      // Node refuses header names/values that HTTP cannot carry; the listener's answer is unusable.
+      this.ctx.log(`relay: listener response not writable: ${(error as Error).message}`);
+      res.removeHeader('Via');
+      replyHttp(res, 502, describeFailure('The listener sent a response HTTP cannot carry.', `sb://${hostnameOf(req.headers.host)}${req.url?.split('?')[0] ?? ''}`));
+      return;
+    }
     res.end(body && body.length > 0 ? body : undefined);
   }
 }

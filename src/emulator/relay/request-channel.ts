@@ -22,7 +22,14 @@ export class RequestChannel implements EntityAttachment {
     this.#entity = entity;
     this.#reader = new ResponseReader(exchanges);
     entity.attachments.add(this);
-    ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary, log));
+    ws.on('message', (data, isBinary) => {
+      try {
+        this.#onMessage(data as Buffer, isBinary, log);
+      } catch (error) {
+        log(`relay: request rendezvous frame handling failed: ${(error as Error).message}`);
+        this.terminate(1011, 'Internal error while handling a frame');
+      }
+    });
     ws.on('error', (error) => log(`relay: request rendezvous socket error: ${error.message}`));
     ws.on('close', () => this.#onClose());
   }

@@ -115,6 +115,16 @@ describe('service answers', () => {
     listener.socket.terminate();
   });
 
+  it('502 when the listener answers with a header HTTP cannot carry; the emulator lives on', async () => {
+    const listener = await rawListener(emulator, 'bad-header');
+    const pending = fetch(`${httpBase(emulator)}/bad-header`, { headers: { ServiceBusAuthorization: await token({ path: 'bad-header' }) } });
+    const { request } = (await listener.frames.nextJson()) as { request: Request };
+    respond(listener.socket, request.id, 200, 'x', { 'bad header\r\n': 'v' });
+    expect((await pending).status).toBe(502);
+    expect(emulator.listenerCount('bad-header')).toBe(1);
+    listener.socket.terminate();
+  });
+
   it('502 when the listener goes away before answering', async () => {
     const listener = await rawListener(emulator, 'vanishing');
     const pending = fetch(`${httpBase(emulator)}/vanishing`, { headers: { ServiceBusAuthorization: await token({ path: 'vanishing' }) } });
