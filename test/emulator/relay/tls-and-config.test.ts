@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseServiceBusConnectionString } from '../../../src/core/connection-string.js';
 import { EMULATOR_SAS_KEY } from '../../../src/emulator/defaults.js';
 import { loadRelayConfig, startRelayEmulator } from '../../../src/emulator/relay/index.js';
+import { generateCertificate } from '../../../src/emulator/relay/tls.js';
 import { closed, failedStatus, open, startEmulator, token, wsBase } from './helpers.js';
 
 // TLS with a generated certificate that clients trust through `ca` (no verification switched
@@ -61,6 +62,39 @@ describe('TLS', () => {
       expect(response).toMatchObject({ status: 200, body: 'over tls' });
       sender.terminate();
       listener.terminate();
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('the generated certificate names each namespace host (the hosts-file recipe, minus the hosts file)', async () => {
+    const emulator = await startRelayEmulator({ port: 0, tls: true, config: { namespaces: [{ name: 'contoso' }] } });
+    try {
+      // What a client resolving contoso.servicebus.windows.net to 127.0.0.1 would send: SNI and Host
+      // for the namespace, a token for http://contoso.servicebus.windows.net/{path}.
+      const socket = new WebSocket(`wss://127.0.0.1:${emulator.port}/$hc/orders?sb-hc-action=listen`, {
+        ca: emulator.certificate!,
+        servername: 'contoso.servicebus.windows.net',
+        headers: { Host: 'contoso.servicebus.windows.net', ServiceBusAuthorization: await token({ path: 'orders', host: 'contoso.servicebus.windows.net' }) },
+      });
+      await new Promise((resolve, reject) => {
+        socket.on('open', resolve);
+        socket.on('error', reject);
+      });
+      expect(emulator.listenerCount('orders', 'contoso')).toBe(1);
+      socket.terminate();
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('uses a certificate it is given', async () => {
+    const given = await generateCertificate(['given.example.test']);
+    const emulator = await startRelayEmulator({ port: 0, tls: given });
+    try {
+      expect(emulator.certificate).toBe(given.cert);
+      const response = await httpsGet(`https://127.0.0.1:${emulator.port}/nobody`, given.cert, { ServiceBusAuthorization: await token({ path: 'nobody' }) });
+      expect(response.status).toBe(502);
     } finally {
       await emulator.close();
     }
