@@ -91,6 +91,11 @@ describe('@azure/web-pubsub-client against the emulator', () => {
     expect(await client.sendEvent('noop', { a: 1 }, 'json')).toMatchObject({ isDuplicated: false });
   });
 
+  it('invokeEvent without an upstream handler fails with the service error instead of hanging', async () => {
+    const { client } = await startClient({ noRetry: true });
+    await expect(client.invokeEvent('nobody', 'x', 'text')).rejects.toMatchObject({ name: 'InvocationError', errorDetail: { name: 'NotFound' } });
+  });
+
   it('stop() ends the session: the connection disappears from the hub', async () => {
     const { client, connectionId } = await startClient();
     expect(await service.connectionExists(connectionId)).toBe(true);

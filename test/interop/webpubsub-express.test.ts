@@ -107,6 +107,11 @@ describe('@azure/web-pubsub-express receives the emulator events', () => {
     expect(events.user[1]).toMatchObject({ data: { n: 2 }, dataType: 'json' });
     expect(userStates[1]).toEqual({ visits: 2 });
 
+    // invoke: the same upstream user event, answered with an invokeResponse to the caller only
+    expect(await client.invokeEvent('echo', 'ask', 'text')).toMatchObject({ dataType: 'text', data: 'echo:ask' });
+    expect(serverMessages).toHaveLength(2);
+    await expect(client.invokeEvent('reject', 'x', 'text', { })).rejects.toMatchObject({ name: 'InvocationError', errorDetail: { name: 'InternalServerError' } });
+
     const stopped = new Promise((resolve) => client.on('stopped', resolve));
     client.stop();
     await stopped;

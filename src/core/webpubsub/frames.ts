@@ -24,8 +24,21 @@ export type SendToGroupMessage = { type: 'sendToGroup'; group: string; ackId?: n
 export type SendEventMessage = { type: 'event'; event: string; ackId?: number } & MessagePayload;
 export interface SequenceAckMessage { type: 'sequenceAck'; sequenceId: number }
 export interface PingMessage { type: 'ping' }
+/** invoke/invokeResponse may carry no payload at all (the JS client sends dataType+data only together). */
+export type OptionalPayload = MessagePayload | { dataType?: undefined; data?: undefined };
+/** Request/response user event (JS client 1.0.4+ `invokeEvent`); `target` is always `event` today. */
+export type InvokeMessage = { type: 'invoke'; invocationId: string; target: 'event'; event: string } & OptionalPayload;
+export interface CancelInvocationMessage { type: 'cancelInvocation'; invocationId: string }
 
-export type UpstreamMessage = JoinGroupMessage | LeaveGroupMessage | SendToGroupMessage | SendEventMessage | SequenceAckMessage | PingMessage;
+export type UpstreamMessage =
+  | JoinGroupMessage
+  | LeaveGroupMessage
+  | SendToGroupMessage
+  | SendEventMessage
+  | SequenceAckMessage
+  | PingMessage
+  | InvokeMessage
+  | CancelInvocationMessage;
 
 // ---- service → client ----
 export interface AckError { name: 'Forbidden' | 'Duplicate' | 'InternalServerError' | 'NotFound' | 'Timeout' | (string & {}); message: string }
@@ -35,8 +48,26 @@ export type ServerDataMessage = { type: 'message'; from: 'server'; sequenceId?: 
 export interface ConnectedMessage { type: 'system'; event: 'connected'; connectionId: string; userId?: string; reconnectionToken?: string }
 export interface DisconnectedMessage { type: 'system'; event: 'disconnected'; message: string }
 export interface PongMessage { type: 'pong' }
+export type InvokeResponseMessage = { type: 'invokeResponse'; invocationId: string; success: boolean; error?: AckError } & OptionalPayload;
 
-export type DownstreamMessage = AckMessage | GroupDataMessage | ServerDataMessage | ConnectedMessage | DisconnectedMessage | PongMessage;
+export type DownstreamMessage =
+  | AckMessage
+  | GroupDataMessage
+  | ServerDataMessage
+  | ConnectedMessage
+  | DisconnectedMessage
+  | PongMessage
+  | InvokeResponseMessage
+  | CancelInvocationMessage;
+
+function readOptionalPayload(frame: Record<string, unknown>, where: string): OptionalPayload {
+  if ((frame.dataType === undefined || frame.dataType === null) && frame.data === undefined) return {};
+  return readPayload(frame, where, null);
+}
+
+function writeOptionalPayload(message: OptionalPayload): Record<string, unknown> {
+  return message.dataType === undefined ? {} : writePayload(message);
+}
 
 function parseObject(frame: string | Uint8Array, direction: string): Record<string, unknown> {
   let text: string;
@@ -110,6 +141,13 @@ export function decodeUpstream(frame: string | Uint8Array): UpstreamMessage {
       return { type: 'sequenceAck', sequenceId: readId(obj, 'sequenceId', where, true)! };
     case 'ping':
       return { type: 'ping' };
+    case 'invoke': {
+      if (obj.target !== 'event') throw protocolError(`${where}: expected target "event", got ${typeName(obj.target)}`);
+      const head = { type: 'invoke' as const, invocationId: readString(obj, 'invocationId', where), target: 'event' as const, event: readString(obj, 'event', where) };
+      return { ...head, ...readOptionalPayload(obj, where) };
+    }
+    case 'cancelInvocation':
+      return { type: 'cancelInvocation', invocationId: readString(obj, 'invocationId', where) };
     default:
       throw protocolError(`upstream frame: unknown type ${typeName(obj.type)}`);
   }
@@ -131,6 +169,10 @@ export function encodeUpstream(message: UpstreamMessage): string {
       return JSON.stringify({ type: 'sequenceAck', sequenceId: message.sequenceId });
     case 'ping':
       return '{"type":"ping"}';
+    case 'invoke':
+      return JSON.stringify({ type: 'invoke', invocationId: message.invocationId, target: message.target, event: message.event, ...writeOptionalPayload(message) });
+    case 'cancelInvocation':
+      return JSON.stringify({ type: 'cancelInvocation', invocationId: message.invocationId });
     default:
       throw new TypeError(`expected an upstream message type, got ${describeValue((message as { type: unknown }).type)}`);
   }
@@ -176,6 +218,13 @@ export function decodeDownstream(frame: string | Uint8Array): DownstreamMessage 
       throw protocolError(`${where}: unknown system event ${describeValue(obj.event)}`);
     case 'pong':
       return { type: 'pong' };
+    case 'invokeResponse': {
+      if (typeof obj.success !== 'boolean') throw protocolError(`${where}: expected success to be a boolean, got ${describeValue(obj.success)}`);
+      const head = withOptional({ type: 'invokeResponse' as const, invocationId: readString(obj, 'invocationId', where), success: obj.success }, { error: readAckError(obj, where) });
+      return { ...head, ...readOptionalPayload(obj, where) };
+    }
+    case 'cancelInvocation':
+      return { type: 'cancelInvocation', invocationId: readString(obj, 'invocationId', where) };
     default:
       throw protocolError(`downstream frame: unknown type ${typeName(obj.type)}`);
   }
@@ -201,6 +250,13 @@ export function encodeDownstream(message: DownstreamMessage): string {
       return JSON.stringify({ type: 'system', event: 'disconnected', message: message.message });
     case 'pong':
       return '{"type":"pong"}';
+    case 'invokeResponse':
+      return JSON.stringify({
+        ...withOptional({ type: 'invokeResponse', invocationId: message.invocationId, success: message.success }, { error: message.error }),
+        ...writeOptionalPayload(message),
+      });
+    case 'cancelInvocation':
+      return JSON.stringify({ type: 'cancelInvocation', invocationId: message.invocationId });
     default:
       throw new TypeError(`expected a downstream message type, got ${describeValue((message as { type: unknown }).type)}`);
   }

@@ -5,13 +5,15 @@ import {
   decodeUpstream,
   encodeDownstream,
   type DownstreamMessage,
+  type InvokeMessage,
+  type InvokeResponseMessage,
   type MessagePayload,
   type UpstreamMessage,
 } from '../../core/webpubsub/frames.js';
 import type { HubConnection, HubState, OutboundMessage } from './hub-state.js';
 import { ConnectionPermissions } from './permissions.js';
 import { ReliableSession } from './reliable.js';
-import { forwardUserEvent } from './user-events.js';
+import { forwardUserEvent, invokeUserEvent } from './user-events.js';
 import type { Upstream, UpstreamConnection } from './upstream.js';
 
 // One logical client connection (webpubsub note §4). For the reliable protocol it outlives its
@@ -62,6 +64,7 @@ export class ClientConnection implements HubConnection {
   #socket: WebSocket | undefined;
   #ended = false;
   #ackIds = new Set<number>();
+  #invocations = new Set<string>();
   #queue: Promise<void> = Promise.resolve();
   #recoveryTimer: NodeJS.Timeout | undefined;
 
@@ -203,12 +206,34 @@ export class ClientConnection implements HubConnection {
       case 'sequenceAck':
         this.session?.ack(message.sequenceId);
         return;
+      case 'invoke':
+        // Not awaited: an invocation may wait on the upstream while later frames (and a cancel) proceed.
+        void this.#invoke(message).catch((error: unknown) => this.context.log(`webpubsub: invoke on ${this.id} failed: ${(error as Error).message}`));
+        return;
+      case 'cancelInvocation':
+        this.#invocations.delete(message.invocationId);
+        return;
       default:
         return this.#handleAckable(message);
     }
   }
 
-  async #handleAckable(message: Exclude<UpstreamMessage, { type: 'ping' | 'sequenceAck' }>): Promise<void> {
+  async #invoke(message: InvokeMessage): Promise<void> {
+    const { invocationId } = message;
+    const respond = (response: Omit<InvokeResponseMessage, 'type' | 'invocationId'>) =>
+      this.#sendRaw(encodeDownstream({ type: 'invokeResponse', invocationId, ...response } as InvokeResponseMessage));
+    if (this.#invocations.has(invocationId)) {
+      return respond({ success: false, error: { name: 'Duplicate', message: `Invocation ${invocationId} is already in progress` } });
+    }
+    this.#invocations.add(invocationId);
+    const result = await invokeUserEvent(this, message.event, message.dataType === undefined ? undefined : payloadOf(message));
+    // A cancelInvocation (or the end of the session) while waiting means nobody wants the answer.
+    if (!this.#invocations.delete(invocationId) || this.#ended) return;
+    if (!result.success) return respond({ success: false, error: result.error });
+    respond(result.payload ? { success: true, dataType: result.payload.dataType, data: result.payload.data } as Omit<InvokeResponseMessage, 'type' | 'invocationId'> : { success: true });
+  }
+
+  async #handleAckable(message: Exclude<UpstreamMessage, { type: 'ping' | 'sequenceAck' | 'invoke' | 'cancelInvocation' }>): Promise<void> {
     const { ackId } = message;
     const ack = (error?: { name: string; message: string }) => {
       if (ackId !== undefined) this.#sendRaw(encodeDownstream({ type: 'ack', ackId, success: !error, ...(error ? { error } : {}) }));

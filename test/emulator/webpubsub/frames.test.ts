@@ -23,6 +23,9 @@ describe('Web PubSub JSON frames', () => {
       { type: 'event', event: 'e', ackId: 3, dataType: 'binary', data: bytes },
       { type: 'sequenceAck', sequenceId: 42 },
       { type: 'ping' },
+      { type: 'invoke', invocationId: '1', target: 'event', event: 'e', dataType: 'text', data: 'x' },
+      { type: 'invoke', invocationId: '2', target: 'event', event: 'e' },
+      { type: 'cancelInvocation', invocationId: '2' },
     ];
     for (const message of messages) expect(decodeUpstream(encodeUpstream(message))).toEqual(message);
   });
@@ -36,6 +39,9 @@ describe('Web PubSub JSON frames', () => {
       { type: 'system', event: 'connected', connectionId: 'c', userId: 'u', reconnectionToken: 't' },
       { type: 'system', event: 'disconnected', message: 'bye' },
       { type: 'pong' },
+      { type: 'invokeResponse', invocationId: '1', success: true, dataType: 'json', data: { ok: 1 } },
+      { type: 'invokeResponse', invocationId: '2', success: false, error: { name: 'NotFound', message: 'none' } },
+      { type: 'cancelInvocation', invocationId: '3' },
     ];
     for (const message of messages) expect(decodeDownstream(encodeDownstream(message))).toEqual(message);
   });
@@ -57,6 +63,8 @@ describe('Web PubSub JSON frames', () => {
     ['missing data', '{"type":"event","event":"e","dataType":"json"}'],
     ['bad noEcho', '{"type":"sendToGroup","group":"g","noEcho":"yes","data":1}'],
     ['missing sequenceId', '{"type":"sequenceAck"}'],
+    ['invoke with another target', '{"type":"invoke","invocationId":"1","target":"group","event":"e"}'],
+    ['invoke without invocationId', '{"type":"invoke","target":"event","event":"e"}'],
   ])('rejects a malformed upstream frame (%s) with a protocol error', (_name, frame) => {
     let caught: unknown;
     try {
