@@ -37,6 +37,8 @@ export interface AcceptContext {
   WebSocket: WebSocketCtor;
   timers: Timers;
   connectTimeoutMs: number;
+  /** False when nothing listens for 'connection': the socket would be accepted and left hanging. */
+  wantsConnections(): boolean;
   onConnection(connection: RelayConnection): void;
   onError(error: RealtimeError): void;
 }
@@ -56,6 +58,7 @@ export function toAcceptRequest(message: AcceptMessage, namespace: string, secur
 
 // .NET: default rejection 400 "Rejected by user code", 502 when the AcceptHandler throws (note §1.3).
 async function decide(ctx: AcceptContext, request: RelayAcceptRequest): Promise<{ protocol?: string } | { status: number; statusDescription: string }> {
+  if (!ctx.wantsConnections()) return { status: 501, statusDescription: 'This listener takes no WebSocket connections' };
   let result: AcceptResult;
   try {
     result = ctx.handler ? await ctx.handler(request) : true;

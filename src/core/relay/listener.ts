@@ -8,13 +8,15 @@ import { resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, 
 import { TypedEmitter } from './listener-events.js';
 import { serveRelayRequest, serveRequestRendezvous, type HttpServeContext } from './listener-http.js';
 import { startLiveness, type Liveness } from './listener-liveness.js';
+import { startTokenRenewal } from './listener-renewal.js';
 import { closeError, closeQuietly, openSocket } from './listener-socket.js';
-import { CONTROL_CHANNEL_BODY_LIMIT, decodeControlMessage, encodeControlMessage, type RequestMessage } from './protocol.js';
+import { CONTROL_CHANNEL_BODY_LIMIT, decodeControlMessage, type RequestMessage } from './protocol.js';
 import { createRelayListenUrl } from './urls.js';
 
 // The listener's control channel as a state machine, shaped on .NET's HybridConnectionListener
 // (relay note §3.2): open/close, Connecting/Online/Offline with LastError, reconnect on
-// 0-1-2-5-10-30 s with jitter stopping on 404, renewToken before expiry, keep-alive.
+// 0-1-2-5-10-30 s with jitter stopping on 404, renewToken before expiry (listener-renewal.ts),
+// keep-alive (listener-liveness.ts).
 
 export type ListenerStatus = 'idle' | 'connecting' | 'online' | 'offline' | 'closed';
 
@@ -57,12 +59,11 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
   #status: ListenerStatus = 'idle';
   #lastError: RealtimeError | undefined;
   #socket: SocketLike | undefined;
-  #token: AccessToken | undefined;
   #generation = 0;
   #attempt = 0;
   #onlineSince = 0;
   #reconnectTimer: unknown;
-  #renewTimer: unknown;
+  #renewal: { stop(): void } | undefined;
   #liveness: Liveness | undefined;
   #pendingRequest: RequestMessage | undefined;
   #rendezvous = new Set<SocketLike>();
@@ -88,6 +89,7 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
     this.#accept = {
       ...(options.acceptHandler ? { handler: options.acceptHandler } : {}),
       namespace, secure, WebSocket, timers, connectTimeoutMs, onError,
+      wantsConnections: () => this.listenerCount('connection') > 0,
       onConnection: (connection) => this.emit('connection', connection),
     };
   }
@@ -205,7 +207,6 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
   #attach(socket: SocketLike, token: AccessToken | undefined): void {
     const { timers, now } = this.#config;
     this.#socket = socket;
-    this.#token = token;
     this.#pendingRequest = undefined;
     socket.onmessage = (event) => {
       this.#liveness?.touch();
@@ -221,7 +222,10 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
     });
     this.#onlineSince = now();
     this.#status = 'online';
-    if (token) this.#scheduleRenew(token);
+    if (token && this.#config.tokenProvider) {
+      const { tokenProvider, audience } = this.#config;
+      this.#renewal = startTokenRenewal({ tokenProvider, audience, timers, now, onError: (error) => this.emit('error', error) }, socket, token);
+    }
     const opening = this.#opening;
     this.#opening = undefined;
     this.emit('online', undefined);
@@ -234,7 +238,8 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
     this.#pendingRequest = undefined;
     this.#liveness?.stop();
     this.#liveness = undefined;
-    this.#config.timers.clearTimeout(this.#renewTimer);
+    this.#renewal?.stop();
+    this.#renewal = undefined;
     if (socket) {
       socket.onmessage = null;
       socket.onclose = null;
@@ -295,39 +300,5 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
       default:
         this.#recycle(new RealtimeError('protocol', `unexpected ${message.type} message on the control channel`));
     }
-  }
-
-  // Renew ahead of expiry: 10% of the remaining lifetime, between 1 s and 60 s (relay note §2
-  // "Lifetimes"; the Node packages' fixed 1 h renew let static tokens expire, azure-relay-node#8).
-  #scheduleRenew(token: AccessToken): void {
-    const { timers, now } = this.#config;
-    const remaining = token.expiresAt * 1000 - now();
-    const margin = Math.min(60_000, Math.max(1000, remaining * 0.1));
-    timers.clearTimeout(this.#renewTimer);
-    this.#renewTimer = timers.setTimeout(() => void this.#renew(), Math.max(0, remaining - margin));
-  }
-
-  async #renew(): Promise<void> {
-    const socket = this.#socket;
-    const current = this.#token;
-    if (!socket || !current || !this.#config.tokenProvider) return;
-    let next: AccessToken;
-    try {
-      next = await this.#config.tokenProvider.getToken(this.#config.audience);
-    } catch (cause) {
-      this.emit('error', new RealtimeError('unauthorized', 'token renewal failed; retrying', { cause }));
-      this.#renewTimer = this.#config.timers.setTimeout(() => void this.#renew(), 1000);
-      return;
-    }
-    if (socket !== this.#socket || socket.readyState !== SocketState.OPEN) return;
-    if (next.token === current.token) {
-      // A fixed token cannot be renewed; try again closer to expiry in case the provider renews late.
-      const remaining = current.expiresAt * 1000 - this.#config.now();
-      if (remaining > 2000) this.#renewTimer = this.#config.timers.setTimeout(() => void this.#renew(), remaining / 2);
-      return;
-    }
-    socket.send(encodeControlMessage({ type: 'renewToken', token: next.token }));
-    this.#token = next;
-    this.#scheduleRenew(next);
   }
 }

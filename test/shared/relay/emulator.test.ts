@@ -78,18 +78,21 @@ describe(`relay client against the emulator (${inBrowser ? 'Chromium' : 'Node'})
   it.skipIf(bothEndsInOneBrowser)('lets the accept hook reject with a status; the sender fails with a typed error', async () => {
     const path = uniquePath('reject');
     const seen: string[] = [];
-    await listen(path, {
+    const listener = await listen(path, {
       acceptHandler: (request) => {
         seen.push(request.id);
         return { status: 403, statusDescription: 'members only' };
       },
     });
+    const accepted: unknown[] = [];
+    listener.on('connection', (connection) => accepted.push(connection));
     const failure = await (await client(path)).createConnection({ id: 'trace-42' }).catch((error) => error);
     expect(failure).toMatchObject({ name: 'RealtimeError' });
     // Browsers hide handshake statuses; Node's ws reports the one the listener chose.
     if (!inBrowser) expect(failure).toMatchObject({ code: 'forbidden', status: 403 });
     expect(seen).toHaveLength(1);
     expect(seen[0]).toContain('trace-42');
+    expect(accepted).toEqual([]);
   });
 
   it('serves a WHATWG fetch handler over HTTP mode: GET with query and a POST body', async () => {

@@ -180,6 +180,7 @@ describe('HybridConnectionListener: accept', () => {
         return { status: 403, statusDescription: 'not you' };
       },
     });
+    listener.on('connection', () => {});
     control.deliver(JSON.stringify({ accept: { address: ADDRESS, id: 'a', connectHeaders: { 'X-User': 'eve' } } }));
     const reject = await dialed(2);
     expect(new URL(reject.url).searchParams.get('sb-hc-statusCode')).toBe('403');
@@ -191,6 +192,15 @@ describe('HybridConnectionListener: accept', () => {
     reject2.refuse(410);
     await vi.waitFor(() => expect(errors.map((e) => e.code)).toEqual(['service']));
     expect(seen).toEqual(['eve', 'boom']);
+    await listener.close();
+  });
+
+  it('rejects with 501 when nothing listens for connections (an HTTP-only listener)', async () => {
+    const { listener, control } = await openListener();
+    control.deliver(JSON.stringify({ accept: { address: ADDRESS, id: 'a', connectHeaders: {} } }));
+    const reject = await dialed(2);
+    expect(new URL(reject.url).searchParams.get('sb-hc-statusCode')).toBe('501');
+    reject.refuse(410);
     await listener.close();
   });
 });
