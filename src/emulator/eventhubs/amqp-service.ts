@@ -134,6 +134,7 @@ export class EventHubsAmqpService {
       grants: state.grants,
       registry: this.epochs,
     });
+    this.options.log?.(`eventhubs: receiver ${address} ${consumer ? `attached (epoch ${consumer.epoch ?? 'none'})` : 'refused'}`);
     if (!consumer) return;
     state.consumers.add(consumer);
     this.links.set(link, { kind: 'consumer', consumer });
