@@ -27,6 +27,8 @@ describe('accept', () => {
   it('bridges text and binary frames both ways and keeps their type', async () => {
     const listener = await rawListener(emulator, 'echo');
     const { pending, accept } = await connectAndAccept('echo', listener.frames);
+    // The sender put its token in the query; the listener must not see it.
+    expect(accept.address).not.toMatch(/sb-hc-token|sig=/);
     const accepted = await open(accept.address);
     accepted.on('message', (data, isBinary) => accepted.send(data as Buffer, { binary: isBinary }));
     const result = await pending;
