@@ -54,7 +54,18 @@ export function base64Encode(bytes: Uint8Array): string {
 }
 
 export function base64UrlEncode(bytes: Uint8Array): string {
-  let out = base64Encode(bytes);
+  return toBase64Url(base64Encode(bytes));
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** base64url of a string's UTF-8 bytes; ASCII text (JWT claims, mostly) skips the byte round trip. */
+export function base64UrlEncodeText(text: string): string {
+  return nativeBtoa && ASCII.test(text) ? toBase64Url(nativeBtoa(text)) : base64UrlEncode(utf8Encode(text));
+}
+
+function toBase64Url(base64: string): string {
+  let out = base64;
   if (out.includes('+')) out = out.replaceAll('+', '-');
   if (out.includes('/')) out = out.replaceAll('/', '_');
   let end = out.length;

@@ -1,5 +1,5 @@
 import { hmacSha256, type HmacSha256 } from './crypto.js';
-import { base64UrlDecode, base64UrlEncode, timingSafeEqual, utf8Decode, utf8Encode } from './encoding.js';
+import { base64UrlDecode, base64UrlEncode, base64UrlEncodeText, timingSafeEqual, utf8Decode, utf8Encode } from './encoding.js';
 import { RealtimeError, describeValue } from './errors.js';
 
 // HS256 JWTs for Web PubSub (webpubsub note §1): the key is the UTF-8 bytes of the AccessKey.
@@ -21,7 +21,7 @@ const HEADER = base64UrlEncode(utf8Encode(JSON.stringify({ alg: 'HS256', typ: 'J
 export async function signJwt(payload: JwtPayload, key: string, options: JwtOptions = {}): Promise<string> {
   if (typeof payload !== 'object' || payload === null) throw new TypeError(`expected a payload object, got ${describeValue(payload)}`);
   if (typeof key !== 'string' || key.length === 0) throw new TypeError(`expected key to be a non-empty string, got ${describeValue(key)}`);
-  const body = `${HEADER}.${base64UrlEncode(utf8Encode(JSON.stringify(payload)))}`;
+  const body = `${HEADER}.${base64UrlEncodeText(JSON.stringify(payload))}`;
   return `${body}.${base64UrlEncode(await hmacSha256(options.hmac, key, body))}`;
 }
 

@@ -54,8 +54,8 @@ export interface RestRequest {
   query?: Record<string, QueryValue>;
   body?: string | Uint8Array | ArrayBuffer | Blob;
   contentType?: string;
-  /** Statuses that are answers, not failures (e.g. 200 and 404 for the exists checks). */
-  expect: readonly number[];
+  /** 404 is an answer, not a failure (the exists checks map 200/404 to true/false). */
+  notFoundIsAnswer?: boolean;
   abortSignal?: AbortSignal;
 }
 
@@ -133,7 +133,7 @@ export class WebPubSubRestClient {
         await sleep(exponentialDelay(attempt, retry.retryDelayInMs ?? 1000, retry.maxRetryDelayInMs ?? 64000), request.abortSignal, request.operation);
         continue;
       }
-      if (request.expect.includes(response.status)) return response;
+      if ((response.status >= 200 && response.status < 300) || (response.status === 404 && request.notFoundIsAnswer)) return response;
       if (!RETRIABLE.has(response.status) || attempt >= maxRetries) throw await responseError(request.operation, response);
       await response.body?.cancel().catch(() => undefined);
       const delay = retryAfterMs(response) ?? exponentialDelay(attempt, retry.retryDelayInMs ?? 1000, retry.maxRetryDelayInMs ?? 64000);

@@ -2,16 +2,8 @@ import { parseWebPubSubConnectionString } from '../connection-string.js';
 import type { HmacSha256 } from '../crypto.js';
 import { RealtimeError, describeValue } from '../errors.js';
 import { HUB_NAME_PATTERN, clientPath, createClientTokenMinter, type ClientAccessToken, type ClientProtocol, type ClientTokenMinter } from './client-token.js';
-import { WebPubSubGroup, signal, type OperationOptions } from './group-client.js';
-import {
-  WebPubSubRestClient,
-  encodePathSegment,
-  isTokenCredential,
-  messageBody,
-  type JSONTypes,
-  type RestClientOptions,
-  type WebPubSubCredential,
-} from './rest.js';
+import { WebPubSubGroup, callHub, segment, sendQuery, type OperationOptions } from './group-client.js';
+import { WebPubSubRestClient, isTokenCredential, messageBody, type JSONTypes, type RestClientOptions, type RestRequest, type WebPubSubCredential } from './rest.js';
 
 // Drop-in for @azure/web-pubsub's WebPubSubServiceClient (note §6): same constructors, method names
 // and options, over `fetch` and a pluggable HMAC instead of core-rest-pipeline and jsonwebtoken.
@@ -68,34 +60,27 @@ const CLIENT_TYPES: Record<ClientProtocol, string> = { default: 'Default', mqtt:
 export class WebPubSubServiceClient {
   readonly hubName: string;
   readonly #rest: WebPubSubRestClient;
-  readonly #hubPath: string;
   #minter?: { key: string; mint: ClientTokenMinter };
 
   constructor(connectionString: string, hubName: string, options?: WebPubSubServiceClientOptions);
   constructor(endpoint: string, credential: WebPubSubCredential, hubName: string, options?: WebPubSubServiceClientOptions);
   constructor(endpointOrConnectionString: string, credentialOrHub: WebPubSubCredential | string, hubOrOptions?: string | WebPubSubServiceClientOptions, maybeOptions?: WebPubSubServiceClientOptions) {
-    let endpoint: string;
-    let credential: WebPubSubCredential;
-    let hubName: unknown;
-    let options: WebPubSubServiceClientOptions;
+    let endpoint = endpointOrConnectionString;
+    let credential = credentialOrHub as WebPubSubCredential;
+    let hubName = hubOrOptions;
+    let options = maybeOptions ?? {};
     if (typeof credentialOrHub === 'string') {
       const parsed = parseWebPubSubConnectionString(endpointOrConnectionString);
       endpoint = parsed.endpoint;
       credential = { key: parsed.accessKey };
       hubName = credentialOrHub;
       options = (hubOrOptions as WebPubSubServiceClientOptions | undefined) ?? {};
-    } else {
-      endpoint = endpointOrConnectionString;
-      credential = credentialOrHub;
-      hubName = hubOrOptions;
-      options = maybeOptions ?? {};
     }
     if (typeof hubName !== 'string' || !HUB_NAME_PATTERN.test(hubName)) {
       throw new TypeError(`expected hub to match ${HUB_NAME_PATTERN}, got ${describeValue(hubName)}`);
     }
     this.hubName = hubName;
     this.#rest = new WebPubSubRestClient(endpoint, credential, { ...options, hmac: options.hmac ?? this.defaultHmac() });
-    this.#hubPath = `/api/hubs/${encodePathSegment(hubName, 'hub')}`;
   }
 
   /** Runtime entries override this to bind their fastest HMAC (src/node binds node:crypto). */
@@ -118,85 +103,76 @@ export class WebPubSubServiceClient {
   sendToAll(message: string, options: HubSendTextToAllOptions): Promise<void>;
   sendToAll(message: JSONTypes | BinaryMessage, options?: HubSendToAllOptions): Promise<void>;
   async sendToAll(message: unknown, options: HubSendToAllOptions & { contentType?: 'text/plain' } = {}): Promise<void> {
-    const query = { excluded: options.excludedConnections, filter: options.filter, messageTtlSeconds: options.messageTtlSeconds };
-    await this.#send('sendToAll', `${this.#hubPath}/:send`, message, options, query);
+    await this.#call('sendToAll', 'POST', '/:send', options, { query: sendQuery(options), ...messageBody(message, options.contentType) });
   }
 
   sendToUser(userId: string, message: string, options: HubSendTextToUserOptions): Promise<void>;
   sendToUser(userId: string, message: JSONTypes | BinaryMessage, options?: HubSendToUserOptions): Promise<void>;
   async sendToUser(userId: string, message: unknown, options: HubSendToUserOptions & { contentType?: 'text/plain' } = {}): Promise<void> {
-    const path = `${this.#hubPath}/users/${encodePathSegment(userId, 'userId')}/:send`;
-    await this.#send('sendToUser', path, message, options, { filter: options.filter, messageTtlSeconds: options.messageTtlSeconds });
+    // No `excluded` on this operation (note §3 row 22).
+    const query = { filter: options.filter, messageTtlSeconds: options.messageTtlSeconds };
+    await this.#call('sendToUser', 'POST', `/users${segment(userId, 'userId')}/:send`, options, { query, ...messageBody(message, options.contentType) });
   }
 
   sendToConnection(connectionId: string, message: string, options: HubSendTextToConnectionOptions): Promise<void>;
   sendToConnection(connectionId: string, message: JSONTypes | BinaryMessage, options?: HubSendToConnectionOptions): Promise<void>;
   async sendToConnection(connectionId: string, message: unknown, options: HubSendToConnectionOptions & { contentType?: 'text/plain' } = {}): Promise<void> {
-    const path = `${this.#hubPath}/connections/${encodePathSegment(connectionId, 'connectionId')}/:send`;
-    await this.#send('sendToConnection', path, message, options, { messageTtlSeconds: options.messageTtlSeconds });
+    const query = { messageTtlSeconds: options.messageTtlSeconds };
+    await this.#call('sendToConnection', 'POST', `/connections${segment(connectionId, 'connectionId')}/:send`, options, { query, ...messageBody(message, options.contentType) });
   }
 
   connectionExists(connectionId: string, options: OperationOptions = {}): Promise<boolean> {
-    return this.#exists('connectionExists', `${this.#hubPath}/connections/${encodePathSegment(connectionId, 'connectionId')}`, options);
+    return this.#exists('connectionExists', `/connections${segment(connectionId, 'connectionId')}`, options);
   }
 
   groupExists(groupName: string, options: OperationOptions = {}): Promise<boolean> {
-    return this.#exists('groupExists', `${this.#hubPath}/groups/${encodePathSegment(groupName, 'group name')}`, options);
+    return this.#exists('groupExists', `/groups${segment(groupName, 'group name')}`, options);
   }
 
   userExists(userId: string, options: OperationOptions = {}): Promise<boolean> {
-    return this.#exists('userExists', `${this.#hubPath}/users/${encodePathSegment(userId, 'userId')}`, options);
+    return this.#exists('userExists', `/users${segment(userId, 'userId')}`, options);
   }
 
   async closeConnection(connectionId: string, options: HubCloseConnectionOptions = {}): Promise<void> {
-    const path = `${this.#hubPath}/connections/${encodePathSegment(connectionId, 'connectionId')}`;
-    await this.#rest.send({ operation: 'closeConnection', method: 'DELETE', path, query: { reason: options.reason }, expect: [200, 204], ...signal(options) });
+    await this.#call('closeConnection', 'DELETE', `/connections${segment(connectionId, 'connectionId')}`, options, { query: { reason: options.reason } });
   }
 
   async closeAllConnections(options: HubCloseAllConnectionsOptions = {}): Promise<void> {
-    const query = { excluded: options.excludedConnections, reason: options.reason };
-    await this.#rest.send({ operation: 'closeAllConnections', method: 'POST', path: `${this.#hubPath}/:closeConnections`, query, expect: [200, 204], ...signal(options) });
+    await this.#call('closeAllConnections', 'POST', '/:closeConnections', options, { query: { excluded: options.excludedConnections, reason: options.reason } });
   }
 
   async closeUserConnections(userId: string, options: HubCloseUserConnectionsOptions = {}): Promise<void> {
-    const path = `${this.#hubPath}/users/${encodePathSegment(userId, 'userId')}/:closeConnections`;
     const query = { excluded: options.excludedConnections, reason: options.reason };
-    await this.#rest.send({ operation: 'closeUserConnections', method: 'POST', path, query, expect: [200, 204], ...signal(options) });
+    await this.#call('closeUserConnections', 'POST', `/users${segment(userId, 'userId')}/:closeConnections`, options, { query });
   }
 
   async removeUserFromAllGroups(userId: string, options: OperationOptions = {}): Promise<void> {
-    const path = `${this.#hubPath}/users/${encodePathSegment(userId, 'userId')}/groups`;
-    await this.#rest.send({ operation: 'removeUserFromAllGroups', method: 'DELETE', path, expect: [200, 204], ...signal(options) });
+    await this.#call('removeUserFromAllGroups', 'DELETE', `/users${segment(userId, 'userId')}/groups`, options);
   }
 
   async removeConnectionFromAllGroups(connectionId: string, options: OperationOptions = {}): Promise<void> {
-    const path = `${this.#hubPath}/connections/${encodePathSegment(connectionId, 'connectionId')}/groups`;
-    await this.#rest.send({ operation: 'removeConnectionFromAllGroups', method: 'DELETE', path, expect: [200, 204], ...signal(options) });
+    await this.#call('removeConnectionFromAllGroups', 'DELETE', `/connections${segment(connectionId, 'connectionId')}/groups`, options);
   }
 
   /** An empty filter selects every connection of the hub (note §3). */
   async addConnectionsToGroups(groups: string[], filter: string, options: OperationOptions = {}): Promise<void> {
-    await this.#groupsByFilter('addConnectionsToGroups', ':addToGroups', groups, filter, options);
+    await this.#call('addConnectionsToGroups', 'POST', '/:addToGroups', options, groupsBody(groups, filter));
   }
 
   async removeConnectionsFromGroups(groups: string[], filter: string, options: OperationOptions = {}): Promise<void> {
-    await this.#groupsByFilter('removeConnectionsFromGroups', ':removeFromGroups', groups, filter, options);
+    await this.#call('removeConnectionsFromGroups', 'POST', '/:removeFromGroups', options, groupsBody(groups, filter));
   }
 
   async grantPermission(connectionId: string, permission: Permission, options: HubPermissionOptions = {}): Promise<void> {
-    const path = this.#permissionPath(connectionId, permission);
-    await this.#rest.send({ operation: 'grantPermission', method: 'PUT', path, query: { targetName: options.targetName }, expect: [200], ...signal(options) });
+    await this.#call('grantPermission', 'PUT', permissionPath(connectionId, permission), options, { query: { targetName: options.targetName } });
   }
 
   async revokePermission(connectionId: string, permission: Permission, options: HubPermissionOptions = {}): Promise<void> {
-    const path = this.#permissionPath(connectionId, permission);
-    await this.#rest.send({ operation: 'revokePermission', method: 'DELETE', path, query: { targetName: options.targetName }, expect: [200, 204], ...signal(options) });
+    await this.#call('revokePermission', 'DELETE', permissionPath(connectionId, permission), options, { query: { targetName: options.targetName } });
   }
 
-  async hasPermission(connectionId: string, permission: Permission, options: HubPermissionOptions = {}): Promise<boolean> {
-    const path = this.#permissionPath(connectionId, permission);
-    const response = await this.#rest.send({ operation: 'hasPermission', method: 'HEAD', path, query: { targetName: options.targetName }, expect: [200, 404], ...signal(options) });
-    return response.status === 200;
+  hasPermission(connectionId: string, permission: Permission, options: HubPermissionOptions = {}): Promise<boolean> {
+    return this.#exists('hasPermission', permissionPath(connectionId, permission), options, { targetName: options.targetName });
   }
 
   /** Signed locally with the access key; with a TokenCredential the service mints it (REST generateToken). */
@@ -217,40 +193,31 @@ export class WebPubSubServiceClient {
   async #generateToken(options: GenerateClientTokenOptions): Promise<ClientTokenResponse> {
     const protocol = options.clientProtocol ?? 'default';
     const path = clientPath(this.hubName, protocol);
-    const response = await this.#rest.send({
-      operation: 'getClientAccessToken',
-      method: 'POST',
-      path: `${this.#hubPath}/:generateToken`,
-      query: { userId: options.userId, role: options.roles, minutesToExpire: options.expirationTimeInMinutes, group: options.groups, clientType: CLIENT_TYPES[protocol] },
-      expect: [200],
-      ...signal(options),
-    });
-    const { token } = (await response.json()) as { token?: unknown };
+    const query = { userId: options.userId, role: options.roles, minutesToExpire: options.expirationTimeInMinutes, group: options.groups, clientType: CLIENT_TYPES[protocol] };
+    const { token } = (await (await this.#call('getClientAccessToken', 'POST', '/:generateToken', options, { query })).json()) as { token?: unknown };
     if (typeof token !== 'string') throw new RealtimeError('protocol', 'Web PubSub generateToken answered without a token');
     const baseUrl = this.#rest.endpoint.replace(/^http(s?:\/\/)/i, 'ws$1') + path;
     return { token, baseUrl, url: `${baseUrl}?access_token=${token}` };
   }
 
-  async #send(operation: string, path: string, message: unknown, options: OperationOptions & { contentType?: string }, query: Record<string, string[] | string | number | undefined>): Promise<void> {
-    const { body, contentType } = messageBody(message, options.contentType);
-    await this.#rest.send({ operation, method: 'POST', path, query, body, contentType, expect: [202], ...signal(options) });
+  #call(operation: string, method: RestRequest['method'], path: string, options: OperationOptions, extra?: Partial<RestRequest>): Promise<Response> {
+    return callHub(this.#rest, this.hubName, operation, method, path, options, extra);
   }
 
-  async #exists(operation: string, path: string, options: OperationOptions): Promise<boolean> {
-    const response = await this.#rest.send({ operation, method: 'HEAD', path, expect: [200, 404], ...signal(options) });
-    return response.status === 200;
+  async #exists(operation: string, path: string, options: OperationOptions, query?: RestRequest['query']): Promise<boolean> {
+    const response = await this.#call(operation, 'HEAD', path, options, query ? { query, notFoundIsAnswer: true } : { notFoundIsAnswer: true });
+    return response.status !== 404;
   }
+}
 
-  async #groupsByFilter(operation: string, action: string, groups: string[], filter: string, options: OperationOptions): Promise<void> {
-    if (!Array.isArray(groups) || groups.some((g) => typeof g !== 'string' || g.length === 0)) {
-      throw new TypeError(`expected groups to be an array of non-empty strings, got ${describeValue(groups)}`);
-    }
-    const body = JSON.stringify(filter === undefined ? { groups } : { groups, filter });
-    await this.#rest.send({ operation, method: 'POST', path: `${this.#hubPath}/${action}`, body, contentType: 'application/json', expect: [200], ...signal(options) });
+function groupsBody(groups: string[], filter: string): Partial<RestRequest> {
+  if (!Array.isArray(groups) || groups.some((g) => typeof g !== 'string' || g.length === 0)) {
+    throw new TypeError(`expected groups to be an array of non-empty strings, got ${describeValue(groups)}`);
   }
+  return { body: JSON.stringify(filter === undefined ? { groups } : { groups, filter }), contentType: 'application/json' };
+}
 
-  #permissionPath(connectionId: string, permission: Permission): string {
-    if (!PERMISSIONS.includes(permission)) throw new TypeError(`expected permission joinLeaveGroup or sendToGroup, got ${describeValue(permission)}`);
-    return `${this.#hubPath}/permissions/${permission}/connections/${encodePathSegment(connectionId, 'connectionId')}`;
-  }
+function permissionPath(connectionId: string, permission: Permission): string {
+  if (!PERMISSIONS.includes(permission)) throw new TypeError(`expected permission joinLeaveGroup or sendToGroup, got ${describeValue(permission)}`);
+  return `/permissions/${permission}/connections${segment(connectionId, 'connectionId')}`;
 }
