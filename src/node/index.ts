@@ -2,4 +2,6 @@
 export * from '../core/index.js';
 export { nodeHmac } from './hmac.js';
 export { NodeWebSocket } from './websocket.js';
-export { createSasToken, verifySasToken, createSasTokenProvider, signJwt, verifyJwt, mintClientAccessToken } from './tokens.js';
+export { createSasToken, verifySasToken, createSasTokenProvider, signJwt, verifyJwt } from './tokens.js';
+export { HybridConnectionListener, HybridConnectionClient } from './relay.js';
+export { WebPubSubServiceClient, createWebPubSubEventHandler, mintClientAccessToken } from './webpubsub.js';

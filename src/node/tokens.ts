@@ -17,5 +17,3 @@ export const signJwt = (payload: core.JwtPayload, key: string, options: core.Jwt
 export const verifyJwt = (token: string, key: string, options: core.VerifyJwtOptions = {}): Promise<core.JwtPayload> =>
   core.verifyJwt(token, key, { hmac: nodeHmac, ...options });
 
-export const mintClientAccessToken = (input: core.MintClientTokenInput): Promise<core.ClientAccessToken> =>
-  core.mintClientAccessToken({ hmac: nodeHmac, ...input });
