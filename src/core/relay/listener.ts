@@ -116,7 +116,7 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
   open(): Promise<void> {
     if (this.#status === 'online') return Promise.resolve();
     if (this.#status === 'connecting' && this.#opening) return new Promise((resolve, reject) => this.#chainOpen(resolve, reject));
-    if (this.#status === 'connecting') return Promise.resolve();
+    if (this.#status === 'connecting') return this.#nextOutcome();
     return new Promise((resolve, reject) => {
       this.#opening = { resolve, reject };
       this.#attempt = 0;
@@ -138,6 +138,14 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
     this.#opening?.reject(new RealtimeError('aborted', 'listener closed before it came online'));
     this.#opening = undefined;
     if (!wasOffline) this.emit('offline', undefined);
+  }
+
+  /** Reconnecting: settle with the next online or offline. */
+  #nextOutcome(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const offOnline = this.on('online', () => (offOnline(), offOffline(), resolve()));
+      const offOffline = this.on('offline', (error) => (offOnline(), offOffline(), reject(error ?? new RealtimeError('closed', 'listener went offline'))));
+    });
   }
 
   #chainOpen(resolve: () => void, reject: (error: RealtimeError) => void): void {

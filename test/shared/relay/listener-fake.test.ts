@@ -349,3 +349,16 @@ describe('HybridConnectionListener: token renewal and keep-alive', () => {
     await listener.close();
   });
 });
+
+describe('HybridConnectionListener: open() while reconnecting', () => {
+  it('settles with the next online', async () => {
+    const { listener, control } = await openListener();
+    control.serverClose(1011);
+    const reopened = listener.open();
+    timers.advance(0);
+    (await dialed(2)).accept();
+    await expect(reopened).resolves.toBeUndefined();
+    expect(listener.status).toBe('online');
+    await listener.close();
+  });
+});
