@@ -3,6 +3,7 @@ import { describeValue } from '../errors.js';
 import { protocolError, readPayload, writePayload, type MessagePayload } from './frames-payload.js';
 
 export * from './frames-payload.js';
+export * from './frames-protobuf.js';
 
 // Codecs for the JSON client subprotocols json.webpubsub.azure.v1 and json.reliable.webpubsub.azure.v1
 // (webpubsub note §4). Pure: text frame in, typed message out, RealtimeError('protocol') otherwise.

@@ -3,7 +3,9 @@ import type { WebSocket, RawData } from 'ws';
 import { isRealtimeError } from '../../core/errors.js';
 import {
   decodeUpstream,
+  decodeUpstreamProtobuf,
   encodeDownstream,
+  encodeDownstreamProtobuf,
   type DownstreamMessage,
   type InvokeMessage,
   type InvokeResponseMessage,
@@ -21,7 +23,15 @@ import type { Upstream, UpstreamConnection } from './upstream.js';
 
 export const newConnectionId = (): string => randomBytes(16).toString('base64url');
 
-export type ProtocolKind = 'json' | 'json-reliable' | 'simple';
+export type ProtocolKind = 'json' | 'json-reliable' | 'protobuf' | 'protobuf-reliable' | 'simple';
+
+interface FrameCodec {
+  decode(frame: string | Uint8Array): UpstreamMessage;
+  encode(message: DownstreamMessage): string | Uint8Array;
+}
+
+const JSON_CODEC: FrameCodec = { decode: decodeUpstream, encode: encodeDownstream };
+const PROTOBUF_CODEC: FrameCodec = { decode: decodeUpstreamProtobuf, encode: encodeDownstreamProtobuf };
 
 /** Raw clients: every frame is the `message` event, or goes to one group (note §4 "Simple"). */
 export type SimpleMode = { mode: 'sendEvent' } | { mode: 'sendToGroup'; group: string };
@@ -65,6 +75,7 @@ export class ClientConnection implements HubConnection {
   #ended = false;
   #ackIds = new Set<number>();
   #invocations = new Set<string>();
+  readonly #codec: FrameCodec;
   #queue: Promise<void> = Promise.resolve();
   #recoveryTimer: NodeJS.Timeout | undefined;
 
@@ -79,7 +90,8 @@ export class ClientConnection implements HubConnection {
     this.subprotocol = init.subprotocol;
     this.upstreamState = init.state;
     this.permissions = new ConnectionPermissions(init.roles);
-    this.session = init.kind === 'json-reliable' ? new ReliableSession() : undefined;
+    this.session = init.kind.endsWith('-reliable') ? new ReliableSession() : undefined;
+    this.#codec = init.kind.startsWith('protobuf') ? PROTOBUF_CODEC : JSON_CODEC;
     context.hub.add(this);
     for (const group of init.groups) context.hub.join(this, group);
   }
@@ -94,7 +106,7 @@ export class ClientConnection implements HubConnection {
     socket.on('close', (code) => this.#onSocketClose(socket, code));
     socket.on('error', (error) => this.context.log(`webpubsub: connection ${this.id} socket error: ${error.message}`));
     if (this.kind !== 'simple') {
-      this.#sendRaw(encodeDownstream({ type: 'system', event: 'connected', connectionId: this.id, ...(this.userId === undefined ? {} : { userId: this.userId }), ...(this.session ? { reconnectionToken: this.session.reconnectionToken } : {}) }));
+      this.#sendRaw(this.#codec.encode({ type: 'system', event: 'connected', connectionId: this.id, ...(this.userId === undefined ? {} : { userId: this.userId }), ...(this.session ? { reconnectionToken: this.session.reconnectionToken } : {}) }));
     }
   }
 
@@ -121,10 +133,10 @@ export class ClientConnection implements HubConnection {
       else this.#sendRaw(payload.data, payload.dataType !== 'text');
       return;
     }
-    const build = (sequenceId?: number): string => {
+    const build = (sequenceId?: number): string | Uint8Array => {
       const head: Record<string, unknown> = message.from === 'group' ? { from: 'group', group: message.group, ...(message.fromUserId === undefined ? {} : { fromUserId: message.fromUserId }) } : { from: 'server' };
       const { dataType, data } = message.payload;
-      return encodeDownstream({ type: 'message', ...head, dataType, data, ...(sequenceId === undefined ? {} : { sequenceId }) } as DownstreamMessage);
+      return this.#codec.encode({ type: 'message', ...head, dataType, data, ...(sequenceId === undefined ? {} : { sequenceId }) } as DownstreamMessage);
     };
     if (!this.session) {
       this.#sendRaw(build());
@@ -141,7 +153,7 @@ export class ClientConnection implements HubConnection {
 
   close(reason?: string): void {
     if (this.#ended) return;
-    if (this.kind !== 'simple') this.#sendRaw(encodeDownstream({ type: 'system', event: 'disconnected', message: reason ?? '' }));
+    if (this.kind !== 'simple') this.#sendRaw(this.#codec.encode({ type: 'system', event: 'disconnected', message: reason ?? '' }));
     this.#terminate(CLOSE_NORMAL, reason ?? '');
   }
 
@@ -198,10 +210,10 @@ export class ClientConnection implements HubConnection {
   }
 
   async #handleJson(bytes: Buffer, isBinary: boolean): Promise<void> {
-    const message = decodeUpstream(isBinary ? new Uint8Array(bytes) : bytes.toString('utf8'));
+    const message = this.#codec.decode(isBinary ? new Uint8Array(bytes) : bytes.toString('utf8'));
     switch (message.type) {
       case 'ping':
-        this.#sendRaw(encodeDownstream({ type: 'pong' }));
+        this.#sendRaw(this.#codec.encode({ type: 'pong' }));
         return;
       case 'sequenceAck':
         this.session?.ack(message.sequenceId);
@@ -221,7 +233,7 @@ export class ClientConnection implements HubConnection {
   async #invoke(message: InvokeMessage): Promise<void> {
     const { invocationId } = message;
     const respond = (response: Omit<InvokeResponseMessage, 'type' | 'invocationId'>) =>
-      this.#sendRaw(encodeDownstream({ type: 'invokeResponse', invocationId, ...response } as InvokeResponseMessage));
+      this.#sendRaw(this.#codec.encode({ type: 'invokeResponse', invocationId, ...response } as InvokeResponseMessage));
     if (this.#invocations.has(invocationId)) {
       return respond({ success: false, error: { name: 'Duplicate', message: `Invocation ${invocationId} is already in progress` } });
     }
@@ -236,7 +248,7 @@ export class ClientConnection implements HubConnection {
   async #handleAckable(message: Exclude<UpstreamMessage, { type: 'ping' | 'sequenceAck' | 'invoke' | 'cancelInvocation' }>): Promise<void> {
     const { ackId } = message;
     const ack = (error?: { name: string; message: string }) => {
-      if (ackId !== undefined) this.#sendRaw(encodeDownstream({ type: 'ack', ackId, success: !error, ...(error ? { error } : {}) }));
+      if (ackId !== undefined) this.#sendRaw(this.#codec.encode({ type: 'ack', ackId, success: !error, ...(error ? { error } : {}) }));
     };
     if (ackId !== undefined) {
       // ackId makes a publish idempotent per connection (note §4 "ack").

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { JwtPayload } from '../../core/jwt.js';
 import { HUB_NAME_PATTERN } from '../../core/webpubsub/client-token.js';
-import { JSON_RELIABLE_SUBPROTOCOL, JSON_SUBPROTOCOL } from '../../core/webpubsub/frames.js';
+import { JSON_RELIABLE_SUBPROTOCOL, JSON_SUBPROTOCOL, PROTOBUF_RELIABLE_SUBPROTOCOL, PROTOBUF_SUBPROTOCOL, isReliableSubprotocol } from '../../core/webpubsub/frames.js';
 import { acceptedHosts, claimsForConnectEvent, extractClientToken, stringList, verifyClientToken } from './auth.js';
 import { ClientConnection, newConnectionId, type ConnectionContext, type ProtocolKind, type SimpleMode } from './client-connection.js';
 import type { HubRegistry } from './hub-state.js';
@@ -28,7 +28,12 @@ export interface HandshakeEnvironment {
 export const CHOSEN_SUBPROTOCOL = Symbol('webpubsub.subprotocol');
 type UpgradeRequest = IncomingMessage & { [CHOSEN_SUBPROTOCOL]?: string | false };
 
-const SUPPORTED: Record<string, ProtocolKind> = { [JSON_SUBPROTOCOL]: 'json', [JSON_RELIABLE_SUBPROTOCOL]: 'json-reliable' };
+const SUPPORTED: Record<string, ProtocolKind> = {
+  [JSON_SUBPROTOCOL]: 'json',
+  [JSON_RELIABLE_SUBPROTOCOL]: 'json-reliable',
+  [PROTOBUF_SUBPROTOCOL]: 'protobuf',
+  [PROTOBUF_RELIABLE_SUBPROTOCOL]: 'protobuf-reliable',
+};
 
 export function rejectUpgrade(socket: Duplex, status: number, message = ''): void {
   if (socket.destroyed) return;
@@ -59,7 +64,7 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Upgrad
   const recoverId = url.searchParams.get('awps_connection_id');
   if (recoverId !== null) {
     // Recovery authenticates by reconnection token; the original access token may have expired.
-    const ws = await accept(env, req, socket, head, requested.find((p) => p === JSON_RELIABLE_SUBPROTOCOL) ?? requested[0]);
+    const ws = await accept(env, req, socket, head, requested.find(isReliableSubprotocol) ?? requested[0]);
     const connection = hub.connections.get(recoverId);
     const token = url.searchParams.get('awps_reconnection_token') ?? '';
     if (!(connection instanceof ClientConnection) || !connection.tryRecover(ws, token)) {
@@ -109,7 +114,7 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Upgrad
         if (typeof decision.userId === 'string') userId = decision.userId;
         groups.push(...stringList(decision.groups));
         roles.push(...stringList(decision.roles));
-        // Only subprotocols this emulator speaks; protobuf is not implemented.
+        // Only subprotocols this emulator speaks.
         if (typeof decision.subprotocol === 'string' && requested.includes(decision.subprotocol) && decision.subprotocol in SUPPORTED) subprotocol = decision.subprotocol;
       } catch {
         return rejectUpgrade(socket, 500, 'Invalid connect event response');

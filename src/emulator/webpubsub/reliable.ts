@@ -11,7 +11,7 @@ export const RECOVERY_WINDOW_MS = 30_000;
 
 interface BufferedFrame {
   sequenceId: number;
-  frame: string;
+  frame: string | Uint8Array;
   size: number;
   /** From `messageTtlSeconds`: not re-sent after this time (ms). */
   expiresAt?: number;
@@ -33,10 +33,10 @@ export class ReliableSession {
    * Assigns the next sequenceId, buffers the frame and returns it, or `undefined` when the buffer
    * limit would be exceeded: the caller must then end the session.
    */
-  push(build: (sequenceId: number) => string, expiresAt?: number): string | undefined {
+  push(build: (sequenceId: number) => string | Uint8Array, expiresAt?: number): string | Uint8Array | undefined {
     const sequenceId = this.#nextSequenceId;
     const frame = build(sequenceId);
-    const size = frame.length * 2;
+    const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
     if (this.#frames.length >= RELIABLE_MAX_MESSAGES || this.#bytes + size > RELIABLE_MAX_BYTES) return undefined;
     this.#nextSequenceId++;
     this.#frames.push({ sequenceId, frame, size, ...(expiresAt === undefined ? {} : { expiresAt }) });
@@ -57,7 +57,7 @@ export class ReliableSession {
   }
 
   /** Frames to re-send after a recovery, in order, skipping those whose TTL passed. */
-  pending(now = Date.now()): string[] {
+  pending(now = Date.now()): Array<string | Uint8Array> {
     return this.#frames.filter((f) => f.expiresAt === undefined || f.expiresAt > now).map((f) => f.frame);
   }
 }

@@ -1,0 +1,159 @@
+import { utf8Decode, utf8Encode } from '../encoding.js';
+import { protocolError } from './frames-payload.js';
+
+// The protobuf wire format, just what the Web PubSub messages use: varints (uint64 kept exact up
+// to 2^53), length-delimited strings/bytes/messages. Unknown fields are skipped, as protobuf says.
+
+export const WIRE_VARINT = 0;
+export const WIRE_LEN = 2;
+
+export class ProtoWriter {
+  readonly #bytes: number[] = [];
+
+  #varint(value: number): void {
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`expected a non-negative safe integer, got ${value}`);
+    let rest = value;
+    while (rest >= 0x80) {
+      this.#bytes.push((rest % 0x80) | 0x80);
+      rest = Math.floor(rest / 0x80);
+    }
+    this.#bytes.push(rest);
+  }
+
+  #tag(field: number, wire: number): void {
+    this.#varint(field * 8 + wire);
+  }
+
+  uint(field: number, value: number | undefined): this {
+    if (value !== undefined) {
+      this.#tag(field, WIRE_VARINT);
+      this.#varint(value);
+    }
+    return this;
+  }
+
+  bool(field: number, value: boolean | undefined): this {
+    return value === undefined ? this : this.uint(field, value ? 1 : 0);
+  }
+
+  bytes(field: number, value: Uint8Array | undefined): this {
+    if (value !== undefined) {
+      this.#tag(field, WIRE_LEN);
+      this.#varint(value.length);
+      for (const b of value) this.#bytes.push(b);
+    }
+    return this;
+  }
+
+  string(field: number, value: string | undefined): this {
+    return value === undefined ? this : this.bytes(field, utf8Encode(value));
+  }
+
+  message(field: number, build: ((w: ProtoWriter) => void) | undefined): this {
+    if (!build) return this;
+    const inner = new ProtoWriter();
+    build(inner);
+    return this.bytes(field, inner.finish());
+  }
+
+  finish(): Uint8Array {
+    return Uint8Array.from(this.#bytes);
+  }
+}
+
+export interface ProtoField {
+  field: number;
+  wire: number;
+  /** Varint fields: the number; length-delimited fields: the bytes. */
+  value: number | Uint8Array;
+}
+
+/** Reads every field of one message; throws `protocol` on truncation or unsupported wire types. */
+export function readFields(bytes: Uint8Array, where: string): ProtoField[] {
+  const fields: ProtoField[] = [];
+  let pos = 0;
+  const varint = (): number => {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      if (pos >= bytes.length) throw protocolError(`${where}: truncated varint`);
+      const byte = bytes[pos++]!;
+      result += (byte & 0x7f) * scale;
+      if (result > Number.MAX_SAFE_INTEGER) throw protocolError(`${where}: varint above 2^53`);
+      if (byte < 0x80) return result;
+      scale *= 0x80;
+    }
+  };
+  while (pos < bytes.length) {
+    const key = varint();
+    const field = Math.floor(key / 8);
+    const wire = key % 8;
+    if (field === 0) throw protocolError(`${where}: field number 0`);
+    if (wire === WIRE_VARINT) fields.push({ field, wire, value: varint() });
+    else if (wire === WIRE_LEN) {
+      const length = varint();
+      if (pos + length > bytes.length) throw protocolError(`${where}: field ${field} runs past the end of the frame`);
+      fields.push({ field, wire, value: bytes.subarray(pos, pos + length) });
+      pos += length;
+    } else if (wire === 1) pos += 8; // fixed64: not used by these messages, skipped
+    else if (wire === 5) pos += 4; // fixed32: likewise
+    else throw protocolError(`${where}: unsupported wire type ${wire}`);
+    if (pos > bytes.length) throw protocolError(`${where}: truncated field ${field}`);
+  }
+  return fields;
+}
+
+/** Accessors over the fields of one message; the last occurrence wins, as protobuf specifies. */
+export class ProtoMessage {
+  constructor(
+    readonly fields: ProtoField[],
+    readonly where: string,
+  ) {}
+
+  static parse(bytes: Uint8Array, where: string): ProtoMessage {
+    return new ProtoMessage(readFields(bytes, where), where);
+  }
+
+  #last(field: number, wire: number): ProtoField | undefined {
+    for (let i = this.fields.length - 1; i >= 0; i--) {
+      const f = this.fields[i]!;
+      if (f.field === field) {
+        if (f.wire !== wire) throw protocolError(`${this.where}: field ${field} has wire type ${f.wire}, expected ${wire}`);
+        return f;
+      }
+    }
+    return undefined;
+  }
+
+  has(field: number): boolean {
+    return this.fields.some((f) => f.field === field);
+  }
+
+  uint(field: number): number | undefined {
+    return this.#last(field, WIRE_VARINT)?.value as number | undefined;
+  }
+
+  bool(field: number): boolean | undefined {
+    const value = this.uint(field);
+    return value === undefined ? undefined : value !== 0;
+  }
+
+  bytes(field: number): Uint8Array | undefined {
+    return this.#last(field, WIRE_LEN)?.value as Uint8Array | undefined;
+  }
+
+  string(field: number): string | undefined {
+    const value = this.bytes(field);
+    if (value === undefined) return undefined;
+    try {
+      return utf8Decode(value);
+    } catch (error) {
+      throw protocolError(`${this.where}: field ${field} is not UTF-8`, error);
+    }
+  }
+
+  message(field: number, name: string): ProtoMessage | undefined {
+    const value = this.bytes(field);
+    return value === undefined ? undefined : ProtoMessage.parse(value, `${this.where}.${name}`);
+  }
+}
