@@ -30,14 +30,14 @@ export interface EventHubsEmulatorOptions extends ListenOptions {
 export interface EventHubsEmulatorInfo extends EmulatorServiceInfo {
   connectionString: string;
   hubs: string[];
-  /** PEM of the TLS certificate, when TLS is on (to trust it with `ca`). */
-  certificate?: string;
   azurite?: { connectionString: string; blobEndpoint: string };
 }
 
 export interface RunningEventHubsEmulator extends RunningService {
   info(): EventHubsEmulatorInfo;
   readonly namespace: EventHubsNamespace;
+  /** PEM of the TLS certificate when TLS is on, to trust it with `ca`. */
+  readonly certificate?: string;
 }
 
 export async function startEventHubsEmulator(options: EventHubsEmulatorOptions = {}): Promise<RunningEventHubsEmulator> {
@@ -90,10 +90,10 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
     port,
     connectionString,
     namespace,
+    ...(tls ? { certificate: tls.cert } : {}),
     info: () => ({
       connectionString,
       hubs: namespace.hubNames(),
-      ...(tls ? { certificate: tls.cert } : {}),
       ...(azurite ? { azurite: { connectionString: azurite.connectionString, blobEndpoint: azurite.blobEndpoint } } : {}),
     }),
     close: () =>
