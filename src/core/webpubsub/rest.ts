@@ -41,6 +41,20 @@ export interface RestClientOptions {
   /** Send requests to this host instead (e.g. API Management); the token still names the service URL. */
   reverseProxyEndpoint?: string;
   apiVersion?: string;
+  /**
+   * Allow plain `http://` to a host other than loopback. Off by default, as in @azure/web-pubsub:
+   * every request carries a bearer token. Loopback (the emulator) is always allowed.
+   */
+  allowInsecureConnection?: boolean;
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+function assertSecure(url: string, what: string, allowInsecure: boolean | undefined): void {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'http:' && !allowInsecure && !LOOPBACK.test(parsed.hostname)) {
+    throw new TypeError(`expected an https ${what} (requests carry a bearer token), got http://${parsed.host}; pass allowInsecureConnection: true to allow it`);
+  }
 }
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
@@ -84,6 +98,7 @@ export class WebPubSubRestClient {
     if (!isTokenCredential(credential) && typeof (credential as KeyCredentialLike)?.key !== 'string') {
       throw new TypeError('expected an AzureKeyCredential ({ key }) or a TokenCredential ({ getToken }), got neither');
     }
+    assertSecure(endpoint, 'endpoint', options.allowInsecureConnection);
     this.endpoint = endpoint.endsWith('/') ? endpoint : `${endpoint}/`;
     this.apiVersion = options.apiVersion ?? WEBPUBSUB_API_VERSION;
     this.#credential = credential;
@@ -91,6 +106,7 @@ export class WebPubSubRestClient {
     if (options.reverseProxyEndpoint !== undefined && !/^https?:\/\//i.test(options.reverseProxyEndpoint)) {
       throw new TypeError(`expected reverseProxyEndpoint to be an http(s) URL, got ${describeValue(options.reverseProxyEndpoint)}`);
     }
+    if (options.reverseProxyEndpoint !== undefined) assertSecure(options.reverseProxyEndpoint, 'reverseProxyEndpoint', options.allowInsecureConnection);
   }
 
   get hmac(): HmacSha256 | undefined {
