@@ -51,7 +51,9 @@ function until(check: () => boolean, what: string, timeoutMs = 8000): Promise<vo
   });
 }
 
-type Service = OfficialServiceClient | OurServiceClient;
+// Typed as ours: a union of the two overloaded classes is not callable in TypeScript. The official
+// client is passed through a cast; at run time both are called with the same arguments.
+type Service = OurServiceClient;
 
 /** The script under test. Returns every answer, errors as their HTTP status. */
 async function script(service: Service, peers: Map<Label, Peer>, connectDave: (url: string) => Promise<void>): Promise<unknown[]> {
@@ -142,7 +144,7 @@ async function run(makeService: (connectionString: string) => Service) {
 
 describe('the same script with @azure/web-pubsub and with ours', () => {
   it('leaves the emulator and every client in the same state', async () => {
-    const official = await run((cs) => new OfficialServiceClient(cs, HUB, { allowInsecureConnection: true }));
+    const official = await run((cs) => new OfficialServiceClient(cs, HUB, { allowInsecureConnection: true }) as unknown as Service);
     const ours = await run((cs) => new OurServiceClient(cs, HUB));
     expect(ours).toEqual(official);
     // And the shared outcome is the intended one, so two equally broken runs cannot pass.

@@ -142,12 +142,10 @@ describe('WebPubSubServiceClient over a fake fetch', () => {
   });
 
   it('gives up after maxRetries with the last status', async () => {
-    const { service, requests } = client([], { retryOptions: { ...NO_WAIT, maxRetries: 2 } });
     const fake = fakeFetch([], () => new Response('busy', { status: 503, headers: { 'x-ms-error-code': 'ServiceBusy' } }));
     const busy = new WebPubSubServiceClient(CONNECTION_STRING, 'chat', { fetch: fake.fetch, retryOptions: { ...NO_WAIT, maxRetries: 2 } });
     await expect(busy.userExists('u')).rejects.toMatchObject({ code: 'unavailable', status: 503, serviceCode: 'ServiceBusy' });
     expect(fake.requests).toHaveLength(3);
-    expect(requests).toHaveLength(0);
   });
 
   it('retries network failures, then reports unavailable with the cause', async () => {
