@@ -12,3 +12,4 @@ export * from './connection-string.js';
 export * from './webpubsub/client-token.js';
 export * from './relay/index.js';
 export * from './webpubsub/index.js';
+export * from './codec/envelope.js';
