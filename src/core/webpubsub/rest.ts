@@ -178,8 +178,14 @@ export class WebPubSubRestClient {
     }
     const cached = this.#entraToken;
     if (cached && cached.expiresOnTimestamp - TOKEN_RENEW_MARGIN_MS > Date.now()) return cached.token;
-    const token = await credential.getToken(WEBPUBSUB_ENTRA_SCOPE, abortSignal ? { abortSignal } : {});
-    if (!token) throw new RealtimeError('unauthorized', 'the TokenCredential returned no token for https://webpubsub.azure.com/.default');
+    let token: { token: string; expiresOnTimestamp: number } | null;
+    try {
+      token = await credential.getToken(WEBPUBSUB_ENTRA_SCOPE, abortSignal ? { abortSignal } : {});
+    } catch (cause) {
+      // A credential failure is not a service outage: report it, do not retry it.
+      throw new RealtimeError('unauthorized', redactSecrets(`the TokenCredential failed for ${WEBPUBSUB_ENTRA_SCOPE}: ${(cause as Error)?.message ?? String(cause)}`), { cause });
+    }
+    if (!token) throw new RealtimeError('unauthorized', `the TokenCredential returned no token for ${WEBPUBSUB_ENTRA_SCOPE}`);
     this.#entraToken = token;
     return token.token;
   }

@@ -226,6 +226,18 @@ describe('WebPubSubServiceClient over a fake fetch', () => {
     });
   });
 
+  it('reports a failing TokenCredential as unauthorized without retrying', async () => {
+    let calls = 0;
+    const credential = { getToken: async () => (calls++, Promise.reject(new Error('no managed identity here'))) };
+    const fake = fakeFetch();
+    const service = new WebPubSubServiceClient('https://contoso.webpubsub.azure.com', credential, 'chat', { fetch: fake.fetch, retryOptions: NO_WAIT });
+    const error = await service.sendToAll({}).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'unauthorized' });
+    expect((error as Error).message).toContain('no managed identity here');
+    expect(calls).toBe(1);
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('mints client tokens locally with the access key', async () => {
     const { service, requests } = client();
     const { token, baseUrl, url } = await service.getClientAccessToken({ userId: 'u1', roles: ['webpubsub.joinLeaveGroup'], groups: ['g1'] });
