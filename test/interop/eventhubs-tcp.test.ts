@@ -1,4 +1,4 @@
-import { EventHubConsumerClient, EventHubProducerClient } from '@azure/event-hubs';
+import { EventHubBufferedProducerClient, EventHubConsumerClient, EventHubProducerClient, type ReceivedEventData } from '@azure/event-hubs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../../src/emulator/eventhubs/index.js';
 // The SDK's client-side key → partition mapper (used by EventHubBufferedProducerClient).
@@ -109,5 +109,44 @@ describe('@azure/event-hubs over TCP', () => {
       await producer.close();
       await consumer.close();
     }
+  });
+
+  test('EventHubBufferedProducerClient with enableIdempotentRetries gets its producer id and numbers its events from 0', async () => {
+    const reader = new EventHubProducerClient(emulator.connectionString, 'other');
+    const before = await reader.getPartitionProperties('1');
+    await reader.close();
+    let sent = 0;
+    const buffered = new EventHubBufferedProducerClient(emulator.connectionString, 'other', {
+      enableIdempotentRetries: true,
+      maxWaitTimeInMs: 50,
+      onSendEventsErrorHandler: () => {},
+      onSendEventsSuccessHandler: (context) => {
+        sent += context.events.length;
+      },
+    });
+    for (let n = 0; n < 5; n++) await buffered.enqueueEvent({ body: `idempotent-${n}` }, { partitionId: '1' });
+    await buffered.flush();
+    await buffered.close();
+    expect(sent).toBe(5);
+
+    const consumer = new EventHubConsumerClient('$Default', emulator.connectionString, 'other');
+    const events = await new Promise<ReceivedEventData[]>((resolve, reject) => {
+      const subscription = consumer.subscribe(
+        '1',
+        {
+          processEvents: async (batch) => {
+            if (batch.length === 0) return;
+            await subscription.close();
+            resolve(batch);
+          },
+          processError: async (error) => reject(error),
+        },
+        { startPosition: { sequenceNumber: before.lastEnqueuedSequenceNumber, isInclusive: false }, maxBatchSize: 5, maxWaitTimeInSeconds: 2 },
+      );
+    });
+    await consumer.close();
+    expect(events.map((event) => event.body)).toEqual([0, 1, 2, 3, 4].map((n) => `idempotent-${n}`));
+    expect(events.map((event) => event.systemProperties?.['com.microsoft:producer-sequence-number'])).toEqual([0, 1, 2, 3, 4]);
+    expect(typeof events[0]!.systemProperties?.['com.microsoft:producer-id']).toBe('number');
   });
 });

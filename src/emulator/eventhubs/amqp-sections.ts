@@ -108,11 +108,16 @@ export function mapEntries(section: RawSection | undefined): Array<[TypedValue, 
   return entries;
 }
 
-export function annotationString(section: RawSection | undefined, key: string): string | undefined {
+export function annotationValue(section: RawSection | undefined, key: string): unknown {
   for (const [name, value] of mapEntries(section)) {
-    if (name.value === key) return typeof value.value === 'string' ? value.value : undefined;
+    if (name.value === key) return value.value;
   }
   return undefined;
+}
+
+export function annotationString(section: RawSection | undefined, key: string): string | undefined {
+  const value = annotationValue(section, key);
+  return typeof value === 'string' ? value : undefined;
 }
 
 export function encodeMapSection(code: number, entries: Array<[TypedValue, TypedValue]>): Buffer {

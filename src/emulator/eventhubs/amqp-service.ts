@@ -3,6 +3,7 @@ import { redactSecrets } from '../../core/errors.js';
 import { ConnectionGrants, type CbsAuthority } from './cbs.js';
 import { parseEntityPath } from './entity-path.js';
 import { EpochRegistry } from './epochs.js';
+import { IdempotentProducers } from './idempotent.js';
 import { handleManagementRequest } from './management.js';
 import type { EventHubsNamespace } from './namespace.js';
 import { openConsumer } from './consumer-attach.js';
@@ -47,6 +48,7 @@ export class EventHubsAmqpService {
   private readonly links = new WeakMap<Sender | Receiver, LinkHandler>();
   private readonly connections = new Set<Connection>();
   readonly epochs = new EpochRegistry();
+  private readonly idempotent = new IdempotentProducers();
 
   constructor(private readonly options: AmqpServiceOptions) {
     this.container = rhea.create_container({ id: 'azure-realtime-eventhubs-emulator' });
@@ -112,7 +114,14 @@ export class EventHubsAmqpService {
       this.links.set(link, { kind: entity.kind === 'cbs' ? 'cbs' : 'management' });
       return;
     }
-    const producer = openProducer({ link, entity, namespace: this.options.namespace, authority: this.options.authority, grants: state.grants });
+    const producer = openProducer({
+      link,
+      entity,
+      namespace: this.options.namespace,
+      authority: this.options.authority,
+      grants: state.grants,
+      idempotent: this.idempotent,
+    });
     if (producer) this.links.set(link, { kind: 'producer', producer });
   }
 

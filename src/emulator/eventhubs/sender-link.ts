@@ -3,6 +3,7 @@ import { AmqpDecodeError } from './amqp-sections.js';
 import { decodeTransfer } from './batch.js';
 import type { CbsAuthority, ConnectionGrants } from './cbs.js';
 import type { EntityPath } from './entity-path.js';
+import { IDEMPOTENT_CAPABILITY, IdempotentProducers } from './idempotent.js';
 import { echoTermini, internals, refuseLink } from './link-helpers.js';
 import type { Hub, EventHubsNamespace } from './namespace.js';
 import type { Partition } from './partition.js';
@@ -19,6 +20,12 @@ interface ProducerOptions {
   namespace: EventHubsNamespace;
   authority: CbsAuthority;
   grants: ConnectionGrants;
+  idempotent: IdempotentProducers;
+}
+
+interface IdempotentLink {
+  producers: IdempotentProducers;
+  producerId: number;
 }
 
 export function notFound(authority: CbsAuthority, path: string): { condition: string; description: string } {
@@ -37,6 +44,7 @@ export class ProducerLink {
     private readonly link: Receiver,
     private readonly hub: Hub,
     private readonly partition: Partition | undefined,
+    private readonly idempotent?: IdempotentLink,
   ) {}
 
   receive(context: EventContext): void {
@@ -54,6 +62,11 @@ export class ProducerLink {
       }
       const transfer = decodeTransfer(payload, format);
       const target = this.partition ?? this.hub.route(transfer.partitionKey);
+      if (this.idempotent) {
+        const verdict = this.idempotent.producers.judge(`${this.hub.name}/${target.id}`, this.idempotent.producerId, transfer.events);
+        if (verdict.kind === 'reject') return delivery.reject({ condition: verdict.condition, description: verdict.description });
+        if (verdict.kind === 'duplicate') return delivery.accept();
+      }
       target.append(transfer.events);
       delivery.accept();
     } catch (error) {
@@ -85,7 +98,19 @@ export function openProducer(options: ProducerOptions): ProducerLink | undefined
   const path = partition ? `${hub.name}/Partitions/${partition.id}` : hub.name;
   const denied = authority.authorize(grants, path, 'Send');
   if (denied) return refuseLink(link, denied);
+  const attach = internals(link).remote.attach!;
+  const desired = Array.isArray(attach.desired_capabilities) ? attach.desired_capabilities : [attach.desired_capabilities];
+  let idempotent: IdempotentLink | undefined;
+  if (desired.includes(IDEMPOTENT_CAPABILITY)) {
+    if (!partition) {
+      return refuseLink(link, { condition: 'amqp:not-allowed', description: 'Idempotent publishing needs a partition sender (<hub>/Partitions/<id>).' });
+    }
+    const answer = options.idempotent.attach(`${hub.name}/${partition.id}`, attach.properties);
+    idempotent = { producers: options.idempotent, producerId: answer.producerId };
+    internals(link).local.attach.properties = IdempotentProducers.linkProperties(answer);
+    internals(link).local.attach.offered_capabilities = [IDEMPOTENT_CAPABILITY];
+  }
   echoTermini(link);
   internals(link).local.attach.max_message_size = MAX_MESSAGE_SIZE;
-  return new ProducerLink(link, hub, partition);
+  return new ProducerLink(link, hub, partition, idempotent);
 }
