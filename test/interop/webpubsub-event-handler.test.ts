@@ -1,14 +1,14 @@
 import { WebPubSubClient, WebPubSubJsonProtocol } from '@azure/web-pubsub-client';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RealtimeError } from '../../src/core/errors.js';
 import type { ConnectRequest, FetchHandler, UserEventRequest } from '../../src/core/webpubsub/event-handler.js';
 import { EMULATOR_WEBPUBSUB_ACCESS_KEY } from '../../src/emulator/defaults.js';
 import { startWebPubSubEmulator, type RunningWebPubSubEmulator } from '../../src/emulator/webpubsub/index.js';
-import { WebPubSubServiceClient, createWebPubSubEventHandler } from '../../src/node/webpubsub.js';
+import { WebPubSubServiceClient, createWebPubSubEventHandler, toNodeListener } from '../../src/node/webpubsub.js';
 
-// Our fetch-style upstream handler behind a plain node:http server, called by the emulator's
+// Our fetch-style upstream handler on a plain node:http server (toNodeListener), called by the emulator's
 // upstream (which signs ce-signature as the service does), with official clients as the callers.
 
 const seen: { connect: ConnectRequest[]; user: UserEventRequest[]; connected: string[]; disconnected: string[] } = { connect: [], user: [], connected: [], disconnected: [] };
@@ -36,36 +36,27 @@ const handlers: Record<string, FetchHandler> = {
 };
 const statuses: Record<string, number[]> = { good: [], wrongKey: [] };
 
-async function toRequest(req: IncomingMessage, origin: string): Promise<Request> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
-  const body = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' ? undefined : Buffer.concat(chunks);
-  return new Request(new URL(req.url ?? '/', origin), { method: req.method ?? 'GET', headers, ...(body ? { body } : {}) });
-}
-
-async function serve(res: ServerResponse, response: Response): Promise<void> {
-  res.writeHead(response.status, Object.fromEntries(response.headers));
-  res.end(Buffer.from(await response.arrayBuffer()));
-}
-
 let app: Server;
 let appOrigin = '';
 let emulator: RunningWebPubSubEmulator;
 const clients: WebPubSubClient[] = [];
 
 beforeAll(async () => {
+  // Each handler mounted through toNodeListener, recording the statuses it answers POSTs with.
+  const listeners = Object.fromEntries(
+    Object.entries(handlers).map(([name, handler]) => [
+      name,
+      toNodeListener(async (request) => {
+        const response = await handler(request);
+        if (request.method === 'POST') statuses[name]!.push(response.status);
+        return response;
+      }),
+    ]),
+  );
   app = createServer((req, res) => {
-    const name = (req.url ?? '').split('/')[1] ?? '';
-    const handler = handlers[name];
-    if (!handler) return void res.writeHead(404).end();
-    void toRequest(req, appOrigin)
-      .then(handler)
-      .then((response) => {
-        if (req.method === 'POST') statuses[name]!.push(response.status);
-        return serve(res, response);
-      });
+    const listener = listeners[(req.url ?? '').split('/')[1] ?? ''];
+    if (listener) listener(req, res);
+    else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   appOrigin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
