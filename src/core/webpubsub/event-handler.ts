@@ -23,6 +23,8 @@ export interface ConnectRequest {
   headers?: Record<string, string[]>;
   subprotocols?: string[];
   clientCertificates?: { thumbprint: string; content?: string }[];
+  /** MQTT clients only. */
+  mqtt?: { protocolVersion: number; username?: string; password?: string; userProperties?: { name: string; value: string }[] };
 }
 /** 200 JSON to the service; return nothing for 204. Reject with `throw new RealtimeError('unauthorized', msg, { status: 401 })`. */
 export interface ConnectResponse {
@@ -109,7 +111,13 @@ export function createWebPubSubEventHandler(options: WebPubSubEventHandlerOption
     delete (publicContext as Partial<typeof context>).stateChanged;
     if (type === CE_SYSTEM_EVENTS.connect) {
       const body = (await readJson(request)) as Omit<ConnectRequest, 'context'>;
-      const result = options.handleConnect ? await options.handleConnect({ ...body, context: publicContext }) : undefined;
+      let result: ConnectResponse | void;
+      try {
+        result = options.handleConnect ? await options.handleConnect({ ...body, context: publicContext }) : undefined;
+      } catch (error) {
+        if (publicContext.clientProtocol === 'mqtt') return mqttConnectError(error, body.mqtt?.protocolVersion);
+        throw error;
+      }
       if (!result) return withState(text(204));
       const { userId, groups, roles, subprotocol } = result;
       return withState(Response.json({ userId, groups, roles, subprotocol }));
@@ -143,6 +151,17 @@ export function createWebPubSubEventHandler(options: WebPubSubEventHandlerOption
       return text(500, 'event handler failed');
     }
   };
+}
+
+// MQTT clients get their rejection as `{mqtt: {code, reason}}` (note §5), with the CONNACK code for
+// the status as @azure/web-pubsub-express 1.1 maps it: 3.1.1 (version 4) 400→4, 401→5, else 3;
+// 5.0 (version 5) 400→0x86, 401→0x87, else 0x80.
+function mqttConnectError(error: unknown, protocolVersion: number | undefined): Response {
+  const rejected = isRealtimeError(error) && error.status !== undefined && REJECT_STATUSES.has(error.status);
+  const status = rejected ? error.status! : 500;
+  const reason = rejected ? error.message : 'event handler failed';
+  const code = protocolVersion === 5 ? ({ 400: 0x86, 401: 0x87 } as Record<number, number>)[status] ?? 0x80 : ({ 400: 4, 401: 5 } as Record<number, number>)[status] ?? 3;
+  return Response.json({ mqtt: { code, reason } }, { status });
 }
 
 async function readJson(request: Request): Promise<Record<string, unknown>> {

@@ -109,6 +109,22 @@ describe('createWebPubSubEventHandler', () => {
     expect(await crashed.text()).not.toContain(KEY);
   });
 
+  it('answers an MQTT connect rejection as {mqtt: {code, reason}} with the CONNACK code of the version', async () => {
+    const handler = createWebPubSubEventHandler({
+      hub: 'chat',
+      accessKeys: [KEY],
+      handleConnect: ({ mqtt }) => {
+        throw new RealtimeError('unauthorized', `bad password for ${mqtt?.username}`, { status: 401 });
+      },
+    });
+    const mqttHeaders = { 'ce-subprotocol': 'mqtt', 'ce-physicalconnectionid': 'phys-1', 'ce-sessionid': 's-1' };
+    const v5 = await handler(await event('azure.webpubsub.sys.connect', { headers: mqttHeaders, body: JSON.stringify({ mqtt: { protocolVersion: 5, username: 'dev1' } }) }));
+    expect(v5.status).toBe(401);
+    expect(await v5.json()).toEqual({ mqtt: { code: 0x87, reason: 'bad password for dev1' } });
+    const v311 = await handler(await event('azure.webpubsub.sys.connect', { headers: mqttHeaders, body: JSON.stringify({ mqtt: { protocolVersion: 4, username: 'dev2' } }) }));
+    expect(await v311.json()).toEqual({ mqtt: { code: 5, reason: 'bad password for dev2' } });
+  });
+
   it('decodes user events by content type and replies with the handler result', async () => {
     const seen: UserEventRequest[] = [];
     const state = btoa(JSON.stringify({ visits: 1 }));
