@@ -57,7 +57,9 @@ export class EventHubsAmqpService {
     this.container.on('sender_open', (context: EventContext) => this.onClientReceiver(context));
     this.container.on('message', (context: EventContext) => this.onMessage(context));
     this.container.on('sendable', (context: EventContext) => this.consumerOf(context.sender)?.pump());
-    this.container.on('sender_close', (context: EventContext) => this.consumerOf(context.sender)?.dispose());
+    this.container.on('sender_close', (context: EventContext) => this.closeConsumer(context));
+    // A client may end a session without detaching its links first.
+    this.container.on('session_close', (context: EventContext) => this.forgetSession(context));
     this.container.on('connection_open', (context: EventContext) => this.stateOf(context.connection));
     this.container.on('disconnected', (context: EventContext) => this.forget(context.connection));
     this.container.on('connection_close', (context: EventContext) => this.forget(context.connection));
@@ -96,6 +98,23 @@ export class EventHubsAmqpService {
     if (state) for (const consumer of state.consumers) consumer.dispose();
     state?.consumers.clear();
     this.connections.delete(connection);
+  }
+
+  private closeConsumer(context: EventContext): void {
+    const consumer = this.consumerOf(context.sender);
+    if (!consumer) return;
+    consumer.dispose();
+    this.states.get(context.connection)?.consumers.delete(consumer);
+  }
+
+  private forgetSession(context: EventContext): void {
+    const state = this.states.get(context.connection);
+    for (const consumer of state?.consumers ?? []) {
+      if (consumer.session === context.session) {
+        consumer.dispose();
+        state!.consumers.delete(consumer);
+      }
+    }
   }
 
   private consumerOf(link: Sender | undefined): ConsumerLink | undefined {
@@ -163,7 +182,7 @@ export class EventHubsAmqpService {
       void this.answerCbs(context.connection, state, message);
     } else if (handler?.kind === 'management') {
       const reply = handleManagementRequest(this.options.namespace, this.options.authority, state.grants, message);
-      reply_(context.connection, message, reply);
+      sendReply(context.connection, message, reply);
     }
   }
 
@@ -174,7 +193,7 @@ export class EventHubsAmqpService {
         ? await this.options.authority.putToken(state.grants, { name: props.name, type: props.type, token: message.body })
         : { status: 400, condition: 'amqp:not-implemented', description: `The CBS operation '${String(props.operation)}' is not supported.` };
     this.options.log?.(`eventhubs: put-token ${String(props.name)} -> ${result.status}`);
-    reply_(connection, message, {
+    sendReply(connection, message, {
       application_properties: {
         'status-code': rhea.types.wrap_int(result.status),
         'status-description': result.description,
@@ -195,7 +214,7 @@ export class EventHubsAmqpService {
 }
 
 /** Replies go to the client's receiver whose name or target address equals `reply-to` (note §3, §4). */
-function reply_(connection: Connection, request: Message, reply: { application_properties: Record<string, unknown>; body?: unknown }): void {
+function sendReply(connection: Connection, request: Message, reply: { application_properties: Record<string, unknown>; body?: unknown }): void {
   const replyTo = request.reply_to;
   if (typeof replyTo !== 'string') return;
   const link = connection.find_sender(

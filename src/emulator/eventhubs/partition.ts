@@ -39,19 +39,20 @@ export class Partition {
   }
 
   /**
-   * Runtime information as `$management` READ and receiver runtime metrics report it. For an
-   * empty partition the "last" fields are -1 / "-1" / epoch, as Microsoft's mock answers (note §4, [U]).
+   * Runtime information as `$management` READ and receiver runtime metrics report it. A partition
+   * that never had an event answers -1 / "-1" / epoch, as Microsoft's mock does (note §4, [U]);
+   * once retention emptied it, "last" still names the newest event and "begin" the next one.
    */
   properties(): PartitionProperties {
-    const last = this.log.last();
+    const newest = this.log.lastEnqueued();
     return {
       hub: this.hub,
       partitionId: this.id,
-      beginSequenceNumber: last ? this.log.firstSequenceNumber : -1,
-      lastEnqueuedSequenceNumber: last ? last.sequenceNumber : -1,
-      lastEnqueuedOffset: last ? String(last.offset) : '-1',
-      lastEnqueuedTime: new Date(last ? last.enqueuedTime : 0),
-      isEmpty: last === undefined,
+      beginSequenceNumber: newest ? this.log.firstSequenceNumber : -1,
+      lastEnqueuedSequenceNumber: newest ? newest.sequenceNumber : -1,
+      lastEnqueuedOffset: newest ? String(newest.offset) : '-1',
+      lastEnqueuedTime: new Date(newest ? newest.enqueuedTime : 0),
+      isEmpty: this.log.last() === undefined,
     };
   }
 }

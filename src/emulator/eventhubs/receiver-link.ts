@@ -69,6 +69,10 @@ export class ConsumerLink implements OwnedReceiver {
     }
   }
 
+  get session(): unknown {
+    return this.options.link.session;
+  }
+
   steal(description: string): void {
     this.dispose();
     this.options.link.close({ condition: 'amqp:link:stolen', description });

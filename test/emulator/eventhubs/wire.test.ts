@@ -191,3 +191,27 @@ describe('SASL mechanisms with a plain rhea client', () => {
     connection.close();
   });
 });
+
+describe('heartbeats', () => {
+  test('the emulator sends empty frames when the client asks for an idle time-out', async () => {
+    const peer = await rawConnect();
+    let heartbeats = 0;
+    const twoHeartbeats = new Promise<void>((resolve) => {
+      let seen = Buffer.alloc(0);
+      peer.socket.on('data', (chunk: Buffer) => {
+        seen = Buffer.concat([seen, chunk]);
+        // Walk whole frames after the 8-byte header; an 8-byte frame is a heartbeat.
+        heartbeats = 0;
+        for (let position = 8; position + 4 <= seen.length; position += seen.readUInt32BE(position)) {
+          if (seen.readUInt32BE(position) === 8) heartbeats++;
+        }
+        if (heartbeats >= 2) resolve();
+      });
+    });
+    const open = frames.write_frame(frames.amqp_frame(0, frames.open({ container_id: 'idle-test', idle_time_out: 200 })));
+    peer.socket.write(Buffer.concat([AMQP_HEADER, open]));
+    await twoHeartbeats;
+    expect(heartbeats).toBeGreaterThanOrEqual(2);
+    peer.socket.destroy();
+  });
+});

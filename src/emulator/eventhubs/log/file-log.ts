@@ -95,6 +95,7 @@ export class FilePartitionLog extends MemoryPartitionLog {
   private skipExpired(event: StoredEvent): void {
     this.next = event.sequenceNumber + 1;
     this.nextByte = event.offset + event.message.byteLength;
+    this.remember(event);
   }
 
   private activeFd(): number {

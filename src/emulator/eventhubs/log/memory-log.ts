@@ -25,7 +25,10 @@ export interface PartitionLog {
   readonly nextOffset: number;
   append(events: NewEvent[], enqueuedTime: number): StoredEvent[];
   get(sequenceNumber: number): StoredEvent | undefined;
+  /** The newest retained event. */
   last(): StoredEvent | undefined;
+  /** The newest event ever appended, even if retention dropped it since. */
+  lastEnqueued(): Omit<StoredEvent, 'message' | 'partitionKey'> | undefined;
   /** Sequence number of the first event whose offset is > (or >=) `offset`. */
   seekOffset(offset: number, inclusive: boolean): number;
   /** Sequence number of the first event enqueued after `time` (ms), or at it when inclusive. */
@@ -40,6 +43,7 @@ export class MemoryPartitionLog implements PartitionLog {
   protected head = 0;
   protected next: number;
   protected nextByte: number;
+  protected newest: Omit<StoredEvent, 'message' | 'partitionKey'> | undefined;
 
   constructor(start: { nextSequenceNumber: number; nextOffset: number } = { nextSequenceNumber: 0, nextOffset: 0 }) {
     this.next = start.nextSequenceNumber;
@@ -72,6 +76,7 @@ export class MemoryPartitionLog implements PartitionLog {
     });
     this.persist(stored);
     for (const record of stored) this.events.push(record);
+    this.remember(stored.at(-1));
     return stored;
   }
 
@@ -80,6 +85,15 @@ export class MemoryPartitionLog implements PartitionLog {
     this.events.push(record);
     this.next = record.sequenceNumber + 1;
     this.nextByte = record.offset + record.message.byteLength;
+    this.remember(record);
+  }
+
+  protected remember(record: StoredEvent | undefined): void {
+    if (record) this.newest = { sequenceNumber: record.sequenceNumber, offset: record.offset, enqueuedTime: record.enqueuedTime };
+  }
+
+  lastEnqueued(): Omit<StoredEvent, 'message' | 'partitionKey'> | undefined {
+    return this.newest;
   }
 
   protected persist(_records: StoredEvent[]): void {
