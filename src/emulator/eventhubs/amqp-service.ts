@@ -63,7 +63,11 @@ export class EventHubsAmqpService {
     this.container.on('connection_open', (context: EventContext) => this.stateOf(context.connection));
     this.container.on('disconnected', (context: EventContext) => this.forget(context.connection));
     this.container.on('connection_close', (context: EventContext) => this.forget(context.connection));
-    // Link and session errors the client reports land here; they must never become uncaught.
+    // Errors a client reports when it closes a connection, session or link are its business;
+    // handled here so rhea never escalates them to an uncaught 'error'.
+    for (const event of ['connection_error', 'session_error', 'sender_error', 'receiver_error']) {
+      this.container.on(event, () => {});
+    }
     this.container.on('error', (error: unknown) => this.options.log?.(`eventhubs: ${redactSecrets(String(error))}`));
   }
 
@@ -179,7 +183,9 @@ export class EventHubsAmqpService {
     const message = context.message as Message;
     context.delivery?.accept();
     if (handler?.kind === 'cbs') {
-      void this.answerCbs(context.connection, state, message);
+      this.answerCbs(context.connection, state, message).catch((error: unknown) => {
+        this.options.log?.(`eventhubs: put-token failed: ${redactSecrets(String(error))}`);
+      });
     } else if (handler?.kind === 'management') {
       const reply = handleManagementRequest(this.options.namespace, this.options.authority, state.grants, message);
       sendReply(context.connection, message, reply);
