@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createSasTokenProvider, parseRelayConnectionString } from '../../src/core/index.js';
@@ -19,12 +19,11 @@ const HYCO_PATH = `hyco-listener-${Date.now().toString(36)}`;
 const OUR_PATH = `our-listener-${Date.now().toString(36)}`;
 const hycoToken = (path: string) => hyco.createRelayToken(`http://${hostPort}/${path}`, parsed.sharedAccessKeyName, parsed.sharedAccessKey);
 
-// hyco-https users send with node's http(s).request; a fresh connection per request (agent: false)
-// also keeps these requests off keep-alive connections that an earlier rendezvous is bound to
-// (the emulator binds such a channel per sender connection regardless of path: see docs/relay-client.md).
-function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: Uint8Array } = {}) {
+// hyco-https users send with node's http(s).request (Node 20's global agent keeps connections
+// alive, so requests for both paths share connections, including ones a rendezvous is bound to).
+function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: Uint8Array; agent?: HttpAgent } = {}) {
   return new Promise<{ status: number; headers: Record<string, unknown>; json: () => unknown }>((resolve, reject) => {
-    const req = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
+    const req = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers, ...(init.agent ? { agent: init.agent } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, json: () => JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
@@ -119,5 +118,34 @@ describe('hyco-https token and URI → our listener', () => {
     const response = await send(`http://${hostPort}/${OUR_PATH}`, { headers: { ServiceBusAuthorization: hycoToken('someone-else') } });
     expect(response.status).toBe(403);
     expect(seenByOurs.length).toBe(before);
+  });
+});
+
+describe('one keep-alive connection, both listeners', () => {
+  it('requests alternate between hyco-https and our listener; rendezvous bound to the connection do not cross paths', async () => {
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    const big = new Uint8Array(100_000);
+    const plan = [
+      { path: OUR_PATH, body: big, by: 'azure-realtime' },
+      { path: HYCO_PATH, body: undefined, by: 'hyco-https' },
+      { path: HYCO_PATH, body: big, by: 'hyco-https' },
+      { path: OUR_PATH, body: undefined, by: 'azure-realtime' },
+      { path: HYCO_PATH, body: undefined, by: 'hyco-https' },
+    ];
+    try {
+      const handledBy: unknown[] = [];
+      for (const step of plan) {
+        const response = await send(`http://${hostPort}/${step.path}/mixed`, {
+          method: step.body ? 'POST' : 'GET',
+          headers: { ServiceBusAuthorization: hycoToken(step.path) },
+          ...(step.body ? { body: step.body } : {}),
+          agent,
+        });
+        handledBy.push(response.headers['x-handled-by']);
+      }
+      expect(handledBy).toEqual(plan.map((step) => step.by));
+    } finally {
+      agent.destroy();
+    }
   });
 });

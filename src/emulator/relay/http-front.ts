@@ -10,7 +10,7 @@ import {
 } from '../../core/relay/protocol.js';
 import { authorize } from './auth.js';
 import { appQuery, rawHeaderMap, rawQueryOf, type RelayContext } from './context.js';
-import { hostnameOf, pathSegments, type EntityMatch, type OnlineListener } from './entities.js';
+import { hostnameOf, pathSegments, type EntityMatch, type HybridConnection, type OnlineListener } from './entities.js';
 import type { HttpExchange } from './exchanges.js';
 import { describeFailure, newTrackingId, reasonPhrase, replyHttp } from './replies.js';
 import { RequestChannel } from './request-channel.js';
@@ -96,8 +96,13 @@ function responseHeaders(response: ResponseMessage, viaHost: string): Record<str
 }
 
 export class HttpFront {
-  /** Rendezvous request channels bound to the sender's HTTP connection they serve. */
-  readonly #channels = new WeakMap<Duplex, RequestChannel>();
+  /**
+   * Rendezvous request channels bound to the sender's HTTP connection they serve, one per entity:
+   * a keep-alive connection may carry requests for several hybrid connections, and each must
+   * reach its own entity's listeners (note §1.5 binds a rendezvous to the sender connection of
+   * *that* hybrid connection).
+   */
+  readonly #channels = new WeakMap<Duplex, Map<HybridConnection, RequestChannel>>();
 
   constructor(private readonly ctx: RelayContext) {}
 
@@ -147,7 +152,8 @@ export class HttpFront {
     return new Promise<void>((done) => {
       let head: ResponseMessage | undefined;
       let delivered = false;
-      let channel: RequestChannel | undefined = this.#channels.get(senderConnection);
+      const entity = match.entity;
+      let channel: RequestChannel | undefined = this.#boundChannel(senderConnection, entity);
       const cleanups: Array<() => void> = [];
       let finished = false;
       const finish = (write: () => void) => {
@@ -156,7 +162,7 @@ export class HttpFront {
         for (const cleanup of cleanups) cleanup();
         channel?.settled(exchange);
         // A socket the listener opened only to answer is not kept (see arrive below).
-        if (channel && this.#channels.get(senderConnection) !== channel) channel.terminate(1000, 'Response complete');
+        if (channel && this.#boundChannel(senderConnection, entity) !== channel) channel.terminate(1000, 'Response complete');
         ctx.exchanges.remove(exchange);
         match.entity.attachments.delete(attachment);
         try {
@@ -218,7 +224,7 @@ export class HttpFront {
               }
               // Only a channel the request itself travelled on is kept for the connection's later
               // requests: hyco-https reads requests only on those, not on one it opened to answer [U].
-              if (!delivered) this.#bind(senderConnection, opened);
+              if (!delivered) this.#bind(senderConnection, entity, opened);
               channel = opened;
               deliverOn(opened, entry.address);
             },
@@ -252,15 +258,21 @@ export class HttpFront {
     });
   }
 
-  #bind(senderConnection: Duplex, channel: RequestChannel): void {
-    const previous = this.#channels.get(senderConnection);
+  #boundChannel(senderConnection: Duplex, entity: HybridConnection): RequestChannel | undefined {
+    return this.#channels.get(senderConnection)?.get(entity);
+  }
+
+  #bind(senderConnection: Duplex, entity: HybridConnection, channel: RequestChannel): void {
+    let byEntity = this.#channels.get(senderConnection);
+    if (!byEntity) this.#channels.set(senderConnection, (byEntity = new Map()));
+    const previous = byEntity.get(entity);
     if (previous && previous !== channel) previous.terminate(1000, 'replaced');
-    this.#channels.set(senderConnection, channel);
+    byEntity.set(entity, channel);
     const onSenderGone = () => channel.terminate(1000, 'The sender connection closed');
     senderConnection.once('close', onSenderGone);
     channel.onClosed(() => {
       senderConnection.off('close', onSenderGone);
-      if (this.#channels.get(senderConnection) === channel) this.#channels.delete(senderConnection);
+      if (byEntity.get(entity) === channel) byEntity.delete(entity);
     });
   }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { RunningRelayEmulator } from '../../../src/emulator/relay/index.js';
 import { framesOf, header, httpBase, open, rawListener, startEmulator, token } from './helpers.js';
 
@@ -180,5 +181,65 @@ describe('rendezvous requests', () => {
     expect((await pending).status).toBe(502);
     expect(emulator.listenerCount('garbled')).toBe(1);
     listener.socket.terminate();
+  });
+});
+
+describe('keep-alive sender connections', () => {
+  /** A raw listener that answers every request, on the control channel or a rendezvous, with its own name. */
+  async function answeringListener(path: string) {
+    const listener = await rawListener(emulator, path);
+    const channels: import('ws').WebSocket[] = [];
+    const serve = (socket: import('ws').WebSocket, frames: ReturnType<typeof framesOf>) => {
+      void (async () => {
+        for (;;) {
+          const { request } = (await frames.nextJson()) as { request: Partial<Request> };
+          if (request.method === undefined) {
+            // Too large for the control channel: the request comes over its rendezvous (note §1.5).
+            const channel = await open(request.address!);
+            channels.push(channel);
+            serve(channel, framesOf(channel));
+            continue;
+          }
+          if (request.body) await frames.next();
+          respond(socket, request.id!, 200, `${path} answered ${request.requestTarget}`);
+        }
+      })().catch(() => {});
+    };
+    serve(listener.socket, listener.frames);
+    return { close: () => [listener.socket, ...channels].forEach((socket) => socket.terminate()) };
+  }
+
+  it('a rendezvous bound to the connection carries only its own entity; other entities reach their own listeners', async () => {
+    const first = await answeringListener('alpha');
+    const second = await answeringListener('beta');
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    const tokens = { alpha: await token({ path: 'alpha' }), beta: await token({ path: 'beta' }) };
+    const localPorts = new Set<number>();
+    const send = (path: 'alpha' | 'beta', body: Buffer) =>
+      new Promise<string>((resolve, reject) => {
+        const req = httpRequest(`${httpBase(emulator)}/${path}/n`, { method: 'POST', agent, headers: { ServiceBusAuthorization: tokens[path] } }, (res) => {
+          localPorts.add(res.socket.localPort!);
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      // Large requests travel over a rendezvous that is then bound to this keep-alive connection:
+      // first alpha's, later beta's too. The requests alternate between the two entities.
+      const large = Buffer.alloc(100 * 1024, 1);
+      const small = Buffer.from('small');
+      const plan = [['alpha', large], ['beta', small], ['alpha', small], ['beta', large], ['alpha', small], ['beta', small]] as const;
+      const answers: string[] = [];
+      for (const [path, body] of plan) answers.push(await send(path, body));
+      expect(localPorts.size).toBe(1);
+      expect(answers).toEqual(plan.map(([path]) => `${path} answered /${path}/n`));
+    } finally {
+      agent.destroy();
+      first.close();
+      second.close();
+    }
   });
 });
