@@ -61,7 +61,7 @@ export function collectEvents(
   consumer: EventHubConsumerClient,
   expected: number,
   options: SubscribeOptions = {},
-  timeoutMs = 30_000,
+  timeoutMs = 50_000,
 ): Promise<ReceivedEventData[]> {
   const received: ReceivedEventData[] = [];
   return new Promise((resolve, reject) => {

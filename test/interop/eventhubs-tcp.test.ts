@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 describe('@azure/event-hubs over TCP', () => {
-  test('10,000 events in batches reach one subscriber, in order per partition', async () => {
+  test('10,000 events in batches reach one subscriber, in order per partition', { timeout: 60_000 }, async () => {
     const producer = new EventHubProducerClient(emulator.connectionString, 'telemetry');
     const consumer = new EventHubConsumerClient('Dashboard', emulator.connectionString, 'telemetry', FAST_CLAIM);
     try {

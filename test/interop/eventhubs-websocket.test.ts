@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 describe('@azure/event-hubs over WebSocket', () => {
-  test('wss:// (TLS on the AMQP port): 10,000 events, properties', async () => {
+  test('wss:// (TLS on the AMQP port): 10,000 events, properties', { timeout: 60_000 }, async () => {
     const webSocketOptions = { webSocket: WebSocket, webSocketConstructorOptions: { ca: emulator.certificate } };
     const producer = new EventHubProducerClient(emulator.connectionString, 'wss-hub', { webSocketOptions });
     const consumer = new EventHubConsumerClient('$Default', emulator.connectionString, 'wss-hub', { webSocketOptions, ...FAST_CLAIM });
@@ -53,7 +53,7 @@ describe('@azure/event-hubs over WebSocket', () => {
     }
   });
 
-  test('ws:// through a scheme-rewriting WebSocket class: 10,000 events', async () => {
+  test('ws:// through a scheme-rewriting WebSocket class: 10,000 events', { timeout: 60_000 }, async () => {
     const webSocketOptions = { webSocket: PlainWebSocket };
     const producer = new EventHubProducerClient(emulator.connectionString, 'ws-hub', { webSocketOptions });
     const consumer = new EventHubConsumerClient('$Default', emulator.connectionString, 'ws-hub', { webSocketOptions, ...FAST_CLAIM });
