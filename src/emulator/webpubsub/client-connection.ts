@@ -58,6 +58,7 @@ export interface ConnectionInit {
 const CLOSE_POLICY = 1008;
 const CLOSE_NORMAL = 1000;
 const CLOSE_ABNORMAL = 1006;
+const FRAMES_PER_TURN = 16;
 const OPEN = 1;
 
 export class ClientConnection implements HubConnection {
@@ -77,6 +78,7 @@ export class ClientConnection implements HubConnection {
   #invocations = new Set<string>();
   readonly #codec: FrameCodec;
   #queue: Promise<void> = Promise.resolve();
+  #framesThisTurn = 0;
   #recoveryTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -202,7 +204,16 @@ export class ClientConnection implements HubConnection {
   #enqueue(data: RawData, isBinary: boolean): void {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     this.#queue = this.#queue
-      .then(() => (this.#ended ? undefined : this.kind === 'simple' ? this.#handleSimple(bytes, isBinary) : this.#handleJson(bytes, isBinary)))
+      .then(async () => {
+        // A burst from one socket would otherwise run to its end before any other socket is read
+        // (their sequenceAcks included); the service handles connections concurrently.
+        if (++this.#framesThisTurn >= FRAMES_PER_TURN) {
+          this.#framesThisTurn = 0;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        if (this.#ended) return;
+        return this.kind === 'simple' ? this.#handleSimple(bytes, isBinary) : this.#handleJson(bytes, isBinary);
+      })
       .catch((error: unknown) => {
         this.context.log(`webpubsub: connection ${this.id} closed after a bad frame: ${(error as Error).message}`);
         this.#terminate(CLOSE_POLICY, isRealtimeError(error, 'protocol') ? 'Invalid message' : 'Internal error');
