@@ -45,4 +45,4 @@ export function createWebPubSubClient(source: WebPubSubClientSource, options?: W
   return new WebPubSubClient({ getClientAccessUrl: () => getUrl() }, options);
 }
 
-export { WebPubSubClient, type WebPubSubClientOptions };
+export type { WebPubSubClient, WebPubSubClientOptions };

@@ -1,10 +1,23 @@
 export * from './client-token.js';
 export * from './frames.js';
-export * from './rest.js';
-export * from './group-client.js';
+export { WEBPUBSUB_API_VERSION, WEBPUBSUB_ENTRA_SCOPE } from './rest.js';
+export type { JSONTypes, KeyCredentialLike, RestClientOptions, RetryOptions, TokenCredentialLike, WebPubSubCredential } from './rest.js';
+export { WebPubSubGroup } from './group-client.js';
+export type {
+  GroupCloseAllConnectionsOptions,
+  GroupListConnectionsOptions,
+  GroupSendTextToAllOptions,
+  GroupSendToAllOptions,
+  OperationOptions,
+  PagedMembers,
+  WebPubSubGroupMember,
+  WebPubSubGroupMemberPage,
+} from './group-client.js';
 export * from './service-client.js';
-export * from './odata.js';
-export * from './cloud-events.js';
+export { odata } from './odata.js';
+export { CE_SYSTEM_EVENTS, computeEventSignature, decodeConnectionState, encodeConnectionState, verifyEventSignature } from './cloud-events.js';
+export type { ClientProtocolKind, ConnectionContext } from './cloud-events.js';
 export * from './event-handler.js';
 export * from './negotiate.js';
-export * from './client.js';
+export { clientAccessUrlProvider, createWebPubSubClient } from './client.js';
+export type { ClientAccessUrlProvider, WebPubSubClient, WebPubSubClientOptions, WebPubSubClientSource } from './client.js';

@@ -77,7 +77,7 @@ export interface RestRequest {
 const RETRIABLE = new Set([408, 429, 500, 502, 503, 504]);
 const TOKEN_RENEW_MARGIN_MS = 2 * 60 * 1000;
 
-export function isTokenCredential(credential: unknown): credential is TokenCredentialLike {
+export function isEntraCredential(credential: unknown): credential is TokenCredentialLike {
   return typeof credential === 'object' && credential !== null && typeof (credential as TokenCredentialLike).getToken === 'function';
 }
 
@@ -95,7 +95,7 @@ export class WebPubSubRestClient {
 
   constructor(endpoint: string, credential: WebPubSubCredential, options: RestClientOptions = {}) {
     if (!/^https?:\/\//i.test(endpoint)) throw new TypeError(`expected endpoint to be an http(s) URL, got ${describeValue(endpoint)}`);
-    if (!isTokenCredential(credential) && typeof (credential as KeyCredentialLike)?.key !== 'string') {
+    if (!isEntraCredential(credential) && typeof (credential as KeyCredentialLike)?.key !== 'string') {
       throw new TypeError('expected an AzureKeyCredential ({ key }) or a TokenCredential ({ getToken }), got neither');
     }
     assertSecure(endpoint, 'endpoint', options.allowInsecureConnection);
@@ -171,7 +171,7 @@ export class WebPubSubRestClient {
 
   async #bearer(url: string, abortSignal: AbortSignal | undefined): Promise<string> {
     const credential = this.#credential;
-    if (!isTokenCredential(credential)) {
+    if (!isEntraCredential(credential)) {
       const iat = Math.floor(Date.now() / 1000);
       // Claim order as jsonwebtoken writes it for the official SDK: iat, exp, aud (note §1).
       return signJwt({ iat, exp: iat + 3600, aud: url }, credential.key, { hmac: this.#options.hmac });

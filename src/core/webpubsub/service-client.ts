@@ -3,7 +3,7 @@ import type { HmacSha256 } from '../crypto.js';
 import { RealtimeError, describeValue } from '../errors.js';
 import { HUB_NAME_PATTERN, clientPath, createClientTokenMinter, type ClientAccessToken, type ClientProtocol, type ClientTokenMinter } from './client-token.js';
 import { WebPubSubGroup, callHub, segment, sendQuery, type OperationOptions } from './group-client.js';
-import { WebPubSubRestClient, isTokenCredential, messageBody, type JSONTypes, type RestClientOptions, type RestRequest, type WebPubSubCredential } from './rest.js';
+import { WebPubSubRestClient, isEntraCredential, messageBody, type JSONTypes, type RestClientOptions, type RestRequest, type WebPubSubCredential } from './rest.js';
 
 // Drop-in for @azure/web-pubsub's WebPubSubServiceClient (note §6): same constructors, method names
 // and options, over `fetch` and a pluggable HMAC instead of core-rest-pipeline and jsonwebtoken.
@@ -178,7 +178,7 @@ export class WebPubSubServiceClient {
   /** Signed locally with the access key; with a TokenCredential the service mints it (REST generateToken). */
   getClientAccessToken(options: GenerateClientTokenOptions = {}): Promise<ClientTokenResponse> {
     const credential = this.#rest.credential;
-    if (isTokenCredential(credential)) return this.#generateToken(options);
+    if (isEntraCredential(credential)) return this.#generateToken(options);
     try {
       // Re-created only when AzureKeyCredential.update() changed the key.
       if (this.#minter?.key !== credential.key) {
