@@ -54,9 +54,15 @@ function accept(env: HandshakeEnvironment, req: UpgradeRequest, socket: Duplex, 
 }
 
 export async function handleClientUpgrade(env: HandshakeEnvironment, req: UpgradeRequest, socket: Duplex, head: Buffer): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://emulator');
-  if (!/^\/client(\/|$)/i.test(url.pathname)) return rejectUpgrade(socket, 404);
-  const hubName = hubFromPath(url);
+  let url: URL;
+  let hubName: string | undefined;
+  try {
+    url = new URL(`http://emulator${req.url?.startsWith('/') ? req.url : '/'}`);
+    if (!/^\/client(\/|$)/i.test(url.pathname)) return rejectUpgrade(socket, 404);
+    hubName = hubFromPath(url);
+  } catch {
+    return rejectUpgrade(socket, 400, 'Malformed request URL');
+  }
   if (!hubName || !HUB_NAME_PATTERN.test(hubName)) return rejectUpgrade(socket, 400, 'Invalid hub name');
   const hub = env.hubs.get(hubName);
   const requested = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
@@ -68,6 +74,7 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Upgrad
     const connection = hub.connections.get(recoverId);
     const token = url.searchParams.get('awps_reconnection_token') ?? '';
     if (!(connection instanceof ClientConnection) || !connection.tryRecover(ws, token)) {
+      ws.on('error', () => undefined);
       env.log(`webpubsub: recovery of connection ${recoverId} refused`);
       ws.close(1008, 'Session cannot be recovered');
     }

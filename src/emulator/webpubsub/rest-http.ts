@@ -57,6 +57,9 @@ export function readBody(req: IncomingMessage): Promise<Uint8Array> {
     });
     req.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
     req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new RestError(400, 'InvalidArgument', 'The request body was cut short'));
+    });
   });
 }
 

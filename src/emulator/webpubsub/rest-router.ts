@@ -19,7 +19,12 @@ export interface RestRouterOptions {
 
 export async function handleRest(req: IncomingMessage, res: ServerResponse, url: URL, options: RestRouterOptions): Promise<void> {
   try {
-    const segments = url.pathname.split('/').filter((s) => s.length > 0).map((s) => decodeURIComponent(s));
+    let segments: string[];
+    try {
+      segments = url.pathname.split('/').filter((s) => s.length > 0).map((s) => decodeURIComponent(s));
+    } catch {
+      throw badRequest('Malformed percent-encoding in the path');
+    }
     if (segments[0] !== 'api') throw new RestError(404, 'NotFound', 'No such resource');
     if (segments.length === 2 && segments[1] === 'health' && (req.method === 'HEAD' || req.method === 'GET')) {
       return sendStatus(res, 200); // getServiceStatus needs no auth

@@ -69,7 +69,12 @@ export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions =
   const env: HandshakeEnvironment = { wss, hubs, upstream, accessKey, port, settingsFor, recoveryWindowMs: options.recoveryWindowMs ?? RECOVERY_WINDOW_MS, log };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', endpoint);
+    let url: URL;
+    try {
+      url = new URL(`${endpoint}${req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`}`);
+    } catch {
+      return sendError(res, 400, 'InvalidArgument', 'Malformed request URL');
+    }
     if (url.pathname.startsWith('/api/')) {
       void handleRest(req, res, url, { hubs, accessKey, endpoint, port, log });
     } else if (/^\/client(\/|$)/i.test(url.pathname)) {

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../../../src/core/jwt.js';
 import { startWebPubSubEmulator, type RunningWebPubSubEmulator } from '../../../src/emulator/webpubsub/index.js';
@@ -171,6 +172,32 @@ describe('client frames', () => {
     const client = await connectRaw(await clientUrl(emulator, 'bad'), JSON_PROTOCOL);
     client.send({ type: 'event', event: 'big', dataType: 'text', data: 'x'.repeat(1024 * 1024 + 10) });
     expect(await client.closed).toMatchObject({ code: 1009 });
+  });
+});
+
+describe('malformed HTTP', () => {
+  const rawRequest = (head: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect(emulator.port, '127.0.0.1', () => socket.write(head));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+  const upgrade = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+
+  it.each([
+    ['a bad percent-encoding in a REST path', 'GET /api/hubs/%E0%A4%A/users/x?api-version=2024-12-01 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 400],
+    ['a bad percent-encoding in a client path', `GET /client/hubs/%E0%A4%A HTTP/1.1\r\nHost: x\r\n${upgrade}\r\n`, 400],
+    ['an unknown upgrade path', `GET /elsewhere HTTP/1.1\r\nHost: x\r\n${upgrade}\r\n`, 404],
+    ['a plain GET on the client endpoint', 'GET /client/hubs/chat HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 426],
+  ])('answers %s with a status and stays up', async (_name, head, status) => {
+    expect(await rawRequest(head)).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+    const client = await connectRaw(await clientUrl(emulator, 'chat'), JSON_PROTOCOL);
+    client.send({ type: 'ping' });
+    await client.next((m) => m.type === 'pong');
+    client.ws.close();
   });
 });
 
