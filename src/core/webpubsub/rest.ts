@@ -95,8 +95,9 @@ export class WebPubSubRestClient {
 
   constructor(endpoint: string, credential: WebPubSubCredential, options: RestClientOptions = {}) {
     if (!/^https?:\/\//i.test(endpoint)) throw new TypeError(`expected endpoint to be an http(s) URL, got ${describeValue(endpoint)}`);
-    if (!isEntraCredential(credential) && typeof (credential as KeyCredentialLike)?.key !== 'string') {
-      throw new TypeError('expected an AzureKeyCredential ({ key }) or a TokenCredential ({ getToken }), got neither');
+    const key = (credential as KeyCredentialLike | undefined)?.key;
+    if (!isEntraCredential(credential) && !(typeof key === 'string' && key.length > 0)) {
+      throw new TypeError('expected an AzureKeyCredential ({ key }) with a non-empty key, or a TokenCredential ({ getToken }), got neither');
     }
     assertSecure(endpoint, 'endpoint', options.allowInsecureConnection);
     this.endpoint = endpoint.endsWith('/') ? endpoint : `${endpoint}/`;

@@ -180,6 +180,7 @@ describe('WebPubSubServiceClient over a fake fetch', () => {
     expect(() => new WebPubSubServiceClient('Endpoint=https://x;Version=1.0', 'chat')).toThrow(expect.objectContaining({ code: 'invalid_connection_string' }));
     expect(() => new WebPubSubServiceClient(CONNECTION_STRING, '1bad hub')).toThrow(TypeError);
     expect(() => new WebPubSubServiceClient('https://x.webpubsub.azure.com', {} as { key: string }, 'chat')).toThrow(/AzureKeyCredential/);
+    expect(() => new WebPubSubServiceClient('https://x.webpubsub.azure.com', { key: '' }, 'chat')).toThrow(/non-empty key/);
     // A bearer token over plain http only to loopback, unless allowed (as allowInsecureConnection in the official SDK).
     expect(() => new WebPubSubServiceClient(`Endpoint=http://wps.example.net;AccessKey=${KEY};Version=1.0;`, 'chat')).toThrow(/allowInsecureConnection/);
     expect(new WebPubSubServiceClient(`Endpoint=http://wps.example.net;AccessKey=${KEY};Version=1.0;`, 'chat', { allowInsecureConnection: true }).endpoint).toBe('http://wps.example.net/');
