@@ -114,7 +114,8 @@ export class ClientConnection implements HubConnection {
 
   /** Recovery with awps_connection_id + awps_reconnection_token: true if the session took the socket. */
   tryRecover(socket: WebSocket, token: string): boolean {
-    if (this.#ended || !this.session) return false;
+    // The session's frames (buffered ones included) are in its subprotocol; a recovery must use the same.
+    if (this.#ended || !this.session || socket.protocol !== this.subprotocol) return false;
     const expected = Buffer.from(this.session.reconnectionToken);
     const given = Buffer.from(token);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return false;

@@ -59,14 +59,19 @@ describe('reliable protocol', () => {
     resumed.ws.close();
   });
 
-  it('refuses recovery with a wrong token or an unknown connection with close code 1008', async () => {
-    const { sender, receiver, url, connectionId } = await pair('refuse');
+  it('refuses recovery with a wrong token, an unknown connection or another subprotocol with close code 1008', async () => {
+    const { sender, receiver, url, connectionId, reconnectionToken } = await pair('refuse');
     emulator.dropConnection('refuse', connectionId);
     await receiver.closed;
     const wrongToken = await connectRaw(`${url}&awps_connection_id=${connectionId}&awps_reconnection_token=nope`, RELIABLE_PROTOCOL);
     expect((await wrongToken.closed).code).toBe(1008);
     const unknown = await connectRaw(`${url}&awps_connection_id=doesnotexist&awps_reconnection_token=nope`, RELIABLE_PROTOCOL);
     expect((await unknown.closed).code).toBe(1008);
+    const otherProtocol = await connectRaw(`${url}&awps_connection_id=${connectionId}&awps_reconnection_token=${encodeURIComponent(reconnectionToken)}`, 'protobuf.reliable.webpubsub.azure.v1');
+    expect((await otherProtocol.closed).code).toBe(1008);
+    const rightOne = await connectRaw(`${url}&awps_connection_id=${connectionId}&awps_reconnection_token=${encodeURIComponent(reconnectionToken)}`, RELIABLE_PROTOCOL);
+    expect(await rightOne.next((m) => m.type === 'system')).toMatchObject({ connectionId });
+    rightOne.ws.close();
     sender.ws.close();
   });
 
