@@ -4,4 +4,4 @@ export { nodeHmac } from './hmac.js';
 export { NodeWebSocket } from './websocket.js';
 export { createSasToken, verifySasToken, createSasTokenProvider, signJwt, verifyJwt } from './tokens.js';
 export { HybridConnectionListener, HybridConnectionClient } from './relay.js';
-export { WebPubSubServiceClient, createWebPubSubEventHandler, mintClientAccessToken } from './webpubsub.js';
+export { WebPubSubServiceClient, createWebPubSubEventHandler, mintClientAccessToken, toNodeListener } from './webpubsub.js';
