@@ -59,6 +59,7 @@ const CLOSE_POLICY = 1008;
 const CLOSE_NORMAL = 1000;
 const CLOSE_ABNORMAL = 1006;
 const FRAMES_PER_TURN = 16;
+const MAX_REMEMBERED_ACK_IDS = 100_000;
 const OPEN = 1;
 
 export class ClientConnection implements HubConnection {
@@ -266,6 +267,8 @@ export class ClientConnection implements HubConnection {
       // ackId makes a publish idempotent per connection (note §4 "ack").
       if (this.#ackIds.has(ackId)) return ack({ name: 'Duplicate', message: `Message with ack-id: ${ackId} has been processed` });
       this.#ackIds.add(ackId);
+      // [?] The service's de-dup window is not documented; keep the newest ids so memory stays bounded.
+      if (this.#ackIds.size > MAX_REMEMBERED_ACK_IDS) this.#ackIds.delete(this.#ackIds.values().next().value!);
     }
     const { hub } = this.context;
     switch (message.type) {
