@@ -96,6 +96,30 @@ describe('@azure/web-pubsub-client against the emulator', () => {
     await expect(client.invokeEvent('nobody', 'x', 'text')).rejects.toMatchObject({ name: 'InvocationError', errorDetail: { name: 'NotFound' } });
   });
 
+  it('after a service-side close, recovery is refused (1008) and the client reconnects as a new connection, rejoining its groups', async () => {
+    const { client, connectionId } = await startClient({ roles: ['webpubsub.joinLeaveGroup'] });
+    await client.joinGroup('sticky');
+    const events: string[] = [];
+    const reconnected = new Promise<string>((resolve) =>
+      client.on('connected', (e) => {
+        events.push('connected');
+        resolve(e.connectionId);
+      }),
+    );
+    client.on('disconnected', (e) => events.push(`disconnected:${e.message?.message ?? ''}`));
+    await service.closeConnection(connectionId, { reason: 'maintenance' });
+    const newId = await reconnected;
+    expect(newId).not.toBe(connectionId);
+    expect(events).toEqual(['disconnected:maintenance', 'connected']);
+    // REST sends arrive as `from: server` messages, even to a group (note §4).
+    const got: unknown[] = [];
+    client.on('server-message', (e) => got.push(e.message.data));
+    await until(() => emulator.connectionIds(HUB).includes(newId));
+    await service.group('sticky').sendToAll('still here', { contentType: 'text/plain' });
+    await until(() => got.length === 1);
+    expect(got).toEqual(['still here']);
+  });
+
   it('stop() ends the session: the connection disappears from the hub', async () => {
     const { client, connectionId } = await startClient();
     expect(await service.connectionExists(connectionId)).toBe(true);
