@@ -20,6 +20,8 @@ const SNIFF_TIMEOUT_MS = 30_000;
 class ReplayStream extends Duplex {
   constructor(private readonly inner: Duplex, prefix: Buffer) {
     super();
+    // Whoever reads this stream (http, tls) reports its errors; this keeps a late one from being uncaught.
+    this.on('error', () => {});
     if (prefix.length > 0) this.push(prefix);
     inner.on('data', (chunk: Buffer) => {
       if (!this.push(chunk)) inner.pause();
@@ -106,7 +108,10 @@ export interface SniffingListener {
 export async function listenSniffing(
   host: string,
   port: number,
-  handlers: Omit<SniffHandlers, 'httpServer'> & { onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void },
+  handlers: Omit<SniffHandlers, 'httpServer'> & {
+    onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+    onServerError?(error: Error): void;
+  },
   tls?: { cert: string; key: string },
 ): Promise<SniffingListener> {
   const secureContext = tls ? createSecureContext({ cert: tls.cert, key: tls.key }) : undefined;
@@ -130,6 +135,8 @@ export async function listenSniffing(
       resolve();
     });
   });
+  // After listening, errors (e.g. EMFILE on accept) are reported, never thrown.
+  server.on('error', (error) => handlers.onServerError?.(error));
   const address = server.address();
   return {
     server,

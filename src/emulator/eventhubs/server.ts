@@ -65,6 +65,7 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
         amqp: (stream: Duplex, prefix: Buffer, encrypted: boolean) =>
           serveAmqp(service, streamTransport(stream), prefix, encrypted ? 'tls' : 'tcp', log),
         onUpgrade: upgrade.handler,
+        onServerError: (error: Error) => log?.(`eventhubs: listener error: ${error.message}`),
         onUnknown: (stream: Duplex) => {
           // Not AMQP, TLS or HTTP: answer with the AMQP header we speak and hang up (AMQP 1.0 §2.2).
           stream.end(Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]));

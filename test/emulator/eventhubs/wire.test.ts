@@ -215,3 +215,39 @@ describe('heartbeats', () => {
     peer.socket.destroy();
   });
 });
+
+describe('with TLS on the port', () => {
+  test('a broken TLS handshake closes only that socket; AMQPS with a plain rhea client works', async () => {
+    const secure = await startEventHubsEmulator({ tls: true });
+    try {
+      const junk = connect(secure.port, '127.0.0.1');
+      junk.on('error', () => {});
+      junk.resume(); // read (the TLS alert) so the server's FIN is seen
+      junk.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0x00, 0x00, 0x00]));
+      await new Promise((resolve) => junk.on('close', resolve));
+
+      const container = rhea.create_container();
+      const connection = container.connect({
+        host: '127.0.0.1',
+        port: secure.port,
+        transport: 'tls',
+        ca: secure.certificate,
+        servername: 'localhost',
+        reconnect: false,
+        username: 'RootManageSharedAccessKey',
+        password: /SharedAccessKey=([^;]+)/.exec(secure.connectionString)![1]!,
+      } as never);
+      connection.on('disconnected', () => {});
+      const sender = connection.open_sender({ target: { address: 'eh1/Partitions/0' } });
+      const outcome = await new Promise<string>((resolve) => {
+        sender.once('sendable', () => sender.send({ body: 'over amqps' }));
+        sender.once('accepted', () => resolve('accepted'));
+        sender.once('rejected', () => resolve('rejected'));
+      });
+      expect(outcome).toBe('accepted');
+      connection.close();
+    } finally {
+      await secure.close();
+    }
+  });
+});
