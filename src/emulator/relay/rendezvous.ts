@@ -30,7 +30,7 @@ export interface RendezvousSpec {
   action: RendezvousAction;
   /** ws: or wss: */
   scheme: string;
-  /** Host header to put in the address (the one the listener already reached us on). */
+  /** The listener's Host header: rendezvous addresses keep its host name so they stay reachable (and match TLS). */
   host: string;
   /** Encoded `$hc/…` path: entity plus any sender suffix. */
   path: string;
@@ -47,13 +47,19 @@ export class RendezvousTable {
   readonly #entries = new Map<string, { entry: RendezvousEntry; timer: NodeJS.Timeout }>();
   #counter = 0;
 
+  /**
+   * The port rendezvous addresses point at, or undefined for the port the listener reached us on.
+   * The service hands out another gateway host (note §1.3); a separate port plays that part.
+   */
+  port: number | undefined;
+
   create(spec: RendezvousSpec): RendezvousEntry {
     const id = `${spec.trackingId ?? randomUUID()}_G${++this.#counter}`;
     const query = [spec.appQuery, `sb-hc-action=${spec.action}`, `sb-hc-id=${encodeURIComponent(id)}`].filter(Boolean).join('&');
     const entry: RendezvousEntry = {
       action: spec.action,
       id,
-      address: `${spec.scheme}://${spec.host}/$hc/${spec.path}?${query}`,
+      address: `${spec.scheme}://${this.#authority(spec.host)}/$hc/${spec.path}?${query}`,
       arrive: spec.arrive,
       expire: spec.expire,
     };
@@ -83,6 +89,13 @@ export class RendezvousTable {
     if (found?.entry !== entry) return;
     clearTimeout(found.timer);
     this.#entries.delete(entry.id);
+  }
+
+  /** The listener's Host header, with its port swapped for the rendezvous port when there is one. */
+  #authority(hostHeader: string): string {
+    if (this.port === undefined) return hostHeader;
+    const hostname = hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.replace(/:\d*$/, '');
+    return `${hostname}:${this.port}`;
   }
 
   clear(): void {

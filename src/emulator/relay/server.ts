@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { redactSecrets } from '../../core/errors.js';
 import { HTTP_RESPONSE_DEADLINE_MS, RENDEZVOUS_LIFETIME_MS } from '../../core/relay/protocol.js';
 import { DEFAULT_HOST, EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../defaults.js';
@@ -24,9 +25,18 @@ export interface RelayEmulatorOptions extends ListenOptions {
   rendezvousTimeoutMs?: number;
   /** Name of the default namespace when the config declares none (default `emulator`). */
   namespace?: string;
+  /**
+   * Where accept/request rendezvous addresses point. The service hands out another gateway host
+   * (note §1.3), and browsers allow one CONNECTING WebSocket per IP:port, so by default (0) a
+   * second free port on the same host serves them; a number picks that port; `'same'` serves
+   * them on the main port.
+   */
+  rendezvousPort?: number | 'same';
 }
 
 export interface RunningRelayEmulator extends RunningService {
+  /** The port rendezvous addresses point at (equal to `port` with `rendezvousPort: 'same'`). */
+  readonly rendezvousPort: number;
   /** `ws` or `wss`: what the emulator speaks on its port. */
   readonly scheme: 'ws' | 'wss';
   /** PEM certificate when TLS is on, so clients can trust it without disabling verification. */
@@ -36,6 +46,22 @@ export interface RunningRelayEmulator extends RunningService {
   /** Deletes a hybrid connection: its listeners and connections close with 1001 (note §1.2). */
   deleteEntity(path: string, namespace?: string): boolean;
   listenerCount(path: string, namespace?: string): number;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function checkedRendezvousPort(value: number | 'same' | undefined): number | 'same' {
+  if (value === undefined || value === 'same') return value ?? 0;
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new RangeError(`expected rendezvousPort to be a port 0-65535 or 'same', got ${String(value)}`);
+  return value;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -68,43 +94,52 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
   };
   const front = new HttpFront(ctx);
 
-  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }) : createHttpServer();
+  const rendezvousPortOption = checkedRendezvousPort(options.rendezvousPort);
+  const newServer = (): Server => (tls ? createHttpsServer({ cert: tls.cert, key: tls.key }) : createHttpServer());
   // Nothing a client sends may take the emulator down: every handler's failure stays on its request.
+  const onUpgradeFailure = (socket: Duplex) => (error: Error) => {
+    log(`relay: upgrade handler failed: ${error.message}`);
+    rejectUpgrade(socket, 500, describeFailure('Internal error in the emulator.', 'relay'));
+  };
+  const server = newServer();
   server.on('request', (req, res) => {
     front.handle(req, res).catch((error: Error) => {
       log(`relay: HTTP handler failed: ${error.message}`);
       replyHttp(res, 500, describeFailure('Internal error in the emulator.', 'relay'));
     });
   });
-  server.on('upgrade', (req, socket, head) => {
-    routeUpgrade(ctx, req, socket, head).catch((error: Error) => {
-      log(`relay: upgrade handler failed: ${error.message}`);
-      rejectUpgrade(socket, 500, describeFailure('Internal error in the emulator.', 'relay'));
-    });
-  });
-  server.on('clientError', (_error, socket) => socket.destroy());
+  server.on('upgrade', (req, socket, head) => routeUpgrade(ctx, req, socket, head).catch(onUpgradeFailure(socket)));
+  const rendezvousServer = rendezvousPortOption === 'same' ? undefined : newServer();
+  rendezvousServer?.on('request', (_req, res) => replyHttp(res, 404, describeFailure('This address serves rendezvous WebSocket addresses only.', 'relay')));
+  rendezvousServer?.on('upgrade', (req, socket, head) => routeUpgrade(ctx, req, socket, head, true).catch(onUpgradeFailure(socket)));
+  const servers = rendezvousServer ? [server, rendezvousServer] : [server];
+  for (const each of servers) each.on('clientError', (_error, socket) => socket.destroy());
   wss.on('error', (error) => log(`relay: ws server error: ${error.message}`));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  server.on('error', (error) => log(`relay: server error: ${error.message}`));
+  const port = await listen(server, options.port ?? 0, host);
+  let rendezvousPort = port;
+  if (rendezvousServer && rendezvousPortOption !== 'same') {
+    try {
+      rendezvousPort = await listen(rendezvousServer, rendezvousPortOption, host);
+    } catch (error) {
+      server.close();
+      throw error;
+    }
+    rendezvous.port = rendezvousPort;
+  }
+  for (const each of servers) each.on('error', (error) => log(`relay: server error: ${error.message}`));
 
-  const port = (server.address() as AddressInfo).port;
   const reachableHost = host === '0.0.0.0' || host === '::' ? DEFAULT_HOST : host;
   const hostPort = reachableHost.includes(':') ? `[${reachableHost}]:${port}` : `${reachableHost}:${port}`;
   const connectionString = `Endpoint=sb://${hostPort}/;SharedAccessKeyName=${EMULATOR_KEY_NAME};SharedAccessKey=${EMULATOR_SAS_KEY};UseDevelopmentEmulator=true`;
-  log(`relay: emulator listening on ${ctx.scheme}://${hostPort} (namespace ${registry.defaultNamespace.host})`);
+  log(`relay: emulator listening on ${ctx.scheme}://${hostPort}, rendezvous on port ${rendezvousPort} (namespace ${registry.defaultNamespace.host})`);
 
   let closing: Promise<void> | undefined;
   const entityOf = (path: string, namespace?: string) => registry.find(namespace)?.entities.get(path.replace(/^\/+|\/+$/g, '').toLowerCase());
   return {
     host: reachableHost,
     port,
+    rendezvousPort,
     connectionString,
     scheme: ctx.scheme,
     certificate: tls?.cert,
@@ -114,6 +149,7 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
       endpoint: `sb://${hostPort}/`,
       host: reachableHost,
       port,
+      rendezvousPort,
       scheme: ctx.scheme,
       tls: tls !== undefined,
       namespace: registry.defaultNamespace.host,
@@ -125,8 +161,11 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
         registry.terminateAll(1001, 'The emulator is shutting down');
         rendezvous.clear();
         for (const client of wss.clients) client.terminate();
-        server.close(() => resolve());
-        server.closeAllConnections();
+        let open = servers.length;
+        for (const each of servers) {
+          each.close(() => --open === 0 && resolve());
+          each.closeAllConnections();
+        }
       });
       return closing;
     },

@@ -21,7 +21,8 @@ function tokenFrom(req: IncomingMessage, url: URL): string | undefined {
   return (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('sb-hc-token') ?? undefined;
 }
 
-export async function routeUpgrade(ctx: RelayContext, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+/** `rendezvousOnly`: the rendezvous port, which serves accept/request addresses and nothing else. */
+export async function routeUpgrade(ctx: RelayContext, req: IncomingMessage, socket: Duplex, head: Buffer, rendezvousOnly = false): Promise<void> {
   socket.on('error', () => {});
   const url = new URL(req.url ?? '/', 'http://relay.invalid');
   const pathname = (req.url ?? '/').split('?')[0]!;
@@ -35,6 +36,10 @@ export async function routeUpgrade(ctx: RelayContext, req: IncomingMessage, sock
   const action = url.searchParams.get('sb-hc-action')?.toLowerCase();
   if (action === 'accept' || action === 'request') {
     arriveAtRendezvous(ctx, req, socket, head, url, action, tracker);
+    return;
+  }
+  if (rendezvousOnly) {
+    rejectUpgrade(socket, 400, describeFailure('This address serves rendezvous (sb-hc-action=accept or request) only.', tracker));
     return;
   }
   if (action !== 'listen' && action !== 'connect') {

@@ -37,7 +37,8 @@ describe('TLS', () => {
       listener.on('message', (data) => {
         const message = JSON.parse(data.toString());
         if (message.accept) {
-          expect(message.accept.address).toMatch(/^wss:\/\/localhost:\d+\/\$hc\/secure\?/);
+          // Rendezvous on the second port, under the host name the listener used (note §1.3).
+          expect(message.accept.address).toMatch(new RegExp(`^wss://localhost:${emulator.rendezvousPort}/\\$hc/secure\\?`));
           const accepted = new WebSocket(message.accept.address, { ca });
           accepted.on('message', (frame, isBinary) => accepted.send(frame as Buffer, { binary: isBinary }));
         }
@@ -67,7 +68,7 @@ describe('TLS', () => {
     }
   });
 
-  it('the generated certificate names each namespace host (the hosts-file recipe, minus the hosts file)', async () => {
+  it('the generated certificate names each namespace host, rendezvous included (the hosts-file recipe, minus the hosts file)', async () => {
     const emulator = await startRelayEmulator({ port: 0, tls: true, config: { namespaces: [{ name: 'contoso' }] } });
     try {
       // What a client resolving contoso.servicebus.windows.net to 127.0.0.1 would send: SNI and Host
@@ -82,6 +83,30 @@ describe('TLS', () => {
         socket.on('error', reject);
       });
       expect(emulator.listenerCount('orders', 'contoso')).toBe(1);
+
+      // A sender through the same name: the accept address names the namespace host on the
+      // rendezvous port, and dialling it (hosts file simulated by `lookup`) completes the bridge.
+      const toLoopback = (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
+        options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4);
+      const accept = new Promise<string>((resolve) => socket.once('message', (data) => resolve(JSON.parse(data.toString()).accept.address)));
+      const sender = new WebSocket(`wss://contoso.servicebus.windows.net:${emulator.port}/$hc/orders?sb-hc-action=connect`, {
+        ca: emulator.certificate!,
+        lookup: toLoopback as never,
+        headers: { ServiceBusAuthorization: await token({ path: 'orders', host: 'contoso.servicebus.windows.net' }) },
+      });
+      const address = await accept;
+      expect(address).toMatch(new RegExp(`^wss://contoso\\.servicebus\\.windows\\.net:${emulator.rendezvousPort}/\\$hc/orders\\?sb-hc-action=accept&`));
+      const accepted = new WebSocket(address, { ca: emulator.certificate!, lookup: toLoopback as never });
+      accepted.on('message', (data) => accepted.send(`echo ${data.toString()}`));
+      await new Promise((resolve, reject) => {
+        sender.on('open', resolve);
+        sender.on('error', reject);
+      });
+      const echoed = new Promise<string>((resolve) => sender.once('message', (data) => resolve(data.toString())));
+      sender.send('via contoso');
+      expect(await echoed).toBe('echo via contoso');
+      sender.terminate();
+      accepted.terminate();
       socket.terminate();
     } finally {
       await emulator.close();

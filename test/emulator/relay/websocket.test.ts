@@ -221,3 +221,58 @@ describe('flow control', () => {
     listener.socket.terminate();
   });
 });
+
+describe('rendezvous port (note §1.3: the service hands out another gateway host)', () => {
+  it('accept and request addresses point at a second port that serves rendezvous only', async () => {
+    expect(emulator.rendezvousPort).not.toBe(emulator.port);
+    expect(emulator.info()).toMatchObject({ port: emulator.port, rendezvousPort: emulator.rendezvousPort });
+    const listener = await rawListener(emulator, 'second-port');
+    const { pending, accept } = await connectAndAccept('second-port', listener.frames);
+    expect(new URL(accept.address).host).toBe(`127.0.0.1:${emulator.rendezvousPort}`);
+    const accepted = await open(accept.address);
+    const result = await pending;
+    expect(result.opened).toBe(true);
+    if (result.opened) result.socket.terminate();
+    accepted.terminate();
+
+    // An HTTP request's upgrade address goes there too.
+    const answered = fetch(`http://127.0.0.1:${emulator.port}/second-port`, { headers: { ServiceBusAuthorization: await token({ path: 'second-port' }) } });
+    const { request } = await listener.frames.nextJson();
+    expect(new URL(request.address).host).toBe(`127.0.0.1:${emulator.rendezvousPort}`);
+    listener.socket.send(JSON.stringify({ response: { requestId: request.id, statusCode: 204, body: false } }));
+    expect((await answered).status).toBe(204);
+
+    // Listen, connect and plain HTTP belong to the namespace address, not the rendezvous one.
+    const other = `ws://127.0.0.1:${emulator.rendezvousPort}/$hc/second-port`;
+    const auth = { headers: { ServiceBusAuthorization: await token({ path: 'second-port' }) } };
+    expect((await failedStatus(`${other}?sb-hc-action=listen`, auth)).status).toBe(400);
+    expect((await failedStatus(`${other}?sb-hc-action=connect`, auth)).status).toBe(400);
+    expect((await fetch(`http://127.0.0.1:${emulator.rendezvousPort}/second-port`, auth)).status).toBe(404);
+    expect(emulator.listenerCount('second-port')).toBe(1);
+    listener.socket.terminate();
+  });
+
+  it("rendezvousPort 'same' serves rendezvous on the main port", async () => {
+    const same = await startEmulator({ rendezvousPort: 'same' });
+    try {
+      expect(same.rendezvousPort).toBe(same.port);
+      const listener = await rawListener(same, 'one-port');
+      const pending = handshake(`${wsBase(same)}/$hc/one-port?sb-hc-action=connect`, { headers: { ServiceBusAuthorization: await token({ path: 'one-port' }) } });
+      const { accept } = await listener.frames.nextJson();
+      expect(new URL(accept.address).host).toBe(`127.0.0.1:${same.port}`);
+      const accepted = await open(accept.address);
+      const result = await pending;
+      expect(result.opened).toBe(true);
+      if (result.opened) result.socket.terminate();
+      accepted.terminate();
+      listener.socket.terminate();
+    } finally {
+      await same.close();
+    }
+  });
+
+  it('refuses a rendezvous port that is not a port', async () => {
+    await expect(startEmulator({ rendezvousPort: 70000 })).rejects.toThrow(/rendezvousPort/);
+    await expect(startEmulator({ rendezvousPort: 'other' as never })).rejects.toThrow(/rendezvousPort/);
+  });
+});
