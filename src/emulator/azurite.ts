@@ -35,10 +35,20 @@ interface AzuriteBlobServer {
 
 const require = createRequire(import.meta.url);
 
+// azurite and @azure/storage-blob are optional peers: only --azurite needs them.
+function requireAzurite(path: string) {
+  try {
+    return require(`azurite/${path}`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new Error('--azurite needs the optional packages azurite and @azure/storage-blob: npm install azurite @azure/storage-blob', { cause: error });
+  }
+}
+
 function createBlobServer(host: string, port: number, location: string | undefined, scratch: string): AzuriteBlobServer {
-  const { default: BlobServer } = require('azurite/dist/src/blob/BlobServer.js');
-  const { default: BlobConfiguration } = require('azurite/dist/src/blob/BlobConfiguration.js');
-  const { MemoryExtentChunkStore, DEFAULT_EXTENT_MEMORY_LIMIT } = require('azurite/dist/src/common/persistence/MemoryExtentStore.js');
+  const { default: BlobServer } = requireAzurite('dist/src/blob/BlobServer.js');
+  const { default: BlobConfiguration } = requireAzurite('dist/src/blob/BlobConfiguration.js');
+  const { MemoryExtentChunkStore, DEFAULT_EXTENT_MEMORY_LIMIT } = requireAzurite('dist/src/common/persistence/MemoryExtentStore.js');
   const base = location ?? scratch;
   const inMemory = location === undefined;
   const config = new BlobConfiguration(
