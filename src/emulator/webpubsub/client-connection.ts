@@ -56,6 +56,10 @@ export interface ConnectionInit {
 
 /** 1008 tells the official client not to attempt recovery (note §4). */
 const CLOSE_POLICY = 1008;
+// [?] The service's codes for bad frames are undocumented; these are RFC 6455's, as Microsoft's emulator uses.
+const CLOSE_WRONG_FRAME_TYPE = 1003;
+const CLOSE_INVALID_PAYLOAD = 1007;
+const CLOSE_INTERNAL_ERROR = 1011;
 const CLOSE_NORMAL = 1000;
 const CLOSE_ABNORMAL = 1006;
 const FRAMES_PER_TURN = 16;
@@ -218,11 +222,17 @@ export class ClientConnection implements HubConnection {
       })
       .catch((error: unknown) => {
         this.context.log(`webpubsub: connection ${this.id} closed after a bad frame: ${(error as Error).message}`);
-        this.#terminate(CLOSE_POLICY, isRealtimeError(error, 'protocol') ? 'Invalid message' : 'Internal error');
+        if (isRealtimeError(error, 'protocol')) this.#terminate(CLOSE_INVALID_PAYLOAD, `The client message is not a valid ${this.subprotocol} message`);
+        else this.#terminate(CLOSE_INTERNAL_ERROR, 'Internal server error');
       });
   }
 
   async #handleJson(bytes: Buffer, isBinary: boolean): Promise<void> {
+    // JSON subprotocols take text frames, protobuf ones binary frames (note §4).
+    if (isBinary !== this.kind.startsWith('protobuf')) {
+      this.#terminate(CLOSE_WRONG_FRAME_TYPE, `The ${this.subprotocol} subprotocol requires ${isBinary ? 'text' : 'binary'} frames`);
+      return;
+    }
     const message = this.#codec.decode(isBinary ? new Uint8Array(bytes) : bytes.toString('utf8'));
     switch (message.type) {
       case 'ping':
@@ -263,13 +273,17 @@ export class ClientConnection implements HubConnection {
     const ack = (error?: { name: string; message: string }) => {
       if (ackId !== undefined) this.#sendRaw(this.#codec.encode({ type: 'ack', ackId, success: !error, ...(error ? { error } : {}) }));
     };
-    if (ackId !== undefined) {
-      // ackId makes a publish idempotent per connection (note §4 "ack").
-      if (this.#ackIds.has(ackId)) return ack({ name: 'Duplicate', message: `Message with ack-id: ${ackId} has been processed` });
-      this.#ackIds.add(ackId);
-      // [?] The service's de-dup window is not documented; keep the newest ids so memory stays bounded.
-      if (this.#ackIds.size > MAX_REMEMBERED_ACK_IDS) this.#ackIds.delete(this.#ackIds.values().next().value!);
-    }
+    // ackId makes a publish idempotent per connection (note §4 "ack"). Only successes are remembered,
+    // so a request refused as Forbidden can be retried with the same ackId once permitted.
+    if (ackId !== undefined && this.#ackIds.has(ackId)) return ack({ name: 'Duplicate', message: `Message with ack-id: ${ackId} has been processed` });
+    const succeed = () => {
+      if (ackId !== undefined) {
+        this.#ackIds.add(ackId);
+        // [?] The service's de-dup window is not documented; keep the newest ids so memory stays bounded.
+        if (this.#ackIds.size > MAX_REMEMBERED_ACK_IDS) this.#ackIds.delete(this.#ackIds.values().next().value!);
+      }
+      ack();
+    };
     const { hub } = this.context;
     switch (message.type) {
       case 'joinGroup':
@@ -277,18 +291,18 @@ export class ClientConnection implements HubConnection {
         if (!this.permissions.has('joinLeaveGroup', message.group)) return ack(forbidden(`join or leave group ${message.group}`));
         if (message.type === 'joinGroup') hub.join(this, message.group);
         else hub.leave(this, message.group);
-        return ack();
+        return succeed();
       case 'sendToGroup':
         if (!this.permissions.has('sendToGroup', message.group)) return ack(forbidden(`send to group ${message.group}`));
         this.publishToGroup(message.group, payloadOf(message), message.noEcho === true);
-        return ack();
+        return succeed();
       case 'event': {
         const outcome = await forwardUserEvent(this, message.event, payloadOf(message));
         if (outcome === 'failed') {
           this.#terminate(CLOSE_POLICY, 'Upstream event handler failed');
           return;
         }
-        return ack();
+        return succeed();
       }
     }
   }

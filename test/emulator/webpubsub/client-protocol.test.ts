@@ -107,6 +107,22 @@ describe('client frames', () => {
     receiver.ws.close();
   });
 
+  it('remembers only successful ackIds: a Forbidden request may be retried with the same ackId', async () => {
+    const client = await connectRaw(await clientUrl(emulator, 'retry'), JSON_PROTOCOL);
+    const { connectionId } = await client.next((m) => m.type === 'system');
+    client.send({ type: 'joinGroup', group: 'later', ackId: 5 });
+    expect(await client.next(isAck(5))).toMatchObject({ success: false, error: { name: 'Forbidden' } });
+    const url = `${emulator.endpoint}/api/hubs/retry/permissions/joinLeaveGroup/connections/${connectionId}?api-version=2024-12-01`;
+    const token = await signJwt({ aud: url, exp: Math.floor(Date.now() / 1000) + 60 }, emulator.accessKey, { hmac: nodeHmac });
+    expect((await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    client.send({ type: 'joinGroup', group: 'later', ackId: 5 });
+    await client.next((m) => isAck(5)(m) && m.success === true);
+    client.send({ type: 'joinGroup', group: 'later', ackId: 5 });
+    await client.next((m) => isAck(5)(m) && (m.error as { name?: string } | undefined)?.name === 'Duplicate');
+    expect(client.messages.filter(isAck(5)).map((m) => (m.success ? 'ok' : (m.error as { name: string }).name))).toEqual(['Forbidden', 'ok', 'Duplicate']);
+    client.ws.close();
+  });
+
   it('delivers text, json and binary group messages with fromUserId, honouring noEcho', async () => {
     const roles = ['webpubsub.joinLeaveGroup', 'webpubsub.sendToGroup'];
     const alice = await connectRaw(await clientUrl(emulator, 'chat', { roles, userId: 'alice' }), JSON_PROTOCOL);
@@ -150,11 +166,11 @@ describe('client frames', () => {
     ['an unknown type', '{"type":"selfDestruct"}'],
     ['a bad dataType', '{"type":"sendToGroup","group":"g","dataType":"xml","data":"x"}'],
     ['bad base64', '{"type":"event","event":"e","dataType":"binary","data":"%%%"}'],
-  ])('closes the connection with 1008 on %s and stays up for others', async (_name, frame) => {
+  ])('closes the connection with 1007 on %s and stays up for others', async (_name, frame) => {
     const client = await connectRaw(await clientUrl(emulator, 'bad'), RELIABLE_PROTOCOL);
     const { connectionId } = await client.next((m) => m.type === 'system');
     client.send(frame);
-    expect(await client.closed).toMatchObject({ code: 1008 });
+    expect(await client.closed).toMatchObject({ code: 1007 });
     expect(emulator.connectionIds('bad')).not.toContain(connectionId);
     const healthy = await connectRaw(await clientUrl(emulator, 'bad'), JSON_PROTOCOL);
     healthy.send({ type: 'ping' });
@@ -162,10 +178,10 @@ describe('client frames', () => {
     healthy.ws.close();
   });
 
-  it('closes a JSON connection that sends a binary frame', async () => {
+  it('closes a JSON connection that sends a binary frame with 1003', async () => {
     const client = await connectRaw(await clientUrl(emulator, 'bad'), JSON_PROTOCOL);
     client.ws.send(Buffer.from('{"type":"ping"}'));
-    expect(await client.closed).toMatchObject({ code: 1008 });
+    expect(await client.closed).toMatchObject({ code: 1003 });
   });
 
   it('closes with 1009 when a frame exceeds 1 MB', async () => {

@@ -89,12 +89,12 @@ describe('protobuf clients', () => {
     resumed.raw.ws.close();
   });
 
-  it('closes a protobuf connection with 1008 on a text frame or garbage bytes', async () => {
+  it('closes a protobuf connection with 1003 on a text frame and 1007 on garbage bytes', async () => {
     const text = await protoClient(await clientUrl(emulator, 'pb'), PROTOBUF);
     text.raw.ws.send('{"type":"ping"}');
-    expect((await text.raw.closed).code).toBe(1008);
+    expect((await text.raw.closed).code).toBe(1003);
     const garbage = await protoClient(await clientUrl(emulator, 'pb'), PROTOBUF);
     garbage.raw.ws.send(Buffer.from([0x32, 0x7f, 0x01]));
-    expect((await garbage.raw.closed).code).toBe(1008);
+    expect((await garbage.raw.closed).code).toBe(1007);
   });
 });
