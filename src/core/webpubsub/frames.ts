@@ -2,8 +2,9 @@ import { utf8Decode } from '../encoding.js';
 import { describeValue } from '../errors.js';
 import { protocolError, readPayload, writePayload, type MessagePayload } from './frames-payload.js';
 
-export * from './frames-payload.js';
-export * from './frames-protobuf.js';
+// Public surface of the codecs; readPayload/writePayload/protocolError stay internal helpers.
+export { DATA_TYPES, bodyToPayload, payloadToBody, type MessagePayload, type WebPubSubDataType } from './frames-payload.js';
+export { decodeDownstreamProtobuf, decodeUpstreamProtobuf, encodeDownstreamProtobuf, encodeUpstreamProtobuf } from './frames-protobuf.js';
 
 // Codecs for the JSON client subprotocols json.webpubsub.azure.v1 and json.reliable.webpubsub.azure.v1
 // (webpubsub note §4). Pure: text frame in, typed message out, RealtimeError('protocol') otherwise.
