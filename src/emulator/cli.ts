@@ -31,6 +31,12 @@ async function main(argv: string[]): Promise<number> {
     Object.entries(parsed.options).map(([name, options]) => [name, typeof options === 'object' && log ? { ...options, log } : options]),
   );
   const emulator = await startEmulator(withLog);
+  // Listen for the signals before announcing readiness: a supervisor may stop us right after the line.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   const info = emulator.info();
   if (parsed.json) {
     process.stdout.write(`${JSON.stringify(info)}\n`);
@@ -44,11 +50,7 @@ async function main(argv: string[]): Promise<number> {
     }
     for (const [name, reason] of Object.entries(emulator.unavailable)) process.stdout.write(`  ${name.padEnd(10)} unavailable: ${reason}\n`);
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   await emulator.close();
   return 0;
 }
