@@ -69,6 +69,19 @@ export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions =
   const env: HandshakeEnvironment = { wss, hubs, upstream, accessKey, port, settingsFor, recoveryWindowMs: options.recoveryWindowMs ?? RECOVERY_WINDOW_MS, log };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // An emulator extension: CORS on every answer so browser code (tests, the demo) can call the
+    // REST API directly; the service's REST API is meant for servers holding the key.
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-expose-headers', 'x-ms-error-code, retry-after');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, HEAD, POST, PUT, DELETE',
+        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? 'authorization, content-type',
+        'access-control-max-age': '600',
+      });
+      res.end();
+      return;
+    }
     let url: URL;
     try {
       url = new URL(`${endpoint}${req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`}`);

@@ -8,8 +8,8 @@ import {
   payloadToBody,
   type DownstreamMessage,
   type UpstreamMessage,
-} from '../../../src/core/webpubsub/frames.js';
-import { isRealtimeError } from '../../../src/core/errors.js';
+} from '../../src/core/webpubsub/frames.js';
+import { isRealtimeError } from '../../src/core/errors.js';
 
 const bytes = new Uint8Array([0, 1, 2, 250, 255]);
 

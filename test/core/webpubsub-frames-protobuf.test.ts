@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRealtimeError } from '../../../src/core/errors.js';
+import { isRealtimeError } from '../../src/core/errors.js';
 import {
   decodeDownstreamProtobuf,
   decodeUpstreamProtobuf,
@@ -7,7 +7,7 @@ import {
   encodeUpstreamProtobuf,
   type DownstreamMessage,
   type UpstreamMessage,
-} from '../../../src/core/webpubsub/frames.js';
+} from '../../src/core/webpubsub/frames.js';
 
 // Known-answer vectors worked out by hand from webpubsub.v1.proto and the protobuf encoding
 // rules (tag = field << 3 | wire type; varints 7 bits per byte, low group first), so the codec is
