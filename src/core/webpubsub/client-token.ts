@@ -58,24 +58,19 @@ export function createClientTokenMinter(input: Omit<MintClientTokenInput, keyof 
   if (typeof input.hub !== 'string' || !HUB_NAME_PATTERN.test(input.hub)) {
     throw new TypeError(`expected hub to match ${HUB_NAME_PATTERN}, got ${describeValue(input.hub)}`);
   }
-  if (typeof input.endpoint !== 'string' || !/^https?:\/\//i.test(input.endpoint)) {
-    throw new TypeError(`expected endpoint to be an http(s) URL, got ${describeValue(input.endpoint)}`);
-  }
-  if (typeof input.accessKey !== 'string' || input.accessKey.length === 0) throw new TypeError(`expected accessKey to be a non-empty string, got ${describeValue(input.accessKey)}`);
-  const endpoint = input.endpoint.endsWith('/') ? input.endpoint : `${input.endpoint}/`;
-  const wsEndpoint = endpoint.replace(/^http(s?:\/\/)/i, 'ws$1');
-  const byProtocol = new Map<ClientProtocol, { aud: string; baseUrl: string }>();
-  const { accessKey, hmac } = input;
+  if (!/^https?:\/\//i.test(input.endpoint)) throw new TypeError(`expected endpoint to be an http(s) URL, got ${describeValue(input.endpoint)}`);
+  if (typeof input.accessKey !== 'string' || !input.accessKey) throw new TypeError(`expected accessKey to be a non-empty string, got ${describeValue(input.accessKey)}`);
+  return clientTokenMinter(input.endpoint, input.hub, input.accessKey, input.hmac);
+}
+
+/** The minter without input checks, for callers that checked endpoint and hub already (the service client). */
+export function clientTokenMinter(endpoint: string, hub: string, accessKey: string, hmac: HmacSha256 | undefined): ClientTokenMinter {
+  const base = endpoint.endsWith('/') ? endpoint : `${endpoint}/`;
+  const wsBase = base.replace(/^http/i, 'ws');
   return async (options = {}) => {
-    const protocol = options.clientProtocol ?? 'default';
-    let target = byProtocol.get(protocol);
-    if (!target) {
-      const path = clientPath(input.hub, protocol);
-      target = { aud: endpoint + path, baseUrl: wsEndpoint + path };
-      byProtocol.set(protocol, target);
-    }
+    const path = clientPath(hub, options.clientProtocol);
     const minutes = options.expirationTimeInMinutes ?? 60;
-    if (typeof minutes !== 'number' || !Number.isFinite(minutes) || minutes <= 0) throw new RangeError(`expected expirationTimeInMinutes > 0, got ${minutes}`);
+    if (typeof minutes !== 'number' || !(minutes > 0 && minutes < Infinity)) throw new RangeError(`expected expirationTimeInMinutes > 0, got ${minutes}`);
     const iat = Math.floor((options.now ?? Date.now()) / 1000);
     // Claim order as jsonwebtoken writes it for the official SDK, so equal inputs give equal tokens.
     const payload: JwtPayload = {};
@@ -83,10 +78,11 @@ export function createClientTokenMinter(input: Omit<MintClientTokenInput, keyof 
     if (options.groups !== undefined) payload['webpubsub.group'] = options.groups;
     payload.iat = iat;
     payload.exp = iat + Math.floor(minutes * 60);
-    payload.aud = target.aud;
+    payload.aud = base + path;
     if (options.userId) payload.sub = options.userId;
     const token = await signJwt(payload, accessKey, { hmac });
-    return { token, baseUrl: target.baseUrl, url: `${target.baseUrl}?access_token=${token}` };
+    const baseUrl = wsBase + path;
+    return { token, baseUrl, url: `${baseUrl}?access_token=${token}` };
   };
 }
 

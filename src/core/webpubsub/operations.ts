@@ -1,0 +1,139 @@
+import { describeValue } from '../errors.js';
+import type { QueryValue, WebPubSubRestClient } from './rest.js';
+
+// The data-plane operations as a table (webpubsub note §3): one generic invoker builds the path,
+// query and body of every call, so the hub and group clients hold no per-operation request code.
+// Their typed signatures are declared next to the classes (service-client.ts, group-client.ts).
+
+/**
+ * [method, path under `/api/hubs/{hub}/`, query parameters, body, argument order].
+ * `{name}` placeholders take the leading arguments in the order they appear in the path (or in the
+ * order of the fifth field); `message` / `groups` bodies take the next one or two; options come last.
+ * The query parameter `excluded` is read from `options.excludedConnections`, the others by their name.
+ */
+export type Operation = readonly [method: string, path: string, query?: string, body?: 'message' | 'groups', args?: string];
+
+const SEND_QUERY = 'excluded filter messageTtlSeconds';
+const PERMISSION = 'permissions/{permission}/connections/{connectionId}';
+
+export const HUB_OPERATIONS = {
+  sendToAll: ['POST', ':send', SEND_QUERY, 'message'],
+  // No `excluded` when sending to a user (note §3 row 22).
+  sendToUser: ['POST', 'users/{userId}/:send', 'filter messageTtlSeconds', 'message'],
+  sendToConnection: ['POST', 'connections/{connectionId}/:send', 'messageTtlSeconds', 'message'],
+  connectionExists: ['HEAD', 'connections/{connectionId}'],
+  groupExists: ['HEAD', 'groups/{group}'],
+  userExists: ['HEAD', 'users/{userId}'],
+  closeConnection: ['DELETE', 'connections/{connectionId}', 'reason'],
+  closeAllConnections: ['POST', ':closeConnections', 'excluded reason'],
+  closeUserConnections: ['POST', 'users/{userId}/:closeConnections', 'excluded reason'],
+  removeUserFromAllGroups: ['DELETE', 'users/{userId}/groups'],
+  removeConnectionFromAllGroups: ['DELETE', 'connections/{connectionId}/groups'],
+  // An empty filter selects every connection of the hub (note §3).
+  addConnectionsToGroups: ['POST', ':addToGroups', '', 'groups'],
+  removeConnectionsFromGroups: ['POST', ':removeFromGroups', '', 'groups'],
+  // `targetName` is a group; omitted means every group (note §3).
+  grantPermission: ['PUT', PERMISSION, 'targetName', undefined, 'connectionId permission'],
+  revokePermission: ['DELETE', PERMISSION, 'targetName', undefined, 'connectionId permission'],
+  hasPermission: ['HEAD', PERMISSION, 'targetName', undefined, 'connectionId permission'],
+} satisfies Record<string, Operation>;
+
+/** `{group}` is bound by the group client. */
+export const GROUP_OPERATIONS = {
+  addConnection: ['PUT', 'groups/{group}/connections/{connectionId}'],
+  removeConnection: ['DELETE', 'groups/{group}/connections/{connectionId}'],
+  closeAllConnections: ['POST', 'groups/{group}/:closeConnections', 'excluded reason'],
+  // Adds the user's current connections only, not later ones (note §3).
+  addUser: ['PUT', 'users/{userId}/groups/{group}'],
+  removeUser: ['DELETE', 'users/{userId}/groups/{group}'],
+  sendToAll: ['POST', 'groups/{group}/:send', SEND_QUERY, 'message'],
+} satisfies Record<string, Operation>;
+
+/** With a TokenCredential the service mints client tokens (note §3 row 6); options arrive renamed. */
+export const GENERATE_TOKEN: Operation = ['POST', ':generateToken', 'userId role minutesToExpire group clientType'];
+
+const PERMISSIONS = ['joinLeaveGroup', 'sendToGroup'];
+
+export function pathSegment(value: unknown, name: string): string {
+  if (name === 'permission' && !PERMISSIONS.includes(value as string)) {
+    throw new TypeError(`expected permission joinLeaveGroup or sendToGroup, got ${describeValue(value)}`);
+  }
+  if (typeof value !== 'string' || !value) throw new TypeError(`expected ${name} to be a non-empty string, got ${describeValue(value)}`);
+  return encodeURIComponent(value);
+}
+
+export function hubPath(hub: string): string {
+  return `api/hubs/${encodeURIComponent(hub)}/`;
+}
+
+/**
+ * Runs one operation; `args` are the method's arguments. Rejects with a TypeError before any request
+ * when an argument is bad, else with the transport's RealtimeError.
+ */
+export async function invoke(rest: WebPubSubRestClient, hub: string, operation: string, spec: Operation, args: unknown[], bound: Record<string, string> = {}): Promise<Response> {
+  const [method, path, query = '', body, order] = spec;
+  const values: Record<string, unknown> = { ...bound };
+  const names = order?.split(' ') ?? [...path.matchAll(/{(\w+)}/g)].map((match) => match[1]!).filter((name) => !(name in bound));
+  names.forEach((name, index) => (values[name] = args[index]));
+  const remaining = args.slice(names.length);
+  const options = (remaining[body === 'message' ? 1 : body === 'groups' ? 2 : 0] ?? {}) as Record<string, unknown> & { abortSignal?: AbortSignal };
+  const parameters: Record<string, QueryValue> = {};
+  for (const name of query.split(' ')) if (name) parameters[name] = options[name === 'excluded' ? 'excludedConnections' : name] as QueryValue;
+  const url = rest.url(hubPath(hub) + path.replace(/{(\w+)}/g, (_, name: string) => pathSegment(values[name], name)), parameters);
+  const content = body === 'message' ? messageBody(remaining[0], options.contentType) : body === 'groups' ? groupsBody(remaining[0], remaining[1]) : {};
+  return rest.send({ operation, method, url, ...content, notFoundIsAnswer: method === 'HEAD', abortSignal: options.abortSignal });
+}
+
+/**
+ * Installs the table's operations as methods of `target` (non-enumerable, as class methods are).
+ * `context` gives the transport, hub, bound placeholders and error-message prefix of an instance.
+ */
+export function defineOperations<T>(target: { prototype: T }, table: Record<string, Operation>, context: (self: T) => [WebPubSubRestClient, string, Record<string, string>, string]): void {
+  for (const [name, spec] of Object.entries(table)) {
+    Object.defineProperty(target.prototype, name, {
+      configurable: true,
+      writable: true,
+      async value(this: T, ...args: unknown[]) {
+        const [rest, hub, bound, prefix] = context(this);
+        const response = await invoke(rest, hub, prefix + name, spec, args, bound);
+        // HEAD answers 200 or 404: the exists checks and hasPermission resolve to a boolean.
+        return spec[0] === 'HEAD' ? response.status !== 404 : undefined;
+      },
+    });
+  }
+}
+
+export type JSONTypes = string | number | boolean | object;
+
+/** A body the official SDK sends as application/octet-stream: ArrayBuffer, typed-array views and Blobs. */
+function isBinaryBody(value: unknown): value is ArrayBuffer | ArrayBufferView | Blob {
+  return (
+    value instanceof ArrayBuffer ||
+    ArrayBuffer.isView(value) ||
+    (typeof Blob !== 'undefined' && value instanceof Blob) ||
+    Object.prototype.toString.call(value) === '[object ArrayBuffer]'
+  );
+}
+
+/** Content type as @azure/web-pubsub picks it (note §3 "Send bodies"): text when asked, bytes as octet-stream, else JSON. */
+export function messageBody(message: unknown, contentType: unknown): { body: BodyInit; contentType: string } {
+  if (contentType === 'text/plain') {
+    if (typeof message !== 'string') throw new TypeError(`expected a string message with contentType text/plain, got ${describeValue(message)}`);
+    return { body: message, contentType };
+  }
+  if (contentType !== undefined) throw new TypeError(`expected contentType "text/plain" or none, got ${describeValue(contentType)}`);
+  if (isBinaryBody(message)) {
+    const body = ArrayBuffer.isView(message) ? new Uint8Array(message.buffer, message.byteOffset, message.byteLength) : message;
+    return { body: body as BodyInit, contentType: 'application/octet-stream' };
+  }
+  const json = JSON.stringify(message);
+  if (json === undefined) throw new TypeError(`expected a JSON-serialisable message, got ${describeValue(message)}`);
+  return { body: json, contentType: 'application/json' };
+}
+
+function groupsBody(groups: unknown, filter: unknown): { body: string; contentType: string } {
+  if (!Array.isArray(groups) || groups.some((group) => typeof group !== 'string' || !group)) {
+    throw new TypeError(`expected groups to be an array of non-empty strings, got ${describeValue(groups)}`);
+  }
+  return { body: JSON.stringify({ groups, filter }), contentType: 'application/json' };
+}
