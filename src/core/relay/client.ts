@@ -1,8 +1,7 @@
 import { RealtimeError, describeValue } from '../errors.js';
 import type { SocketLike } from '../transport.js';
-import { resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './listener-config.js';
-import { openSocket } from './listener-socket.js';
-import { createRelayConnectUrl, createRelayHttpUrl } from './urls.js';
+import { dialEntity, resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './listener-config.js';
+import { createRelayHttpUrl } from './urls.js';
 
 // The sender (relay note §1.4, §1.5): WebSocket connections like .NET CreateConnectionAsync, and
 // a fetch for HTTP mode, which none of the official clients offer (note §3.4).
@@ -48,26 +47,17 @@ export class HybridConnectionClient {
 
   /** Opens a relayed WebSocket to a listener; rejects with RealtimeError (404 no entity, 401/403, listener rejected…). */
   async createConnection(options: CreateConnectionOptions = {}): Promise<SocketLike> {
-    const { namespace, path, secure, tokenInHeader, WebSocket, timers } = this.#config;
-    if (options.headers && Object.keys(options.headers).length > 0 && !tokenInHeader) {
+    const { headers, protocols, suffix, query, id } = options;
+    if (headers && Object.keys(headers).length > 0 && !this.#config.tokenInHeader) {
       throw new TypeError('expected a WebSocket constructor that takes headers (Node `ws`) for connect headers, got the W3C WebSocket');
     }
-    const token = await this.#token();
-    const url = createRelayConnectUrl({
-      namespace, path, secure,
-      ...(options.suffix ? { suffix: options.suffix } : {}),
-      ...(options.query ? { query: options.query } : {}),
-      ...(options.id ? { id: options.id } : {}),
-      ...(token && !tokenInHeader ? { token } : {}),
-    });
-    const headers = tokenInHeader ? { ...options.headers, ...(token ? { ServiceBusAuthorization: token } : {}) } : undefined;
-    const protocols = typeof options.protocols === 'string' ? [options.protocols] : options.protocols;
-    return openSocket(WebSocket, url, {
-      ...(protocols ? { protocols } : {}),
+    const { socket } = await dialEntity(this.#config, 'connect', {
+      url: { suffix, query, id },
       ...(headers ? { headers } : {}),
+      ...(protocols ? { protocols: typeof protocols === 'string' ? [protocols] : protocols } : {}),
       timeoutMs: this.#options.connectTimeoutMs ?? 70_000,
-      timers,
     });
+    return socket;
   }
 
   /**

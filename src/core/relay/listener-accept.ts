@@ -1,6 +1,6 @@
 import { RealtimeError } from '../errors.js';
-import type { SocketLike, WebSocketCtor } from '../transport.js';
-import type { Timers } from './listener-config.js';
+import type { SocketLike } from '../transport.js';
+import type { ListenerContext } from './listener-context.js';
 import { closeQuietly, openSocket } from './listener-socket.js';
 import type { AcceptMessage, RemoteEndpoint } from './protocol.js';
 import { createRelayRejectUrl, relayAppUrl } from './urls.js';
@@ -30,19 +30,6 @@ export interface RelayConnection {
   request: RelayAcceptRequest;
 }
 
-export interface AcceptContext {
-  handler?: AcceptHandler;
-  namespace: string;
-  secure: boolean;
-  WebSocket: WebSocketCtor;
-  timers: Timers;
-  connectTimeoutMs: number;
-  /** False when nothing listens for 'connection': the socket would be accepted and left hanging. */
-  wantsConnections(): boolean;
-  onConnection(connection: RelayConnection): void;
-  onError(error: RealtimeError): void;
-}
-
 export function toAcceptRequest(message: AcceptMessage, namespace: string, secure: boolean): RelayAcceptRequest {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.connectHeaders)) headers[name.toLowerCase()] = value;
@@ -57,11 +44,11 @@ export function toAcceptRequest(message: AcceptMessage, namespace: string, secur
 }
 
 // .NET: default rejection 400 "Rejected by user code", 502 when the AcceptHandler throws (note §1.3).
-async function decide(ctx: AcceptContext, request: RelayAcceptRequest): Promise<{ protocol?: string } | { status: number; statusDescription: string }> {
+async function decide(ctx: ListenerContext, request: RelayAcceptRequest): Promise<{ protocol?: string } | { status: number; statusDescription: string }> {
   if (!ctx.wantsConnections()) return { status: 501, statusDescription: 'This listener takes no WebSocket connections' };
   let result: AcceptResult;
   try {
-    result = ctx.handler ? await ctx.handler(request) : true;
+    result = ctx.acceptHandler ? await ctx.acceptHandler(request) : true;
   } catch (cause) {
     ctx.onError(new RealtimeError('service', 'the accept handler threw', { cause }));
     return { status: 502, statusDescription: 'Accept handler failed' };
@@ -74,7 +61,7 @@ async function decide(ctx: AcceptContext, request: RelayAcceptRequest): Promise<
   return { status: 400, statusDescription: 'Rejected by user code' };
 }
 
-export async function handleAccept(ctx: AcceptContext, message: AcceptMessage): Promise<void> {
+export async function handleAccept(ctx: ListenerContext, message: AcceptMessage): Promise<void> {
   const request = toAcceptRequest(message, ctx.namespace, ctx.secure);
   const decision = await decide(ctx, request);
   if ('status' in decision) {
@@ -86,12 +73,12 @@ export async function handleAccept(ctx: AcceptContext, message: AcceptMessage): 
     const socket = await openSocket(ctx.WebSocket, message.address, { protocols, timeoutMs: ctx.connectTimeoutMs, timers: ctx.timers });
     ctx.onConnection({ socket, request });
   } catch (error) {
-    ctx.onError(error instanceof RealtimeError ? error : new RealtimeError('unavailable', 'accept rendezvous failed', { cause: error }));
+    ctx.onError(error as RealtimeError);
   }
 }
 
 /** The reject dial is meant to fail with 410 Gone; anything else is reported (note §1.3). */
-async function reject(ctx: AcceptContext, address: string, status: number, description: string): Promise<void> {
+async function reject(ctx: ListenerContext, address: string, status: number, description: string): Promise<void> {
   try {
     const url = createRelayRejectUrl(address, status, description);
     const socket = await openSocket(ctx.WebSocket, url, { timeoutMs: ctx.connectTimeoutMs, timers: ctx.timers });

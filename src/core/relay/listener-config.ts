@@ -1,11 +1,12 @@
 import { parseServiceBusConnectionString } from '../connection-string.js';
 import type { HmacSha256 } from '../crypto.js';
-import { createSasTokenProvider, type TokenProvider } from '../token-provider.js';
-import { resolveWebSocket, type WebSocketCtor } from '../transport.js';
-import { createRelayAudience } from './urls.js';
+import { createSasTokenProvider, type AccessToken, type TokenProvider } from '../token-provider.js';
+import { resolveWebSocket, type SocketLike, type WebSocketCtor } from '../transport.js';
+import { openSocket } from './listener-socket.js';
+import { createRelayAudience, createRelayConnectUrl, createRelayListenUrl, type RelayUrlOptions } from './urls.js';
 
-// Options shared by HybridConnectionListener and HybridConnectionClient, and their resolution
-// from a connection string or from namespace + path + token provider.
+// Options shared by HybridConnectionListener and HybridConnectionClient, their resolution from a
+// connection string or from namespace + path + token provider, and the one dial both make.
 
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
@@ -94,4 +95,32 @@ export function resolveRelayConfig(target: string | RelayEntityOptions, options:
     timers: options.timers ?? globalTimers,
     now: options.now ?? Date.now,
   };
+}
+
+export interface EntityDial {
+  /** App-level URL parts: `id`, and for senders `suffix` and `query`. */
+  url?: Pick<RelayUrlOptions, 'id' | 'suffix' | 'query'>;
+  /** Connect headers (senders with a header-capable constructor). */
+  headers?: Record<string, string>;
+  protocols?: string[];
+  timeoutMs: number;
+}
+
+/**
+ * Gets a token and dials the entity's `listen` or `connect` URL, the token in the
+ * ServiceBusAuthorization header or in `sb-hc-token` (note §1.2, §1.4).
+ */
+export async function dialEntity(config: ResolvedRelayConfig, action: 'listen' | 'connect', dial: EntityDial): Promise<{ socket: SocketLike; token?: AccessToken }> {
+  const { namespace, path, secure, tokenProvider, tokenInHeader } = config;
+  const token = tokenProvider && (await tokenProvider.getToken(config.audience));
+  const headers = { ...dial.headers, ...(token && tokenInHeader ? { ServiceBusAuthorization: token.token } : {}) };
+  const build = action === 'listen' ? createRelayListenUrl : createRelayConnectUrl;
+  const url = build({ namespace, path, secure, ...dial.url, ...(token && !tokenInHeader ? { token: token.token } : {}) });
+  const socket = await openSocket(config.WebSocket, url, {
+    ...(dial.protocols ? { protocols: dial.protocols } : {}),
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    timeoutMs: dial.timeoutMs,
+    timers: config.timers,
+  });
+  return token ? { socket, token } : { socket };
 }

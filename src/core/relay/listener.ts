@@ -1,16 +1,18 @@
 import { backoffDelay, type BackoffOptions } from '../backoff.js';
 import { RealtimeError } from '../errors.js';
 import type { AccessToken } from '../token-provider.js';
-import { SocketState, toFrameData, type SocketLike } from '../transport.js';
+import { SocketState, type SocketLike } from '../transport.js';
 import type { RelayRequestHandler } from './http-bridge.js';
-import { handleAccept, type AcceptContext, type AcceptHandler, type RelayConnection } from './listener-accept.js';
-import { resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './listener-config.js';
+import { handleAccept, type AcceptHandler, type RelayConnection } from './listener-accept.js';
+import { dialEntity, resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './listener-config.js';
+import type { ListenerContext } from './listener-context.js';
 import { TypedEmitter } from './listener-events.js';
-import { serveRelayRequest, serveRequestRendezvous, type HttpServeContext } from './listener-http.js';
-import { startLiveness, type Liveness } from './listener-liveness.js';
+import { createFrameReader } from './listener-frames.js';
+import { serveRelayRequest, serveRequestRendezvous } from './listener-http.js';
+import { startLiveness } from './listener-liveness.js';
 import { startTokenRenewal } from './listener-renewal.js';
-import { closeError, closeQuietly, openSocket } from './listener-socket.js';
-import { CONTROL_CHANNEL_BODY_LIMIT, decodeControlMessage, type RequestMessage } from './protocol.js';
+import { closeError, closeQuietly } from './listener-socket.js';
+import { CONTROL_CHANNEL_BODY_LIMIT, type ControlMessage } from './protocol.js';
 import { createRelayListenUrl } from './urls.js';
 
 // The listener's control channel as a state machine, shaped on .NET's HybridConnectionListener
@@ -54,43 +56,42 @@ const MIN_UPTIME_MS = 10_000;
 export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
   readonly #config: ResolvedRelayConfig;
   readonly #options: HybridConnectionListenerOptions;
-  readonly #http: HttpServeContext;
-  readonly #accept: AcceptContext;
+  readonly #ctx: ListenerContext;
   #status: ListenerStatus = 'idle';
   #lastError: RealtimeError | undefined;
   #socket: SocketLike | undefined;
+  /** Stops the current channel's renewal and keep-alive timers. */
+  #channelTimers: Array<{ stop(): void }> = [];
+  /** Bumped whenever a dial in flight must be ignored (a newer dial, close()). */
   #generation = 0;
   #attempt = 0;
   #onlineSince = 0;
   #reconnectTimer: unknown;
-  #renewal: { stop(): void } | undefined;
-  #liveness: Liveness | undefined;
-  #pendingRequest: RequestMessage | undefined;
-  #rendezvous = new Set<SocketLike>();
-  #opening: { resolve: () => void; reject: (error: RealtimeError) => void } | undefined;
+  /** open() calls waiting for online (resolve) or offline (reject). */
+  #waiters: Array<[resolve: () => void, reject: (error: RealtimeError) => void]> = [];
+  /** Set by open() from idle/offline: like .NET OpenAsync, a failing first connect is final. */
+  #firstOpen = false;
 
   /** From a connection string (`path` option when it has no EntityPath), or namespace + path + token provider. */
   constructor(target: string | RelayEntityOptions, options: HybridConnectionListenerOptions = {}) {
     super();
-    this.#config = resolveRelayConfig(target, options);
+    const config = (this.#config = resolveRelayConfig(target, options));
     this.#options = options;
-    const { namespace, secure, WebSocket, timers } = this.#config;
-    const connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
-    const onError = (error: RealtimeError) => this.emit('error', error);
-    this.#http = {
-      ...(options.requestHandler ? { handler: options.requestHandler } : {}),
-      namespace, secure, WebSocket, timers, connectTimeoutMs, onError,
+    this.#ctx = {
+      namespace: config.namespace,
+      secure: config.secure,
+      WebSocket: config.WebSocket,
+      timers: config.timers,
+      connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
+      acceptHandler: options.acceptHandler,
+      requestHandler: options.requestHandler,
       flushMs: options.responseFlushMs ?? 2000,
       maxRequestBodyBytes: options.maxRequestBodyBytes ?? 16 * 1024 * 1024,
       controlChannel: () => (this.#socket?.readyState === SocketState.OPEN ? this.#socket : undefined),
-      track: (socket) => this.#rendezvous.add(socket),
-      untrack: (socket) => this.#rendezvous.delete(socket),
-    };
-    this.#accept = {
-      ...(options.acceptHandler ? { handler: options.acceptHandler } : {}),
-      namespace, secure, WebSocket, timers, connectTimeoutMs, onError,
+      rendezvous: new Set(),
       wantsConnections: () => this.listenerCount('connection') > 0,
       onConnection: (connection) => this.emit('connection', connection),
+      onError: (error) => this.emit('error', error),
     };
   }
 
@@ -108,17 +109,19 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
 
   /** The listen URL, without any token. */
   get address(): string {
-    const { namespace, path, secure } = this.#config;
-    return createRelayListenUrl({ namespace, path, secure });
+    return createRelayListenUrl(this.#config);
   }
 
-  /** Resolves once online. Like .NET OpenAsync, a failing first connect rejects and leaves the listener offline. */
+  /**
+   * Resolves once online. Like .NET OpenAsync, a failing first connect rejects and leaves the
+   * listener offline; while it reconnects, open() settles with the next online or offline.
+   */
   open(): Promise<void> {
     if (this.#status === 'online') return Promise.resolve();
-    if (this.#status === 'connecting' && this.#opening) return new Promise((resolve, reject) => this.#chainOpen(resolve, reject));
-    if (this.#status === 'connecting') return this.#nextOutcome();
     return new Promise((resolve, reject) => {
-      this.#opening = { resolve, reject };
+      this.#waiters.push([resolve, reject]);
+      if (this.#status === 'connecting') return;
+      this.#firstOpen = true;
       this.#attempt = 0;
       this.#setConnecting(undefined);
       void this.#connect();
@@ -128,32 +131,20 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
   /** Closes the control channel and any HTTP rendezvous; accepted sockets belong to the app. */
   async close(): Promise<void> {
     if (this.#status === 'closed') return;
-    const wasOffline = this.#status === 'offline' || this.#status === 'idle';
+    const wasUp = this.#status === 'online' || this.#status === 'connecting';
     this.#status = 'closed';
     this.#generation++;
     this.#config.timers.clearTimeout(this.#reconnectTimer);
     this.#stopChannel();
-    for (const socket of this.#rendezvous) closeQuietly(socket);
-    this.#rendezvous.clear();
-    this.#opening?.reject(new RealtimeError('aborted', 'listener closed before it came online'));
-    this.#opening = undefined;
-    if (!wasOffline) this.emit('offline', undefined);
+    for (const socket of this.#ctx.rendezvous) closeQuietly(socket);
+    this.#ctx.rendezvous.clear();
+    this.#settle(new RealtimeError('aborted', 'listener closed before it came online'));
+    if (wasUp) this.emit('offline', undefined);
   }
 
-  /** Reconnecting: settle with the next online or offline. */
-  #nextOutcome(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const offOnline = this.on('online', () => (offOnline(), offOffline(), resolve()));
-      const offOffline = this.on('offline', (error) => (offOnline(), offOffline(), reject(error ?? new RealtimeError('closed', 'listener went offline'))));
-    });
-  }
-
-  #chainOpen(resolve: () => void, reject: (error: RealtimeError) => void): void {
-    const previous = this.#opening!;
-    this.#opening = {
-      resolve: () => (previous.resolve(), resolve()),
-      reject: (error) => (previous.reject(error), reject(error)),
-    };
+  /** Resolves (no error) or rejects every waiting open(). */
+  #settle(error?: RealtimeError): void {
+    for (const [resolve, reject] of this.#waiters.splice(0)) error ? reject(error) : resolve();
   }
 
   #setConnecting(error: RealtimeError | undefined): void {
@@ -164,44 +155,27 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
 
   async #connect(): Promise<void> {
     const generation = ++this.#generation;
-    const { namespace, path, secure, tokenProvider, tokenInHeader, WebSocket, timers } = this.#config;
     try {
-      const token = tokenProvider ? await tokenProvider.getToken(this.#config.audience) : undefined;
-      if (generation !== this.#generation) return;
-      const url = createRelayListenUrl({
-        namespace, path, secure,
-        ...(this.#options.id ? { id: this.#options.id } : {}),
-        ...(token && !tokenInHeader ? { token: token.token } : {}),
+      const { socket, token } = await dialEntity(this.#config, 'listen', {
+        ...(this.#options.id ? { url: { id: this.#options.id } } : {}),
+        timeoutMs: this.#ctx.connectTimeoutMs,
       });
-      const headers = token && tokenInHeader ? { ServiceBusAuthorization: token.token } : undefined;
-      const socket = await openSocket(WebSocket, url, { ...(headers ? { headers } : {}), timeoutMs: this.#options.connectTimeoutMs ?? 30_000, timers });
-      if (generation !== this.#generation) {
-        closeQuietly(socket);
-        return;
-      }
-      this.#attach(socket, token);
+      if (generation === this.#generation) this.#attach(socket, token);
+      else closeQuietly(socket);
     } catch (cause) {
       if (generation !== this.#generation) return;
-      const error = cause instanceof RealtimeError ? cause : new RealtimeError('unavailable', 'could not get a token or dial the control channel', { cause });
-      this.#connectFailed(error);
+      const error = cause instanceof RealtimeError ? cause : new RealtimeError('unavailable', 'could not get a token for the control channel', { cause });
+      this.#lastError = error;
+      // .NET: the first OpenAsync surfaces the error; afterwards only 404 is terminal (note §3.2).
+      if (this.#firstOpen || error.code === 'not_found') this.#goOffline(error);
+      else this.#scheduleReconnect(error);
     }
-  }
-
-  #connectFailed(error: RealtimeError): void {
-    this.#lastError = error;
-    // .NET: the first OpenAsync surfaces the error; afterwards only 404 is terminal (note §3.2).
-    if (this.#opening || error.code === 'not_found') {
-      this.#goOffline(error);
-      return;
-    }
-    this.#scheduleReconnect(error);
   }
 
   #goOffline(error: RealtimeError): void {
     this.#status = 'offline';
     this.#stopChannel();
-    this.#opening?.reject(error);
-    this.#opening = undefined;
+    this.#settle(error);
     this.emit('offline', error);
   }
 
@@ -213,44 +187,44 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
   }
 
   #attach(socket: SocketLike, token: AccessToken | undefined): void {
-    const { timers, now } = this.#config;
+    const { timers, now, tokenProvider, audience } = this.#config;
+    const onError = this.#ctx.onError;
     this.#socket = socket;
-    this.#pendingRequest = undefined;
-    socket.onmessage = (event) => {
-      this.#liveness?.touch();
-      this.#onFrame(socket, event.data);
+    const liveness = startLiveness(socket, this.#options.keepAliveIntervalMs ?? 210_000, timers, () => {
+      this.#recycle(new RealtimeError('timeout', 'control channel went silent (no pong to a keep-alive ping)'));
+    });
+    const read = createFrameReader(CONTROL_CHANNEL_BODY_LIMIT, (message, body) => this.#dispatch(message, body), (error) => this.#recycle(error));
+    socket.onmessage = ({ data }) => {
+      liveness.touch();
+      if (socket === this.#socket) read(data);
     };
     socket.onclose = (event) => {
       if (socket === this.#socket) this.#drop(closeError('control channel', event));
     };
     socket.onerror = () => {}; // a close event follows
-    const interval = this.#options.keepAliveIntervalMs ?? 210_000;
-    this.#liveness = startLiveness(socket, interval, timers, () => {
-      this.#recycle(new RealtimeError('timeout', 'control channel went silent (no pong to a keep-alive ping)'));
-    });
+    this.#channelTimers = [liveness];
+    if (token && tokenProvider) this.#channelTimers.push(startTokenRenewal({ tokenProvider, audience, timers, now, onError }, socket, token));
     this.#onlineSince = now();
     this.#status = 'online';
-    if (token && this.#config.tokenProvider) {
-      const { tokenProvider, audience } = this.#config;
-      this.#renewal = startTokenRenewal({ tokenProvider, audience, timers, now, onError: (error) => this.emit('error', error) }, socket, token);
-    }
-    const opening = this.#opening;
-    this.#opening = undefined;
+    this.#firstOpen = false;
     this.emit('online', undefined);
-    opening?.resolve();
+    this.#settle();
+  }
+
+  #dispatch(message: ControlMessage, body: Uint8Array | undefined): void {
+    const ctx = this.#ctx;
+    if (message.type === 'accept') void handleAccept(ctx, message);
+    else if (message.type === 'request') void serveRelayRequest(ctx, message, body);
+    else if (message.type === 'requestRendezvous') void serveRequestRendezvous(ctx, message.address);
+    else this.#recycle(new RealtimeError('protocol', `unexpected ${message.type} message on the control channel`));
   }
 
   #stopChannel(): void {
     const socket = this.#socket;
     this.#socket = undefined;
-    this.#pendingRequest = undefined;
-    this.#liveness?.stop();
-    this.#liveness = undefined;
-    this.#renewal?.stop();
-    this.#renewal = undefined;
+    for (const timer of this.#channelTimers.splice(0)) timer.stop();
     if (socket) {
-      socket.onmessage = null;
-      socket.onclose = null;
+      socket.onmessage = socket.onclose = null;
       closeQuietly(socket);
     }
   }
@@ -267,46 +241,5 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
   #recycle(error: RealtimeError): void {
     this.emit('error', error);
     this.#drop(error);
-  }
-
-  #onFrame(socket: SocketLike, data: unknown): void {
-    if (socket !== this.#socket) return;
-    let frame: string | Uint8Array;
-    try {
-      frame = toFrameData(data);
-    } catch (cause) {
-      return this.#recycle(new RealtimeError('protocol', 'unreadable frame on the control channel', { cause }));
-    }
-    const pending = this.#pendingRequest;
-    if (pending) {
-      this.#pendingRequest = undefined;
-      if (typeof frame === 'string') return this.#recycle(new RealtimeError('protocol', `expected the body of request ${pending.id} as a binary frame, got text`));
-      if (frame.length > CONTROL_CHANNEL_BODY_LIMIT) {
-        return this.#recycle(new RealtimeError('too_large', `request body of ${frame.length} bytes on the control channel exceeds ${CONTROL_CHANNEL_BODY_LIMIT}`));
-      }
-      void serveRelayRequest(this.#http, pending, frame);
-      return;
-    }
-    if (typeof frame !== 'string') return this.#recycle(new RealtimeError('protocol', 'unexpected binary frame on the control channel'));
-    let message;
-    try {
-      message = decodeControlMessage(frame);
-    } catch (error) {
-      return this.#recycle(error as RealtimeError);
-    }
-    switch (message.type) {
-      case 'accept':
-        void handleAccept(this.#accept, message);
-        return;
-      case 'request':
-        if (message.body) this.#pendingRequest = message;
-        else void serveRelayRequest(this.#http, message, undefined);
-        return;
-      case 'requestRendezvous':
-        void serveRequestRendezvous(this.#http, message.address);
-        return;
-      default:
-        this.#recycle(new RealtimeError('protocol', `unexpected ${message.type} message on the control channel`));
-    }
   }
 }

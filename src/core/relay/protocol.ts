@@ -75,173 +75,104 @@ export interface RenewTokenMessage {
 
 export type ControlMessage = AcceptMessage | RequestMessage | RequestRendezvousMessage | ResponseMessage | RenewTokenMessage;
 
-function compact<T extends object>(fields: T): T {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
-}
+/** Wire key of each message: the rendezvous form of a request is still a `request` (note §1.5). */
+const wireKey = (type: ControlMessage['type']) => (type === 'requestRendezvous' ? 'request' : type);
 
 export function encodeControlMessage(message: ControlMessage): string {
-  switch (message.type) {
-    case 'accept': {
-      const { type: _type, ...accept } = message;
-      return JSON.stringify({ accept: compact(accept) });
-    }
-    case 'request': {
-      const { type: _type, ...request } = message;
-      return JSON.stringify({ request: compact(request) });
-    }
-    case 'requestRendezvous':
-      return JSON.stringify({ request: compact({ address: message.address, id: message.id }) });
-    case 'response': {
-      const { type: _type, ...response } = message;
-      return JSON.stringify({ response: compact(response) });
-    }
-    case 'renewToken':
-      return JSON.stringify({ renewToken: { token: message.token } });
-    default:
-      throw new TypeError(`expected a control message type, got ${describeValue((message as { type?: unknown }).type)}`);
-  }
+  const { type, ...fields } = message;
+  if (!Object.hasOwn(SHAPES, type)) throw new TypeError(`expected a control message type, got ${describeValue(type)}`);
+  // JSON.stringify leaves out undefined fields, so optional ones simply disappear.
+  return JSON.stringify({ [wireKey(type)]: fields });
 }
 
-function describe(value: unknown): string {
-  return value === undefined ? 'nothing' : describeValue(value);
-}
+// How each field is read. Node listeners (hyco-https) put numbers in header maps
+// (content-length), and the doc's example sends statusCode as a string while .NET sends a
+// number (note §1.5): header values and status codes take both.
+type FieldKind = 'text' | 'string' | 'headers' | 'endpoint' | 'flag' | 'status';
 
-function malformed(message: string): RealtimeError {
-  return new RealtimeError('protocol', `malformed relay control message: ${message}`);
-}
+const EXPECTED: Record<FieldKind, string> = {
+  text: 'a non-empty string',
+  string: 'a string',
+  headers: 'an object of strings',
+  endpoint: '{address, port}',
+  flag: 'a boolean',
+  status: 'an HTTP status',
+};
+
+const SHAPES: Record<ControlMessage['type'], Record<string, FieldKind>> = {
+  accept: { address: 'text', id: 'text', connectHeaders: 'headers', remoteEndpoint: 'endpoint' },
+  request: { address: 'text', id: 'text', requestTarget: 'text', method: 'text', requestHeaders: 'headers', body: 'flag', remoteEndpoint: 'endpoint' },
+  requestRendezvous: { address: 'text', id: 'string' },
+  response: { requestId: 'text', statusCode: 'status', statusDescription: 'string', responseHeaders: 'headers', body: 'flag' },
+  renewToken: { token: 'text' },
+};
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function malformed(message: string, cause?: unknown): RealtimeError {
+  return new RealtimeError('protocol', `malformed relay control message: ${message}`, { cause });
 }
 
-function requireText(body: Json, field: string, where: string): string {
-  const value = body[field];
-  if (typeof value !== 'string' || value.length === 0) {
-    throw malformed(`expected ${where}.${field} to be a non-empty string, got ${describe(value)}`);
+/** The field's value, undefined when absent (null counts as absent), or null when it is not what `kind` needs. */
+function readField(kind: FieldKind, value: unknown): unknown {
+  if (value === undefined || value === null) {
+    if (kind === 'headers') return {};
+    if (kind === 'flag') return false;
+    return kind === 'text' || kind === 'status' ? null : undefined;
   }
-  return value;
-}
-
-function optionalText(body: Json, field: string, where: string): string | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw malformed(`expected ${where}.${field} to be a string, got ${describe(value)}`);
-  return value;
-}
-
-// Node listeners (hyco-https) put numbers in header maps (content-length); strings and numbers
-// are accepted, anything else is malformed.
-function readHeaders(body: Json, field: string, where: string): HeaderMap {
-  const value = body[field];
-  if (value === undefined || value === null) return {};
-  if (!isObject(value)) throw malformed(`expected ${where}.${field} to be an object, got ${describe(value)}`);
-  const headers: HeaderMap = {};
-  for (const [name, headerValue] of Object.entries(value)) {
-    if (typeof headerValue === 'string') headers[name] = headerValue;
-    else if (typeof headerValue === 'number' && Number.isFinite(headerValue)) headers[name] = String(headerValue);
-    else throw malformed(`expected header "${name}" in ${where}.${field} to be a string, got ${describe(headerValue)}`);
+  switch (kind) {
+    case 'text':
+      return typeof value === 'string' && value !== '' ? value : null;
+    case 'string':
+      return typeof value === 'string' ? value : null;
+    case 'flag':
+      return typeof value === 'boolean' ? value : null;
+    case 'status': {
+      const code = typeof value === 'string' && /^\s*\d{3}\s*$/.test(value) ? Number(value) : value;
+      return Number.isInteger(code) && (code as number) >= 100 && (code as number) <= 999 ? code : null;
+    }
+    case 'endpoint':
+      return isObject(value) && typeof value.address === 'string' && typeof value.port === 'number' ? { address: value.address, port: value.port } : null;
+    case 'headers': {
+      if (!isObject(value)) return null;
+      const headers: HeaderMap = {};
+      for (const [name, header] of Object.entries(value)) {
+        if (typeof header === 'number' && Number.isFinite(header)) headers[name] = String(header);
+        else if (typeof header === 'string') headers[name] = header;
+        else return null;
+      }
+      return headers;
+    }
   }
-  return headers;
 }
-
-function readRemoteEndpoint(body: Json, where: string): RemoteEndpoint | undefined {
-  const value = body.remoteEndpoint;
-  if (value === undefined || value === null) return undefined;
-  if (!isObject(value) || typeof value.address !== 'string' || typeof value.port !== 'number') {
-    throw malformed(`expected ${where}.remoteEndpoint to be {address, port}, got ${describe(value)}`);
-  }
-  return { address: value.address, port: value.port };
-}
-
-function readBodyFlag(body: Json, where: string): boolean {
-  const value = body.body;
-  if (value === undefined || value === null) return false;
-  if (typeof value !== 'boolean') throw malformed(`expected ${where}.body to be a boolean, got ${describe(value)}`);
-  return value;
-}
-
-// The doc's example sends statusCode as a string, .NET as a number (note §1.5): take both.
-function readStatusCode(body: Json): number {
-  const value = body.statusCode;
-  const code = typeof value === 'string' && /^\d{3}$/.test(value.trim()) ? Number(value.trim()) : value;
-  if (typeof code !== 'number' || !Number.isInteger(code) || code < 100 || code > 999) {
-    throw malformed(`expected response.statusCode to be an HTTP status, got ${describe(value)}`);
-  }
-  return code;
-}
-
-function decodeRequest(body: Json): RequestMessage | RequestRendezvousMessage {
-  const address = requireText(body, 'address', 'request');
-  if (body.method === undefined || body.method === null) {
-    const id = optionalText(body, 'id', 'request');
-    return id === undefined ? { type: 'requestRendezvous', address } : { type: 'requestRendezvous', address, id };
-  }
-  const remoteEndpoint = readRemoteEndpoint(body, 'request');
-  return {
-    type: 'request',
-    address,
-    id: requireText(body, 'id', 'request'),
-    requestTarget: requireText(body, 'requestTarget', 'request'),
-    method: requireText(body, 'method', 'request'),
-    requestHeaders: readHeaders(body, 'requestHeaders', 'request'),
-    body: readBodyFlag(body, 'request'),
-    ...(remoteEndpoint ? { remoteEndpoint } : {}),
-  };
-}
-
-function decodeAccept(body: Json): AcceptMessage {
-  const remoteEndpoint = readRemoteEndpoint(body, 'accept');
-  return {
-    type: 'accept',
-    address: requireText(body, 'address', 'accept'),
-    id: requireText(body, 'id', 'accept'),
-    connectHeaders: readHeaders(body, 'connectHeaders', 'accept'),
-    ...(remoteEndpoint ? { remoteEndpoint } : {}),
-  };
-}
-
-function decodeResponse(body: Json): ResponseMessage {
-  const statusDescription = optionalText(body, 'statusDescription', 'response');
-  return {
-    type: 'response',
-    requestId: requireText(body, 'requestId', 'response'),
-    statusCode: readStatusCode(body),
-    ...(statusDescription !== undefined ? { statusDescription } : {}),
-    responseHeaders: readHeaders(body, 'responseHeaders', 'response'),
-    body: readBodyFlag(body, 'response'),
-  };
-}
-
-const decoders: Record<string, (body: Json) => ControlMessage> = {
-  accept: decodeAccept,
-  request: decodeRequest,
-  response: decodeResponse,
-  renewToken: (body) => ({ type: 'renewToken', token: requireText(body, 'token', 'renewToken') }),
-};
 
 /** Parses one control text frame. Throws RealtimeError('protocol') for anything malformed, unknown or oversized. */
 export function decodeControlMessage(text: string): ControlMessage {
-  if (typeof text !== 'string') throw malformed(`expected a text frame, got ${describe(text)}`);
-  if (text.length > CONTROL_MESSAGE_MAX_LENGTH) {
-    throw malformed(`expected at most ${CONTROL_MESSAGE_MAX_LENGTH} characters, got ${text.length}`);
-  }
+  if (typeof text !== 'string') throw malformed(`expected a text frame, got ${describeValue(text)}`);
+  if (text.length > CONTROL_MESSAGE_MAX_LENGTH) throw malformed(`expected at most ${CONTROL_MESSAGE_MAX_LENGTH} characters, got ${text.length}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (cause) {
-    throw new RealtimeError('protocol', 'malformed relay control message: not JSON', { cause });
+    throw malformed('not JSON', cause);
   }
-  if (!isObject(parsed)) throw malformed(`expected a JSON object, got ${describe(parsed)}`);
-  const keys = Object.keys(parsed);
-  if (keys.length !== 1) throw malformed(`expected exactly one of accept, request, response, renewToken, got ${keys.length} keys`);
-  const kind = keys[0]!;
-  const decode = Object.hasOwn(decoders, kind) ? decoders[kind] : undefined;
-  if (!decode) throw malformed(`unknown message "${kind.slice(0, 40)}"`);
-  const body = parsed[kind];
-  if (!isObject(body)) throw malformed(`expected ${kind} to be an object, got ${describe(body)}`);
-  return decode(body);
+  const keys = isObject(parsed) ? Object.keys(parsed) : [];
+  if (keys.length !== 1) throw malformed('expected an object with exactly one of accept, request, response, renewToken');
+  const key = keys[0]!;
+  const body = (parsed as Json)[key];
+  if (!['accept', 'request', 'response', 'renewToken'].includes(key)) throw malformed(`unknown message "${key.slice(0, 40)}"`);
+  if (!isObject(body)) throw malformed(`expected ${key} to be an object, got ${describeValue(body)}`);
+  // A request without method carries only an address: the rendezvous form (note §1.5).
+  const type = key === 'request' && (body.method === undefined || body.method === null) ? 'requestRendezvous' : (key as ControlMessage['type']);
+  const message: Json = { type };
+  for (const [field, kind] of Object.entries(SHAPES[type])) {
+    const value = readField(kind, body[field]);
+    if (value === null) throw malformed(`expected ${key}.${field} to be ${EXPECTED[kind]}, got ${body[field] === undefined ? 'nothing' : describeValue(body[field])}`);
+    if (value !== undefined) message[field] = value;
+  }
+  return message as unknown as ControlMessage;
 }
 
 /** UTF-8 size of the header metadata the service would put in a `request` (decides control channel vs rendezvous). */
