@@ -1,6 +1,7 @@
 // Prints the min+gzip size of a browser bundle holding the Relay listener and client, imported
-// from src/core/relay/index.ts. Split like Vite/Rollup would: the @noble/hashes fallback that the
-// core loads only where crypto.subtle is missing is a lazy chunk and is reported separately.
+// from src/core/relay/index.ts. Split like Vite/Rollup would: code loaded by dynamic import (SAS
+// minting from a connection string's key, on the first token; the @noble/hashes fallback, only
+// where crypto.subtle is missing) lands in lazy chunks, reported one by one after the eager size.
 // Usage: node scripts/size-relay.mjs [--json]
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
@@ -37,11 +38,17 @@ async function measure(label, contents) {
   const eagerCode = code([...eager]);
   const lazyPaths = Object.keys(outputs).filter((path) => !eager.has(path));
   const modules = [...eager].flatMap((path) => Object.entries(outputs[path].inputs)).filter(([, info]) => info.bytesInOutput > 0);
+  // Each lazy chunk with the source files in it, e.g. SAS minting (loaded on the first token from
+  // a connection string's key) or @noble/hashes (loaded only without crypto.subtle).
+  const lazy = lazyPaths.map((path) => ({
+    gzipBytes: gzipSync(code([path]), { level: 9 }).length,
+    inputs: Object.entries(outputs[path].inputs).filter(([, info]) => info.bytesInOutput > 0).map(([input]) => input.replace(/^.*node_modules\//, '')),
+  }));
   return {
     label,
     minBytes: eagerCode.length,
     gzipBytes: gzipSync(eagerCode, { level: 9 }).length,
-    lazyGzipBytes: lazyPaths.length ? gzipSync(code(lazyPaths), { level: 9 }).length : 0,
+    lazy,
     nodeImports: /["']node:|require\(["']ws["']\)/.test(eagerCode.toString()),
     modules: modules.map(([input, info]) => [input, info.bytesInOutput]).sort((a, b) => b[1] - a[1]),
   };
@@ -57,8 +64,8 @@ if (process.argv.includes('--json')) {
   console.log(JSON.stringify(results));
 } else {
   for (const r of results) {
-    const lazy = r.lazyGzipBytes ? ` (+ ${r.lazyGzipBytes} B lazy @noble/hashes chunk, only without crypto.subtle)` : '';
-    console.log(`${r.label}: ${r.minBytes} B min, ${r.gzipBytes} B min+gzip = ${(r.gzipBytes / 1024).toFixed(2)} kB${lazy}${r.nodeImports ? ' — WITH Node imports' : ''}`);
+    console.log(`${r.label}: ${r.minBytes} B min, ${r.gzipBytes} B min+gzip = ${(r.gzipBytes / 1024).toFixed(2)} kB eager${r.nodeImports ? ' — WITH Node imports' : ''}`);
+    for (const chunk of r.lazy) console.log(`  + lazy chunk ${chunk.gzipBytes} B min+gzip: ${chunk.inputs.join(', ')}`);
   }
   console.log('largest modules in the listener + client bundle (min bytes):');
   for (const [input, bytes] of results[0].modules) console.log(`  ${bytes}\t${input}`);

@@ -1,4 +1,3 @@
-import { utf8Encode } from '../encoding.js';
 import { RealtimeError, describeValue } from '../errors.js';
 
 // The Relay Hybrid Connections control-channel codec (relay note §1.3–1.6). Pure: text in,
@@ -175,9 +174,19 @@ export function decodeControlMessage(text: string): ControlMessage {
   return message as unknown as ControlMessage;
 }
 
+/** UTF-8 byte length, counted without encoding (a lone surrogate becomes U+FFFD: 3 bytes). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
 /** UTF-8 size of the header metadata the service would put in a `request` (decides control channel vs rendezvous). */
 export function headerMetadataSize(method: string, requestTarget: string, headers: HeaderMap): number {
-  let size = utf8Encode(method).length + utf8Encode(requestTarget).length;
-  for (const [name, value] of Object.entries(headers)) size += utf8Encode(name).length + utf8Encode(value).length + 4;
+  let size = utf8Length(method) + utf8Length(requestTarget);
+  for (const [name, value] of Object.entries(headers)) size += utf8Length(name) + utf8Length(value) + 4;
   return size;
 }

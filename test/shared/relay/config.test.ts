@@ -21,6 +21,18 @@ describe('relay options from a connection string or namespace + path', () => {
     await expect(config.tokenProvider!.getToken(config.audience)).resolves.toEqual({ token: sas, expiresAt: 4102444800 });
   });
 
+  it('a malformed SharedAccessSignature fails the first token (minting code loads then), not the constructor', async () => {
+    const config = resolveRelayConfig('Endpoint=sb://ns/;SharedAccessSignature=not-a-sas', { WebSocket: FakeWebSocket, path: 'h' });
+    await expect(config.tokenProvider!.getToken(config.audience)).rejects.toMatchObject({ code: 'invalid_token' });
+  });
+
+  it('a key mints SAS tokens for the entity audience with the given lifetime', async () => {
+    const config = resolveRelayConfig(`Endpoint=sb://ns/;${KEY}`, { WebSocket: FakeWebSocket, path: 'h', tokenTtlSeconds: 60, now: () => 1_000_000 });
+    const { token, expiresAt } = await config.tokenProvider!.getToken(config.audience);
+    expect(expiresAt).toBe(1_060);
+    expect(token).toMatch(/^SharedAccessSignature sr=http%3A%2F%2Fns%2Fh&sig=[^&]+&se=1060&skn=Root$/);
+  });
+
   it('token placement: header for a passed constructor, query for the global one, explicit option wins', () => {
     const entity = { namespace: 'ns', path: 'h' };
     expect(resolveRelayConfig(entity, { WebSocket: FakeWebSocket }).tokenInHeader).toBe(true);
