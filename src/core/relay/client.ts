@@ -1,6 +1,6 @@
 import { RealtimeError, describeValue } from '../errors.js';
 import type { SocketLike } from '../transport.js';
-import { dialEntity, resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './listener-config.js';
+import { dialEntity, entityToken, resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './listener-config.js';
 import { createRelayHttpUrl } from './urls.js';
 
 // The sender (relay note §1.4, §1.5): WebSocket connections like .NET CreateConnectionAsync, and
@@ -40,11 +40,6 @@ export class HybridConnectionClient {
     return createRelayHttpUrl({ namespace, path, secure });
   }
 
-  async #token(): Promise<string | undefined> {
-    const provider = this.#config.tokenProvider;
-    return provider ? (await provider.getToken(this.#config.audience)).token : undefined;
-  }
-
   /** Opens a relayed WebSocket to a listener; rejects with RealtimeError (404 no entity, 401/403, listener rejected…). */
   async createConnection(options: CreateConnectionOptions = {}): Promise<SocketLike> {
     const { headers, protocols, suffix, query, id } = options;
@@ -70,7 +65,7 @@ export class HybridConnectionClient {
     const raw = input instanceof Request ? input.url : String(input);
     const url = new URL(/^[a-z][a-z0-9+.-]*:/i.test(raw) ? raw : raw.replace(/^\/+/, ''), `${this.httpUrl}/`);
     if (raw === '' || raw === '/') url.pathname = url.pathname.replace(/\/$/, '');
-    const token = await this.#token();
+    const token = (await entityToken(this.#config))?.token;
     const request = new Request(url, input instanceof Request ? new Request(input, init) : init);
     const headers = new Headers(request.headers);
     if (token && this.#config.tokenInHeader) headers.set('ServiceBusAuthorization', token);

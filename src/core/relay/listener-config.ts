@@ -56,11 +56,6 @@ export interface ResolvedRelayConfig {
   now: () => number;
 }
 
-const globalTimers: Timers = {
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
 /**
  * A connection string's key (or fixed SAS) behind a token provider whose code (SAS minting,
  * HMAC, base64) loads on the first token. Pages that get tokens from their backend through
@@ -107,7 +102,8 @@ export function resolveRelayConfig(target: string | RelayEntityOptions, options:
     ...(entity.tokenProvider ? { tokenProvider: entity.tokenProvider } : {}),
     WebSocket,
     tokenInHeader: options.tokenInHeader ?? passedNonGlobal,
-    timers: options.timers ?? globalTimers,
+    // The runtime's own setTimeout/clearTimeout, called as methods of globalThis.
+    timers: options.timers ?? (globalThis as unknown as Timers),
     now: options.now ?? Date.now,
   };
 }
@@ -125,9 +121,14 @@ export interface EntityDial {
  * Gets a token and dials the entity's `listen` or `connect` URL, the token in the
  * ServiceBusAuthorization header or in `sb-hc-token` (note §1.2, §1.4).
  */
+/** A token for the entity, or undefined for anonymous senders (no token provider). */
+export async function entityToken(config: ResolvedRelayConfig): Promise<AccessToken | undefined> {
+  return config.tokenProvider?.getToken(config.audience);
+}
+
 export async function dialEntity(config: ResolvedRelayConfig, action: 'listen' | 'connect', dial: EntityDial): Promise<{ socket: SocketLike; token?: AccessToken }> {
-  const { namespace, path, secure, tokenProvider, tokenInHeader } = config;
-  const token = tokenProvider && (await tokenProvider.getToken(config.audience));
+  const { namespace, path, secure, tokenInHeader } = config;
+  const token = await entityToken(config);
   const headers = { ...dial.headers, ...(token && tokenInHeader ? { ServiceBusAuthorization: token.token } : {}) };
   const build = action === 'listen' ? createRelayListenUrl : createRelayConnectUrl;
   const url = build({ namespace, path, secure, ...dial.url, ...(token && !tokenInHeader ? { token: token.token } : {}) });
