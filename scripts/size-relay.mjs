@@ -2,8 +2,11 @@
 // from src/core/relay/index.ts. Split like Vite/Rollup would: code loaded by dynamic import (SAS
 // minting from a connection string's key, on the first token; the @noble/hashes fallback, only
 // where crypto.subtle is missing) lands in lazy chunks, reported one by one after the eager size.
-// Usage: node scripts/size-relay.mjs [--json]
-import { build } from 'esbuild';
+// Usage: node scripts/size-relay.mjs [--json | --breakdown]
+// --breakdown: what each eager module costs, as the min+gzip bytes the listener + client bundle
+// loses when that module's code is left out (gzip shares strings across modules, so a module's
+// own min+gzip size would overstate it).
+import { build, transform } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
@@ -54,13 +57,43 @@ async function measure(label, contents) {
   };
 }
 
+const ENTRY = `export { HybridConnectionListener, HybridConnectionClient } from './src/core/relay/index.ts';`;
 const results = [
-  await measure('HybridConnectionListener + HybridConnectionClient', `export { HybridConnectionListener, HybridConnectionClient } from './src/core/relay/index.ts';`),
+  await measure('HybridConnectionListener + HybridConnectionClient', ENTRY),
   await measure('HybridConnectionListener only', `export { HybridConnectionListener } from './src/core/relay/index.ts';`),
   await measure('HybridConnectionClient only', `export { HybridConnectionClient } from './src/core/relay/index.ts';`),
 ];
 
-if (process.argv.includes('--json')) {
+async function breakdown() {
+  const result = await build({
+    stdin: { contents: ENTRY, resolveDir: root, loader: 'ts', sourcefile: 'relay-entry.ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    conditions: ['browser'],
+    target: 'es2022',
+    write: false,
+    external: ['*crypto-noble.js', '*token-provider.js'], // the lazy chunks
+  });
+  // Unminified output marks each module with a `// path` line; the export statement is dropped
+  // so that a module left out does not break minification.
+  const text = result.outputFiles[0].text.replace(/^export \{[^}]*\};?\s*$/m, '');
+  const parts = text.split(/^(?=\/\/ (?:src|node_modules)\/)/m);
+  const gzipOf = async (code) => gzipSync((await transform(code, { minify: true, loader: 'js', format: 'esm' })).code, { level: 9 }).length;
+  const full = await gzipOf(text);
+  const rows = [];
+  for (let i = 0; i < parts.length; i++) {
+    const name = parts[i].split('\n')[0];
+    if (name.startsWith('// ')) rows.push([full - (await gzipOf(parts.filter((_, j) => j !== i).join(''))), name.slice(3)]);
+  }
+  console.log(`eager listener + client: ${full} B min+gzip; each module's share (B min+gzip lost without it):`);
+  for (const [bytes, name] of rows.sort((a, b) => b[0] - a[0])) console.log(`  ${bytes}\t${name}`);
+  console.log(`  ${full - rows.reduce((sum, [bytes]) => sum + bytes, 0)}\tshared by all (gzip dictionary, runtime helpers)`);
+}
+
+if (process.argv.includes('--breakdown')) {
+  await breakdown();
+} else if (process.argv.includes('--json')) {
   console.log(JSON.stringify(results));
 } else {
   for (const r of results) {
