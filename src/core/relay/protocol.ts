@@ -84,26 +84,24 @@ export function encodeControlMessage(message: ControlMessage): string {
   return JSON.stringify({ [wireKey(type)]: fields });
 }
 
-// How each field is read. Node listeners (hyco-https) put numbers in header maps
+// How each field is read. A field kind is named by what the field must be, which is also what
+// the error message says. Node listeners (hyco-https) put numbers in header maps
 // (content-length), and the doc's example sends statusCode as a string while .NET sends a
 // number (note §1.5): header values and status codes take both.
-type FieldKind = 'text' | 'string' | 'headers' | 'endpoint' | 'flag' | 'status';
-
-const EXPECTED: Record<FieldKind, string> = {
-  text: 'a non-empty string',
-  string: 'a string',
-  headers: 'an object of strings',
-  endpoint: '{address, port}',
-  flag: 'a boolean',
-  status: 'an HTTP status',
-};
+const TEXT = 'a non-empty string';
+const STRING = 'a string';
+const HEADERS = 'an object of strings';
+const ENDPOINT = '{address, port}';
+const FLAG = 'a boolean';
+const STATUS = 'an HTTP status';
+type FieldKind = typeof TEXT | typeof STRING | typeof HEADERS | typeof ENDPOINT | typeof FLAG | typeof STATUS;
 
 const SHAPES: Record<ControlMessage['type'], Record<string, FieldKind>> = {
-  accept: { address: 'text', id: 'text', connectHeaders: 'headers', remoteEndpoint: 'endpoint' },
-  request: { address: 'text', id: 'text', requestTarget: 'text', method: 'text', requestHeaders: 'headers', body: 'flag', remoteEndpoint: 'endpoint' },
-  requestRendezvous: { address: 'text', id: 'string' },
-  response: { requestId: 'text', statusCode: 'status', statusDescription: 'string', responseHeaders: 'headers', body: 'flag' },
-  renewToken: { token: 'text' },
+  accept: { address: TEXT, id: TEXT, connectHeaders: HEADERS, remoteEndpoint: ENDPOINT },
+  request: { address: TEXT, id: TEXT, requestTarget: TEXT, method: TEXT, requestHeaders: HEADERS, body: FLAG, remoteEndpoint: ENDPOINT },
+  requestRendezvous: { address: TEXT, id: STRING },
+  response: { requestId: TEXT, statusCode: STATUS, statusDescription: STRING, responseHeaders: HEADERS, body: FLAG },
+  renewToken: { token: TEXT },
 };
 
 type Json = Record<string, unknown>;
@@ -117,24 +115,24 @@ function malformed(message: string, cause?: unknown): RealtimeError {
 /** The field's value, undefined when absent (null counts as absent), or null when it is not what `kind` needs. */
 function readField(kind: FieldKind, value: unknown): unknown {
   if (value === undefined || value === null) {
-    if (kind === 'headers') return {};
-    if (kind === 'flag') return false;
-    return kind === 'text' || kind === 'status' ? null : undefined;
+    if (kind === HEADERS) return {};
+    if (kind === FLAG) return false;
+    return kind === TEXT || kind === STATUS ? null : undefined;
   }
   switch (kind) {
-    case 'text':
+    case TEXT:
       return typeof value === 'string' && value !== '' ? value : null;
-    case 'string':
+    case STRING:
       return typeof value === 'string' ? value : null;
-    case 'flag':
+    case FLAG:
       return typeof value === 'boolean' ? value : null;
-    case 'status': {
+    case STATUS: {
       const code = typeof value === 'string' && /^\s*\d{3}\s*$/.test(value) ? Number(value) : value;
       return Number.isInteger(code) && (code as number) >= 100 && (code as number) <= 999 ? code : null;
     }
-    case 'endpoint':
+    case ENDPOINT:
       return isObject(value) && typeof value.address === 'string' && typeof value.port === 'number' ? { address: value.address, port: value.port } : null;
-    case 'headers': {
+    case HEADERS: {
       if (!isObject(value)) return null;
       const headers: HeaderMap = {};
       for (const [name, header] of Object.entries(value)) {
@@ -168,7 +166,7 @@ export function decodeControlMessage(text: string): ControlMessage {
   const message: Json = { type };
   for (const [field, kind] of Object.entries(SHAPES[type])) {
     const value = readField(kind, body[field]);
-    if (value === null) throw malformed(`expected ${key}.${field} to be ${EXPECTED[kind]}, got ${body[field] === undefined ? 'nothing' : describeValue(body[field])}`);
+    if (value === null) throw malformed(`expected ${key}.${field} to be ${kind}, got ${body[field] === undefined ? 'nothing' : describeValue(body[field])}`);
     if (value !== undefined) message[field] = value;
   }
   return message as unknown as ControlMessage;
