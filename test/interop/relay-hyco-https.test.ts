@@ -144,7 +144,7 @@ describe('hyco-https listener, raw ws sender (accept path)', () => {
     expect(frames[0]!.data.toString()).toBe('hello hyco');
     expect(frames[1]!.isBinary).toBe(true);
     expect([...frames[1]!.data]).toEqual([1, 2, 3, 250]);
-    const closedCode = new Promise<number>((resolve) => connections.at(-1).on('close', (code: number) => resolve(code)));
+    const closedCode = new Promise<number>((resolve) => connections.at(-1)!.on('close', (code: number) => resolve(code)));
     sender.close(1000, 'bye');
     expect(await closedCode).toBe(1000);
   });

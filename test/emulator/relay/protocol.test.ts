@@ -25,7 +25,7 @@ describe('encode / decode', () => {
   });
 
   it('puts each message under its wire key', () => {
-    expect(JSON.parse(encodeControlMessage(messages[2]!))).toEqual({ request: { address: messages[2]!.address, id: 'big' } });
+    expect(JSON.parse(encodeControlMessage(messages[2]!))).toEqual({ request: { address: (messages[2] as { address: string }).address, id: 'big' } });
     expect(Object.keys(JSON.parse(encodeControlMessage(messages[3]!)))).toEqual(['response']);
   });
 

@@ -77,7 +77,7 @@ describe('TLS', () => {
         ca: emulator.certificate!,
         servername: 'contoso.servicebus.windows.net',
         headers: { Host: 'contoso.servicebus.windows.net', ServiceBusAuthorization: await token({ path: 'orders', host: 'contoso.servicebus.windows.net' }) },
-      });
+      } as WebSocket.ClientOptions); // servername goes through to tls.connect; @types/ws does not list it
       await new Promise((resolve, reject) => {
         socket.on('open', resolve);
         socket.on('error', reject);
