@@ -117,15 +117,15 @@ export interface EntityDial {
   timeoutMs: number;
 }
 
-/**
- * Gets a token and dials the entity's `listen` or `connect` URL, the token in the
- * ServiceBusAuthorization header or in `sb-hc-token` (note §1.2, §1.4).
- */
 /** A token for the entity, or undefined for anonymous senders (no token provider). */
 export async function entityToken(config: ResolvedRelayConfig): Promise<AccessToken | undefined> {
   return config.tokenProvider?.getToken(config.audience);
 }
 
+/**
+ * Gets a token and dials the entity's `listen` or `connect` URL, the token in the
+ * ServiceBusAuthorization header or in `sb-hc-token` (note §1.2, §1.4).
+ */
 export async function dialEntity(config: ResolvedRelayConfig, action: 'listen' | 'connect', dial: EntityDial): Promise<{ socket: SocketLike; token?: AccessToken }> {
   const { namespace, path, secure, tokenInHeader } = config;
   const token = await entityToken(config);
