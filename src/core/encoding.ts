@@ -1,6 +1,6 @@
 // Web-standard byte helpers: no Buffer in core (DESIGN.md "Rules of the core").
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+const decoder = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true });
 
 export function utf8Encode(text: string): Uint8Array {
   return encoder.encode(text);

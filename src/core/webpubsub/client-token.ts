@@ -60,28 +60,29 @@ export function createClientTokenMinter(input: Omit<MintClientTokenInput, keyof 
   }
   if (!/^https?:\/\//i.test(input.endpoint)) throw new TypeError(`expected endpoint to be an http(s) URL, got ${describeValue(input.endpoint)}`);
   if (typeof input.accessKey !== 'string' || !input.accessKey) throw new TypeError(`expected accessKey to be a non-empty string, got ${describeValue(input.accessKey)}`);
-  return clientTokenMinter(input.endpoint, input.hub, input.accessKey, input.hmac);
+  return clientTokenMinter(input.endpoint.endsWith('/') ? input.endpoint : `${input.endpoint}/`, input.hub, input.accessKey, input.hmac);
 }
 
-/** The minter without input checks, for callers that checked endpoint and hub already (the service client). */
+/** The minter without input checks, for callers that checked the endpoint (ending in `/`) and hub already (the service client). */
 export function clientTokenMinter(endpoint: string, hub: string, accessKey: string, hmac: HmacSha256 | undefined): ClientTokenMinter {
-  const base = endpoint.endsWith('/') ? endpoint : `${endpoint}/`;
-  const wsBase = base.replace(/^http/i, 'ws');
   return async (options = {}) => {
     const path = clientPath(hub, options.clientProtocol);
     const minutes = options.expirationTimeInMinutes ?? 60;
-    if (typeof minutes !== 'number' || !(minutes > 0 && minutes < Infinity)) throw new RangeError(`expected expirationTimeInMinutes > 0, got ${minutes}`);
+    // A numeric string works too, as it does in the official SDK (`${minutes}m` for jsonwebtoken).
+    if (!(minutes > 0 && minutes < Infinity)) throw new RangeError(`expected expirationTimeInMinutes > 0, got ${minutes}`);
     const iat = Math.floor((options.now ?? Date.now()) / 1000);
-    // Claim order as jsonwebtoken writes it for the official SDK, so equal inputs give equal tokens.
-    const payload: JwtPayload = {};
-    if (options.roles !== undefined) payload.role = options.roles;
-    if (options.groups !== undefined) payload['webpubsub.group'] = options.groups;
-    payload.iat = iat;
-    payload.exp = iat + Math.floor(minutes * 60);
-    payload.aud = base + path;
-    if (options.userId) payload.sub = options.userId;
+    // Claim order as jsonwebtoken writes it for the official SDK, so equal inputs give equal tokens;
+    // JSON.stringify leaves out the undefined claims.
+    const payload: JwtPayload = {
+      role: options.roles,
+      'webpubsub.group': options.groups,
+      iat,
+      exp: iat + Math.floor(minutes * 60),
+      aud: endpoint + path,
+      sub: options.userId || undefined,
+    };
     const token = await signJwt(payload, accessKey, { hmac });
-    const baseUrl = wsBase + path;
+    const baseUrl = endpoint.replace(/^http/i, 'ws') + path;
     return { token, baseUrl, url: `${baseUrl}?access_token=${token}` };
   };
 }

@@ -81,33 +81,11 @@ export class WebPubSubGroup {
     return this.#rest.apiVersion;
   }
 
-  /** Resolves to a paged iterator, as @azure/web-pubsub 1.2 does (`for await (const m of await group.listConnections())`). */
+  /**
+   * Resolves to a paged iterator, as @azure/web-pubsub 1.2 does (`for await (const m of await group.listConnections())`).
+   * The pager loads on first use (paging.ts), so apps that never list members do not ship it.
+   */
   async listConnections(options: GroupListConnectionsOptions = {}): Promise<PagedMembers> {
-    const rest = this.#rest;
-    const path = `${hubPath(this.hubName)}groups/${encodeURIComponent(this.groupName)}/connections`;
-    const origin = new URL(rest.endpoint).origin;
-    // nextLink may be absolute or relative to the endpoint; it must stay on the endpoint and keep the api-version.
-    const resolve = (link: string) => {
-      const url = new URL(link, rest.endpoint);
-      if (url.origin !== origin) throw new TypeError('expected a nextLink on the service endpoint, got another origin');
-      if (!url.searchParams.has('api-version')) url.searchParams.set('api-version', rest.apiVersion);
-      return url.href;
-    };
-    async function* pages(settings: { continuationToken?: string; maxPageSize?: number } = {}): AsyncGenerator<WebPubSubGroupMemberPage> {
-      let url: string | undefined = settings.continuationToken
-        ? resolve(settings.continuationToken)
-        : rest.url(path, { maxpagesize: settings.maxPageSize ?? options.maxPageSize, top: options.top, continuationToken: options.continuationToken });
-      while (url) {
-        const response = await rest.send({ operation: 'group.listConnections', method: 'GET', url, abortSignal: options.abortSignal });
-        const { value = [], nextLink } = (await response.json()) as { value?: WebPubSubGroupMember[]; nextLink?: string | null };
-        const page: WebPubSubGroupMemberPage = value.map(({ connectionId, userId }) => (userId == null ? { connectionId } : { connectionId, userId }));
-        url = nextLink ? resolve((page.continuationToken = nextLink)) : undefined;
-        yield page;
-      }
-    }
-    const members = (async function* () {
-      for await (const page of pages()) yield* page;
-    })();
-    return Object.assign(members, { byPage: pages });
+    return (await import('./paging.js')).pageGroupMembers(this.#rest, `${hubPath(this.hubName)}groups/${encodeURIComponent(this.groupName)}/connections`, options);
   }
 }

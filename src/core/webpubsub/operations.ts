@@ -49,16 +49,13 @@ export const GROUP_OPERATIONS = {
   sendToAll: ['POST', 'groups/{group}/:send', SEND_QUERY, 'message'],
 } satisfies Record<string, Operation>;
 
-/** With a TokenCredential the service mints client tokens (note §3 row 6); options arrive renamed. */
-export const GENERATE_TOKEN: Operation = ['POST', ':generateToken', 'userId role minutesToExpire group clientType'];
-
 const PERMISSIONS = ['joinLeaveGroup', 'sendToGroup'];
 
 export function pathSegment(value: unknown, name: string): string {
-  if (name === 'permission' && !PERMISSIONS.includes(value as string)) {
-    throw new TypeError(`expected permission joinLeaveGroup or sendToGroup, got ${describeValue(value)}`);
+  const permission = name === 'permission';
+  if (typeof value !== 'string' || !value || (permission && !PERMISSIONS.includes(value))) {
+    throw new TypeError(`expected ${permission ? 'permission joinLeaveGroup or sendToGroup' : `${name} to be a non-empty string`}, got ${describeValue(value)}`);
   }
-  if (typeof value !== 'string' || !value) throw new TypeError(`expected ${name} to be a non-empty string, got ${describeValue(value)}`);
   return encodeURIComponent(value);
 }
 
@@ -73,15 +70,15 @@ export function hubPath(hub: string): string {
 export async function invoke(rest: WebPubSubRestClient, hub: string, operation: string, spec: Operation, args: unknown[], bound: Record<string, string> = {}): Promise<Response> {
   const [method, path, query = '', body, order] = spec;
   const values: Record<string, unknown> = { ...bound };
-  const names = order?.split(' ') ?? [...path.matchAll(/{(\w+)}/g)].map((match) => match[1]!).filter((name) => !(name in bound));
+  const names = order?.split(' ') ?? (path.match(/\w+(?=})/g) ?? []).filter((name) => !(name in bound));
   names.forEach((name, index) => (values[name] = args[index]));
   const remaining = args.slice(names.length);
   const options = (remaining[body === 'message' ? 1 : body === 'groups' ? 2 : 0] ?? {}) as Record<string, unknown> & { abortSignal?: AbortSignal };
   const parameters: Record<string, QueryValue> = {};
   for (const name of query.split(' ')) if (name) parameters[name] = options[name === 'excluded' ? 'excludedConnections' : name] as QueryValue;
   const url = rest.url(hubPath(hub) + path.replace(/{(\w+)}/g, (_, name: string) => pathSegment(values[name], name)), parameters);
-  const content = body === 'message' ? messageBody(remaining[0], options.contentType) : body === 'groups' ? groupsBody(remaining[0], remaining[1]) : {};
-  return rest.send({ operation, method, url, ...content, notFoundIsAnswer: method === 'HEAD', abortSignal: options.abortSignal });
+  const content = body === 'message' ? messageBody(remaining[0], options.contentType) : body === 'groups' ? groupsBody(remaining[0], remaining[1]) : undefined;
+  return rest.send(operation, method, url, options.abortSignal, content?.body, content?.contentType);
 }
 
 /**
@@ -105,30 +102,20 @@ export function defineOperations<T>(target: { prototype: T }, table: Record<stri
 
 export type JSONTypes = string | number | boolean | object;
 
-/** A body the official SDK sends as application/octet-stream: ArrayBuffer, typed-array views and Blobs. */
-function isBinaryBody(value: unknown): value is ArrayBuffer | ArrayBufferView | Blob {
-  return (
-    value instanceof ArrayBuffer ||
-    ArrayBuffer.isView(value) ||
-    (typeof Blob !== 'undefined' && value instanceof Blob) ||
-    Object.prototype.toString.call(value) === '[object ArrayBuffer]'
-  );
-}
-
 /** Content type as @azure/web-pubsub picks it (note §3 "Send bodies"): text when asked, bytes as octet-stream, else JSON. */
 export function messageBody(message: unknown, contentType: unknown): { body: BodyInit; contentType: string } {
-  if (contentType === 'text/plain') {
-    if (typeof message !== 'string') throw new TypeError(`expected a string message with contentType text/plain, got ${describeValue(message)}`);
+  if (contentType === undefined) {
+    // ArrayBuffer (also from another realm), typed-array views and Blobs are bytes.
+    if (ArrayBuffer.isView(message)) return { body: new Uint8Array(message.buffer, message.byteOffset, message.byteLength) as BodyInit, contentType: 'application/octet-stream' };
+    if (message instanceof ArrayBuffer || (typeof Blob !== 'undefined' && message instanceof Blob) || Object.prototype.toString.call(message) === '[object ArrayBuffer]') {
+      return { body: message as BodyInit, contentType: 'application/octet-stream' };
+    }
+    const json = JSON.stringify(message);
+    if (json !== undefined) return { body: json, contentType: 'application/json' };
+  } else if (contentType === 'text/plain' && typeof message === 'string') {
     return { body: message, contentType };
   }
-  if (contentType !== undefined) throw new TypeError(`expected contentType "text/plain" or none, got ${describeValue(contentType)}`);
-  if (isBinaryBody(message)) {
-    const body = ArrayBuffer.isView(message) ? new Uint8Array(message.buffer, message.byteOffset, message.byteLength) : message;
-    return { body: body as BodyInit, contentType: 'application/octet-stream' };
-  }
-  const json = JSON.stringify(message);
-  if (json === undefined) throw new TypeError(`expected a JSON-serialisable message, got ${describeValue(message)}`);
-  return { body: json, contentType: 'application/json' };
+  throw new TypeError(`expected a JSON-serialisable value, bytes, or a string with contentType text/plain, got ${describeValue(message)}`);
 }
 
 function groupsBody(groups: unknown, filter: unknown): { body: string; contentType: string } {

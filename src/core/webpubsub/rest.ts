@@ -49,19 +49,6 @@ export interface RestClientOptions {
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
 
-export interface RestCall {
-  /** For error messages, e.g. "sendToAll". */
-  operation: string;
-  method: string;
-  /** From `rest.url()`: the exact URL that is signed and sent. */
-  url: string;
-  body?: BodyInit | undefined;
-  contentType?: string | undefined;
-  /** 404 is an answer, not a failure (the exists checks map 200/404 to true/false). */
-  notFoundIsAnswer?: boolean;
-  abortSignal?: AbortSignal | undefined;
-}
-
 export interface WebPubSubRestClient {
   /** `http(s)://host[:port]/` */
   readonly endpoint: string;
@@ -70,13 +57,13 @@ export interface WebPubSubRestClient {
   readonly hmac: HmacSha256 | undefined;
   /** `path` is relative to the endpoint and already percent-encoded; the result is WHATWG-normalised, as `fetch` sends it. */
   url(path: string, query?: Record<string, QueryValue>): string;
-  send(call: RestCall): Promise<Response>;
+  /** Retries as core-rest-pipeline does. A HEAD's 404 is an answer (the exists checks), any other non-2xx rejects. */
+  send(operation: string, method: string, url: string, abortSignal?: AbortSignal, body?: BodyInit, contentType?: string): Promise<Response>;
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 // 408, 429 and 5xx except 501/505, as @azure/core-rest-pipeline's default retry policy.
 const RETRIABLE = [408, 429, 500, 502, 503, 504];
-const TOKEN_RENEW_MARGIN_MS = 120_000;
 const STATUS_CODES: Record<number, RealtimeErrorCode> = {
   400: 'rejected',
   401: 'unauthorized',
@@ -103,23 +90,45 @@ function checkedUrl(value: unknown, what: string, allowInsecure?: boolean): URL 
   if (!/^https?:\/\//i.test(value as string)) throw new TypeError(`expected ${what} to be an http(s) URL, got ${describeValue(value)}`);
   const url = new URL(value as string);
   if (url.protocol === 'http:' && !allowInsecure && !LOOPBACK.test(url.hostname)) {
-    throw new TypeError(`expected https for ${what} (requests carry a bearer token), got http://${url.host}; pass allowInsecureConnection: true to allow it`);
+    throw new TypeError(`expected https for ${what} (or allowInsecureConnection: true), got http://${url.host}`);
   }
   return url;
+}
+
+/**
+ * Endpoint and key of `Endpoint=…;AccessKey=…;Version=1.0;[Port=…;]`, read as @azure/web-pubsub's
+ * parseConnectionString does (note §2): pairs split at the first "=", keys case-insensitive, values
+ * verbatim, https:// before a bare host, Port over the URL's port. Core's parseWebPubSubConnectionString
+ * also reports duplicate keys and keeps Version; this lean reader is what every client bundle carries.
+ */
+export function readConnectionString(text: string): { endpoint: string; accessKey: string } {
+  const read = (key: string) => new RegExp(`(?:^|;)\\s*${key}\\s*=([^;]*)`, 'i').exec(text)?.[1]!.trim();
+  const [endpoint = '', accessKey, port = ''] = ['endpoint', 'accesskey', 'port'].map(read);
+  let url: URL | undefined;
+  try {
+    url = new URL(/^https?:\/\//i.test(endpoint) ? endpoint : `https://${endpoint}`);
+  } catch {
+    // reported below
+  }
+  if (!url || !accessKey || !/^\d{0,5}$/.test(port) || +port > 65535) {
+    throw new RealtimeError('invalid_connection_string', 'expected Endpoint=<url>;AccessKey=<key>;[Port=<0-65535>;]');
+  }
+  if (port) url.port = port;
+  return { endpoint: `${url.origin}/`, accessKey };
 }
 
 export function createRestClient(endpointUrl: string, credential: WebPubSubCredential, options: RestClientOptions = {}): WebPubSubRestClient {
   checkedUrl(endpointUrl, 'endpoint', options.allowInsecureConnection);
   const entra = isEntraCredential(credential);
   if (!entra && !((credential as KeyCredentialLike | undefined)?.key)) {
-    throw new TypeError('expected an AzureKeyCredential ({ key }) with a non-empty key, or a TokenCredential ({ getToken }), got neither');
+    throw new TypeError('expected a TokenCredential or an AzureKeyCredential with a non-empty key');
   }
   const proxy = options.reverseProxyEndpoint === undefined ? undefined : checkedUrl(options.reverseProxyEndpoint, 'reverseProxyEndpoint', options.allowInsecureConnection).host;
   const endpoint = endpointUrl.endsWith('/') ? endpointUrl : `${endpointUrl}/`;
   const apiVersion = options.apiVersion ?? WEBPUBSUB_API_VERSION;
   const { hmac } = options;
   const { maxRetries = 3, retryDelayInMs = 1000, maxRetryDelayInMs = 64000 } = options.retryOptions ?? {};
-  let entraToken: { token: string; expiresOnTimestamp: number } | null = null;
+  let entraTokens: Promise<(abortSignal?: AbortSignal) => Promise<string>> | undefined;
 
   async function bearer(url: string, abortSignal: AbortSignal | undefined): Promise<string> {
     if (!entra) {
@@ -127,22 +136,15 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
       // Claim order as jsonwebtoken writes it for the official SDK: iat, exp, aud (note §1).
       return signJwt({ iat, exp: iat + 3600, aud: url }, (credential as KeyCredentialLike).key, { hmac });
     }
-    if (!entraToken || entraToken.expiresOnTimestamp - TOKEN_RENEW_MARGIN_MS <= Date.now()) {
-      try {
-        entraToken = await (credential as TokenCredentialLike).getToken(WEBPUBSUB_ENTRA_SCOPE, abortSignal ? { abortSignal } : {});
-      } catch (cause) {
-        // A credential failure is not a service outage: report it, do not retry it.
-        throw restError('unauthorized', `could not get a token from the TokenCredential: ${(cause as Error)?.message ?? cause}`, cause);
-      }
-      if (!entraToken) throw restError('unauthorized', 'got no token from the TokenCredential');
-    }
-    return entraToken.token;
+    // Entra ID support loads on first use (entra.ts).
+    entraTokens ??= import('./entra.js').then((module) => module.entraBearer(credential as TokenCredentialLike, WEBPUBSUB_ENTRA_SCOPE, restError));
+    return (await entraTokens)(abortSignal);
   }
 
-  async function send({ operation, method, url, body, contentType, notFoundIsAnswer, abortSignal }: RestCall): Promise<Response> {
+  async function send(operation: string, method: string, url: string, abortSignal?: AbortSignal, body?: BodyInit, contentType?: string): Promise<Response> {
     // Called as a plain function: a stored `window.fetch` throws "Illegal invocation" when called as a method.
     const fetchImpl = options.fetch ?? globalThis.fetch;
-    if (typeof fetchImpl !== 'function') throw new TypeError('expected a fetch implementation, got none: pass the `fetch` option');
+    if (typeof fetchImpl !== 'function') throw new TypeError('expected a `fetch` option or global');
     let target = url;
     if (proxy) {
       const parsed = new URL(url);
@@ -154,20 +156,21 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
       const headers: Record<string, string> = { authorization: `Bearer ${await bearer(url, abortSignal)}` };
       if (contentType) headers['content-type'] = contentType;
       // core-rest-pipeline's delay: min(max, initial * 2^attempt), the upper half of it jittered.
-      let delay = Math.min(maxRetryDelayInMs, retryDelayInMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+      const delay = Math.min(maxRetryDelayInMs, retryDelayInMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+      let response: Response;
       try {
-        const response = await fetchImpl(target, { method, headers, body, signal: abortSignal });
-        const { status } = response;
-        if ((status > 199 && status < 300) || (status === 404 && notFoundIsAnswer)) return response;
-        if (!RETRIABLE.includes(status) || attempt >= maxRetries) throw await responseError(operation, response);
-        await response.body?.cancel().catch(() => undefined);
-        delay = retryAfterMs(response.headers.get('retry-after')) ?? delay;
+        response = await fetchImpl(target, { method, headers, body, signal: abortSignal });
       } catch (error) {
-        if (error instanceof RealtimeError) throw error;
-        if (abortSignal?.aborted) throw restError('aborted', `${operation} was aborted`, error);
-        if (attempt >= maxRetries) throw restError('unavailable', `${operation} could not reach the service: ${(error as Error)?.message ?? error}`, error);
+        // Network failures are retried; an abort is reported at the top of the loop.
+        if (attempt >= maxRetries && !abortSignal?.aborted) throw restError('unavailable', `${operation} could not reach the service: ${(error as Error)?.message ?? error}`, error);
+        await sleep(delay, abortSignal);
+        continue;
       }
-      await sleep(Math.min(delay, maxRetryDelayInMs), abortSignal);
+      const { status } = response;
+      if (response.ok || (status === 404 && method === 'HEAD')) return response;
+      if (!RETRIABLE.includes(status) || attempt >= maxRetries) throw await responseError(operation, response);
+      await response.body?.cancel().catch(() => undefined);
+      await sleep(Math.min(retryAfterMs(response.headers.get('retry-after')) ?? delay, maxRetryDelayInMs), abortSignal);
     }
   }
 

@@ -1,10 +1,9 @@
-import { parseWebPubSubConnectionString } from '../connection-string.js';
 import type { HmacSha256 } from '../crypto.js';
-import { RealtimeError, describeValue } from '../errors.js';
+import { describeValue } from '../errors.js';
 import { HUB_NAME_PATTERN, clientPath, clientTokenMinter, type ClientAccessToken, type ClientProtocol, type ClientTokenMinter } from './client-token.js';
 import { WebPubSubGroup, type OperationOptions } from './group-client.js';
-import { GENERATE_TOKEN, HUB_OPERATIONS, defineOperations, invoke, type JSONTypes } from './operations.js';
-import { createRestClient, isEntraCredential, type RestClientOptions, type WebPubSubCredential, type WebPubSubRestClient } from './rest.js';
+import { HUB_OPERATIONS, defineOperations, type JSONTypes } from './operations.js';
+import { createRestClient, isEntraCredential, readConnectionString, restError, type RestClientOptions, type WebPubSubCredential, type WebPubSubRestClient } from './rest.js';
 
 // Drop-in for @azure/web-pubsub's WebPubSubServiceClient (note §6): same constructors, method names
 // and options, over `fetch` and a pluggable HMAC instead of core-rest-pipeline and jsonwebtoken.
@@ -56,8 +55,6 @@ export interface GenerateClientTokenOptions extends OperationOptions {
 export type ClientTokenResponse = ClientAccessToken;
 type BinaryMessage = ArrayBuffer | ArrayBufferView | Blob;
 
-const CLIENT_TYPES: Record<ClientProtocol, string> = { default: 'Default', mqtt: 'MQTT', socketio: 'SocketIO' };
-
 // The table-driven methods (HUB_OPERATIONS), typed as @azure/web-pubsub 1.2 declares them.
 export interface WebPubSubServiceClient {
   sendToAll(message: string, options: HubSendTextToAllOptions): Promise<void>;
@@ -99,7 +96,7 @@ export class WebPubSubServiceClient {
     let hubName = hubOrOptions;
     let options = maybeOptions;
     if (typeof credentialOrHub === 'string') {
-      const parsed = parseWebPubSubConnectionString(endpointOrConnectionString);
+      const parsed = readConnectionString(endpointOrConnectionString);
       endpoint = parsed.endpoint;
       credential = { key: parsed.accessKey };
       hubName = credentialOrHub;
@@ -127,7 +124,7 @@ export class WebPubSubServiceClient {
     return new WebPubSubGroup(this.#rest, this.hubName, groupName);
   }
 
-  /** Signed locally with the access key; with a TokenCredential the service mints it (REST generateToken). */
+  /** Signed locally with the access key; with a TokenCredential the service mints it (REST generateToken, entra.ts). */
   async getClientAccessToken(options: GenerateClientTokenOptions = {}): Promise<ClientTokenResponse> {
     const rest = this.#rest;
     const credential = rest.credential;
@@ -136,12 +133,6 @@ export class WebPubSubServiceClient {
       if (this.#minter?.[0] !== credential.key) this.#minter = [credential.key, clientTokenMinter(rest.endpoint, this.hubName, credential.key, rest.hmac)];
       return this.#minter[1](options);
     }
-    const { userId, roles: role, groups: group, expirationTimeInMinutes: minutesToExpire, clientProtocol = 'default', abortSignal } = options;
-    const path = clientPath(this.hubName, clientProtocol);
-    const query = { userId, role, minutesToExpire, group, clientType: CLIENT_TYPES[clientProtocol], abortSignal };
-    const { token } = (await (await invoke(rest, this.hubName, 'getClientAccessToken', GENERATE_TOKEN, [query])).json()) as { token?: unknown };
-    if (typeof token !== 'string') throw new RealtimeError('protocol', 'Web PubSub generateToken answered without a token');
-    const baseUrl = rest.endpoint.replace(/^http/i, 'ws') + path;
-    return { token, baseUrl, url: `${baseUrl}?access_token=${token}` };
+    return (await import('./entra.js')).generateClientToken(rest, this.hubName, clientPath(this.hubName, options.clientProtocol), options, restError);
   }
 }

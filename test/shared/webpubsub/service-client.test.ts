@@ -188,6 +188,29 @@ describe('WebPubSubServiceClient over a fake fetch', () => {
     expect(new WebPubSubServiceClient(`Endpoint=http://localhost:8080;AccessKey=${KEY};Version=1.0;`, 'chat').endpoint).toBe('http://localhost:8080/');
   });
 
+  it('reads connection strings as @azure/web-pubsub does: keys case-insensitive, https for a bare host, Port over the URL port', () => {
+    const endpointOf = (text: string) => new WebPubSubServiceClient(text, 'chat').endpoint;
+    expect(endpointOf(`endpoint=contoso.webpubsub.azure.com;accesskey=${KEY};version=1.0`)).toBe('https://contoso.webpubsub.azure.com/');
+    expect(endpointOf(`Endpoint=https://contoso.webpubsub.azure.com/;Port=8443;AccessKey=${KEY};Version=1.0;`)).toBe('https://contoso.webpubsub.azure.com:8443/');
+    expect(endpointOf(`Endpoint=http://localhost:8080;AccessKey=${KEY};Port=9090`)).toBe('http://localhost:9090/');
+    for (const bad of [`Endpoint=https://x;AccessKey=${KEY};Port=99999`, `Endpoint=https://x;AccessKey=${KEY};Port=80a`, `AccessKey=${KEY}`, 'Endpoint=https://;AccessKey=k', '']) {
+      expect(() => new WebPubSubServiceClient(bad, 'chat'), bad).toThrow(expect.objectContaining({ code: 'invalid_connection_string' }));
+      try {
+        new WebPubSubServiceClient(bad, 'chat');
+      } catch (error) {
+        expect((error as Error).message).not.toContain(KEY);
+      }
+    }
+  });
+
+  it('keeps "=" inside the access key and signs with the whole key', async () => {
+    const key = 'a2V5IHdpdGggcGFkZGluZw==';
+    const fake = fakeFetch();
+    const service = new WebPubSubServiceClient(`Endpoint=https://contoso.webpubsub.azure.com;AccessKey=${key};Version=1.0;`, 'chat', { fetch: fake.fetch, retryOptions: NO_WAIT });
+    await service.sendToAll({});
+    await verifyJwt(fake.requests[0]!.headers.authorization!.slice(7), key, {});
+  });
+
   it('pages group connections by nextLink', async () => {
     const { service, requests } = client([
       new Response(JSON.stringify({ value: [{ connectionId: 'c1', userId: 'u1' }, { connectionId: 'c2', userId: null }], nextLink: '/api/hubs/chat/groups/g/connections?continuationToken=abc' }), { status: 200 }),
@@ -201,6 +224,17 @@ describe('WebPubSubServiceClient over a fake fetch', () => {
       `${BASE}/groups/g/connections?continuationToken=abc&api-version=2024-12-01`,
     ]);
     for (const request of requests) await expectSignedFor(request);
+  });
+
+  it('resumes paging from a continuation token and refuses a nextLink on another origin', async () => {
+    const { service, requests } = client([
+      new Response(JSON.stringify({ value: [{ connectionId: 'c3' }], nextLink: 'https://evil.example.net/api/hubs/chat/groups/g/connections?continuationToken=x' }), { status: 200 }),
+    ]);
+    const pages = (await service.group('g').listConnections()).byPage({ continuationToken: '/api/hubs/chat/groups/g/connections?continuationToken=abc' });
+    const first = await pages.next();
+    expect(first.value).toEqual(Object.assign([{ connectionId: 'c3' }], { continuationToken: 'https://evil.example.net/api/hubs/chat/groups/g/connections?continuationToken=x' }));
+    await expect(pages.next()).rejects.toThrow(/another origin/);
+    expect(requests.map((r) => r.url)).toEqual([`${BASE}/groups/g/connections?continuationToken=abc&api-version=2024-12-01`]);
   });
 
   it('sends through a reverse proxy while the token names the service URL', async () => {
@@ -225,6 +259,29 @@ describe('WebPubSubServiceClient over a fake fetch', () => {
       baseUrl: 'wss://contoso.webpubsub.azure.com/clients/mqtt/hubs/chat',
       url: 'wss://contoso.webpubsub.azure.com/clients/mqtt/hubs/chat?access_token=service.minted.token',
     });
+  });
+
+  it('renews the Entra token only when it is within 2 minutes of expiry', async () => {
+    const lifetimes = [10 * 60_000, 60_000, 60 * 60_000];
+    const issued: string[] = [];
+    const credential = {
+      getToken: async () => {
+        const token = `entra-${issued.length}`;
+        issued.push(token);
+        return { token, expiresOnTimestamp: Date.now() + lifetimes[issued.length - 1]! };
+      },
+    };
+    const fake = fakeFetch();
+    const service = new WebPubSubServiceClient('https://contoso.webpubsub.azure.com', credential, 'chat', { fetch: fake.fetch, retryOptions: NO_WAIT });
+    await service.sendToAll({});
+    await service.sendToAll({});
+    expect(issued).toEqual(['entra-0']); // 10 min left: cached
+    // A token with 1 minute left is renewed on the next request.
+    const soon = new WebPubSubServiceClient('https://contoso.webpubsub.azure.com', credential, 'chat', { fetch: fake.fetch, retryOptions: NO_WAIT });
+    await soon.sendToAll({});
+    await soon.sendToAll({});
+    expect(issued).toEqual(['entra-0', 'entra-1', 'entra-2']);
+    expect(fake.requests.map((r) => r.headers.authorization)).toEqual(['Bearer entra-0', 'Bearer entra-0', 'Bearer entra-1', 'Bearer entra-2']);
   });
 
   it('reports a failing TokenCredential as unauthorized without retrying', async () => {
