@@ -1,7 +1,7 @@
 // Prints the min+gzip size of a browser bundle holding the Relay listener and client, imported
-// from src/core/relay/index.ts. Split like Vite/Rollup would: code loaded by dynamic import (SAS
-// minting from a connection string's key, on the first token; the @noble/hashes fallback, only
-// where crypto.subtle is missing) lands in lazy chunks, reported one by one after the eager size.
+// from src/core/relay/index.ts. Split like Vite/Rollup would: code loaded by dynamic import (the
+// @noble/hashes fallback, only where crypto.subtle is missing) lands in lazy chunks, reported one
+// by one after the eager size.
 // Usage: node scripts/size-relay.mjs [--json | --breakdown]
 // --breakdown: what each eager module costs, as the min+gzip bytes the listener + client bundle
 // loses when that module's code is left out (gzip shares strings across modules, so a module's
@@ -41,8 +41,7 @@ async function measure(label, contents) {
   const eagerCode = code([...eager]);
   const lazyPaths = Object.keys(outputs).filter((path) => !eager.has(path));
   const modules = [...eager].flatMap((path) => Object.entries(outputs[path].inputs)).filter(([, info]) => info.bytesInOutput > 0);
-  // Each lazy chunk with the source files in it, e.g. SAS minting (loaded on the first token from
-  // a connection string's key) or @noble/hashes (loaded only without crypto.subtle).
+  // Each lazy chunk with the source files in it (@noble/hashes: loaded only without crypto.subtle).
   const lazy = lazyPaths.map((path) => ({
     gzipBytes: gzipSync(code([path]), { level: 9 }).length,
     inputs: Object.entries(outputs[path].inputs).filter(([, info]) => info.bytesInOutput > 0).map(([input]) => input.replace(/^.*node_modules\//, '')),
@@ -73,7 +72,7 @@ async function breakdown() {
     conditions: ['browser'],
     target: 'es2022',
     write: false,
-    external: ['*crypto-noble.js', '*token-provider.js'], // the lazy chunks
+    external: ['*crypto-noble.js'], // the lazy chunk
   });
   // Unminified output marks each module with a `// path` line; the export statement is dropped
   // so that a module left out does not break minification.

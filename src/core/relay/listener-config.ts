@@ -1,6 +1,6 @@
 import { parseServiceBusConnectionString } from '../connection-string.js';
 import type { HmacSha256 } from '../crypto.js';
-import type { AccessToken, SasTokenProviderOptions, SasTokenSource, TokenProvider } from '../token-provider.js';
+import { createSasTokenProvider, type AccessToken, type TokenProvider } from '../token-provider.js';
 import { resolveWebSocket, type SocketLike, type WebSocketCtor } from '../transport.js';
 import { openSocket } from './listener-socket.js';
 import { createRelayAudience, createRelayConnectUrl, createRelayListenUrl, type RelayUrlOptions } from './urls.js';
@@ -56,21 +56,6 @@ export interface ResolvedRelayConfig {
   now: () => number;
 }
 
-/**
- * A connection string's key (or fixed SAS) behind a token provider whose code (SAS minting,
- * HMAC, base64) loads on the first token. Pages that get tokens from their backend through
- * `tokenProvider`, the safe browser setup with no key in the page, never download it.
- */
-function loadOnFirstToken(source: SasTokenSource, options: SasTokenProviderOptions): TokenProvider {
-  let provider: Promise<TokenProvider> | undefined;
-  return {
-    async getToken(audience) {
-      provider ??= import('../token-provider.js').then((module) => module.createSasTokenProvider(source, options));
-      return (await provider).getToken(audience);
-    },
-  };
-}
-
 export function resolveRelayConfig(target: string | RelayEntityOptions, options: RelayRuntimeOptions = {}): ResolvedRelayConfig {
   let entity: RelayEntityOptions;
   if (typeof target === 'string') {
@@ -85,7 +70,7 @@ export function resolveRelayConfig(target: string | RelayEntityOptions, options:
       namespace: parsed.port && (parsed.useDevelopmentEmulator || parsed.port !== 443) ? `${parsed.host}:${parsed.port}` : parsed.host,
       path,
       useDevelopmentEmulator: parsed.useDevelopmentEmulator,
-      tokenProvider: loadOnFirstToken(source, { hmac: options.hmac, ttlSeconds: options.tokenTtlSeconds, now: options.now }),
+      tokenProvider: createSasTokenProvider(source, { hmac: options.hmac, ttlSeconds: options.tokenTtlSeconds, now: options.now }),
     };
   } else if (typeof target === 'object' && target !== null && target.namespace && (options.path ?? target.path)) {
     entity = { ...target, path: options.path ?? target.path };

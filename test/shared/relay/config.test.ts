@@ -21,9 +21,10 @@ describe('relay options from a connection string or namespace + path', () => {
     await expect(config.tokenProvider!.getToken(config.audience)).resolves.toEqual({ token: sas, expiresAt: 4102444800 });
   });
 
-  it('a malformed SharedAccessSignature fails the first token (minting code loads then), not the constructor', async () => {
-    const config = resolveRelayConfig('Endpoint=sb://ns/;SharedAccessSignature=not-a-sas', { WebSocket: FakeWebSocket, path: 'h' });
-    await expect(config.tokenProvider!.getToken(config.audience)).rejects.toMatchObject({ code: 'invalid_token' });
+  it('a malformed SharedAccessSignature is refused up front with invalid_token', () => {
+    expect(() => resolveRelayConfig('Endpoint=sb://ns/;SharedAccessSignature=not-a-sas', { WebSocket: FakeWebSocket, path: 'h' })).toThrow(
+      expect.objectContaining({ code: 'invalid_token' }),
+    );
   });
 
   it('a key mints SAS tokens for the entity audience with the given lifetime', async () => {
