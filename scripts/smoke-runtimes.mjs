@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs test/runtimes/smoke-checks.mjs against the built package (dist/) in Node 22, Deno, Bun and
 // workerd, each importing "azure-realtime" by name. Needs `npm run build` and `npm ci --prefix test/runtimes`.
-import { spawnSync } from 'node:child_process';
+// A Web PubSub emulator runs in this process meanwhile; each runtime gets its connection string
+// (WPS_CONNECTION_STRING: an environment variable, or a miniflare binding for workerd).
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { linkSelf } from './link-self.mjs';
 import { dirname, join, resolve } from 'node:path';
@@ -17,18 +19,31 @@ if (!existsSync(bin('deno'))) throw new Error('runtimes are missing: run `npm ci
 // Resolve the package by name from test/runtimes, as a user's project would.
 linkSelf(runtimes);
 
-function run(label, command, args) {
+// Asynchronous (not spawnSync): the emulator in this process must keep answering while a runtime runs.
+function run(label, command, args, env) {
   const started = Date.now();
-  const result = spawnSync(command, args, { cwd: runtimes, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
-  const line = (result.stdout ?? '').trim().split('\n').filter(Boolean).pop() ?? '';
-  try {
-    return { label, results: JSON.parse(line), ms: Date.now() - started };
-  } catch {
-    return { label, results: [{ name: 'run', ok: false, detail: `exit ${result.status}: ${(result.stderr || result.stdout || String(result.error)).slice(0, 800)}` }] };
-  }
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: runtimes, env: { ...process.env, ...env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const finish = (status, error) => {
+      clearTimeout(timer);
+      const line = stdout.trim().split('\n').filter(Boolean).pop() ?? '';
+      try {
+        resolve({ label, results: JSON.parse(line), ms: Date.now() - started });
+      } catch {
+        resolve({ label, results: [{ name: 'run', ok: false, detail: `exit ${status}: ${(stderr || stdout || String(error)).slice(0, 800)}` }] });
+      }
+    };
+    child.on('error', (error) => finish(null, error));
+    child.on('close', (status) => finish(status));
+  });
 }
 
-async function runWorkerd() {
+async function runWorkerd(env) {
   const started = Date.now();
   const outDir = join(runtimes, '.build');
   mkdirSync(outDir, { recursive: true });
@@ -45,7 +60,7 @@ async function runWorkerd() {
     logLevel: 'error',
   });
   const { Miniflare } = await import(join(runtimes, 'node_modules/miniflare/dist/src/index.js'));
-  const mf = new Miniflare({ modules: true, scriptPath: join(outDir, 'worker.mjs'), compatibilityDate: '2025-09-01' });
+  const mf = new Miniflare({ modules: true, scriptPath: join(outDir, 'worker.mjs'), compatibilityDate: '2025-09-01', bindings: env });
   try {
     const response = await mf.dispatchFetch('http://smoke.local/');
     return { label: 'workerd (miniflare)', results: await response.json(), ms: Date.now() - started };
@@ -54,15 +69,21 @@ async function runWorkerd() {
   }
 }
 
-const runs = [
-  run('node 22', bin('node'), ['smoke-cli.mjs']),
-  run('deno', bin('deno'), ['run', '--allow-read', '--allow-env', '--allow-sys', 'smoke-cli.mjs']),
-  run('bun', bin('bun'), ['smoke-cli.mjs']),
-];
+const { startWebPubSubEmulator } = await import(join(root, 'dist/emulator/webpubsub/index.js'));
+const emulator = await startWebPubSubEmulator({ port: 0 });
+const env = { WPS_CONNECTION_STRING: emulator.connectionString };
+const runs = [];
 try {
-  runs.push(await runWorkerd());
-} catch (error) {
-  runs.push({ label: 'workerd (miniflare)', results: [{ name: 'run', ok: false, detail: String(error?.stack ?? error).slice(0, 800) }] });
+  runs.push(await run('node 22', bin('node'), ['smoke-cli.mjs'], env));
+  runs.push(await run('deno', bin('deno'), ['run', '--allow-read', '--allow-env', '--allow-sys', '--allow-net', 'smoke-cli.mjs'], env));
+  runs.push(await run('bun', bin('bun'), ['smoke-cli.mjs'], env));
+  try {
+    runs.push(await runWorkerd(env));
+  } catch (error) {
+    runs.push({ label: 'workerd (miniflare)', results: [{ name: 'run', ok: false, detail: String(error?.stack ?? error).slice(0, 800) }] });
+  }
+} finally {
+  await emulator.close();
 }
 
 let passed = 0;

@@ -2,12 +2,14 @@
 import * as main from 'azure-realtime';
 import * as browser from 'azure-realtime/browser';
 import vectors from '../fixtures/official-vectors.json' with { type: 'json' };
+import { webPubSubChecks } from './smoke-webpubsub.mjs';
 
 const NH_VECTOR = 'SharedAccessSignature sr=endpoint%2Fhub&sig=EGsjmHg%2FOKM5bYk5pU7ZpN5ExQRuT3VCwXuCftrmUZw%3D&se=1&skn=keyName';
 const JWT_IO =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
 
-export async function runSmoke() {
+/** `env.WPS_CONNECTION_STRING`: the Web PubSub emulator that scripts/smoke-runtimes.mjs started. */
+export async function runSmoke(env = {}) {
   const results = [];
   const check = async (name, fn) => {
     try {
@@ -55,5 +57,7 @@ export async function runSmoke() {
     const b = await main.createSasToken({ resourceUri: 'http://ns/x', keyName: 'k', key: 'v', expiresAt: 2 });
     return a === b || 'differ';
   });
+  if (env.WPS_CONNECTION_STRING) await webPubSubChecks(check, env.WPS_CONNECTION_STRING);
+  else results.push({ name: 'Web PubSub against the emulator', ok: false, detail: 'no WPS_CONNECTION_STRING given' });
   return results;
 }

@@ -61,7 +61,7 @@ export interface WebPubSubRestClient {
   send(operation: string, method: string, url: string, abortSignal?: AbortSignal, body?: BodyInit, contentType?: string): Promise<Response>;
 }
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+const LOOPBACK = /^(localhost|127\.[\d.]+|\[::1\])$/i;
 // 408, 429 and 5xx except 501/505, as @azure/core-rest-pipeline's default retry policy.
 const RETRIABLE = [408, 429, 500, 502, 503, 504];
 const STATUS_CODES: Record<number, RealtimeErrorCode> = {
@@ -153,8 +153,7 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
     }
     for (let attempt = 0; ; attempt++) {
       if (abortSignal?.aborted) throw restError('aborted', `${operation} was aborted`, abortSignal.reason);
-      const headers: Record<string, string> = { authorization: `Bearer ${await bearer(url, abortSignal)}` };
-      if (contentType) headers['content-type'] = contentType;
+      const headers = { authorization: `Bearer ${await bearer(url, abortSignal)}`, ...(contentType && { 'content-type': contentType }) };
       // core-rest-pipeline's delay: min(max, initial * 2^attempt), the upper half of it jittered.
       const delay = Math.min(maxRetryDelayInMs, retryDelayInMs * 2 ** attempt) * (0.5 + Math.random() / 2);
       let response: Response;
