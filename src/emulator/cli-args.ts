@@ -10,6 +10,9 @@ Starts local emulators of Azure Relay Hybrid Connections, Web PubSub and Event H
 With no --*-port flag all three start on their default ports; with any, only those named.
 
   --relay-port N        Relay (default ${DEFAULT_PORTS.relay}; 0 picks a free port)
+  --relay-rendezvous-port N|same
+                        where Relay rendezvous dials go (default: a second free port, as the
+                        service uses other gateway hosts; "same" serves them on --relay-port)
   --webpubsub-port N    Web PubSub (default ${DEFAULT_PORTS.webpubsub})
   --eventhubs-port N    Event Hubs AMQP, TCP and WebSocket (default ${DEFAULT_PORTS.eventhubs})
   --host H              address to bind (default 127.0.0.1)
@@ -41,6 +44,7 @@ export function parseCliArgs(argv: string[], readConfig: (path: string) => unkno
     allowPositionals: true,
     options: {
       'relay-port': { type: 'string' },
+      'relay-rendezvous-port': { type: 'string' },
       'webpubsub-port': { type: 'string' },
       'eventhubs-port': { type: 'string' },
       host: { type: 'string' },
@@ -68,6 +72,10 @@ export function parseCliArgs(argv: string[], readConfig: (path: string) => unkno
     };
     if (values.host) service.host = values.host;
     if (values.tls) service.tls = true;
+    const rendezvous = values['relay-rendezvous-port'];
+    if (name === 'relay' && rendezvous !== undefined) {
+      service.rendezvousPort = rendezvous === 'same' ? 'same' : parsePort('--relay-rendezvous-port', rendezvous);
+    }
     if (name === 'eventhubs') {
       if (values['data-dir']) service.dataDir = values['data-dir'];
       if (values.azurite) service.azurite = true;

@@ -27,6 +27,12 @@ describe('emulator CLI arguments', () => {
     expect(options.eventhubs).toEqual({ port: DEFAULT_PORTS.eventhubs, config: config.eventhubs, dataDir: '/tmp/eh', azurite: true });
   });
 
+  it('passes the relay rendezvous port, a number or "same"', () => {
+    expect(parseCliArgs(['--relay-port', '0', '--relay-rendezvous-port', 'same'], noConfig).options.relay).toEqual({ port: 0, rendezvousPort: 'same' });
+    expect(parseCliArgs(['--relay-port', '0', '--relay-rendezvous-port', '7381'], noConfig).options.relay).toEqual({ port: 0, rendezvousPort: 7381 });
+    expect(() => parseCliArgs(['--relay-rendezvous-port', 'other'], noConfig)).toThrow(/--relay-rendezvous-port/);
+  });
+
   it('rejects bad ports and stray arguments with "expected … got …"', () => {
     expect(() => parseCliArgs(['--relay-port', '70000'], noConfig)).toThrow(/expected --relay-port to be a port 0-65535, got "70000"/);
     expect(() => parseCliArgs(['--relay-port', 'abc'], noConfig)).toThrow(RangeError);
