@@ -65,6 +65,7 @@ export function createClientTokenMinter(input: Omit<MintClientTokenInput, keyof 
 
 /** The minter without input checks, for callers that checked the endpoint (ending in `/`) and hub already (the service client). */
 export function clientTokenMinter(endpoint: string, hub: string, accessKey: string, hmac: HmacSha256 | undefined): ClientTokenMinter {
+  const wsEndpoint = endpoint.replace(/^http/i, 'ws');
   return async (options = {}) => {
     const path = clientPath(hub, options.clientProtocol);
     const minutes = options.expirationTimeInMinutes ?? 60;
@@ -82,7 +83,7 @@ export function clientTokenMinter(endpoint: string, hub: string, accessKey: stri
       sub: options.userId || undefined,
     };
     const token = await signJwt(payload, accessKey, { hmac });
-    const baseUrl = endpoint.replace(/^http/i, 'ws') + path;
+    const baseUrl = wsEndpoint + path;
     return { token, baseUrl, url: `${baseUrl}?access_token=${token}` };
   };
 }

@@ -125,14 +125,14 @@ export class WebPubSubServiceClient {
   }
 
   /** Signed locally with the access key; with a TokenCredential the service mints it (REST generateToken, entra.ts). */
-  async getClientAccessToken(options: GenerateClientTokenOptions = {}): Promise<ClientTokenResponse> {
+  // Not `async`: the key path hands back the minter's promise without another await (the hot path).
+  getClientAccessToken(options: GenerateClientTokenOptions = {}): Promise<ClientTokenResponse> {
     const rest = this.#rest;
     const credential = rest.credential;
-    if (!isEntraCredential(credential)) {
-      // Re-created only when AzureKeyCredential.update() changed the key.
-      if (this.#minter?.[0] !== credential.key) this.#minter = [credential.key, clientTokenMinter(rest.endpoint, this.hubName, credential.key, rest.hmac)];
-      return this.#minter[1](options);
-    }
-    return (await import('./entra.js')).generateClientToken(rest, this.hubName, clientPath(this.hubName, options.clientProtocol), options, restError);
+    const hub = this.hubName;
+    if (isEntraCredential(credential)) return import('./entra.js').then((entra) => entra.generateClientToken(rest, hub, clientPath(hub, options.clientProtocol), options, restError));
+    // Re-created only when AzureKeyCredential.update() changed the key.
+    if (this.#minter?.[0] !== credential.key) this.#minter = [credential.key, clientTokenMinter(rest.endpoint, hub, credential.key, rest.hmac)];
+    return this.#minter[1](options);
   }
 }
