@@ -14,7 +14,7 @@ const runtimes = join(root, 'test/runtimes');
 const bin = (name) => join(runtimes, 'node_modules/.bin', name);
 
 if (!existsSync(join(root, 'dist/node/index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
-if (!existsSync(bin('deno'))) throw new Error('runtimes are missing: run `npm ci --prefix test/runtimes` first');
+if (!existsSync(bin('deno'))) throw new Error('runtimes are missing: run `npm install --prefix test/runtimes` first');
 
 // Resolve the package by name from test/runtimes, as a user's project would.
 linkSelf(runtimes);
