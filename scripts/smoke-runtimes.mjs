@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs test/runtimes/smoke-checks.mjs against the built package (dist/) in Node 22, Deno, Bun and
-// workerd, each importing "azure-realtime" by name. Needs `npm run build` and `npm ci --prefix test/runtimes`.
+// workerd, each importing "azure-realtime" by name. Needs `npm run build` and `npm install --prefix test/runtimes`.
 // A Web PubSub emulator runs in this process meanwhile; each runtime gets its connection string
 // (WPS_CONNECTION_STRING: an environment variable, or a miniflare binding for workerd).
 import { spawn, spawnSync } from 'node:child_process';
