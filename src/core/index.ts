@@ -6,7 +6,6 @@ export * from './transport.js';
 export * from './backoff.js';
 export * from './sas.js';
 export * from './token-provider.js';
-export { isTokenCredential } from './token-provider.js'; // also defined in webpubsub/rest.ts
 export * from './jwt.js';
 export * from './connection-string.js';
 export * from './webpubsub/client-token.js';
