@@ -1,0 +1,64 @@
+import type { AddressInfo } from 'node:net';
+import type { Plugin, ViteDevServer } from 'vite';
+import { redactSecrets } from 'azure-realtime/node';
+import { startDemoBackend, type DemoBackend } from './backend.js';
+
+// A Vite plugin that makes the dev server the demo's backend: it starts the emulators in-process
+// once the server has its port (the Web PubSub event handler URL points back at it) and serves
+// `/api/*` from them. Requests that arrive before the emulators are up wait for them.
+
+export interface DemoServerPluginOptions {
+  /** Also start the Event Hubs emulator (for other apps; the page does not use it). Default false. */
+  eventhubs?: boolean;
+}
+
+export interface DemoServerPlugin extends Plugin {
+  /** Settles once the emulators are up (or failed to start); for scripts that drive the server. */
+  backend(): Promise<DemoBackend>;
+}
+
+export function demoServerPlugin(options: DemoServerPluginOptions = {}): DemoServerPlugin {
+  let backend: Promise<DemoBackend> | undefined;
+  let resolveBackend!: (value: Promise<DemoBackend>) => void;
+  const backendReady = new Promise<DemoBackend>((resolve) => (resolveBackend = resolve));
+
+  const start = (server: ViteDevServer) => {
+    const address = server.httpServer?.address() as AddressInfo | null;
+    if (!address || typeof address === 'string') throw new Error('expected the dev server to listen on a TCP port');
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    backend ??= startDemoBackend({ origin: `http://${host}:${address.port}`, eventhubs: options.eventhubs ?? false });
+    resolveBackend(backend);
+    backend.then(
+      (running) => server.config.logger.info(['', '  emulators (in-process; keys redacted):', ...running.describe().map((line) => `    ${line}`), ''].join('\n')),
+      (error: unknown) => server.config.logger.error(`demo: the emulators did not start: ${redactSecrets(String((error as Error)?.message ?? error))}`),
+    );
+  };
+
+  return {
+    name: 'azure-realtime-demo-server',
+    apply: 'serve',
+    backend: () => backendReady,
+    configureServer(server) {
+      if (!server.httpServer) {
+        server.config.logger.warn('demo: no HTTP server (middleware mode), so no emulators and no /api');
+        return;
+      }
+      if (server.httpServer.listening) start(server);
+      else server.httpServer.once('listening', () => start(server));
+      // Mounted at the root: connect's '/api' mount would also catch '/api.ts'.
+      server.middlewares.use((req, res, next) => {
+        if (!req.url?.startsWith('/api/')) return next();
+        backendReady.then(
+          (running) => running.handle(req, res, next),
+          (error: unknown) => {
+            res.writeHead(503, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ error: `the emulators did not start: ${redactSecrets(String((error as Error)?.message ?? error))}` }));
+          },
+        );
+      });
+    },
+    async closeBundle() {
+      if (backend) await (await backend.catch(() => undefined))?.close();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import { demoServerPlugin } from './server/plugin.js';
+
+// The page imports 'azure-realtime' by name. A browser app would get the package's `default`
+// export condition (dist/browser) from node_modules; here the package is this checkout, so the
+// alias points the name at that same built file (`npm run build` first).
+const browserBuild = fileURLToPath(new URL('../dist/browser/index.js', import.meta.url));
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  cacheDir: fileURLToPath(new URL('../node_modules/.vite-demo', import.meta.url)),
+  resolve: { alias: [{ find: /^azure-realtime$/, replacement: browserBuild }] },
+  // 127.0.0.1, not localhost: the emulator's upstream calls reach the dev server at this address.
+  // No CORS middleware: the page is same-origin, and Vite's would answer the emulator's OPTIONS
+  // (Web PubSub abuse protection) before /api/eventhandler sees it.
+  server: { host: '127.0.0.1', port: 5173, cors: false },
+  // Every bare import of the browser build, pre-bundled up front: a dependency found only at
+  // request time makes Vite re-optimize and reload the page, which drops the tab's connections.
+  optimizeDeps: { include: ['@azure/web-pubsub-client', '@noble/hashes/hmac.js', '@noble/hashes/sha2.js'] },
+  // All three emulators by default (`npm start` offers Event Hubs to other apps); DEMO_EVENTHUBS=0 skips it.
+  plugins: [demoServerPlugin({ eventhubs: process.env.DEMO_EVENTHUBS !== '0' })],
+});
