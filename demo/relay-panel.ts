@@ -1,6 +1,6 @@
 import { HybridConnectionClient, HybridConnectionListener, redactSecrets, type RelayEntityOptions, type SocketLike } from 'azure-realtime';
 import { serverRelayTokenProvider, type DemoConfig } from './api.js';
-import { button, describeError, el, field, input, logView, randomName, statusLine, type LogView, type StatusLine } from './ui.js';
+import { button, describeError, el, field, input, logView, randomName, statusLine, type LogView } from './ui.js';
 
 // Relay Hybrid Connections, both ends in the browser: this tab can listen on an entity (relayed
 // WebSockets echoed, HTTP requests answered by a fetch-style handler) and send to one.
@@ -116,7 +116,14 @@ function mountSender(root: HTMLElement, config: DemoConfig): void {
     status.set('error', `error: ${describeError(error)}`);
     log.add('error', describeError(error));
   };
-  const client = () => new HybridConnectionClient(entity(config, path.value.trim()));
+  // One client (and so one cached token) per entity path.
+  const clients = new Map<string, HybridConnectionClient>();
+  const client = () => {
+    const target = path.value.trim();
+    let existing = clients.get(target);
+    if (!existing) clients.set(target, (existing = new HybridConnectionClient(entity(config, target))));
+    return existing;
+  };
 
   const sendWebSocket = async () => {
     const text = message.value;

@@ -18,6 +18,7 @@ export default defineConfig({
   // Every bare import of the browser build, pre-bundled up front: a dependency found only at
   // request time makes Vite re-optimize and reload the page, which drops the tab's connections.
   optimizeDeps: { include: ['@azure/web-pubsub-client', '@noble/hashes/hmac.js', '@noble/hashes/sha2.js'] },
-  // All three emulators by default (`npm start` offers Event Hubs to other apps); DEMO_EVENTHUBS=0 skips it.
-  plugins: [demoServerPlugin({ eventhubs: process.env.DEMO_EVENTHUBS !== '0' })],
+  // All three emulators on the CLI's ports by default (`npm start` offers them to other apps too);
+  // DEMO_EVENTHUBS=0 skips Event Hubs, DEMO_EMULATOR_PORTS=free picks free ports.
+  plugins: [demoServerPlugin({ eventhubs: process.env.DEMO_EVENTHUBS !== '0', ports: process.env.DEMO_EMULATOR_PORTS === 'free' ? 'free' : 'default' })],
 });

@@ -71,6 +71,7 @@ if (!existsSync(join(root, 'dist/browser/index.js')) || !existsSync(join(root, '
 }
 mkdirSync(outDir, { recursive: true });
 process.env.DEMO_EVENTHUBS ??= '0'; // the page does not use Event Hubs
+process.env.DEMO_EMULATOR_PORTS ??= 'free'; // never clash with an emulator already running
 
 let server;
 let browser;
@@ -113,6 +114,11 @@ try {
     await a.fill('#wps-user', 'alice');
     await a.click('#wps-connect');
     await waitForState(a, '#wps-status', 'ok', /connected as alice .*in group lobby/);
+  });
+  await check('a user name the negotiate endpoint refuses shows an error in tab B', ['both tabs load the page and the dev server config'], async () => {
+    await b.fill('#wps-user', 'not a valid name!');
+    await b.click('#wps-connect');
+    await waitForState(b, '#wps-status', 'error', /error: unauthorized: negotiate answered 401/);
   });
   await check('tab B connects to Web PubSub', ['both tabs load the page and the dev server config'], async () => {
     await b.fill('#wps-user', 'bob');

@@ -27,6 +27,8 @@ export interface DemoBackendOptions {
   origin: string;
   /** Also start the Event Hubs emulator (the page does not use it; `npm start` offers it to other apps). */
   eventhubs?: boolean;
+  /** 'default': the CLI's ports, falling back to free ones when busy (default); 'free': free ports. */
+  ports?: 'default' | 'free';
 }
 
 export interface DemoBackend {
@@ -37,15 +39,34 @@ export interface DemoBackend {
   close(): Promise<void>;
 }
 
+// The CLI's default ports (src/emulator/cli-args.ts DEFAULT_PORTS), so `npm start` serves the
+// connection strings the README documents; 0 = free ports.
+const DEFAULT_PORTS = { relay: 7380, webpubsub: 8080, eventhubs: 5672 };
+const FREE_PORTS = { relay: 0, webpubsub: 0, eventhubs: 0 };
+
 export async function startDemoBackend(options: DemoBackendOptions): Promise<DemoBackend> {
-  const emulator: StartedEmulator = await startEmulator({
-    relay: { port: 0 },
-    webpubsub: {
-      port: 0,
-      hubs: { [DEMO_HUB]: { eventHandlers: [{ urlTemplate: `${options.origin}/api/eventhandler`, userEventPattern: BROADCAST_EVENT }] } },
-    },
-    ...(options.eventhubs ? { eventhubs: { port: 0 } } : {}),
-  });
+  const start = (ports: typeof DEFAULT_PORTS) =>
+    startEmulator({
+      relay: { port: ports.relay },
+      webpubsub: {
+        port: ports.webpubsub,
+        hubs: { [DEMO_HUB]: { eventHandlers: [{ urlTemplate: `${options.origin}/api/eventhandler`, userEventPattern: BROADCAST_EVENT }] } },
+      },
+      ...(options.eventhubs ? { eventhubs: { port: ports.eventhubs } } : {}),
+    });
+  let emulator: StartedEmulator;
+  let note = '';
+  if (options.ports === 'free') emulator = await start(FREE_PORTS);
+  else {
+    try {
+      emulator = await start(DEFAULT_PORTS);
+    } catch (error) {
+      if ((error as { code?: string })?.code !== 'EADDRINUSE' && !/EADDRINUSE/.test(String((error as Error)?.message))) throw error;
+      // Most likely `npm run emulator` already runs; the demo keeps its own emulators apart.
+      note = 'default ports busy (is `npm run emulator` running?): using free ports';
+      emulator = await start(FREE_PORTS);
+    }
+  }
   const relay = emulator.services.relay;
   const webpubsub = emulator.services.webpubsub;
   if (!relay || !webpubsub) {
@@ -116,8 +137,10 @@ export async function startDemoBackend(options: DemoBackendOptions): Promise<Dem
       }
       next();
     },
-    describe: () =>
-      Object.entries(emulator.info()).map(([name, info]) => `${name.padEnd(10)} ${redactSecrets(String(info?.connectionString ?? ''))}`),
+    describe: () => [
+      ...Object.entries(emulator.info()).map(([name, info]) => `${name.padEnd(10)} ${redactSecrets(String(info?.connectionString ?? ''))}`),
+      ...(note ? [note] : []),
+    ],
     close: () => emulator.close(),
   };
 }

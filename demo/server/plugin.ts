@@ -10,6 +10,8 @@ import { startDemoBackend, type DemoBackend } from './backend.js';
 export interface DemoServerPluginOptions {
   /** Also start the Event Hubs emulator (for other apps; the page does not use it). Default false. */
   eventhubs?: boolean;
+  /** 'default': the CLI's ports (7380, 8080, 5672), free ones when busy; 'free': free ports. Default 'default'. */
+  ports?: 'default' | 'free';
 }
 
 export interface DemoServerPlugin extends Plugin {
@@ -26,10 +28,10 @@ export function demoServerPlugin(options: DemoServerPluginOptions = {}): DemoSer
     const address = server.httpServer?.address() as AddressInfo | null;
     if (!address || typeof address === 'string') throw new Error('expected the dev server to listen on a TCP port');
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    backend ??= startDemoBackend({ origin: `http://${host}:${address.port}`, eventhubs: options.eventhubs ?? false });
+    backend ??= startDemoBackend({ origin: `http://${host}:${address.port}`, eventhubs: options.eventhubs ?? false, ports: options.ports ?? 'default' });
     resolveBackend(backend);
     backend.then(
-      (running) => server.config.logger.info(['', '  emulators (in-process; keys redacted):', ...running.describe().map((line) => `    ${line}`), ''].join('\n')),
+      (running) => server.config.logger.info(['', '  emulators (in-process; keys redacted: they are the public dev keys `npm run emulator` prints):', ...running.describe().map((line) => `    ${line}`), ''].join('\n')),
       (error: unknown) => server.config.logger.error(`demo: the emulators did not start: ${redactSecrets(String((error as Error)?.message ?? error))}`),
     );
   };
