@@ -170,6 +170,9 @@ try {
     await waitForState(b, '#relay-sender-status', 'error', /error: unavailable: relay HTTP request to .* failed/);
   });
 
+  const timings = (await b.locator('#relay-sender-log').innerText()).match(/(WebSocket reply|HTTP 200).*?\(\d+ ms[^)]*\)/g);
+  if (timings) console.log(`     relay round trips seen in tab B: ${timings.map((t) => t.replace(/: .*\(/, ' (')).join(', ')}`);
+
   await a.screenshot({ path: join(outDir, 'tab-a.png'), fullPage: true });
   await b.screenshot({ path: join(outDir, 'tab-b.png'), fullPage: true });
 
