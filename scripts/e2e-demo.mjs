@@ -182,6 +182,11 @@ try {
     await waitForText(a, '#relay-listener-log', /status: offline/);
   });
 
+  await check('tab B disconnects from Web PubSub', ['tab B connects to Web PubSub'], async () => {
+    await b.click('#wps-disconnect');
+    await waitForState(b, '#wps-status', 'idle', /^stopped$/);
+  });
+
   await check('no key, signature or token appears in either tab', ['both tabs load the page and the dev server config'], async () => {
     for (const [label, page] of [['tab A', a], ['tab B', b]]) {
       const text = await page.locator('body').innerText();
