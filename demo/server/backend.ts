@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startEmulator, type StartedEmulator } from 'azure-realtime/emulator';
+import { DEFAULT_PORTS, startEmulator, type StartedEmulator } from 'azure-realtime/emulator';
 import {
   WebPubSubServiceClient,
   createNegotiateHandler,
@@ -39,9 +39,8 @@ export interface DemoBackend {
   close(): Promise<void>;
 }
 
-// The CLI's default ports (src/emulator/cli-args.ts DEFAULT_PORTS), so `npm start` serves the
-// connection strings the README documents; 0 = free ports.
-const DEFAULT_PORTS = { relay: 7380, webpubsub: 8080, eventhubs: 5672 };
+// DEFAULT_PORTS are the CLI's, so `npm start` serves the connection strings the README documents;
+// FREE_PORTS (0) when those are taken or for tests.
 const FREE_PORTS = { relay: 0, webpubsub: 0, eventhubs: 0 };
 
 export async function startDemoBackend(options: DemoBackendOptions): Promise<DemoBackend> {

@@ -2,3 +2,4 @@
 export * from './start.js';
 export * from './types.js';
 export * from './defaults.js';
+export { DEFAULT_PORTS } from './cli-args.js';
