@@ -31,9 +31,13 @@ export default defineConfig({
       {
         extends: true,
         resolve: { conditions: ['browser'] },
+        // @azure/event-hubs (test/shared/eventhubs) in Chromium: prebundle it up front so Vite does not
+        // reload mid-run, and give it the Node globals it reads at load time (the setup file).
+        optimizeDeps: { include: ['@azure/event-hubs', '@azure/core-auth', '@azure/core-util', 'buffer', 'process/browser.js'] },
         test: {
           name: 'browser',
           include: ['test/core/**/*.test.ts', 'test/shared/**/*.test.ts'],
+          setupFiles: ['test/setup/browser-node-globals.ts'],
           browser: {
             enabled: true,
             headless: true,

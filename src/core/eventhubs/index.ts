@@ -1,0 +1,3 @@
+export * from './clients.js';
+export * from './credential.js';
+export * from './websocket.js';

@@ -1,0 +1,11 @@
+import { Buffer } from 'buffer';
+import process from 'process/browser.js';
+
+// @azure/event-hubs' browser build (rhea, the `util` package) reads the Node globals `process`
+// (process.env, process.nextTick) and `Buffer` while its modules load; its README asks bundlers to
+// provide them (notes/eventhubs-protocol.md §11.1). An app does the same in its own entry or
+// bundler config (docs/eventhubs-client.md). The `process` shim has no `versions.node`, so
+// isNodeLike stays false and the SDK still picks the global WebSocket.
+const scope = globalThis as { process?: unknown; Buffer?: unknown };
+scope.process ??= process;
+scope.Buffer ??= Buffer;
