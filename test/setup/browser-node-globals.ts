@@ -1,4 +1,5 @@
 import { Buffer } from 'buffer';
+// @ts-expect-error: the `process` shim ships no types; only its presence matters here
 import process from 'process/browser.js';
 
 // @azure/event-hubs' browser build (rhea, the `util` package) reads the Node globals `process`
