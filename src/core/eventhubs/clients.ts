@@ -1,11 +1,4 @@
-import { isNodeLike } from '@azure/core-util';
-import {
-  EventHubConsumerClient,
-  EventHubProducerClient,
-  type CheckpointStore,
-  type EventHubClientOptions,
-  type EventHubConsumerClientOptions,
-} from '@azure/event-hubs';
+import type { CheckpointStore, EventHubClientOptions, EventHubConsumerClient, EventHubConsumerClientOptions, EventHubProducerClient } from '@azure/event-hubs';
 import { parseEventHubsConnectionString } from '../connection-string.js';
 import { describeValue } from '../errors.js';
 import type { WebSocketCtor } from '../transport.js';
@@ -16,6 +9,14 @@ import { plainWebSocketFor } from './websocket.js';
 // * a connection string is handed to the SDK as is (TCP in Node; UseDevelopmentEmulator=true → plain TCP, note §1.2);
 // * where the SDK will use a WebSocket (a browser, or `webSocketOptions.webSocket` given) and the target
 //   is the emulator, the socket class downgrades wss:// to ws:// for the emulator's host:port (note §8).
+// The SDK (≈ 90 kB gzip in a browser, note §11.1) loads on the first call, not with this module: the
+// package's one entry re-exports everything, and a page that only uses Web PubSub or Relay must not
+// load it, nor need the `process`/`Buffer` globals it reads as it loads. Hence the async factories.
+
+async function loadSdk() {
+  const [sdk, util] = await Promise.all([import('@azure/event-hubs'), import('@azure/core-util')]);
+  return { EventHubProducerClient: sdk.EventHubProducerClient, EventHubConsumerClient: sdk.EventHubConsumerClient, isNodeLike: util.isNodeLike };
+}
 
 /** Where to connect when the page holds no key: the namespace plus a credential (e.g. a server-minted SAS). */
 export interface EventHubsEndpoint {
@@ -76,7 +77,7 @@ function globalWebSocket(): WebSocketCtor | undefined {
   return typeof candidate === 'function' ? candidate : undefined;
 }
 
-function withEmulatorSocket<T extends EventHubClientOptions>(target: Target, options: (T & EmulatorWebSocketOptions) | undefined): T {
+function withEmulatorSocket<T extends EventHubClientOptions>(target: Target, options: (T & EmulatorWebSocketOptions) | undefined, isNodeLike: boolean): T {
   const { plainWebSocketToEmulator = true, ...sdkOptions } = options ?? ({} as T & EmulatorWebSocketOptions);
   if (!target.emulator) return sdkOptions as T;
   const given = sdkOptions.webSocketOptions?.webSocket as WebSocketCtor | undefined;
@@ -95,16 +96,17 @@ function withEmulatorSocket<T extends EventHubClientOptions>(target: Target, opt
 }
 
 /**
- * An official `EventHubProducerClient` for a connection string or `{ fullyQualifiedNamespace, credential }`,
+ * Resolves to an official `EventHubProducerClient` for a connection string or `{ fullyQualifiedNamespace, credential }`,
  * reaching the emulator over ws:// in browsers and over TCP in Node.
  */
-export function createEventHubProducerClient(
+export async function createEventHubProducerClient(
   connection: EventHubsConnection,
   eventHubName?: string,
   options?: EventHubClientOptions & EmulatorWebSocketOptions,
-): EventHubProducerClient {
+): Promise<EventHubProducerClient> {
   const target = resolveTarget(connection);
-  const sdkOptions = withEmulatorSocket<EventHubClientOptions>(target, options);
+  const { EventHubProducerClient, isNodeLike } = await loadSdk();
+  const sdkOptions = withEmulatorSocket<EventHubClientOptions>(target, options, isNodeLike);
   if (target.kind === 'credential') {
     if (!eventHubName) throw new TypeError(`expected eventHubName with { fullyQualifiedNamespace, credential }, got ${describeValue(eventHubName)}`);
     return new EventHubProducerClient(target.namespace, eventHubName, target.credential, sdkOptions);
@@ -115,16 +117,17 @@ export function createEventHubProducerClient(
 }
 
 /** The consumer counterpart; without a checkpoint store the SDK keeps checkpoints in memory and reads every partition. */
-export function createEventHubConsumerClient(
+export async function createEventHubConsumerClient(
   consumerGroup: string,
   connection: EventHubsConnection,
   eventHubName?: string,
   checkpointStore?: CheckpointStore,
   options?: EventHubConsumerClientOptions & EmulatorWebSocketOptions,
-): EventHubConsumerClient {
+): Promise<EventHubConsumerClient> {
   if (typeof consumerGroup !== 'string' || !consumerGroup) throw new TypeError(`expected a consumer group name such as "$Default", got ${describeValue(consumerGroup)}`);
   const target = resolveTarget(connection);
-  const sdkOptions = withEmulatorSocket<EventHubConsumerClientOptions>(target, options);
+  const { EventHubConsumerClient, isNodeLike } = await loadSdk();
+  const sdkOptions = withEmulatorSocket<EventHubConsumerClientOptions>(target, options, isNodeLike);
   if (target.kind === 'credential') {
     if (!eventHubName) throw new TypeError(`expected eventHubName with { fullyQualifiedNamespace, credential }, got ${describeValue(eventHubName)}`);
     return checkpointStore

@@ -1,12 +1,4 @@
-import {
-  AzureNamedKeyCredential,
-  AzureSASCredential,
-  isNamedKeyCredential,
-  isSASCredential,
-  type NamedKeyCredential,
-  type SASCredential,
-  type TokenCredential,
-} from '@azure/core-auth';
+import type { NamedKeyCredential, SASCredential, TokenCredential } from '@azure/core-auth';
 import { describeValue } from '../errors.js';
 import { parseSasToken } from '../sas.js';
 import { isTokenCredential, type SasTokenSource, type TokenProvider } from '../token-provider.js';
@@ -25,6 +17,16 @@ export type EventHubsCredentialSource = SasTokenSource | NamedKeyCredential | SA
 /** core-amqp's SasTokenProvider shape; typed as a TokenCredential because that is what the SDK constructors accept. */
 export interface EventHubsSasTokenProvider extends TokenCredential {
   readonly isSasTokenProvider: true;
+}
+
+// Duck-typed like @azure/core-auth's isNamedKeyCredential / isSASCredential (which the SDK uses), so
+// this module needs nothing from the SDK packages at run time (see clients.ts on lazy loading).
+function isNamedKeyCredential(value: unknown): value is NamedKeyCredential {
+  return typeof value === 'object' && value !== null && typeof (value as NamedKeyCredential).name === 'string' && typeof (value as NamedKeyCredential).key === 'string';
+}
+
+function isSASCredential(value: unknown): value is SASCredential {
+  return typeof value === 'object' && value !== null && typeof (value as SASCredential).signature === 'string';
 }
 
 function isTaggedTokenProvider(value: unknown): value is TokenProvider {
@@ -60,13 +62,13 @@ export function toEventHubsCredential(source: EventHubsCredentialSource): EventH
   if (isNamedKeyCredential(source) || isSASCredential(source)) return source;
   if (typeof source === 'object' && source !== null && 'sharedAccessSignature' in source) {
     parseSasToken(source.sharedAccessSignature);
-    return new AzureSASCredential(source.sharedAccessSignature);
+    return { signature: source.sharedAccessSignature };
   }
   if (typeof source === 'object' && source !== null && 'keyName' in source && 'key' in source) {
     if (typeof source.keyName !== 'string' || !source.keyName || typeof source.key !== 'string' || !source.key) {
       throw new TypeError('expected { keyName, key } as non-empty strings, got an empty or non-string value');
     }
-    return new AzureNamedKeyCredential(source.keyName, source.key);
+    return { name: source.keyName, key: source.key };
   }
   if (isTokenCredential(source)) return source;
   throw new TypeError(`expected { keyName, key }, { sharedAccessSignature }, a TokenCredential or a TokenProvider, got ${describeValue(source)}`);
@@ -78,7 +80,7 @@ export function staticConnectionStringPart(source: EventHubsCredentialSource): s
   if (typeof source === 'object' && source !== null && 'sharedAccessSignature' in source && typeof source.sharedAccessSignature === 'string') {
     return `SharedAccessSignature=${source.sharedAccessSignature}`;
   }
-  if (typeof source === 'object' && source !== null && 'keyName' in source && 'key' in source && !isNamedKeyCredential(source)) {
+  if (typeof source === 'object' && source !== null && 'keyName' in source && 'key' in source) {
     return `SharedAccessKeyName=${source.keyName};SharedAccessKey=${source.key}`;
   }
   return undefined;

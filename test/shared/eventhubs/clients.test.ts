@@ -20,8 +20,8 @@ const greedy = { loadBalancingOptions: { strategy: 'greedy' as const, updateInte
 
 describe(`Event Hubs factories against the emulator (${inBrowser ? 'browser, ws://' : 'Node, TCP'})`, () => {
   it('sends a batch and receives every event of it with subscribe, bodies and properties intact', async () => {
-    const producer = track(createEventHubProducerClient(connectionString, hub));
-    const consumer = track(createEventHubConsumerClient('$Default', connectionString, hub, undefined, greedy));
+    const producer = track(await createEventHubProducerClient(connectionString, hub));
+    const consumer = track(await createEventHubConsumerClient('$Default', connectionString, hub, undefined, greedy));
     const run = runId();
     const start = await positionsAfterNow(producer);
     const receiving = receiveTagged(consumer, run, 12, start);
@@ -40,8 +40,8 @@ describe(`Event Hubs factories against the emulator (${inBrowser ? 'browser, ws:
   });
 
   it('sends to an explicit partition and by partition key; the consumer sees each where it was put', async () => {
-    const producer = track(createEventHubProducerClient(connectionString, hub));
-    const consumer = track(createEventHubConsumerClient('$Default', connectionString, hub, undefined, greedy));
+    const producer = track(await createEventHubProducerClient(connectionString, hub));
+    const consumer = track(await createEventHubConsumerClient('$Default', connectionString, hub, undefined, greedy));
     const run = runId();
     const start = await positionsAfterNow(consumer);
     const receiving = receiveTagged(consumer, run, 4, start);
@@ -58,7 +58,7 @@ describe(`Event Hubs factories against the emulator (${inBrowser ? 'browser, ws:
   });
 
   it('reads hub and partition properties', async () => {
-    const producer = track(createEventHubProducerClient(connectionString, hub));
+    const producer = track(await createEventHubProducerClient(connectionString, hub));
     const properties = await producer.getEventHubProperties();
     expect(properties.name).toBe(hub);
     expect(properties.partitionIds).toEqual(['0', '1', '2', '3']);
@@ -68,7 +68,14 @@ describe(`Event Hubs factories against the emulator (${inBrowser ? 'browser, ws:
   });
 
   it('takes the hub name from EntityPath when no eventHubName is given', async () => {
-    const producer = track(createEventHubProducerClient(`${connectionString};EntityPath=${hub}`));
+    const producer = track(await createEventHubProducerClient(`${connectionString};EntityPath=${hub}`));
     expect((await producer.getEventHubProperties()).name).toBe(hub);
+  });
+
+  it('rejects bad input with typed errors instead of throwing', async () => {
+    await expect(createEventHubProducerClient('Endpoint=nonsense', hub)).rejects.toMatchObject({ code: 'invalid_connection_string' });
+    await expect(createEventHubConsumerClient('', connectionString, hub)).rejects.toThrow(TypeError);
+    await expect(createEventHubProducerClient({ fullyQualifiedNamespace: '', credential: { keyName: 'a', key: 'b' } }, hub)).rejects.toThrow(TypeError);
+    await expect(createEventHubProducerClient({ fullyQualifiedNamespace: 'ns.servicebus.windows.net', credential: { keyName: 'a', key: 'b' } })).rejects.toThrow(/eventHubName/);
   });
 });

@@ -87,7 +87,7 @@ describe('the emulator WebSocket downgrade', () => {
       }
     } as unknown as WebSocketCtor;
     const producer = track(
-      createEventHubProducerClient(`Endpoint=sb://${namespace}/;SharedAccessKeyName=${parsed.sharedAccessKeyName};SharedAccessKey=${parsed.sharedAccessKey};UseDevelopmentEmulator=true`, hub, {
+      await createEventHubProducerClient(`Endpoint=sb://${namespace}/;SharedAccessKeyName=${parsed.sharedAccessKeyName};SharedAccessKey=${parsed.sharedAccessKey};UseDevelopmentEmulator=true`, hub, {
         webSocketOptions: { webSocket: Recording },
       }),
     );
@@ -101,8 +101,8 @@ describe('server-minted SAS against the emulator', () => {
   it('a fixed SAS for the hub sends and receives (no key in the client)', async () => {
     const credential = { sharedAccessSignature: await serverMintedSas() };
     const endpoint = { fullyQualifiedNamespace: namespace, credential, useDevelopmentEmulator: true };
-    const producer = track(createEventHubProducerClient(endpoint, hub));
-    const consumer = track(createEventHubConsumerClient('$Default', endpoint, hub, undefined, { loadBalancingOptions: { strategy: 'greedy', updateIntervalInMs: 250 } }));
+    const producer = track(await createEventHubProducerClient(endpoint, hub));
+    const consumer = track(await createEventHubConsumerClient('$Default', endpoint, hub, undefined, { loadBalancingOptions: { strategy: 'greedy', updateIntervalInMs: 250 } }));
     const run = runId();
     const receiving = receiveTagged(consumer, run, 3, await positionsAfterNow(consumer));
     await producer.sendBatch([1, 2, 3].map((n) => ({ body: n, properties: { run } })));
@@ -113,7 +113,7 @@ describe('server-minted SAS against the emulator', () => {
 
   it('a forged SAS (wrong key) and a SAS for another hub are refused with UnauthorizedError', async () => {
     const forged = track(
-      createEventHubProducerClient(
+      await createEventHubProducerClient(
         { fullyQualifiedNamespace: namespace, credential: { sharedAccessSignature: await serverMintedSas(hubAudience, 'bm90LXRoZS1rZXk=') }, useDevelopmentEmulator: true },
         hub,
         noRetry,
@@ -121,7 +121,7 @@ describe('server-minted SAS against the emulator', () => {
     );
     await expect(forged.getEventHubProperties()).rejects.toMatchObject({ code: 'UnauthorizedError' });
     const otherHub = track(
-      createEventHubProducerClient(
+      await createEventHubProducerClient(
         { fullyQualifiedNamespace: namespace, credential: { sharedAccessSignature: await serverMintedSas(`sb://${namespace}/other-hub`) }, useDevelopmentEmulator: true },
         hub,
         noRetry,
@@ -141,7 +141,7 @@ describe('server-minted SAS against the emulator', () => {
       },
     };
     const producer = track(
-      createEventHubProducerClient({ fullyQualifiedNamespace: namespace, credential: provider, useDevelopmentEmulator: true }, hub, {
+      await createEventHubProducerClient({ fullyQualifiedNamespace: namespace, credential: provider, useDevelopmentEmulator: true }, hub, {
         webSocketOptions: { webSocket: inBrowser ? undefined : await runtimeWebSocket() },
       }),
     );
@@ -153,7 +153,7 @@ describe('server-minted SAS against the emulator', () => {
   it("the SDK's own AzureSASCredential (sent for every audience, so it must name the hub) works over a WebSocket", async () => {
     const credential = new AzureSASCredential(await serverMintedSas());
     const producer = track(
-      createEventHubProducerClient({ fullyQualifiedNamespace: namespace, credential, useDevelopmentEmulator: true }, hub, {
+      await createEventHubProducerClient({ fullyQualifiedNamespace: namespace, credential, useDevelopmentEmulator: true }, hub, {
         webSocketOptions: { webSocket: inBrowser ? undefined : await runtimeWebSocket() },
       }),
     );
@@ -161,8 +161,8 @@ describe('server-minted SAS against the emulator', () => {
     expect((await producer.getPartitionProperties('1')).isEmpty).toBe(false);
   });
 
-  it.skipIf(inBrowser)('in Node, a TokenProvider for the emulator without a WebSocket class is a TypeError (the SDK would try TLS)', () => {
+  it.skipIf(inBrowser)('in Node, a TokenProvider for the emulator without a WebSocket class is a TypeError (the SDK would try TLS)', async () => {
     const provider = createSasTokenProvider({ keyName: parsed.sharedAccessKeyName!, key: parsed.sharedAccessKey! });
-    expect(() => createEventHubProducerClient({ fullyQualifiedNamespace: namespace, credential: provider, useDevelopmentEmulator: true }, hub)).toThrow(/webSocketOptions\.webSocket/);
+    await expect(createEventHubProducerClient({ fullyQualifiedNamespace: namespace, credential: provider, useDevelopmentEmulator: true }, hub)).rejects.toThrow(/webSocketOptions\.webSocket/);
   });
 });
