@@ -1,12 +1,15 @@
 import { RealtimeError, type AccessToken, type TokenProvider } from 'azure-realtime';
 
 // The page's view of the dev server's /api (demo/server/backend.ts). Nothing here holds a key:
-// Web PubSub URLs come from /api/negotiate, Relay SAS tokens from /api/relay-token.
+// Web PubSub URLs come from /api/negotiate, Relay SAS tokens from /api/relay-token, the Event Hubs
+// hub's SAS token from /api/eventhubs-token.
 
 export interface DemoConfig {
   hub: string;
   broadcastEvent: string;
   relay: { namespace: string; useDevelopmentEmulator: boolean };
+  /** null when the dev server runs without the Event Hubs emulator (DEMO_EVENTHUBS=0). */
+  eventhubs: { namespace: string; hub: string; useDevelopmentEmulator: boolean } | null;
 }
 
 export async function fetchDemoConfig(): Promise<DemoConfig> {
@@ -27,10 +30,19 @@ const RENEW_BEFORE_SECONDS = 30;
  * token and asks again near expiry (the listener calls it again for renewToken).
  */
 export function serverRelayTokenProvider(path: string): TokenProvider {
+  return serverTokenProvider(`/api/relay-token?path=${encodeURIComponent(path)}`);
+}
+
+/** The same over the Event Hubs endpoint: one SAS for the hub, which covers its partitions and $management. */
+export function serverEventHubsTokenProvider(): TokenProvider {
+  return serverTokenProvider('/api/eventhubs-token');
+}
+
+function serverTokenProvider(endpoint: string): TokenProvider {
   let cached: AccessToken | undefined;
   let pending: Promise<AccessToken> | undefined;
   const request = async (): Promise<AccessToken> => {
-    const response = await fetch(`/api/relay-token?path=${encodeURIComponent(path)}`, { cache: 'no-store' });
+    const response = await fetch(endpoint, { cache: 'no-store' });
     if (!response.ok) {
       const code = response.status === 401 ? 'unauthorized' : response.status === 403 ? 'forbidden' : 'unavailable';
       throw new RealtimeError(code, `token endpoint answered ${response.status}`, { status: response.status });

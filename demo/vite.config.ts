@@ -17,8 +17,12 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 5173, cors: false },
   // Every bare import of the browser build, pre-bundled up front: a dependency found only at
   // request time makes Vite re-optimize and reload the page, which drops the tab's connections.
-  optimizeDeps: { include: ['@azure/web-pubsub-client', '@noble/hashes/hmac.js', '@noble/hashes/sha2.js'] },
+  // @azure/event-hubs loads on the dashboard's first factory call (a dynamic import), which Vite
+  // would only discover then; `buffer` and the `process` shim are what node-globals.ts installs.
+  optimizeDeps: {
+    include: ['@azure/web-pubsub-client', '@noble/hashes/hmac.js', '@noble/hashes/sha2.js', '@azure/event-hubs', '@azure/core-util', 'buffer', 'process/browser.js'],
+  },
   // All three emulators on the CLI's ports by default (`npm start` offers them to other apps too);
-  // DEMO_EVENTHUBS=0 skips Event Hubs, DEMO_EMULATOR_PORTS=free picks free ports.
+  // DEMO_EVENTHUBS=0 skips Event Hubs (the dashboard panel then says so), DEMO_EMULATOR_PORTS=free picks free ports.
   plugins: [demoServerPlugin({ eventhubs: process.env.DEMO_EVENTHUBS !== '0', ports: process.env.DEMO_EMULATOR_PORTS === 'free' ? 'free' : 'default' })],
 });

@@ -1,7 +1,8 @@
 // End-to-end test of the demo page (demo/): starts the Vite dev server with the demo's emulator
 // plugin on a free port, opens the page in two Chromium tabs and checks real behaviour across
 // them: Web PubSub chat both ways, a Relay listener in tab A answering tab B's WebSocket and HTTP
-// requests, errors shown on the page, no secrets in the page text. Screenshots go to
+// requests, an Event Hubs event sent in tab A counted in tab B's live dashboard, errors shown on
+// the page, no secrets in the page text. Screenshots go to
 // test-output/e2e/. Run after `npm run build`: `node scripts/e2e-demo.mjs`.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,7 +71,6 @@ if (!existsSync(join(root, 'dist/browser/index.js')) || !existsSync(join(root, '
   process.exit(1);
 }
 mkdirSync(outDir, { recursive: true });
-process.env.DEMO_EVENTHUBS ??= '0'; // the page does not use Event Hubs
 process.env.DEMO_EMULATOR_PORTS ??= 'free'; // never clash with an emulator already running
 
 let server;
@@ -168,6 +168,16 @@ try {
     await b.fill('#relay-send-path', `nobody-${tag}`);
     await b.click('#relay-send-http');
     await waitForState(b, '#relay-sender-status', 'error', /error: unavailable: relay HTTP request to .* failed/);
+  });
+
+  await check("an Event Hubs event sent in tab A shows up in tab B's live dashboard", ['both tabs load the page and the dev server config'], async () => {
+    // B's consumer starts right after each partition's current end, so it must be live before A sends.
+    await waitForState(b, '#eh-status', 'ok', /live: reading 4 of 4 partitions of eh1/);
+    await a.fill('#eh-message', `event from A ${tag}`);
+    await a.click('#eh-send');
+    await waitForState(a, '#eh-sender-status', 'ok', /sent 1 event in \d+ ms/);
+    await waitForText(b, '#eh-partitions', new RegExp(`event from A ${tag} \\(from tab-\\w+\\)`));
+    await waitForText(b, '#eh-log', new RegExp(`partition \\d+ #\\d+: event from A ${tag}`));
   });
 
   const timings = (await b.locator('#relay-sender-log').innerText()).match(/(WebSocket reply|HTTP 200).*?\(\d+ ms[^)]*\)/g);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_PORTS, startEmulator, type StartedEmulator } from 'azure-realtime/emulator';
 import {
@@ -18,6 +19,14 @@ export const DEMO_HUB = 'chat';
 /** The Web PubSub user event the page sends for "send to all"; the event handler broadcasts it. */
 export const BROADCAST_EVENT = 'broadcast';
 const RELAY_TOKEN_TTL_SECONDS = 300;
+/** The emulator's default hub; the dashboard panel sends to it and reads it. */
+export const EVENTHUBS_HUB = 'eh1';
+// The SDK renews a SAS on a fixed 45-minute timer (event-hubs withAuth.ts), so a token handed to it
+// must outlive that; our page provider also asks again before expiry on every attach.
+const EVENTHUBS_TOKEN_TTL_SECONDS = 3600;
+// A Send+Listen policy for the page, with a key made up at start: the page's tokens are never
+// signed with the namespace's Manage key.
+const EVENTHUBS_PAGE_POLICY = 'demo-dashboard';
 // Entity names the token endpoint will sign for: short, no slashes (one hybrid connection each).
 const RELAY_PATH = /^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$/;
 const USER_ID = /^[\w.@-]{1,64}$/;
@@ -25,7 +34,7 @@ const USER_ID = /^[\w.@-]{1,64}$/;
 export interface DemoBackendOptions {
   /** The dev server's own origin: the Web PubSub hub's event handler URL points back at it. */
   origin: string;
-  /** Also start the Event Hubs emulator (the page does not use it; `npm start` offers it to other apps). */
+  /** Also start the Event Hubs emulator (the dashboard panel uses it; `npm start` offers it to other apps). */
   eventhubs?: boolean;
   /** 'default': the CLI's ports, falling back to free ones when busy (default); 'free': free ports. */
   ports?: 'default' | 'free';
@@ -44,6 +53,7 @@ export interface DemoBackend {
 const FREE_PORTS = { relay: 0, webpubsub: 0, eventhubs: 0 };
 
 export async function startDemoBackend(options: DemoBackendOptions): Promise<DemoBackend> {
+  const pagePolicyKey = randomBytes(32).toString('base64');
   const start = (ports: typeof DEFAULT_PORTS) =>
     startEmulator({
       relay: { port: ports.relay },
@@ -51,7 +61,9 @@ export async function startDemoBackend(options: DemoBackendOptions): Promise<Dem
         port: ports.webpubsub,
         hubs: { [DEMO_HUB]: { eventHandlers: [{ urlTemplate: `${options.origin}/api/eventhandler`, userEventPattern: BROADCAST_EVENT }] } },
       },
-      ...(options.eventhubs ? { eventhubs: { port: ports.eventhubs } } : {}),
+      ...(options.eventhubs
+        ? { eventhubs: { port: ports.eventhubs, policies: [{ name: EVENTHUBS_PAGE_POLICY, key: pagePolicyKey, rights: ['Send', 'Listen'] as ('Send' | 'Listen')[] }] } }
+        : {}),
     });
   let emulator: StartedEmulator;
   let note = '';
@@ -118,7 +130,22 @@ export async function startDemoBackend(options: DemoBackendOptions): Promise<Dem
     sendJson(res, 200, { token, expiresAt });
   };
 
-  const config = { hub: DEMO_HUB, broadcastEvent: BROADCAST_EVENT, relay: { namespace: relayNamespace, useDevelopmentEmulator: true } };
+  const eventhubs = emulator.services.eventhubs;
+  const eventhubsNamespace = eventhubs ? `${eventhubs.host}:${eventhubs.port}` : undefined;
+  const eventhubsToken = async (res: ServerResponse) => {
+    if (!eventhubsNamespace) return sendJson(res, 404, { error: 'the Event Hubs emulator is not running (DEMO_EVENTHUBS=0)' });
+    // Demo only: anyone who can load the page gets a token. A real app checks its session first.
+    const expiresAt = Math.floor(Date.now() / 1000) + EVENTHUBS_TOKEN_TTL_SECONDS;
+    const token = await createSasToken({ resourceUri: `sb://${eventhubsNamespace}/${EVENTHUBS_HUB}`, keyName: EVENTHUBS_PAGE_POLICY, key: pagePolicyKey, expiresAt });
+    sendJson(res, 200, { token, expiresAt });
+  };
+
+  const config = {
+    hub: DEMO_HUB,
+    broadcastEvent: BROADCAST_EVENT,
+    relay: { namespace: relayNamespace, useDevelopmentEmulator: true },
+    eventhubs: eventhubsNamespace ? { namespace: eventhubsNamespace, hub: EVENTHUBS_HUB, useDevelopmentEmulator: true } : null,
+  };
 
   return {
     handle(req, res, next) {
@@ -129,6 +156,9 @@ export async function startDemoBackend(options: DemoBackendOptions): Promise<Dem
         if (route === '/api/eventhandler') return events(req, res);
         if (route === '/api/relay-token' && req.method === 'GET') {
           return void relayToken(url, res).catch((error: unknown) => sendJson(res, 500, { error: redactSecrets(String((error as Error)?.message ?? error)) }));
+        }
+        if (route === '/api/eventhubs-token' && req.method === 'GET') {
+          return void eventhubsToken(res).catch((error: unknown) => sendJson(res, 500, { error: redactSecrets(String((error as Error)?.message ?? error)) }));
         }
         if (route === '/api/config' && req.method === 'GET') return sendJson(res, 200, config);
       } catch (error) {

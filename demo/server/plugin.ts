@@ -8,7 +8,7 @@ import { startDemoBackend, type DemoBackend } from './backend.js';
 // `/api/*` from them. Requests that arrive before the emulators are up wait for them.
 
 export interface DemoServerPluginOptions {
-  /** Also start the Event Hubs emulator (for other apps; the page does not use it). Default false. */
+  /** Also start the Event Hubs emulator (the dashboard panel uses it). Default false. */
   eventhubs?: boolean;
   /** 'default': the CLI's ports (7380, 8080, 5672), free ones when busy; 'free': free ports. Default 'default'. */
   ports?: 'default' | 'free';
