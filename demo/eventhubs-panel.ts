@@ -1,6 +1,6 @@
 import './node-globals.js';
 import type { EventHubConsumerClient, EventHubProducerClient, EventPosition, ReceivedEventData, Subscription } from '@azure/event-hubs';
-import { createEventHubConsumerClient, createEventHubProducerClient, eventHubsSasTokenProvider, type EventHubsEndpoint } from 'azure-realtime';
+import { createEventHubConsumerClient, createEventHubProducerClient, eventHubsSasTokenProvider, type EventHubsEndpoint } from 'azure-realtime/eventhubs';
 import { serverEventHubsTokenProvider, type DemoConfig } from './api.js';
 import { button, describeError, el, field, input, logView, randomName, statusLine, type LogView } from './ui.js';
 

@@ -6,11 +6,19 @@ import { demoServerPlugin } from './server/plugin.js';
 // export condition (dist/browser) from node_modules; here the package is this checkout, so the
 // alias points the name at that same built file (`npm run build` first).
 const browserBuild = fileURLToPath(new URL('../dist/browser/index.js', import.meta.url));
+// Event Hubs has its own entry (the SDK behind it needs `os`/`path` stubs in bundlers, which the
+// main entry must not impose on pages that do not use it): docs/eventhubs-client.md.
+const eventhubsBuild = fileURLToPath(new URL('../dist/core/eventhubs/index.js', import.meta.url));
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   cacheDir: fileURLToPath(new URL('../node_modules/.vite-demo', import.meta.url)),
-  resolve: { alias: [{ find: /^azure-realtime$/, replacement: browserBuild }] },
+  resolve: {
+    alias: [
+      { find: /^azure-realtime$/, replacement: browserBuild },
+      { find: /^azure-realtime\/eventhubs$/, replacement: eventhubsBuild },
+    ],
+  },
   // 127.0.0.1, not localhost: the emulator's upstream calls reach the dev server at this address.
   // No CORS middleware: the page is same-origin, and Vite's would answer the emulator's OPTIONS
   // (Web PubSub abuse protection) before /api/eventhandler sees it.

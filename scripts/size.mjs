@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import { linkSelf } from './link-self.mjs';
+import { linkSelf, root } from './link-self.mjs';
 
 const nodePaths = [linkSelf()];
 
@@ -20,12 +20,27 @@ const BUNDLES = [
   { name: 'Web PubSub service client (REST + token minting)', names: 'WebPubSubServiceClient', limit: 5120, issue: 6 },
   { name: 'Web PubSub mintClientAccessToken', names: 'mintClientAccessToken' },
   { name: 'Web PubSub service client + event + negotiate handlers', names: 'WebPubSubServiceClient, createWebPubSubEventHandler, createNegotiateHandler' },
+  // The factories load @azure/event-hubs on first call: the SDK shows as the lazy part. rhea requires
+  // `os` and `path` (unused in browsers); empty modules stand in, as Vite's browser-external does.
+  // Its own entry (dist/core/eventhubs) until package.json exports it as "azure-realtime/eventhubs".
+  { name: 'Event Hubs producer + consumer factories', names: 'createEventHubProducerClient, createEventHubConsumerClient', from: 'dist/core/eventhubs/index.js', emptyModules: ['os', 'path'] },
 ];
 
-async function measure({ names }) {
+// Resolves the named bare imports to an empty module (a bundler's browser stub for a Node built-in).
+const emptyModulesPlugin = (names) => ({
+  name: 'empty-modules',
+  setup(build) {
+    const filter = new RegExp(`^(${names.join('|')})$`);
+    build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'empty-module' }));
+    build.onLoad({ filter: /.*/, namespace: 'empty-module' }, () => ({ contents: 'export default {};', loader: 'js' }));
+  },
+});
+
+async function measure({ names, from, emptyModules = [] }) {
   const dir = mkdtempSync(join(tmpdir(), 'ar-size-'));
   try {
-    writeFileSync(join(dir, 'entry.mjs'), `export { ${names} } from 'azure-realtime/browser';`);
+    const specifier = from ? join(root, from) : 'azure-realtime/browser';
+    writeFileSync(join(dir, 'entry.mjs'), `export { ${names} } from ${JSON.stringify(specifier)};`);
     const result = await esbuild.build({
       entryPoints: [join(dir, 'entry.mjs')],
       bundle: true,
@@ -39,6 +54,7 @@ async function measure({ names }) {
       write: false,
       metafile: true,
       logLevel: 'error',
+      plugins: emptyModules.length ? [emptyModulesPlugin(emptyModules)] : [],
     });
     const outputs = result.metafile.outputs;
     const eager = new Set();
