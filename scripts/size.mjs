@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import { linkSelf, root } from './link-self.mjs';
+import { linkSelf } from './link-self.mjs';
 
 const nodePaths = [linkSelf()];
 
@@ -22,8 +22,8 @@ const BUNDLES = [
   { name: 'Web PubSub service client + event + negotiate handlers', names: 'WebPubSubServiceClient, createWebPubSubEventHandler, createNegotiateHandler' },
   // The factories load @azure/event-hubs on first call: the SDK shows as the lazy part. rhea requires
   // `os` and `path` (unused in browsers); empty modules stand in, as Vite's browser-external does.
-  // Its own entry (dist/core/eventhubs) until package.json exports it as "azure-realtime/eventhubs".
-  { name: 'Event Hubs producer + consumer factories', names: 'createEventHubProducerClient, createEventHubConsumerClient', from: 'dist/core/eventhubs/index.js', emptyModules: ['os', 'path'] },
+  // Its own entry: the SDK behind it needs `os`/`path` stubs in bundlers (docs/eventhubs-client.md).
+  { name: 'Event Hubs producer + consumer factories', names: 'createEventHubProducerClient, createEventHubConsumerClient', from: 'azure-realtime/eventhubs', emptyModules: ['os', 'path'] },
 ];
 
 // Resolves the named bare imports to an empty module (a bundler's browser stub for a Node built-in).
@@ -39,7 +39,7 @@ const emptyModulesPlugin = (names) => ({
 async function measure({ names, from, emptyModules = [] }) {
   const dir = mkdtempSync(join(tmpdir(), 'ar-size-'));
   try {
-    const specifier = from ? join(root, from) : 'azure-realtime/browser';
+    const specifier = from ?? 'azure-realtime/browser';
     writeFileSync(join(dir, 'entry.mjs'), `export { ${names} } from ${JSON.stringify(specifier)};`);
     const result = await esbuild.build({
       entryPoints: [join(dir, 'entry.mjs')],
