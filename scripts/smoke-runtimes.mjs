@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Runs test/runtimes/smoke-checks.mjs against the built package (dist/) in Node 22, Deno, Bun and
 // workerd, each importing "azure-realtime" by name. Needs `npm run build` and `npm install --prefix test/runtimes`.
-// A Web PubSub emulator runs in this process meanwhile; each runtime gets its connection string
-// (WPS_CONNECTION_STRING: an environment variable, or a miniflare binding for workerd).
+// Web PubSub, Relay and Event Hubs emulators run in this process meanwhile; each runtime gets their
+// connection strings (WPS_, RELAY_, EVENTHUBS_CONNECTION_STRING: environment variables, or miniflare
+// bindings for workerd).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { linkSelf } from './link-self.mjs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,14 +48,20 @@ async function runWorkerd(env) {
   const started = Date.now();
   const outDir = join(runtimes, '.build');
   mkdirSync(outDir, { recursive: true });
+  const emptyModule = join(outDir, 'empty.cjs');
+  writeFileSync(emptyModule, 'module.exports = {};\n');
   const esbuild = await import('esbuild');
   await esbuild.build({
     entryPoints: [join(runtimes, 'smoke-worker.mjs')],
     bundle: true,
     format: 'esm',
-    platform: 'neutral',
+    // 'browser' (not 'neutral') so package.json `browser` maps apply: rhea's drop fs/net/tls, debug's
+    // picks its browser file. The `browser` condition already chose the package's browser build.
+    platform: 'browser',
     conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
+    mainFields: ['browser', 'module', 'main'],
+    // rhea still requires os and path as it loads; a bundler for pages stubs them the same way.
+    alias: { os: emptyModule, path: emptyModule },
     outfile: join(outDir, 'worker.mjs'),
     nodePaths: [join(runtimes, 'node_modules')],
     logLevel: 'error',
@@ -70,20 +77,41 @@ async function runWorkerd(env) {
 }
 
 const { startWebPubSubEmulator } = await import(join(root, 'dist/emulator/webpubsub/index.js'));
-const emulator = await startWebPubSubEmulator({ port: 0 });
-const env = { WPS_CONNECTION_STRING: emulator.connectionString };
+const { startRelayEmulator } = await import(join(root, 'dist/emulator/relay/index.js'));
+const { startEventHubsEmulator } = await import(join(root, 'dist/emulator/eventhubs/index.js'));
+// The Event Hubs emulator's log names the transport of each AMQP connection: the evidence of how the
+// SDK reached it from each runtime (TCP where it sees Node, WebSocket elsewhere).
+let amqpTransports = [];
+const logAmqp = (line) => {
+  const transport = /accepted an AMQP connection over (\w+)/.exec(line)?.[1];
+  if (transport) amqpTransports.push(transport);
+};
+const emulators = await Promise.all([startWebPubSubEmulator({ port: 0 }), startRelayEmulator({ port: 0 }), startEventHubsEmulator({ port: 0, log: logAmqp })]);
+const [webpubsub, relay, eventhubs] = emulators;
+const env = {
+  WPS_CONNECTION_STRING: webpubsub.connectionString,
+  RELAY_CONNECTION_STRING: relay.connectionString,
+  EVENTHUBS_CONNECTION_STRING: eventhubs.connectionString,
+};
 const runs = [];
+/** Runs one runtime, then adds a check on the transports the Event Hubs emulator saw meanwhile. */
+async function runAndCheckTransport(expected, start) {
+  amqpTransports = [];
+  const result = await start();
+  const seen = [...new Set(amqpTransports)].join(', ') || 'no connection';
+  result.results.push({ name: `Event Hubs emulator saw the SDK over ${expected} only`, ok: seen === expected, detail: seen === expected ? undefined : `saw ${seen}` });
+  runs.push(result);
+}
 try {
-  runs.push(await run('node 22', bin('node'), ['smoke-cli.mjs'], env));
-  runs.push(await run('deno', bin('deno'), ['run', '--allow-read', '--allow-env', '--allow-sys', '--allow-net', 'smoke-cli.mjs'], env));
-  runs.push(await run('bun', bin('bun'), ['smoke-cli.mjs'], env));
-  try {
-    runs.push(await runWorkerd(env));
-  } catch (error) {
-    runs.push({ label: 'workerd (miniflare)', results: [{ name: 'run', ok: false, detail: String(error?.stack ?? error).slice(0, 800) }] });
-  }
+  await runAndCheckTransport('tcp', () => run('node 22', bin('node'), ['smoke-cli.mjs'], env));
+  await runAndCheckTransport('tcp', () => run('deno', bin('deno'), ['run', '--allow-read', '--allow-env', '--allow-sys', '--allow-net', 'smoke-cli.mjs'], env));
+  await runAndCheckTransport('tcp', () => run('bun', bin('bun'), ['smoke-cli.mjs'], env));
+  // No TCP socket in workerd: the SDK's browser build (chosen by the `browser` condition) uses the global WebSocket.
+  await runAndCheckTransport('ws', () =>
+    runWorkerd(env).catch((error) => ({ label: 'workerd (miniflare)', results: [{ name: 'run', ok: false, detail: String(error?.stack ?? error).slice(0, 800) }] })),
+  );
 } finally {
-  await emulator.close();
+  await Promise.allSettled(emulators.map((emulator) => emulator.close()));
 }
 
 let passed = 0;

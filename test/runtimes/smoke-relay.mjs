@@ -1,0 +1,104 @@
+// Relay checks run inside each runtime against a real Relay emulator (started in Node by
+// scripts/smoke-runtimes.mjs, which passes its connection string). A listener from the package goes
+// online, a sender from the package gets a text echo over a relayed WebSocket and an HTTP answer
+// from the listener's requestHandler. `api` is one entry of the package ('azure-realtime' or
+// 'azure-realtime/browser'), so Node-like runtimes try both the `ws` binding and the global WebSocket.
+
+const STEP_MS = 8000;
+
+// A hung dial must fail its check, not stall the whole smoke until the runner's kill.
+function within(ms, promise, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function nextMessage(socket, what) {
+  return within(STEP_MS, new Promise((resolve, reject) => {
+    socket.onmessage = (event) => resolve(event.data);
+    socket.onclose = (event) => reject(new Error(`${what}: socket closed ${event.code} ${event.reason}`));
+    socket.onerror = () => reject(new Error(`${what}: socket error`));
+  }), what);
+}
+
+/**
+ * Adds the Relay checks for one entry. `label` names the entry and binding in the check names;
+ * `options` go to both constructors (e.g. `{ WebSocket }`). A check passes on `true` or `{ note }`.
+ */
+export async function relayChecks(check, connectionString, api, label, options = {}) {
+  // The node build binds `ws`, which sends the token in a header and reports handshake statuses.
+  const headerCapable = Boolean(api.NodeWebSocket) && !options.WebSocket;
+  const path = `smoke-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const seen = [];
+  const listener = new api.HybridConnectionListener(connectionString, {
+    ...options,
+    path,
+    requestHandler: async (request) => {
+      const url = new URL(request.url);
+      seen.push(`${request.method} ${url.pathname}${url.search}`);
+      return new Response(`answer to ${await request.text()}`, { status: 201, headers: { 'x-smoke': 'listener' } });
+    },
+  });
+  const errors = [];
+  listener.on('error', (error) => errors.push(String(error?.message ?? error)));
+  listener.on('connection', ({ socket }) => {
+    socket.onmessage = (event) => socket.send(`echo:${typeof event.data === 'string' ? event.data : `binary ${event.data?.byteLength}`}`);
+  });
+  const client = new api.HybridConnectionClient(connectionString, { ...options, path });
+  let online = false;
+  try {
+    await check(`${label}: Relay listener goes online`, async () => {
+      await within(STEP_MS, listener.open(), 'listener.open()');
+      online = listener.isOnline;
+      return (online && listener.status === 'online') || `status ${listener.status}, last error ${listener.lastError}`;
+    });
+    await check(`${label}: Relay createConnection gets a text echo through the listener`, async () => {
+      if (!online) return 'skipped: the listener is not online';
+      const socket = await within(STEP_MS, client.createConnection(), 'createConnection()');
+      try {
+        const reply = nextMessage(socket, 'echo');
+        socket.send('hello relay');
+        const data = await reply;
+        return data === 'echo:hello relay' || `got ${typeof data} ${String(data).slice(0, 80)}`;
+      } finally {
+        socket.close();
+      }
+    });
+    await check(`${label}: Relay client.fetch gets the listener's HTTP answer`, async () => {
+      if (!online) return 'skipped: the listener is not online';
+      const response = await within(STEP_MS, client.fetch('items?x=1', { method: 'POST', body: 'ping' }), 'client.fetch()');
+      const body = await response.text();
+      const ok = response.status === 201 && body === 'answer to ping' && response.headers.get('x-smoke') === 'listener' && seen.join() === `POST /${path}/items?x=1`;
+      return ok || `status ${response.status}, body ${body.slice(0, 80)}, x-smoke ${response.headers.get('x-smoke')}, listener saw ${seen.join() || 'nothing'}${errors.length ? `, errors ${errors.join('; ')}` : ''}`;
+    });
+    await check(`${label}: Relay listener with a wrong key is refused with a typed error`, async () => {
+      const wrongKey = connectionString.replace(/SharedAccessKey=[^;]+/i, 'SharedAccessKey=bm90LXRoZS1lbXVsYXRvci1rZXk=');
+      const refused = new api.HybridConnectionListener(wrongKey, { ...options, path });
+      const error = await within(STEP_MS, refused.open(), 'open() with a wrong key').then(() => 'went online', (e) => e);
+      await refused.close().catch(() => {});
+      if (!api.isRealtimeError(error)) return `got ${error}`;
+      // `ws` reports the handshake status; a W3C WebSocket reports none, so there it can only be 'unavailable' (docs/relay-client.md).
+      if (error.code === 'unauthorized' && error.status === 401) return { note: 'unauthorized, status 401' };
+      if (error.code === 'unavailable' && !headerCapable) return { note: 'unavailable (the handshake status is not visible through this WebSocket)' };
+      return `got ${error.code} ${error.status}: ${error.message}`;
+    });
+    if (headerCapable) {
+      await check(`${label}: Relay keep-alive Ping probes are answered (200 ms ticks, online for 1.2 s without a reconnect)`, async () => {
+        // Ping/Pong exist on `ws` only (listener-liveness.ts); an unanswered probe would recycle the channel.
+        const probed = new api.HybridConnectionListener(connectionString, { ...options, path: `${path}-ka`, keepAliveIntervalMs: 200 });
+        const drops = [];
+        try {
+          await within(STEP_MS, probed.open(), 'open()');
+          // Counted from online on: the first dial emits 'connecting' too.
+          probed.on('connecting', (error) => drops.push(String(error?.message ?? error)));
+          await new Promise((resolve) => setTimeout(resolve, 1200));
+          return (probed.isOnline && drops.length === 0) || `status ${probed.status}, reconnects: ${drops.join('; ')}`;
+        } finally {
+          await probed.close().catch(() => {});
+        }
+      });
+    }
+  } finally {
+    await within(STEP_MS, listener.close(), 'listener.close()').catch(() => {});
+  }
+}
