@@ -74,7 +74,15 @@ export async function runSmoke(env = {}) {
     await relayChecks(check, env.RELAY_CONNECTION_STRING, main, `azure-realtime (${mainBinding})`);
     await relayChecks(check, env.RELAY_CONNECTION_STRING, browser, 'azure-realtime/browser (global WebSocket)');
   } else results.push({ name: 'Relay against the emulator', ok: false, detail: 'no RELAY_CONNECTION_STRING given' });
-  if (env.EVENTHUBS_CONNECTION_STRING) await eventHubsChecks(check, env.EVENTHUBS_CONNECTION_STRING);
-  else results.push({ name: 'Event Hubs against the emulator', ok: false, detail: 'no EVENTHUBS_CONNECTION_STRING given' });
+  if (env.EVENTHUBS_CONNECTION_STRING) {
+    // Default transport first (TCP where the SDK's node build loads, WebSocket in workerd); then, where
+    // the SDK would pick TCP, the runtime's global WebSocket passed as webSocketOptions.webSocket.
+    await eventHubsChecks(check, env.EVENTHUBS_CONNECTION_STRING);
+    if (main.NodeWebSocket && typeof globalThis.WebSocket === 'function') {
+      await eventHubsChecks(check, env.EVENTHUBS_CONNECTION_STRING, 'azure-realtime/eventhubs (global WebSocket as webSocketOptions.webSocket)', {
+        webSocketOptions: { webSocket: globalThis.WebSocket },
+      });
+    }
+  } else results.push({ name: 'Event Hubs against the emulator', ok: false, detail: 'no EVENTHUBS_CONNECTION_STRING given' });
   return results;
 }
