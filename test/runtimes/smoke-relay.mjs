@@ -36,13 +36,19 @@ export async function relayChecks(check, connectionString, api, label, options =
     requestHandler: async (request) => {
       const url = new URL(request.url);
       seen.push(`${request.method} ${url.pathname}${url.search}`);
-      return new Response(`answer to ${await request.text()}`, { status: 201, headers: { 'x-smoke': 'listener' } });
+      const body = new Uint8Array(await request.arrayBuffer());
+      // A large body is answered with its length and byte sum, and a large body of its own.
+      if (body.length > 1000) return new Response(`${body.length} bytes, sum ${body.reduce((n, b) => n + b, 0)}`.padEnd(100_000, '.'), { status: 200 });
+      return new Response(`answer to ${new TextDecoder().decode(body)}`, { status: 201, headers: { 'x-smoke': 'listener' } });
     },
   });
   const errors = [];
   listener.on('error', (error) => errors.push(String(error?.message ?? error)));
-  listener.on('connection', ({ socket }) => {
-    socket.onmessage = (event) => socket.send(`echo:${typeof event.data === 'string' ? event.data : `binary ${event.data?.byteLength}`}`);
+  listener.on('connection', ({ socket, request }) => {
+    // A sender asking for a greeting gets one at once, before it has sent anything.
+    if (new URL(request.url).pathname.endsWith('/greet')) socket.send('greeting');
+    // Text comes back prefixed, binary as is: both directions show what each runtime's socket delivers.
+    socket.onmessage = (event) => socket.send(typeof event.data === 'string' ? `echo:${event.data}` : event.data);
   });
   const client = new api.HybridConnectionClient(connectionString, { ...options, path });
   let online = false;
@@ -52,17 +58,34 @@ export async function relayChecks(check, connectionString, api, label, options =
       online = listener.isOnline;
       return (online && listener.status === 'online') || `status ${listener.status}, last error ${listener.lastError}`;
     });
-    await check(`${label}: Relay createConnection gets a text echo through the listener`, async () => {
+    await check(`${label}: Relay createConnection gets a text and a binary echo through the listener`, async () => {
       if (!online) return 'skipped: the listener is not online';
       const socket = await within(STEP_MS, client.createConnection(), 'createConnection()');
       try {
         const reply = nextMessage(socket, 'echo');
         socket.send('hello relay');
         const data = await reply;
-        return data === 'echo:hello relay' || `got ${typeof data} ${String(data).slice(0, 80)}`;
+        if (data !== 'echo:hello relay') return `got ${typeof data} ${String(data).slice(0, 80)}`;
+        const binaryReply = nextMessage(socket, 'binary echo');
+        socket.send(new Uint8Array([0, 1, 2, 254, 255]));
+        const binary = await binaryReply;
+        const bytes = binary instanceof ArrayBuffer ? Array.from(new Uint8Array(binary)).join(',') : `not an ArrayBuffer: ${Object.prototype.toString.call(binary)}`;
+        return bytes === '0,1,2,254,255' || `binary echo ${bytes}`;
       } finally {
         socket.close();
       }
+    });
+    await check(`${label}: Relay sender gets a message the listener sends right on accept (10 connections)`, async () => {
+      if (!online) return 'skipped: the listener is not online';
+      // As docs/relay-client.md asks: handlers attached right after `await createConnection()`.
+      const lost = [];
+      for (let i = 0; i < 10; i++) {
+        const socket = await within(STEP_MS, client.createConnection({ suffix: 'greet' }), 'createConnection()');
+        const data = await within(500, nextMessage(socket, 'greeting'), 'greeting').catch((error) => `lost (${error.message})`);
+        if (data !== 'greeting') lost.push(`#${i}: ${String(data).slice(0, 60)}`);
+        socket.close();
+      }
+      return lost.length === 0 || `${lost.length}/10 greetings not delivered: ${lost.slice(0, 2).join('; ')}`;
     });
     await check(`${label}: Relay client.fetch gets the listener's HTTP answer`, async () => {
       if (!online) return 'skipped: the listener is not online';
@@ -70,6 +93,15 @@ export async function relayChecks(check, connectionString, api, label, options =
       const body = await response.text();
       const ok = response.status === 201 && body === 'answer to ping' && response.headers.get('x-smoke') === 'listener' && seen.join() === `POST /${path}/items?x=1`;
       return ok || `status ${response.status}, body ${body.slice(0, 80)}, x-smoke ${response.headers.get('x-smoke')}, listener saw ${seen.join() || 'nothing'}${errors.length ? `, errors ${errors.join('; ')}` : ''}`;
+    });
+    await check(`${label}: Relay client.fetch with 100 kB each way (over rendezvous, past the 64 kB control-channel limit)`, async () => {
+      if (!online) return 'skipped: the listener is not online';
+      const upload = Uint8Array.from({ length: 100_000 }, (_, i) => i % 251);
+      const expectedSum = upload.reduce((n, b) => n + b, 0);
+      const response = await within(STEP_MS, client.fetch('big', { method: 'PUT', body: upload }), 'client.fetch(100 kB)');
+      const body = await response.text();
+      const head = `100000 bytes, sum ${expectedSum}`;
+      return (response.status === 200 && body.length === 100_000 && body.startsWith(`${head}.`)) || `status ${response.status}, ${body.length} chars: ${body.slice(0, 60)}${errors.length ? `, errors ${errors.join('; ')}` : ''}`;
     });
     await check(`${label}: Relay listener with a wrong key is refused with a typed error`, async () => {
       const wrongKey = connectionString.replace(/SharedAccessKey=[^;]+/i, 'SharedAccessKey=bm90LXRoZS1lbXVsYXRvci1rZXk=');
