@@ -138,14 +138,9 @@ try {
 // Checks that are known not to work (a package bug, found by this smoke): shown with their outcome
 // and the reason in a list of their own, counted neither as passed nor as failed, so the totals stay
 // stable while the bug is open. Remove an entry once its bug is fixed.
-const KNOWN_NOT_WORKING = [
-  {
-    runtime: 'deno',
-    check: /^azure-realtime\/browser \(global WebSocket\): Relay (sender gets a message the listener sends right on accept|client\.fetch with 100 kB)/,
-    reason:
-      "intermittent: Deno dispatches WebSocket messages from microtasks, so frames that arrive with the upgrade are dispatched before the code awaiting open() attaches onmessage and are lost (a 502 for requests over rendezvous); src/core/relay/listener-socket.ts holdEarlyMessages holds them for `ws` only. The node build ('azure-realtime', `ws`) is not affected",
-  },
-];
+// Checks known to fail, with the reason; shown apart and counted neither way. Empty since the
+// Deno early-message loss was fixed in src/core/relay/listener-socket.ts.
+const KNOWN_NOT_WORKING = [];
 const knownEntry = (label, name) => KNOWN_NOT_WORKING.find((k) => k.runtime === label && k.check.test(name));
 
 let passed = 0;

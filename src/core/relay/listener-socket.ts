@@ -1,5 +1,5 @@
 import { RealtimeError, redactSecrets, type RealtimeErrorCode } from '../errors.js';
-import { SocketState, type SocketCloseEvent, type SocketLike, type WebSocketCtor } from '../transport.js';
+import { SocketState, type SocketCloseEvent, type SocketLike, type SocketMessageEvent, type WebSocketCtor } from '../transport.js';
 import type { Timers } from './listener-config.js';
 
 // Opening and closing sockets with typed errors. `ws` reports a failed handshake as
@@ -65,15 +65,38 @@ export function openSocket(WebSocket: WebSocketCtor, url: string, options: OpenS
   });
 }
 
-// `ws` parses frames that came with the 101 response on the next tick, before the promise
-// continuation that attaches the caller's handlers; a request sent right after the upgrade was
-// lost that way. Pausing until the next macrotask keeps it. Browsers dispatch messages as later
-// tasks, and have no pause.
+// Frames that come with the 101 response can be dispatched before the promise continuation that
+// attaches the caller's handlers. `ws` parses them on the next tick: pausing until the next
+// macrotask keeps them. Deno's global WebSocket dispatches them from microtasks and has no pause
+// (the runtime smoke lost a greeting sent on accept about half the time): there, messages are
+// held until the caller assigns `onmessage`, then replayed in order.
 function holdEarlyMessages(socket: SocketLike): void {
   const pausable = socket as SocketLike & { pause?: () => void; resume?: () => void };
-  if (typeof pausable.pause !== 'function' || typeof pausable.resume !== 'function') return;
-  pausable.pause();
-  globalThis.setTimeout(() => pausable.resume!(), 0);
+  if (typeof pausable.pause === 'function' && typeof pausable.resume === 'function') {
+    pausable.pause();
+    globalThis.setTimeout(() => pausable.resume!(), 0);
+    return;
+  }
+  bufferUntilHandled(socket);
+}
+
+const EARLY_MESSAGE_LIMIT = 1000;
+
+function bufferUntilHandled(socket: SocketLike): void {
+  const held: SocketMessageEvent[] = [];
+  // A caller that only uses addEventListener never assigns onmessage: bound what is kept for it.
+  const hold = (event: SocketMessageEvent) => void (held.length < EARLY_MESSAGE_LIMIT && held.push(event));
+  socket.onmessage = hold;
+  Object.defineProperty(socket, 'onmessage', {
+    configurable: true,
+    enumerable: true,
+    get: () => hold,
+    set: (handler: SocketLike['onmessage']) => {
+      delete (socket as { onmessage?: unknown }).onmessage; // back to the socket's own property
+      socket.onmessage = handler;
+      if (handler) for (const event of held.splice(0)) handler.call(socket, event);
+    },
+  });
 }
 
 /** Closes without throwing: browsers reject codes other than 1000 and 3000–4999. */
