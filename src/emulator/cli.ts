@@ -5,6 +5,7 @@ import { startEmulator } from './start.js';
 import { redactSecrets } from '../core/errors.js';
 
 // `azure-realtime emulator [...]`: one process running the local services until SIGINT/SIGTERM.
+const BANNER_SKIPS = new Set(['connectionString', 'endpoint', 'host', 'port']);
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
@@ -44,8 +45,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write('azure-realtime emulator is running (Ctrl+C to stop)\n\n');
     for (const [name, service] of Object.entries(emulator.services)) {
       process.stdout.write(`  ${name.padEnd(10)} ${service.host}:${service.port}\n    ${service.connectionString}\n`);
+      // The banner repeats only what the connection string and the heading do not already say.
       for (const [key, value] of Object.entries(service.info())) {
-        if (key !== 'connectionString') process.stdout.write(`    ${key}: ${JSON.stringify(value)}\n`);
+        if (!BANNER_SKIPS.has(key)) process.stdout.write(`    ${key}: ${JSON.stringify(value)}\n`);
       }
     }
     for (const [name, reason] of Object.entries(emulator.unavailable)) process.stdout.write(`  ${name.padEnd(10)} unavailable: ${reason}\n`);
