@@ -41,21 +41,12 @@ export function resolveWebSocket(ctor?: WebSocketCtor): WebSocketCtor {
   return candidate;
 }
 
-/** Converts whatever a socket delivers (string, ArrayBuffer, view, Node Buffer) to string | Uint8Array. */
+/**
+ * A socket's message data as string | Uint8Array. Sockets we open use binaryType 'arraybuffer', so
+ * binary frames arrive as ArrayBuffer; a Uint8Array (of any subclass) is taken as it is.
+ */
 export function toFrameData(data: unknown): string | Uint8Array {
-  if (typeof data === 'string') return data;
+  if (typeof data === 'string' || data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (Array.isArray(data)) {
-    // `ws` fragments arrive as Buffer[] when binaryType is 'fragments'.
-    const parts = data.map((part) => toFrameData(part) as Uint8Array);
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
-  }
-  throw new TypeError(`expected string or binary frame data, got ${typeof data}`);
+  throw new TypeError(`expected a string, ArrayBuffer or Uint8Array frame, got ${typeof data}`);
 }

@@ -105,9 +105,8 @@ export type JSONTypes = string | number | boolean | object;
 /** Content type as @azure/web-pubsub picks it (note §3 "Send bodies"): text when asked, bytes as octet-stream, else JSON. */
 export function messageBody(message: unknown, contentType: unknown): { body: BodyInit; contentType: string } {
   if (contentType === undefined) {
-    // ArrayBuffer (also from another realm), typed-array views and Blobs are bytes.
-    if (ArrayBuffer.isView(message)) return { body: new Uint8Array(message.buffer, message.byteOffset, message.byteLength) as BodyInit, contentType: 'application/octet-stream' };
-    if (message instanceof ArrayBuffer || (typeof Blob !== 'undefined' && message instanceof Blob) || Object.prototype.toString.call(message) === '[object ArrayBuffer]') {
+    // ArrayBuffer (also from another realm), typed-array views and Blobs are bytes; fetch takes each as a body.
+    if (ArrayBuffer.isView(message) || message instanceof ArrayBuffer || (typeof Blob !== 'undefined' && message instanceof Blob) || Object.prototype.toString.call(message) === '[object ArrayBuffer]') {
       return { body: message as BodyInit, contentType: 'application/octet-stream' };
     }
     const json = JSON.stringify(message);
