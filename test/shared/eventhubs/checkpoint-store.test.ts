@@ -1,7 +1,7 @@
-import { earliestEventPosition, type CheckpointStore, type EventHubConsumerClient, type EventHubProducerClient, type EventPosition, type PartitionOwnership, type ReceivedEventData } from '@azure/event-hubs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { earliestEventPosition, type CheckpointStore, type PartitionOwnership } from '@azure/event-hubs';
+import { describe, expect, it } from 'vitest';
 import { createEventHubConsumerClient, createEventHubProducerClient, createWebStorageCheckpointStore, type WebStorageLike } from '../../../src/core/eventhubs/index.js';
-import { connectionString, hub, inBrowser, positionsAfterNow, runId } from './helpers.js';
+import { closeAfterAll, connectionString, greedy, hub, inBrowser, positionsAfterNow, readTagged, runId } from './helpers.js';
 
 // The Web Storage checkpoint store: blob-store claim rules on a Map (both runtimes) and on the
 // browser's real sessionStorage, then the official consumer resuming from it against the emulator.
@@ -80,45 +80,14 @@ it('refuses something that is not a Web Storage', () => {
 });
 
 describe('the official consumer with the Web Storage store, against the emulator', () => {
-  const closing: Array<{ close(): Promise<void> }> = [];
-  afterAll(async () => {
-    await Promise.allSettled(closing.map((client) => client.close()));
-  });
-
-  function readTagged(
-    consumer: EventHubConsumerClient,
-    run: string,
-    count: number,
-    startPosition: EventPosition | Record<string, EventPosition>,
-    checkpoint: boolean,
-  ): Promise<ReceivedEventData[]> {
-    const seen: ReceivedEventData[] = [];
-    return new Promise((resolve, reject) => {
-      const subscription = consumer.subscribe(
-        {
-          processEvents: async (events, context) => {
-            for (const event of events) if (event.properties?.run === run) seen.push(event);
-            if (checkpoint && events.length > 0) await context.updateCheckpoint(events[events.length - 1]!);
-            if (seen.length >= count) void subscription.close().then(() => resolve(seen), reject);
-          },
-          processError: async (error) => reject(error),
-        },
-        { startPosition, maxWaitTimeInSeconds: 1 },
-      );
-    });
-  }
+  const track = closeAfterAll();
 
   const consumerWith = async (store: CheckpointStore) => {
-    const consumer = await createEventHubConsumerClient('$Default', connectionString, hub, store, {
-      loadBalancingOptions: { strategy: 'greedy', updateIntervalInMs: 250 },
-    });
-    closing.push(consumer);
-    return consumer;
+    return track(await createEventHubConsumerClient('$Default', connectionString, hub, store, greedy));
   };
 
   it('claims every partition through the store, and a second consumer resumes right after the first one checkpointed', async () => {
-    const producer: EventHubProducerClient = await createEventHubProducerClient(connectionString, hub);
-    closing.push(producer);
+    const producer = track(await createEventHubProducerClient(connectionString, hub));
     const storage = new MapStorage();
     const store = createWebStorageCheckpointStore(storage, { prefix: `${runId()}:` });
     const run = runId();
@@ -126,7 +95,7 @@ describe('the official consumer with the Web Storage store, against the emulator
     const first = await consumerWith(store);
     // What the SDK passes to the store: the host without the port for this emulator (SDK 6.0.4).
     const namespace = first.fullyQualifiedNamespace;
-    const reading = readTagged(first, run, 3, await positionsAfterNow(first), true);
+    const reading = readTagged(first, run, 3, await positionsAfterNow(first), { checkpoint: true });
     await producer.sendBatch(['a', 'b', 'c'].map((body) => ({ body, properties: { run } })), { partitionId: '0' });
     const firstEvents = await reading;
     expect(firstEvents.map((event) => event.body)).toEqual(['a', 'b', 'c']);
@@ -141,7 +110,7 @@ describe('the official consumer with the Web Storage store, against the emulator
 
     await producer.sendBatch(['d', 'e'].map((body) => ({ body, properties: { run } })), { partitionId: '0' });
     // Earliest where no checkpoint exists: had partition 0's checkpoint been ignored, a, b, c would come again.
-    const second = await readTagged(await consumerWith(store), run, 2, earliestEventPosition, false);
+    const second = await readTagged(await consumerWith(store), run, 2, earliestEventPosition);
     expect(second.map((event) => event.body)).toEqual(['d', 'e']);
   });
 });

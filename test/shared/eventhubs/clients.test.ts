@@ -1,22 +1,11 @@
-import type { EventHubConsumerClient, EventHubProducerClient } from '@azure/event-hubs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEventHubConsumerClient, createEventHubProducerClient } from '../../../src/core/eventhubs/index.js';
-import { connectionString, hub, inBrowser, positionsAfterNow, receiveTagged, runId } from './helpers.js';
+import { closeAfterAll, connectionString, greedy, hub, inBrowser, positionsAfterNow, receiveTagged, runId } from './helpers.js';
 
 // The official clients built by our factories, against the emulator: TCP in Node, ws:// in
 // Chromium (the SDK's wss:// downgraded for the emulator's host:port only).
 
-const closing: Array<{ close(): Promise<void> }> = [];
-afterAll(async () => {
-  await Promise.allSettled(closing.map((client) => client.close()));
-});
-
-function track<T extends EventHubProducerClient | EventHubConsumerClient>(client: T): T {
-  closing.push(client);
-  return client;
-}
-
-const greedy = { loadBalancingOptions: { strategy: 'greedy' as const, updateIntervalInMs: 250 } };
+const track = closeAfterAll();
 
 describe(`Event Hubs factories against the emulator (${inBrowser ? 'browser, ws://' : 'Node, TCP'})`, () => {
   it('sends a batch and receives every event of it with subscribe, bodies and properties intact', async () => {

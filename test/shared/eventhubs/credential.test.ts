@@ -1,6 +1,5 @@
 import { AzureSASCredential, isNamedKeyCredential, isSASCredential, type TokenCredential } from '@azure/core-auth';
-import type { EventHubConsumerClient, EventHubProducerClient } from '@azure/event-hubs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RealtimeError } from '../../../src/core/errors.js';
 import {
   createEventHubConsumerClient,
@@ -14,19 +13,12 @@ import { createSasToken } from '../../../src/core/sas.js';
 import { createSasTokenProvider } from '../../../src/core/token-provider.js';
 import type { WebSocketCtor } from '../../../src/core/transport.js';
 import { runtimeWebSocket } from '../relay/socket.js';
-import { hub, inBrowser, namespace, noRetry, parsed, positionsAfterNow, receiveTagged, runId } from './helpers.js';
+import { closeAfterAll, greedy, hub, inBrowser, namespace, noRetry, parsed, positionsAfterNow, receiveTagged, runId } from './helpers.js';
 
 // The page holds no key: a server mints a SAS for the hub and the page hands it to the SDK through
 // toEventHubsCredential / the factories. Here the test plays the server (it has the emulator key).
 
-const closing: Array<{ close(): Promise<void> }> = [];
-afterAll(async () => {
-  await Promise.allSettled(closing.map((client) => client.close()));
-});
-function track<T extends EventHubProducerClient | EventHubConsumerClient>(client: T): T {
-  closing.push(client);
-  return client;
-}
+const track = closeAfterAll();
 
 const hubAudience = `sb://${namespace}/${hub}`;
 const inTenMinutes = () => Math.floor(Date.now() / 1000) + 600;
@@ -102,7 +94,7 @@ describe('server-minted SAS against the emulator', () => {
     const credential = { sharedAccessSignature: await serverMintedSas() };
     const endpoint = { fullyQualifiedNamespace: namespace, credential, useDevelopmentEmulator: true };
     const producer = track(await createEventHubProducerClient(endpoint, hub));
-    const consumer = track(await createEventHubConsumerClient('$Default', endpoint, hub, undefined, { loadBalancingOptions: { strategy: 'greedy', updateIntervalInMs: 250 } }));
+    const consumer = track(await createEventHubConsumerClient('$Default', endpoint, hub, undefined, greedy));
     const run = runId();
     const receiving = receiveTagged(consumer, run, 3, await positionsAfterNow(consumer));
     await producer.sendBatch([1, 2, 3].map((n) => ({ body: n, properties: { run } })));
