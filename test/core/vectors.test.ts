@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import vectors from '../fixtures/official-vectors.json';
+import vectors from '../fixtures/official-vectors.json' with { type: 'json' };
 import {
   createSasToken,
   decodeJwt,

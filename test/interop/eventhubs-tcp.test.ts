@@ -2,7 +2,6 @@ import { EventHubBufferedProducerClient, EventHubConsumerClient, EventHubProduce
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../../src/emulator/eventhubs/index.js';
 // The SDK's client-side key → partition mapper (used by EventHubBufferedProducerClient).
-// @ts-expect-error internal module without a package export
 import { mapPartitionKeyToId } from '../../node_modules/@azure/event-hubs/dist/esm/impl/partitionKeyToIdMapper.js';
 import { checkDelivery, collectEvents, EVENT_COUNT, FAST_CLAIM, partitionOf, sendMixedWorkload } from './eventhubs-helpers.js';
 

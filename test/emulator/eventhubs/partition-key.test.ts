@@ -1,7 +1,6 @@
 import { expect, test } from 'vitest';
 import { hashPartitionKey, partitionForKey } from '../../../src/emulator/eventhubs/partition-key.js';
 // The SDK's own client-side mapper (EventHubBufferedProducerClient); not a public export.
-// @ts-expect-error internal module without a package export
 import * as sdkMapper from '../../../node_modules/@azure/event-hubs/dist/esm/impl/partitionKeyToIdMapper.js';
 
 const keys = ['', 'a', 'ab', 'abc', '1234', 'abcdefghijkl', 'abcdefghijklm', 'clé-é-ü', 'x'.repeat(100), 'device-42'];

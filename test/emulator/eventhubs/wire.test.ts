@@ -37,7 +37,7 @@ function rawConnect(): Promise<RawPeer> {
       const closed = new Promise<Buffer>((done) => socket.on('close', () => done(Buffer.concat(chunks))));
       resolve({ socket, closed });
     });
-    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', reject);
   });
 }
