@@ -8,7 +8,8 @@ import { EMULATOR_WEBPUBSUB_ACCESS_KEY } from '../../src/emulator/defaults.js';
 import { startWebPubSubEmulator, type RunningWebPubSubEmulator } from '../../src/emulator/webpubsub/index.js';
 import { WebPubSubServiceClient, createWebPubSubEventHandler, toNodeListener } from '../../src/node/webpubsub.js';
 
-// Our fetch-style upstream handler on a plain node:http server (toNodeListener), called by the emulator's
+// Not an interop test: both ends of the upstream wire are ours (the official client only drives the
+// connection). Our fetch-style upstream handler on a plain node:http server (toNodeListener), called by the emulator's
 // upstream (which signs ce-signature as the service does), with official clients as the callers.
 
 const seen: { connect: ConnectRequest[]; user: UserEventRequest[]; connected: string[]; disconnected: string[] } = { connect: [], user: [], connected: [], disconnected: [] };
