@@ -3,6 +3,7 @@ import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../../src/emulator/eventhubs/index.js';
+import { greedy } from './eventhubs-helpers.js';
 
 // BlobCheckpointStore on the Azurite the emulator starts (`azurite: true`): a consumer that
 // checkpoints, stops, and a second one that resumes right after the checkpoint — nothing lost,
@@ -30,7 +31,6 @@ async function send(producer: EventHubProducerClient, from: number, count: numbe
 // startPosition applies only where no checkpoint exists yet (the SDK's default is "latest").
 const fast = { startPosition: earliestEventPosition, maxBatchSize: 50, maxWaitTimeInSeconds: 1 };
 // Claim every partition at once instead of one per 10 s loop.
-const clientOptions = { loadBalancingOptions: { strategy: 'greedy' as const, updateIntervalInMs: 300 } };
 
 test('a restarted consumer resumes after its blob checkpoint', { timeout: 45_000 }, async () => {
   const azurite = emulator.info().azurite!;
@@ -43,7 +43,7 @@ test('a restarted consumer resumes after its blob checkpoint', { timeout: 45_000
 
   // First consumer: checkpoints after every batch, stops once it has seen 400 events.
   const first: ReceivedEventData[] = [];
-  const consumer1 = new EventHubConsumerClient('$Default', emulator.connectionString, HUB, store, clientOptions);
+  const consumer1 = new EventHubConsumerClient('$Default', emulator.connectionString, HUB, store, greedy);
   let subscription: Subscription | undefined;
   await new Promise<void>((resolve, reject) => {
     subscription = consumer1.subscribe(
@@ -80,7 +80,7 @@ test('a restarted consumer resumes after its blob checkpoint', { timeout: 45_000
   }
   const total = [...expected.values()].reduce((sum, count) => sum + count, 0);
   const second = new Map<string, ReceivedEventData[]>([['0', []], ['1', []]]);
-  const consumer2 = new EventHubConsumerClient('$Default', emulator.connectionString, HUB, store, clientOptions);
+  const consumer2 = new EventHubConsumerClient('$Default', emulator.connectionString, HUB, store, greedy);
   await new Promise<void>((resolve, reject) => {
     let seen = 0;
     subscription = consumer2.subscribe(

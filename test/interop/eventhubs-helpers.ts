@@ -20,8 +20,7 @@ export interface SentEvent {
 }
 
 export const EVENT_COUNT = 10_000;
-/** Consumer-client options: claim every partition at once (the SDK otherwise adds one partition per loop). */
-export const FAST_CLAIM = { loadBalancingOptions: { strategy: 'greedy' as const, updateIntervalInMs: 250 } };
+export { greedy } from '../shared/eventhubs/helpers.js';
 const PER_BATCH = 400;
 
 /** 4,000 events to the hub (the service picks), 3,000 with 30 partition keys, 3,000 to explicit partitions. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EventHubConsumerClient, EventHubProducerClient } from '@azure/event-hubs';
 import { afterAll, expect, test } from 'vitest';
 import { startEventHubsEmulator } from '../../src/emulator/eventhubs/index.js';
-import { collectEvents, FAST_CLAIM, partitionOf } from './eventhubs-helpers.js';
+import { collectEvents, greedy, partitionOf } from './eventhubs-helpers.js';
 
 // `dataDir`: the emulator stopped and started again on the same port serves every event with
 // the same sequence numbers, offsets and enqueued times, and keeps numbering after them.
@@ -41,7 +41,7 @@ test('a restart with the same dataDir serves every event with the same sequence 
     for (let n = start; n < start + 500; n++) batch.tryAdd({ body: { n }, properties: { n } });
     await producer.sendBatch(batch);
   }
-  const consumer = new EventHubConsumerClient('$Default', first.connectionString, 'durable', FAST_CLAIM);
+  const consumer = new EventHubConsumerClient('$Default', first.connectionString, 'durable', greedy);
   const before = summarize(await collectEvents(consumer, 3000));
   await producer.close();
   await consumer.close();
@@ -50,7 +50,7 @@ test('a restart with the same dataDir serves every event with the same sequence 
   const second = await startEventHubsEmulator({ dataDir, config, port });
   try {
     expect(second.connectionString).toBe(first.connectionString);
-    const consumerAgain = new EventHubConsumerClient('$Default', second.connectionString, 'durable', FAST_CLAIM);
+    const consumerAgain = new EventHubConsumerClient('$Default', second.connectionString, 'durable', greedy);
     const after = summarize(await collectEvents(consumerAgain, 3000));
     expect(after).toEqual(before);
     await consumerAgain.close();

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../../src/emulator/eventhubs/index.js';
 // The SDK's client-side key → partition mapper (used by EventHubBufferedProducerClient).
 import { mapPartitionKeyToId } from '../../node_modules/@azure/event-hubs/dist/esm/impl/partitionKeyToIdMapper.js';
-import { checkDelivery, collectEvents, EVENT_COUNT, FAST_CLAIM, partitionOf, sendMixedWorkload } from './eventhubs-helpers.js';
+import { checkDelivery, collectEvents, EVENT_COUNT, greedy, partitionOf, sendMixedWorkload } from './eventhubs-helpers.js';
 
 // @azure/event-hubs 6 over AMQP/TCP against the emulator: 10,000 events in batches (round-robin,
 // partition keys, explicit partitions), one subscribe receiving all of them, and the
@@ -24,7 +24,7 @@ afterAll(async () => {
 describe('@azure/event-hubs over TCP', () => {
   test('10,000 events in batches reach one subscriber, in order per partition', { timeout: 60_000 }, async () => {
     const producer = new EventHubProducerClient(emulator.connectionString, 'telemetry');
-    const consumer = new EventHubConsumerClient('Dashboard', emulator.connectionString, 'telemetry', FAST_CLAIM);
+    const consumer = new EventHubConsumerClient('Dashboard', emulator.connectionString, 'telemetry', greedy);
     try {
       const partitionIds = await producer.getPartitionIds();
       expect(partitionIds).toEqual(['0', '1', '2', '3']);

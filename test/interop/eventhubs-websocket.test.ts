@@ -2,7 +2,7 @@ import { EventHubConsumerClient, EventHubProducerClient } from '@azure/event-hub
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../../src/emulator/eventhubs/index.js';
-import { checkDelivery, collectEvents, EVENT_COUNT, FAST_CLAIM, sendMixedWorkload } from './eventhubs-helpers.js';
+import { checkDelivery, collectEvents, EVENT_COUNT, greedy, sendMixedWorkload } from './eventhubs-helpers.js';
 
 // @azure/event-hubs 6 over AMQP/WebSocket. The SDK always builds wss://<host>:<port>/$servicebus/websocket
 // (note §8); the emulator serves it on the same port as AMQP/TCP, with TLS when started with `tls`.
@@ -37,7 +37,7 @@ describe('@azure/event-hubs over WebSocket', () => {
   test('wss:// (TLS on the AMQP port): 10,000 events, properties', { timeout: 60_000 }, async () => {
     const webSocketOptions = { webSocket: WebSocket, webSocketConstructorOptions: { ca: emulator.certificate } };
     const producer = new EventHubProducerClient(emulator.connectionString, 'wss-hub', { webSocketOptions });
-    const consumer = new EventHubConsumerClient('$Default', emulator.connectionString, 'wss-hub', { webSocketOptions, ...FAST_CLAIM });
+    const consumer = new EventHubConsumerClient('$Default', emulator.connectionString, 'wss-hub', { webSocketOptions, ...greedy });
     try {
       expect((await producer.getEventHubProperties()).partitionIds).toEqual(['0', '1', '2']);
       const sent = await sendMixedWorkload(producer, ['0', '1', '2']);
@@ -56,7 +56,7 @@ describe('@azure/event-hubs over WebSocket', () => {
   test('ws:// through a scheme-rewriting WebSocket class: 10,000 events', { timeout: 60_000 }, async () => {
     const webSocketOptions = { webSocket: PlainWebSocket };
     const producer = new EventHubProducerClient(emulator.connectionString, 'ws-hub', { webSocketOptions });
-    const consumer = new EventHubConsumerClient('$Default', emulator.connectionString, 'ws-hub', { webSocketOptions, ...FAST_CLAIM });
+    const consumer = new EventHubConsumerClient('$Default', emulator.connectionString, 'ws-hub', { webSocketOptions, ...greedy });
     try {
       const sent = await sendMixedWorkload(producer, await producer.getPartitionIds());
       checkDelivery(sent, await collectEvents(consumer, EVENT_COUNT));

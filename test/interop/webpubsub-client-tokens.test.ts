@@ -1,6 +1,7 @@
 import { WebPubSubServiceClient as OfficialServiceClient } from '@azure/web-pubsub';
 import { WebPubSubClient, WebPubSubJsonProtocol } from '@azure/web-pubsub-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
 import { decodeJwt } from '../../src/core/jwt.js';
 import { WebPubSubServiceClient as CoreServiceClient } from '../../src/core/webpubsub/service-client.js';
 import { startWebPubSubEmulator, type RunningWebPubSubEmulator } from '../../src/emulator/webpubsub/index.js';
@@ -81,8 +82,29 @@ describe('our client tokens against the emulator, with the official client', () 
 
   it('is rejected when signed with another key or for another hub', async () => {
     const wrongKey = new NodeServiceClient(emulator.connectionString.replace(/AccessKey=[^;]+/, 'AccessKey=another-key'), HUB);
-    await expect(start((await wrongKey.getClientAccessToken({ userId: 'mallory' })).url)).rejects.toThrow();
+    const forged = (await wrongKey.getClientAccessToken({ userId: 'mallory' })).url;
+    await expect(start(forged)).rejects.toThrow();
     const otherHub = await new NodeServiceClient(emulator.connectionString, 'elsewhere').getClientAccessToken({ userId: 'mallory' });
-    await expect(start(otherHub.url.replace('/hubs/elsewhere', `/hubs/${HUB}`))).rejects.toThrow();
+    const misdirected = otherHub.url.replace('/hubs/elsewhere', `/hubs/${HUB}`);
+    await expect(start(misdirected)).rejects.toThrow();
+    // The refusals are the emulator's 401, not some other failure.
+    expect(await handshakeStatus(forged)).toBe(401);
+    expect(await handshakeStatus(misdirected)).toBe(401);
   });
 });
+
+/** The HTTP status of a WebSocket handshake (101 when it opens). */
+function handshakeStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.on('error', () => undefined);
+    ws.on('open', () => {
+      resolve(101);
+      ws.close();
+    });
+    ws.on('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      ws.terminate();
+    });
+  });
+}

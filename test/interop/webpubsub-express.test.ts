@@ -121,7 +121,13 @@ describe('@azure/web-pubsub-express receives the emulator events', () => {
   });
 
   it('a 4xx from handleConnect rejects the client handshake', async () => {
-    const rejecting = new WebPubSubEventHandler(HUB, { handleConnect: (_req, res) => res.fail(401, 'go away') });
+    let connectCalls = 0;
+    const rejecting = new WebPubSubEventHandler(HUB, {
+      handleConnect: (_req, res) => {
+        connectCalls++;
+        res.fail(401, 'go away');
+      },
+    });
     const previous = middleware;
     middleware = rejecting.getMiddleware() as typeof middleware;
     try {
@@ -129,6 +135,7 @@ describe('@azure/web-pubsub-express receives the emulator events', () => {
       const client = new WebPubSubClient((await service.getClientAccessToken()).url, { reconnectRetryOptions: { maxRetries: 0 } });
       await expect(client.start()).rejects.toThrow();
       client.stop();
+      expect(connectCalls).toBe(1); // refused by the handler, not by anything else
     } finally {
       middleware = previous;
     }
