@@ -3,6 +3,7 @@ import { WebPubSubClient, WebPubSubJsonProtocol, type OnGroupDataMessageArgs, ty
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebPubSubEmulator, type RunningWebPubSubEmulator } from '../../src/emulator/webpubsub/index.js';
 import { connectRaw, JSON_PROTOCOL } from '../emulator/webpubsub/helpers.js';
+import { until } from '../shared/until.js';
 
 // The official browser/Node client (@azure/web-pubsub-client 1.0.4) against the emulator,
 // with the official service SDK minting its URLs. Includes the recovery test from the brief.
@@ -32,18 +33,6 @@ async function startClient(options: { userId?: string; roles?: string[]; groups?
   const connected = new Promise<string>((resolve) => client.on('connected', (e) => resolve(e.connectionId)));
   await client.start();
   return { client, connectionId: await connected };
-}
-
-function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = () => {
-      if (check()) resolve();
-      else if (Date.now() - started > timeoutMs) reject(new Error('condition not reached in time'));
-      else setTimeout(tick, 10);
-    };
-    tick();
-  });
 }
 
 describe('@azure/web-pubsub-client against the emulator', () => {
@@ -152,7 +141,7 @@ describe('@azure/web-pubsub-client against the emulator', () => {
         drops++;
       }
     }
-    await until(() => seen.length >= TOTAL, 15_000);
+    await until(() => seen.length >= TOTAL, 'every message', 15_000);
     const elapsedMs = Date.now() - startedAt;
     const unique = new Set(seen);
     expect(drops).toBe(10);

@@ -5,6 +5,7 @@ import { WebPubSubClient } from '@azure/web-pubsub-client';
 import { WebPubSubEventHandler, type ConnectRequest, type ConnectedRequest, type DisconnectedRequest, type UserEventRequest } from '@azure/web-pubsub-express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebPubSubEmulator, type RunningWebPubSubEmulator } from '../../src/emulator/webpubsub/index.js';
+import { until } from '../shared/until.js';
 
 // The official upstream middleware (@azure/web-pubsub-express) behind a plain node:http server
 // (express is not installed; the middleware only needs req.baseUrl/req.path as express sets them),
@@ -17,14 +18,6 @@ let middleware: ((req: IncomingMessage, res: ServerResponse, next: (err?: unknow
 const events: { connect: ConnectRequest[]; connected: ConnectedRequest[]; user: UserEventRequest[]; disconnected: DisconnectedRequest[] } = { connect: [], connected: [], user: [], disconnected: [] };
 
 const userStates: Array<Record<string, unknown>> = [];
-
-function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const tick = () => (check() ? resolve() : Date.now() - start > timeoutMs ? reject(new Error('condition not reached in time')) : setTimeout(tick, 10));
-    tick();
-  });
-}
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {

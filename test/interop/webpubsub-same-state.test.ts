@@ -3,6 +3,7 @@ import { WebPubSubClient, WebPubSubJsonProtocol, type OnServerDataMessageArgs } 
 import { afterAll, describe, expect, it } from 'vitest';
 import { startWebPubSubEmulator, type RunningWebPubSubEmulator } from '../../src/emulator/webpubsub/index.js';
 import { WebPubSubServiceClient as OurServiceClient } from '../../src/node/webpubsub.js';
+import { until } from '../shared/until.js';
 
 // One script of service calls, run once with @azure/web-pubsub 1.2.0 and once with ours, each against
 // a fresh emulator with the same official clients connected. The two runs must leave the same state:
@@ -41,14 +42,6 @@ async function connect(url: string): Promise<Peer> {
   await client.start();
   peer.connectionId = await connected;
   return peer;
-}
-
-function until(check: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const tick = () => (check() ? resolve() : Date.now() > deadline ? reject(new Error(`not reached: ${what}`)) : setTimeout(tick, 10));
-    tick();
-  });
 }
 
 // Typed as ours: a union of the two overloaded classes is not callable in TypeScript. The official

@@ -7,6 +7,7 @@ import type { ConnectRequest, FetchHandler, UserEventRequest } from '../../src/c
 import { EMULATOR_WEBPUBSUB_ACCESS_KEY } from '../../src/emulator/defaults.js';
 import { startWebPubSubEmulator, type RunningWebPubSubEmulator } from '../../src/emulator/webpubsub/index.js';
 import { WebPubSubServiceClient, createWebPubSubEventHandler, toNodeListener } from '../../src/node/webpubsub.js';
+import { until } from '../shared/until.js';
 
 // Not an interop test: both ends of the upstream wire are ours (the official client only drives the
 // connection). Our fetch-style upstream handler on a plain node:http server (toNodeListener), called by the emulator's
@@ -77,14 +78,6 @@ async function start(hub: string, userId?: string) {
   const connected = new Promise<{ connectionId: string; userId?: string }>((resolve) => client.on('connected', (e) => resolve(e)));
   await client.start();
   return { client, connected: await connected };
-}
-
-function until(check: () => boolean, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 5000;
-    const tick = () => (check() ? resolve() : Date.now() > deadline ? reject(new Error(`not reached: ${what}`)) : setTimeout(tick, 10));
-    tick();
-  });
 }
 
 describe('createWebPubSubEventHandler behind the emulator upstream', () => {

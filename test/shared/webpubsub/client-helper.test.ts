@@ -1,6 +1,7 @@
 import type { OnGroupDataMessageArgs, WebPubSubClient } from '@azure/web-pubsub-client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { WebPubSubServiceClient, createNegotiateHandler, createWebPubSubClient } from '../../../src/core/webpubsub/index.js';
+import { until } from '../until.js';
 
 // The client helper end to end over WebSockets only (no cross-origin REST, so it runs in Chromium
 // today): tokens minted here (WebCrypto in the browser), handed out by our negotiate handler, and
@@ -45,11 +46,7 @@ describe('createWebPubSubClient against the emulator', () => {
     await client.joinGroup('room');
     await client.sendToGroup('room', { hi: 'room' }, 'json');
     await expect(client.joinGroup('elsewhere')).rejects.toThrow();
-    await new Promise<void>((resolve, reject) => {
-      const deadline = Date.now() + 5000;
-      const tick = () => (got.length > 0 ? resolve() : Date.now() > deadline ? reject(new Error('no group message')) : setTimeout(tick, 10));
-      tick();
-    });
+    await until(() => got.length > 0, 'a group message');
     expect(got[0]).toMatchObject({ group: 'room', fromUserId: 'alice', dataType: 'json', data: { hi: 'room' } });
   });
 

@@ -2,6 +2,7 @@ import { WebPubSubJsonProtocol, type OnDisconnectedArgs, type OnGroupDataMessage
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RealtimeError } from '../../../src/core/index.js';
 import { WebPubSubServiceClient, createWebPubSubClient } from '../../../src/core/webpubsub/index.js';
+import { until } from '../until.js';
 
 // Our service client against the emulator (started by the global setup), in Node and in Chromium.
 // The peers are official @azure/web-pubsub-client clients built by our client helper; every
@@ -53,18 +54,6 @@ async function connect(service: WebPubSubServiceClient, options: { userId?: stri
   await client.start();
   peer.connectionId = await connected;
   return peer;
-}
-
-function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const tick = () => {
-      if (check()) resolve();
-      else if (Date.now() > deadline) reject(new Error(`not reached in ${timeoutMs} ms: ${what}`));
-      else setTimeout(tick, 10);
-    };
-    tick();
-  });
 }
 
 const bytes = (data: unknown) => Array.from(new Uint8Array(data as ArrayBuffer));
