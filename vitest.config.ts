@@ -1,17 +1,10 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
+import { chromiumLaunchOptions } from './scripts/chromium.mjs';
 
 // One suite, two environments (DESIGN.md "Testing"): test/core and test/shared run in Node and in
 // Chromium; test/node, test/emulator and test/interop need Node. The global setup starts the
 // emulators once and hands their connection strings to both projects through `inject`.
-const chromiumFlags = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 export default defineConfig({
   test: {
@@ -25,7 +18,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/runtimes/**', 'test/e2e/**', '**/node_modules/**'],
+          exclude: ['test/runtimes/**', '**/node_modules/**'],
         },
       },
       {
@@ -43,7 +36,7 @@ export default defineConfig({
             headless: true,
             screenshotFailures: false,
             provider: playwright({
-              launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumFlags },
+              launchOptions: chromiumLaunchOptions,
             }),
             instances: [{ browser: 'chromium' }],
           },

@@ -2,6 +2,7 @@
 // HMAC-SHA256 in headless Chromium: WebCrypto (awaited per call, key cached) vs @noble/hashes
 // (sync), through the built browser entry. Decides which one the browser entry binds (issue 2).
 import { chromium } from 'playwright';
+import { chromiumLaunchOptions } from '../scripts/chromium.mjs';
 import * as esbuild from 'esbuild';
 import { linkSelf } from '../scripts/link-self.mjs';
 
@@ -20,7 +21,7 @@ window.results = (async () => ({
 }))();`;
 
 const built = await esbuild.build({ stdin: { contents: source, resolveDir: process.cwd() }, bundle: true, format: 'esm', write: false, nodePaths: [linkSelf()], platform: 'browser', logLevel: 'error' });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+const browser = await chromium.launch(chromiumLaunchOptions);
 try {
   const page = await browser.newPage();
   await page.goto('http://localhost/', { waitUntil: 'commit' }).catch(() => undefined);

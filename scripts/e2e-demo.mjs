@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
+import { chromiumLaunchOptions } from './chromium.mjs';
 import { createServer } from 'vite';
 import { EMULATOR_SAS_KEY, EMULATOR_WEBPUBSUB_ACCESS_KEY } from 'azure-realtime/emulator';
 import { root } from './link-self.mjs';
@@ -87,10 +88,7 @@ try {
   if (!url) throw new Error('the dev server reported no local URL');
   console.log(`dev server ${url} (${Date.now() - started} ms)`);
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await chromium.launch(chromiumLaunchOptions);
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   const uncaught = [];
   const openTab = async (label) => {

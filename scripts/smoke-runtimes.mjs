@@ -6,11 +6,9 @@
 // bindings for workerd).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { linkSelf } from './link-self.mjs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { linkSelf, root } from './link-self.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runtimes = join(root, 'test/runtimes');
 const bin = (name) => join(runtimes, 'node_modules/.bin', name);
 
@@ -135,35 +133,15 @@ try {
   await Promise.allSettled(emulators.map((emulator) => emulator.close()));
 }
 
-// Checks that are known not to work (a package bug, found by this smoke): shown with their outcome
-// and the reason in a list of their own, counted neither as passed nor as failed, so the totals stay
-// stable while the bug is open. Remove an entry once its bug is fixed.
-// Checks known to fail, with the reason; shown apart and counted neither way. Empty since the
-// Deno early-message loss was fixed in src/core/relay/listener-socket.ts.
-const KNOWN_NOT_WORKING = [];
-const knownEntry = (label, name) => KNOWN_NOT_WORKING.find((k) => k.runtime === label && k.check.test(name));
-
 let passed = 0;
 let failed = 0;
-const known = [];
 for (const { label, results, ms } of runs) {
   const version = label === 'node 22' ? spawnSync(bin('node'), ['--version'], { encoding: 'utf8' }).stdout.trim() : '';
   console.log(`${label} ${version}${ms ? ` (${ms} ms)` : ''}`);
   for (const r of results) {
-    const entry = knownEntry(label, r.name);
-    console.log(`  ${entry ? 'KNOWN' : r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.detail ? ` — ${r.detail}` : ''}`);
-    if (entry) known.push({ label, r, entry });
-    else if (r.ok) passed++;
+    console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.detail ? ` — ${r.detail}` : ''}`);
+    if (r.ok) passed++;
     else failed++;
-  }
-}
-if (known.length > 0) {
-  console.log('known not to work (counted neither as passed nor as failed):');
-  for (const entry of KNOWN_NOT_WORKING) {
-    const mine = known.filter((k) => k.entry === entry);
-    if (mine.length === 0) continue;
-    for (const { label, r } of mine) console.log(`  ${label}: ${r.name}: ${r.ok ? 'passed this time' : 'failed this time'}`);
-    console.log(`    why: ${entry.reason}`);
   }
 }
 console.log(`smoke: ${passed} passed, ${failed} failed`);

@@ -14,12 +14,7 @@ export interface DemoServerPluginOptions {
   ports?: 'default' | 'free';
 }
 
-export interface DemoServerPlugin extends Plugin {
-  /** Settles once the emulators are up (or failed to start); for scripts that drive the server. */
-  backend(): Promise<DemoBackend>;
-}
-
-export function demoServerPlugin(options: DemoServerPluginOptions = {}): DemoServerPlugin {
+export function demoServerPlugin(options: DemoServerPluginOptions = {}): Plugin {
   let backend: Promise<DemoBackend> | undefined;
   let resolveBackend!: (value: Promise<DemoBackend>) => void;
   const backendReady = new Promise<DemoBackend>((resolve) => (resolveBackend = resolve));
@@ -39,7 +34,6 @@ export function demoServerPlugin(options: DemoServerPluginOptions = {}): DemoSer
   return {
     name: 'azure-realtime-demo-server',
     apply: 'serve',
-    backend: () => backendReady,
     configureServer(server) {
       if (!server.httpServer) {
         server.config.logger.warn('demo: no HTTP server (middleware mode), so no emulators and no /api');

@@ -2,16 +2,11 @@
 // scripts/smoke-runtimes.mjs, which passes its connection string): the official clients built by
 // 'azure-realtime/eventhubs' send a batch and the consumer reads every event of it back.
 import { createEventHubConsumerClient, createEventHubProducerClient } from 'azure-realtime/eventhubs';
+import { within } from './smoke-util.mjs';
 
 const HUB = 'eh1';
 const COUNT = 6;
 const STEP_MS = 15_000;
-
-function within(ms, promise, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 // Start right after what each partition already holds, so earlier runs on the shared hub don't count.
 async function positionsAfterNow(client) {

@@ -4,14 +4,9 @@
 // from the listener's requestHandler. `api` is one entry of the package ('azure-realtime' or
 // 'azure-realtime/browser'), so Node-like runtimes try both the `ws` binding and the global WebSocket.
 
-const STEP_MS = 8000;
+import { within } from './smoke-util.mjs';
 
-// A hung dial must fail its check, not stall the whole smoke until the runner's kill.
-function within(ms, promise, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+const STEP_MS = 8000;
 
 function nextMessage(socket, what) {
   return within(STEP_MS, new Promise((resolve, reject) => {
