@@ -19,8 +19,11 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}): num
   return Math.max(0, Math.round(base * (1 - jitter + 2 * jitter * random())));
 }
 
-/** Capped exponential: min(initial * factor^attempt, max), jittered. */
-export function exponentialDelay(attempt: number, initialMs: number, maxMs: number, options: Omit<BackoffOptions, 'steps'> = {}): number {
+/**
+ * Capped exponential as @azure/core-rest-pipeline retries: min(initial * 2^attempt, max), scaled by
+ * a random factor in [1 - jitter, 1] (jitter 0.5 by default: the upper half of the delay).
+ */
+export function exponentialDelay(attempt: number, initialMs: number, maxMs: number, options: { jitter?: number; random?: () => number } = {}): number {
   const base = Math.min(initialMs * 2 ** attempt, maxMs);
-  return backoffDelay(0, { ...options, steps: [base] });
+  return base * (1 - (options.jitter ?? 0.5) * (options.random ?? Math.random)());
 }

@@ -36,7 +36,8 @@ export function isTokenCredential(value: unknown): value is TokenCredential {
   return typeof value === 'object' && value !== null && typeof (value as TokenCredential).getToken === 'function';
 }
 
-function isTokenProvider(value: unknown): value is TokenProvider {
+/** A provider made by createSasTokenProvider (tagged, so it is not mistaken for a TokenCredential). */
+export function isTokenProvider(value: unknown): value is TokenProvider {
   return typeof value === 'object' && value !== null && (value as { kind?: string }).kind === 'token-provider';
 }
 

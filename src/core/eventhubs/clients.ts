@@ -1,5 +1,5 @@
 import type { CheckpointStore, EventHubClientOptions, EventHubConsumerClient, EventHubConsumerClientOptions, EventHubProducerClient } from '@azure/event-hubs';
-import { parseEventHubsConnectionString } from '../connection-string.js';
+import { formatServiceBusConnectionString, parseEventHubsConnectionString } from '../connection-string.js';
 import { describeValue } from '../errors.js';
 import type { WebSocketCtor } from '../transport.js';
 import { staticConnectionStringPart, toEventHubsCredential, type EventHubsCredential, type EventHubsCredentialSource } from './credential.js';
@@ -67,7 +67,8 @@ function resolveTarget(connection: EventHubsConnection): Target {
   // UseDevelopmentEmulator (plain TCP in Node); the credential constructor always means TLS.
   const staticPart = emulator ? staticConnectionStringPart(connection.credential) : undefined;
   if (staticPart) {
-    return { kind: 'connectionString', connectionString: `Endpoint=sb://${url.host}/;${staticPart};UseDevelopmentEmulator=true`, emulator, hostPort };
+    const connectionString = formatServiceBusConnectionString({ endpoint: `sb://${url.host}/`, ...staticPart, useDevelopmentEmulator: true });
+    return { kind: 'connectionString', connectionString, emulator, hostPort };
   }
   return { kind: 'credential', namespace: url.host, credential: toEventHubsCredential(connection.credential), emulator, hostPort };
 }

@@ -1,7 +1,7 @@
 import type { NamedKeyCredential, SASCredential, TokenCredential } from '@azure/core-auth';
 import { describeValue } from '../errors.js';
 import { parseSasToken } from '../sas.js';
-import { isTokenCredential, type SasTokenSource, type TokenProvider } from '../token-provider.js';
+import { isTokenCredential, isTokenProvider, type SasTokenSource, type TokenProvider } from '../token-provider.js';
 
 // How @azure/event-hubs 6 treats each credential (read in its connectionContext/withAuth, note §1.3):
 // * NamedKeyCredential → the SDK mints a SAS per audience itself (WebCrypto in browsers), 1 h, renewed every 45 min.
@@ -29,10 +29,6 @@ function isSASCredential(value: unknown): value is SASCredential {
   return typeof value === 'object' && value !== null && typeof (value as SASCredential).signature === 'string';
 }
 
-function isTaggedTokenProvider(value: unknown): value is TokenProvider {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'token-provider';
-}
-
 /**
  * Wraps one of our TokenProviders (key-backed, or a page's fetch of a server-minted token) so the
  * SDK asks it for a SAS token per audience, at every attach and renewal.
@@ -58,7 +54,7 @@ export function eventHubsSasTokenProvider(provider: TokenProvider): EventHubsSas
  * a TokenCredential as is, and a tagged TokenProvider (createSasTokenProvider) → SasTokenProvider.
  */
 export function toEventHubsCredential(source: EventHubsCredentialSource): EventHubsCredential {
-  if (isTaggedTokenProvider(source)) return eventHubsSasTokenProvider(source);
+  if (isTokenProvider(source)) return eventHubsSasTokenProvider(source);
   if (isNamedKeyCredential(source) || isSASCredential(source)) return source;
   if (typeof source === 'object' && source !== null && 'sharedAccessSignature' in source) {
     parseSasToken(source.sharedAccessSignature);
@@ -75,13 +71,15 @@ export function toEventHubsCredential(source: EventHubsCredentialSource): EventH
 }
 
 /** A credential whose token never changes can go into a connection string (see clients.ts). */
-export function staticConnectionStringPart(source: EventHubsCredentialSource): string | undefined {
-  if (isTaggedTokenProvider(source)) return undefined;
+export function staticConnectionStringPart(
+  source: EventHubsCredentialSource,
+): { sharedAccessSignature: string } | { sharedAccessKeyName: string; sharedAccessKey: string } | undefined {
+  if (isTokenProvider(source)) return undefined;
   if (typeof source === 'object' && source !== null && 'sharedAccessSignature' in source && typeof source.sharedAccessSignature === 'string') {
-    return `SharedAccessSignature=${source.sharedAccessSignature}`;
+    return { sharedAccessSignature: source.sharedAccessSignature };
   }
   if (typeof source === 'object' && source !== null && 'keyName' in source && 'key' in source) {
-    return `SharedAccessKeyName=${source.keyName};SharedAccessKey=${source.key}`;
+    return { sharedAccessKeyName: source.keyName, sharedAccessKey: source.key };
   }
   return undefined;
 }

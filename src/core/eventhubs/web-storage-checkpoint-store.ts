@@ -1,4 +1,5 @@
 import type { Checkpoint, CheckpointStore, PartitionOwnership } from '@azure/event-hubs';
+import { hexEncode } from '../encoding.js';
 import { describeValue } from '../errors.js';
 
 // A CheckpointStore over the Web Storage API (sessionStorage, localStorage, or anything with the
@@ -61,11 +62,7 @@ function parse<T>(text: string | null, valid: (value: Record<string, unknown>) =
 const isOwnership = (v: Record<string, unknown>) => typeof v.ownerId === 'string' && typeof v.etag === 'string' && typeof v.lastModifiedTimeInMs === 'number';
 const isCheckpoint = (v: Record<string, unknown>) => Number.isInteger(v.sequenceNumber) && typeof v.offset === 'string';
 
-function randomEtag(): string {
-  const bytes = new Uint8Array(12);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
+const randomEtag = (): string => hexEncode(crypto.getRandomValues(new Uint8Array(12)));
 
 export function createWebStorageCheckpointStore(storage: WebStorageLike, options: WebStorageCheckpointStoreOptions = {}): CheckpointStore {
   if (!storage || typeof storage.getItem !== 'function' || typeof storage.setItem !== 'function' || typeof storage.key !== 'function') {

@@ -1,5 +1,6 @@
 import type { ClientAccessToken, ClientProtocol } from './client-token.js';
-import type { TokenCredentialLike, WebPubSubRestClient, restError } from './rest.js';
+import type { TokenCredential } from '@azure/core-auth';
+import type { WebPubSubRestClient, restError } from './rest.js';
 import type { GenerateClientTokenOptions } from './service-client.js';
 
 // Microsoft Entra ID (a TokenCredential) instead of the access key (note §1, §3 row 6). Loaded with a
@@ -13,7 +14,7 @@ const TOKEN_RENEW_MARGIN_MS = 120_000;
 const CLIENT_TYPES: Record<ClientProtocol, string> = { default: 'Default', mqtt: 'MQTT', socketio: 'SocketIO' };
 
 /** Bearer tokens for `scope` (https://webpubsub.azure.com/.default), cached until 2 minutes before they expire. */
-export function entraBearer(credential: TokenCredentialLike, scope: string, fail: typeof restError): (abortSignal?: AbortSignal) => Promise<string> {
+export function entraBearer(credential: TokenCredential, scope: string, fail: typeof restError): (abortSignal?: AbortSignal) => Promise<string> {
   let cached: { token: string; expiresOnTimestamp: number } | null = null;
   return async (abortSignal) => {
     if (!(cached && cached.expiresOnTimestamp - TOKEN_RENEW_MARGIN_MS > Date.now())) {

@@ -10,7 +10,7 @@ import {
   verifyEventSignature,
   type ConnectionContext,
 } from './cloud-events.js';
-import { readConnectionString } from './rest.js';
+import { parseWebPubSubConnectionString } from '../connection-string.js';
 
 // The upstream event handler as a fetch handler `(Request) => Promise<Response>` (webpubsub note §5):
 // abuse protection, `ce-signature` verification (which @azure/web-pubsub-express leaves to the app),
@@ -80,7 +80,7 @@ function normalisePath(path: string): string {
 
 export function createWebPubSubEventHandler(options: WebPubSubEventHandlerOptions): FetchHandler {
   if (typeof options?.hub !== 'string' || options.hub.length === 0) throw new TypeError(`expected hub to be a non-empty string, got ${describeValue(options?.hub)}`);
-  const keys = options.accessKeys ?? (options.connectionString ? [readConnectionString(options.connectionString).accessKey] : []);
+  const keys = options.accessKeys ?? (options.connectionString ? [parseWebPubSubConnectionString(options.connectionString).accessKey] : []);
   if (keys.length === 0 || keys.some((k) => typeof k !== 'string' || k.length === 0)) {
     throw new TypeError('expected accessKeys or connectionString: ce-signature is verified against the access key(s)');
   }

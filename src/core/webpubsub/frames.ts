@@ -1,4 +1,3 @@
-import { utf8Decode } from '../encoding.js';
 import { describeValue } from '../errors.js';
 import { protocolError, readPayload, writePayload, type MessagePayload } from './frames-payload.js';
 
@@ -261,14 +260,5 @@ export function encodeDownstream(message: DownstreamMessage): string {
       return JSON.stringify({ type: 'cancelInvocation', invocationId: message.invocationId });
     default:
       throw new TypeError(`expected a downstream message type, got ${describeValue((message as { type: unknown }).type)}`);
-  }
-}
-
-/** Convenience for sockets that deliver text as bytes: decode UTF-8 first, then parse. */
-export function frameText(frame: string | Uint8Array): string {
-  try {
-    return typeof frame === 'string' ? frame : utf8Decode(frame);
-  } catch (error) {
-    throw protocolError('expected a UTF-8 text frame', error);
   }
 }

@@ -1,7 +1,7 @@
 export * from './client-token.js';
 export * from './frames.js';
 export { WEBPUBSUB_API_VERSION, WEBPUBSUB_ENTRA_SCOPE } from './rest.js';
-export type { KeyCredentialLike, RestClientOptions, RetryOptions, TokenCredentialLike, WebPubSubCredential } from './rest.js';
+export type { KeyCredentialLike, RestClientOptions, RetryOptions, WebPubSubCredential } from './rest.js';
 export type { JSONTypes } from './operations.js';
 export { WebPubSubGroup } from './group-client.js';
 export type {

@@ -125,10 +125,6 @@ export class ProtoMessage {
     return undefined;
   }
 
-  has(field: number): boolean {
-    return this.fields.some((f) => f.field === field);
-  }
-
   uint(field: number): number | undefined {
     return this.#last(field, WIRE_VARINT)?.value as number | undefined;
   }

@@ -1,6 +1,9 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { exponentialDelay } from '../backoff.js';
 import type { HmacSha256 } from '../crypto.js';
 import { RealtimeError, describeValue, redactSecrets, type RealtimeErrorCode } from '../errors.js';
 import { signJwt } from '../jwt.js';
+import { isTokenCredential } from '../token-provider.js';
 
 // The data-plane REST transport (webpubsub note §3): every request carries a fresh HS256 JWT whose
 // `aud` is the full request URL including the query (note §1), or an Entra token. Plain `fetch`, so
@@ -14,12 +17,7 @@ export interface KeyCredentialLike {
   readonly key: string;
 }
 
-/** `TokenCredential` from @azure/core-auth fits (Entra ID). */
-export interface TokenCredentialLike {
-  getToken(scopes: string | string[], options?: { abortSignal?: AbortSignal }): Promise<{ token: string; expiresOnTimestamp: number } | null>;
-}
-
-export type WebPubSubCredential = KeyCredentialLike | TokenCredentialLike;
+export type WebPubSubCredential = KeyCredentialLike | TokenCredential;
 
 /** Same names as @azure/core-rest-pipeline's retry options, so options carry over unchanged. */
 export interface RetryOptions {
@@ -76,10 +74,6 @@ const STATUS_CODES: Record<number, RealtimeErrorCode> = {
   504: 'timeout',
 };
 
-export function isEntraCredential(credential: unknown): credential is TokenCredentialLike {
-  return typeof (credential as TokenCredentialLike | undefined)?.getToken === 'function';
-}
-
 /** A RealtimeError whose message names the operation and never carries a secret. */
 export function restError(code: RealtimeErrorCode, message: string, cause?: unknown, status?: number, serviceCode?: string | null): RealtimeError {
   return new RealtimeError(code, redactSecrets(`Web PubSub ${message}`), { cause, status, serviceCode: serviceCode ?? undefined });
@@ -95,31 +89,9 @@ function checkedUrl(value: unknown, what: string, allowInsecure?: boolean): URL 
   return url;
 }
 
-/**
- * Endpoint and key of `Endpoint=…;AccessKey=…;Version=1.0;[Port=…;]`, read as @azure/web-pubsub's
- * parseConnectionString does (note §2): pairs split at the first "=", keys case-insensitive, values
- * verbatim, https:// before a bare host, Port over the URL's port. Core's parseWebPubSubConnectionString
- * also reports duplicate keys and keeps Version; this lean reader is what every client bundle carries.
- */
-export function readConnectionString(text: string): { endpoint: string; accessKey: string } {
-  const read = (key: string) => new RegExp(`(?:^|;)\\s*${key}\\s*=([^;]*)`, 'i').exec(text)?.[1]!.trim();
-  const [endpoint = '', accessKey, port = ''] = ['endpoint', 'accesskey', 'port'].map(read);
-  let url: URL | undefined;
-  try {
-    url = new URL(/^https?:\/\//i.test(endpoint) ? endpoint : `https://${endpoint}`);
-  } catch {
-    // reported below
-  }
-  if (!url || !accessKey || !/^\d{0,5}$/.test(port) || +port > 65535) {
-    throw new RealtimeError('invalid_connection_string', 'expected Endpoint=<url>;AccessKey=<key>;[Port=<0-65535>;]');
-  }
-  if (port) url.port = port;
-  return { endpoint: `${url.origin}/`, accessKey };
-}
-
 export function createRestClient(endpointUrl: string, credential: WebPubSubCredential, options: RestClientOptions = {}): WebPubSubRestClient {
   checkedUrl(endpointUrl, 'endpoint', options.allowInsecureConnection);
-  const entra = isEntraCredential(credential);
+  const entra = isTokenCredential(credential);
   if (!entra && !((credential as KeyCredentialLike | undefined)?.key)) {
     throw new TypeError('expected a TokenCredential or an AzureKeyCredential with a non-empty key');
   }
@@ -137,7 +109,7 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
       return signJwt({ iat, exp: iat + 3600, aud: url }, (credential as KeyCredentialLike).key, { hmac });
     }
     // Entra ID support loads on first use (entra.ts).
-    entraTokens ??= import('./entra.js').then((module) => module.entraBearer(credential as TokenCredentialLike, WEBPUBSUB_ENTRA_SCOPE, restError));
+    entraTokens ??= import('./entra.js').then((module) => module.entraBearer(credential as TokenCredential, WEBPUBSUB_ENTRA_SCOPE, restError));
     return (await entraTokens)(abortSignal);
   }
 
@@ -154,8 +126,7 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
     for (let attempt = 0; ; attempt++) {
       if (abortSignal?.aborted) throw restError('aborted', `${operation} was aborted`, abortSignal.reason);
       const headers = { authorization: `Bearer ${await bearer(url, abortSignal)}`, ...(contentType && { 'content-type': contentType }) };
-      // core-rest-pipeline's delay: min(max, initial * 2^attempt), the upper half of it jittered.
-      const delay = Math.min(maxRetryDelayInMs, retryDelayInMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+      const delay = exponentialDelay(attempt, retryDelayInMs, maxRetryDelayInMs);
       let response: Response;
       try {
         response = await fetchImpl(target, { method, headers, body, signal: abortSignal });

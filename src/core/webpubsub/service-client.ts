@@ -3,7 +3,9 @@ import { describeValue } from '../errors.js';
 import { HUB_NAME_PATTERN, clientPath, clientTokenMinter, type ClientAccessToken, type ClientProtocol, type ClientTokenMinter } from './client-token.js';
 import { WebPubSubGroup, type OperationOptions } from './group-client.js';
 import { HUB_OPERATIONS, defineOperations, type JSONTypes } from './operations.js';
-import { createRestClient, isEntraCredential, readConnectionString, restError, type RestClientOptions, type WebPubSubCredential, type WebPubSubRestClient } from './rest.js';
+import { parseWebPubSubConnectionString } from '../connection-string.js';
+import { isTokenCredential } from '../token-provider.js';
+import { createRestClient, restError, type RestClientOptions, type WebPubSubCredential, type WebPubSubRestClient } from './rest.js';
 
 // Drop-in for @azure/web-pubsub's WebPubSubServiceClient (note §6): same constructors, method names
 // and options, over `fetch` and a pluggable HMAC instead of core-rest-pipeline and jsonwebtoken.
@@ -96,7 +98,7 @@ export class WebPubSubServiceClient {
     let hubName = hubOrOptions;
     let options = maybeOptions;
     if (typeof credentialOrHub === 'string') {
-      const parsed = readConnectionString(endpointOrConnectionString);
+      const parsed = parseWebPubSubConnectionString(endpointOrConnectionString);
       endpoint = parsed.endpoint;
       credential = { key: parsed.accessKey };
       hubName = credentialOrHub;
@@ -130,7 +132,7 @@ export class WebPubSubServiceClient {
     const rest = this.#rest;
     const credential = rest.credential;
     const hub = this.hubName;
-    if (isEntraCredential(credential)) return import('./entra.js').then((entra) => entra.generateClientToken(rest, hub, clientPath(hub, options.clientProtocol), options, restError));
+    if (isTokenCredential(credential)) return import('./entra.js').then((entra) => entra.generateClientToken(rest, hub, clientPath(hub, options.clientProtocol), options, restError));
     // Re-created only when AzureKeyCredential.update() changed the key.
     if (this.#minter?.[0] !== credential.key) this.#minter = [credential.key, clientTokenMinter(rest.endpoint, hub, credential.key, rest.hmac)];
     return this.#minter[1](options);
