@@ -66,23 +66,12 @@ export function openSocket(WebSocket: WebSocketCtor, url: string, options: OpenS
 }
 
 // Frames that come with the 101 response can be dispatched before the promise continuation that
-// attaches the caller's handlers. `ws` parses them on the next tick: pausing until the next
-// macrotask keeps them. Deno's global WebSocket dispatches them from microtasks and has no pause
-// (the runtime smoke lost a greeting sent on accept about half the time): there, messages are
+// attaches the caller's handlers: `ws` parses them on the next tick, Deno's global WebSocket from
+// microtasks (the runtime smoke lost a greeting sent on accept about half the time). Messages are
 // held until the caller assigns `onmessage`, then replayed in order.
-function holdEarlyMessages(socket: SocketLike): void {
-  const pausable = socket as SocketLike & { pause?: () => void; resume?: () => void };
-  if (typeof pausable.pause === 'function' && typeof pausable.resume === 'function') {
-    pausable.pause();
-    globalThis.setTimeout(() => pausable.resume!(), 0);
-    return;
-  }
-  bufferUntilHandled(socket);
-}
-
 const EARLY_MESSAGE_LIMIT = 1000;
 
-function bufferUntilHandled(socket: SocketLike): void {
+function holdEarlyMessages(socket: SocketLike): void {
   const held: SocketMessageEvent[] = [];
   // A caller that only uses addEventListener never assigns onmessage: bound what is kept for it.
   const hold = (event: SocketMessageEvent) => void (held.length < EARLY_MESSAGE_LIMIT && held.push(event));
