@@ -151,7 +151,7 @@ export function normalizeSasAudience(uri: string): string {
   const slash = rest.indexOf('/');
   const host = (slash < 0 ? rest : rest.slice(0, slash)).replace(/:\d+$/, '');
   let path = slash < 0 ? '' : rest.slice(slash);
-  path = path.replace(/^\/\$hc(?=\/|$)/i, '').replace(/\/+$/, '');
+  path = stripHcSegment(path).replace(/\/+$/, '');
   try {
     path = decodeURIComponent(path);
   } catch {
@@ -178,6 +178,11 @@ export function sasResourceUri(address: string): string {
   } catch {
     throw new TypeError(`expected an absolute URI such as sb://{namespace}/{path}, got ${describeValue(address)}`);
   }
-  const path = url.pathname.replace(/^\/\$hc(?=\/|$)/i, '').replace(/\/+$/, '');
+  const path = stripHcSegment(url.pathname).replace(/\/+$/, '');
   return `http://${url.hostname.toLowerCase()}${path}`;
+}
+
+/** Drops the leading `/$hc` segment of a Relay WebSocket path (relay note §1.2). */
+export function stripHcSegment(path: string): string {
+  return path.replace(/^\/\$hc(?=\/|$)/i, '');
 }

@@ -1,6 +1,8 @@
 // Relay Hybrid Connections addresses (relay note §1.2–1.5). Builders are pure string functions:
 // the listener and client use them, and they are public for anyone who dials by hand.
 
+import { sasResourceUri, stripHcSegment } from '../sas.js';
+
 export interface RelayUrlOptions {
   /** Namespace host, e.g. `contoso.servicebus.windows.net`, or `host:port` for the emulator. */
   namespace: string;
@@ -66,7 +68,7 @@ export function createRelayRejectUrl(address: string, status: number, statusDesc
 
 /** The SAS audience the official samples sign: `http://{host}/{path}` (DESIGN.md "Tokens"; port dropped). */
 export function createRelayAudience(namespace: string, path: string): string {
-  return `http://${namespace.replace(/:\d+$/, '').toLowerCase()}/${encodePath(path)}`;
+  return sasResourceUri(`sb://${namespace}/${encodePath(path)}`);
 }
 
 /** The service appends gateway suffixes (`GUID_G0_G1`); .NET strips them before reusing an id (note §1.2). */
@@ -82,6 +84,6 @@ export function relayAppUrl(addressOrTarget: string, namespace: string, secure =
   const parsed = new URL(addressOrTarget, 'http://relay.invalid');
   const params = appQuery(parsed.search);
   const search = params.toString();
-  const pathname = parsed.pathname.replace(/^\/\$hc(?=\/|$)/i, '') || '/';
+  const pathname = stripHcSegment(parsed.pathname) || '/';
   return `${secure ? 'https' : 'http'}://${namespace}${pathname}${search ? `?${search}` : ''}`;
 }
