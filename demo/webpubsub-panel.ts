@@ -31,8 +31,7 @@ export function mountWebPubSubPanel(root: HTMLElement, config: DemoConfig): void
     const groupName = group.value.trim();
     if (!userId || !groupName) throw new TypeError('expected a user name and a group');
     status.set('busy', `connecting as ${userId}…`);
-    const current = await createWebPubSubClient({ negotiateUrl: negotiateUrl(userId) });
-    client = current;
+    const current = (client = createWebPubSubClient({ negotiateUrl: negotiateUrl(userId) }));
     current.on('connected', (e) => {
       status.set('ok', `connected as ${e.userId} (connection ${e.connectionId}) in group ${groupName}`);
       log.add('info', `connected as ${e.userId}`);

@@ -1,4 +1,4 @@
-import type { WebPubSubClient, WebPubSubClientOptions } from '@azure/web-pubsub-client';
+import { WebPubSubClient, type WebPubSubClientOptions } from '@azure/web-pubsub-client';
 import { describeValue } from '../errors.js';
 import type { ClientAccessToken } from './client-token.js';
 import { negotiateClientAccessUrl } from './negotiate.js';
@@ -6,8 +6,7 @@ import { negotiateClientAccessUrl } from './negotiate.js';
 // Builds an official @azure/web-pubsub-client from a negotiate URL or a token provider. The package
 // picks its WebSocket by export condition (note §6): `browser` → the global WebSocket (browsers,
 // bundlers targeting workers), `import` → `ws` (Node). Importing it by name keeps that choice with
-// the bundler instead of sniffing the runtime here. It is loaded on the first call, not with the
-// package: it brings `ws`, `buffer` and `events`, and made importing azure-realtime in Node ~4x slower.
+// the bundler instead of sniffing the runtime here.
 
 export type ClientAccessUrlProvider = () => Promise<string | { url: string } | ClientAccessToken>;
 
@@ -41,10 +40,9 @@ export function clientAccessUrlProvider(source: WebPubSubClientSource): () => Pr
   throw new TypeError('expected a client access URL, { negotiateUrl } or { getClientAccessUrl }');
 }
 
-/** Async because it loads @azure/web-pubsub-client; a bad `source` still throws at once. */
-export function createWebPubSubClient(source: WebPubSubClientSource, options?: WebPubSubClientOptions): Promise<WebPubSubClient> {
+export function createWebPubSubClient(source: WebPubSubClientSource, options?: WebPubSubClientOptions): WebPubSubClient {
   const getUrl = clientAccessUrlProvider(source);
-  return import('@azure/web-pubsub-client').then(({ WebPubSubClient }) => new WebPubSubClient({ getClientAccessUrl: () => getUrl() }, options));
+  return new WebPubSubClient({ getClientAccessUrl: () => getUrl() }, options);
 }
 
 export type { WebPubSubClient, WebPubSubClientOptions };

@@ -32,7 +32,7 @@ describe('createWebPubSubClient against the emulator', () => {
         return request.headers.get('authorization') === 'Bearer app-session' ? { userId: 'alice', roles: ['webpubsub.joinLeaveGroup.room', 'webpubsub.sendToGroup.room'] } : null;
       },
     });
-    const client = await createWebPubSubClient(
+    const client = createWebPubSubClient(
       { negotiateUrl: 'https://app.example/negotiate', requestInit: { headers: { authorization: 'Bearer app-session' } }, fetch: async (url, init) => negotiate(new Request(url, init)) },
       // No message retries: the refused joinGroup below would otherwise be retried 3 times, 1 s apart.
       { autoReconnect: false, messageRetryOptions: { maxRetries: 0 } },
@@ -53,14 +53,14 @@ describe('createWebPubSubClient against the emulator', () => {
   it('fails to start when negotiate refuses the caller', async () => {
     const service = new WebPubSubServiceClient(connectionString, 'helperRefused');
     const negotiate = createNegotiateHandler({ serviceClient: service, authenticate: () => null });
-    const client = await createWebPubSubClient({ negotiateUrl: 'https://app.example/negotiate', fetch: async (url, init) => negotiate(new Request(url, init)) }, { autoReconnect: false });
+    const client = createWebPubSubClient({ negotiateUrl: 'https://app.example/negotiate', fetch: async (url, init) => negotiate(new Request(url, init)) }, { autoReconnect: false });
     clients.push(client);
     await expect(client.start()).rejects.toThrow();
   });
 
   it('connects from a token provider returning getClientAccessToken()', async () => {
     const service = new WebPubSubServiceClient(connectionString, 'helperProvider');
-    const client = await createWebPubSubClient({ getClientAccessUrl: () => service.getClientAccessToken({ userId: 'bob' }) }, { autoReconnect: false });
+    const client = createWebPubSubClient({ getClientAccessUrl: () => service.getClientAccessToken({ userId: 'bob' }) }, { autoReconnect: false });
     expect((await started(client)).userId).toBe('bob');
   });
 });

@@ -44,7 +44,7 @@ interface Peer {
 async function connect(service: WebPubSubServiceClient, options: { userId?: string; roles?: string[]; groups?: string[] } = {}): Promise<Peer> {
   requireCors();
   // autoReconnect off: a closed connection must stay closed for the close tests.
-  const client = await createWebPubSubClient({ getClientAccessUrl: () => service.getClientAccessToken(options) }, { protocol: WebPubSubJsonProtocol(), autoReconnect: false, messageRetryOptions: { maxRetries: 0 } });
+  const client = createWebPubSubClient({ getClientAccessUrl: () => service.getClientAccessToken(options) }, { protocol: WebPubSubJsonProtocol(), autoReconnect: false, messageRetryOptions: { maxRetries: 0 } });
   started.push(client);
   const peer: Peer = { client, connectionId: '', server: [], group: [], disconnected: [] };
   client.on('server-message', (e) => peer.server.push(e.message));
