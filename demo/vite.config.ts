@@ -9,6 +9,8 @@ const browserBuild = fileURLToPath(new URL('../dist/browser/index.js', import.me
 // Event Hubs has its own entry (the SDK behind it needs `os`/`path` stubs in bundlers, which the
 // main entry must not impose on pages that do not use it): docs/eventhubs-client.md.
 const eventhubsBuild = fileURLToPath(new URL('../dist/core/eventhubs/index.js', import.meta.url));
+// The @azure/web-pubsub-client helper has its own entry too (it brings ws/buffer/events).
+const webPubSubClientBuild = fileURLToPath(new URL('../dist/core/webpubsub/client.js', import.meta.url));
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
@@ -17,6 +19,7 @@ export default defineConfig({
     alias: [
       { find: /^azure-realtime$/, replacement: browserBuild },
       { find: /^azure-realtime\/eventhubs$/, replacement: eventhubsBuild },
+      { find: /^azure-realtime\/webpubsub-client$/, replacement: webPubSubClientBuild },
     ],
   },
   // 127.0.0.1, not localhost: the emulator's upstream calls reach the dev server at this address.

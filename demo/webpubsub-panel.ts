@@ -1,4 +1,4 @@
-import { createWebPubSubClient, type WebPubSubClient } from 'azure-realtime';
+import { createWebPubSubClient, type WebPubSubClient } from 'azure-realtime/webpubsub-client';
 import { negotiateUrl, type DemoConfig } from './api.js';
 import { button, describeError, el, field, input, logView, randomName, statusLine } from './ui.js';
 

@@ -20,5 +20,3 @@ export { CE_SYSTEM_EVENTS, computeEventSignature, decodeConnectionState, encodeC
 export type { ClientProtocolKind, ConnectionContext } from './cloud-events.js';
 export * from './event-handler.js';
 export * from './negotiate.js';
-export { clientAccessUrlProvider, createWebPubSubClient } from './client.js';
-export type { ClientAccessUrlProvider, WebPubSubClient, WebPubSubClientOptions, WebPubSubClientSource } from './client.js';

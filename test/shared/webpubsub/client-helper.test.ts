@@ -1,6 +1,7 @@
 import type { OnGroupDataMessageArgs, WebPubSubClient } from '@azure/web-pubsub-client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { WebPubSubServiceClient, createNegotiateHandler, createWebPubSubClient } from '../../../src/core/webpubsub/index.js';
+import { WebPubSubServiceClient, createNegotiateHandler } from '../../../src/core/webpubsub/index.js';
+import { createWebPubSubClient } from '../../../src/core/webpubsub/client.js';
 import { until } from '../until.js';
 
 // The client helper end to end over WebSockets only (no cross-origin REST, so it runs in Chromium

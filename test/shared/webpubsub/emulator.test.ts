@@ -1,7 +1,8 @@
 import { WebPubSubJsonProtocol, type OnDisconnectedArgs, type OnGroupDataMessageArgs, type OnServerDataMessageArgs, type WebPubSubClient } from '@azure/web-pubsub-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RealtimeError } from '../../../src/core/index.js';
-import { WebPubSubServiceClient, createWebPubSubClient } from '../../../src/core/webpubsub/index.js';
+import { WebPubSubServiceClient } from '../../../src/core/webpubsub/index.js';
+import { createWebPubSubClient } from '../../../src/core/webpubsub/client.js';
 import { until } from '../until.js';
 
 // Our service client against the emulator (started by the global setup), in Node and in Chromium.
