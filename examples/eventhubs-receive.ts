@@ -3,12 +3,12 @@
 // EVENTHUB_NAME, BLOB_STORAGE_CONNECTION_STRING and BLOB_CONTAINER_NAME; with none set it starts the
 // emulator with Azurite in-process, sends three events, and receives them twice over to show that
 // the second consumer resumes after the checkpoint.
-//   npx esbuild examples/eventhubs-receive.ts --bundle --platform=node --format=esm --packages=external --outfile=node_modules/.cache/examples/eventhubs-receive.mjs
-//   node node_modules/.cache/examples/eventhubs-receive.mjs
+//   npx esbuild examples/eventhubs-receive.ts --bundle --platform=node --format=esm --packages=external --outfile=test-output/examples/eventhubs-receive.mjs
+//   node test-output/examples/eventhubs-receive.mjs
 import { EventHubConsumerClient, EventHubProducerClient, earliestEventPosition } from '@azure/event-hubs';
 import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
 import { ContainerClient } from '@azure/storage-blob';
-import { startEventHubsEmulator } from '../src/emulator/eventhubs/index.js';
+import { startEventHubsEmulator } from 'azure-realtime/emulator';
 
 const offline = !process.env.EVENTHUB_CONNECTION_STRING;
 const emulator = offline ? await startEventHubsEmulator({ port: 0, azurite: true }) : undefined;

@@ -1,10 +1,10 @@
 // The Event Hubs Python quickstart's send.py in TypeScript: create a batch, add three events, send it.
 // Against real Azure: EVENTHUB_CONNECTION_STRING="Endpoint=sb://…" EVENTHUB_NAME=… ; with neither
 // set it starts the emulator in-process, so the example runs offline.
-//   npx esbuild examples/eventhubs-send.ts --bundle --platform=node --format=esm --packages=external --outfile=node_modules/.cache/examples/eventhubs-send.mjs
-//   node node_modules/.cache/examples/eventhubs-send.mjs
+//   npx esbuild examples/eventhubs-send.ts --bundle --platform=node --format=esm --packages=external --outfile=test-output/examples/eventhubs-send.mjs
+//   node test-output/examples/eventhubs-send.mjs
 import { EventHubProducerClient } from '@azure/event-hubs';
-import { startEventHubsEmulator } from '../src/emulator/eventhubs/index.js';
+import { startEventHubsEmulator } from 'azure-realtime/emulator';
 
 const emulator = process.env.EVENTHUB_CONNECTION_STRING ? undefined : await startEventHubsEmulator({ port: 0 });
 const connectionString = process.env.EVENTHUB_CONNECTION_STRING ?? emulator!.connectionString;

@@ -1,11 +1,9 @@
 // The relay quickstart's listener (Python: listener.py) in TypeScript: go online, accept relayed
 // WebSockets, print every {"message": …} a sender writes, and answer HTTP requests too.
 // Run: azure-realtime emulator (or set config.json to a real namespace), then
-//   npx esbuild examples/relay-listener.ts --bundle --platform=node --format=esm --packages=external --outfile=node_modules/.cache/examples/listener.mjs
-//   node node_modules/.cache/examples/listener.mjs [config.json]
-import { decodeQuickstartMessage, encodeQuickstartMessage } from '../src/core/codec/envelope.js';
-import { toFrameData } from '../src/core/transport.js';
-import { HybridConnectionListener } from '../src/node/relay.js';
+//   npx esbuild examples/relay-listener.ts --bundle --platform=node --format=esm --packages=external --outfile=test-output/examples/listener.mjs
+//   node test-output/examples/listener.mjs [config.json]
+import { HybridConnectionListener, decodeQuickstartMessage, encodeQuickstartMessage, toFrameData } from 'azure-realtime';
 import { loadQuickstartEntity } from './relay-quickstart-config.js';
 
 const listener = new HybridConnectionListener(loadQuickstartEntity(), {

@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createSasTokenProvider, parseRelayQuickstartConfig } from '../src/core/index.js';
-import type { RelayEntityOptions } from '../src/core/relay/index.js';
-import { nodeHmac } from '../src/node/hmac.js';
+import { createSasTokenProvider, parseRelayQuickstartConfig, type RelayEntityOptions } from 'azure-realtime';
 
 // The Python quickstart's config.json ({ namespace, path, keyrule, key }) as relay entity options.
 // `"useDevelopmentEmulator": true` (our addition) dials ws:// and http:// for the local emulator;
@@ -13,6 +11,6 @@ export function loadQuickstartEntity(file = process.argv[2] ?? new URL('./relay-
     namespace: config.namespace,
     path: config.path,
     useDevelopmentEmulator: raw.useDevelopmentEmulator === true,
-    tokenProvider: createSasTokenProvider({ keyName: config.keyrule, key: config.key }, { hmac: nodeHmac }),
+    tokenProvider: createSasTokenProvider({ keyName: config.keyrule, key: config.key }),
   };
 }

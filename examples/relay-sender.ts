@@ -1,10 +1,8 @@
 // The relay quickstart's sender (Python: sender.py) in TypeScript: open a relayed WebSocket, send
 // each argument as {"message": …}, print the listener's replies; then one HTTP request.
-//   npx esbuild examples/relay-sender.ts --bundle --platform=node --format=esm --packages=external --outfile=node_modules/.cache/examples/sender.mjs
-//   node node_modules/.cache/examples/sender.mjs [config.json] [message ...]
-import { decodeQuickstartMessage, encodeQuickstartMessage } from '../src/core/codec/envelope.js';
-import { toFrameData } from '../src/core/transport.js';
-import { HybridConnectionClient } from '../src/node/relay.js';
+//   npx esbuild examples/relay-sender.ts --bundle --platform=node --format=esm --packages=external --outfile=test-output/examples/sender.mjs
+//   node test-output/examples/sender.mjs [config.json] [message ...]
+import { HybridConnectionClient, decodeQuickstartMessage, encodeQuickstartMessage, toFrameData } from 'azure-realtime';
 import { loadQuickstartEntity } from './relay-quickstart-config.js';
 
 const messages = process.argv.slice(3);

@@ -2,12 +2,11 @@
 // rest of the Python service SDK's calls, each under its Python line. The subscriber is a plain
 // WebSocket, as in Python (`websockets.connect(token['url'])`), so it gets raw frames.
 // Run against a real hub or, with no arguments, an in-process emulator:
-//   npx esbuild examples/webpubsub-service.ts --bundle --platform=node --format=esm --packages=external --outfile=node_modules/.cache/examples/webpubsub-service.mjs
-//   node node_modules/.cache/examples/webpubsub-service.mjs ["<connection string>" <hub>]
+//   npx esbuild examples/webpubsub-service.ts --bundle --platform=node --format=esm --packages=external --outfile=test-output/examples/webpubsub-service.mjs
+//   node test-output/examples/webpubsub-service.mjs ["<connection string>" <hub>]
 import WebSocket from 'ws';
-import { redactSecrets } from '../src/core/errors.js';
-import { startWebPubSubEmulator } from '../src/emulator/webpubsub/index.js';
-import { WebPubSubServiceClient } from '../src/node/webpubsub.js';
+import { WebPubSubServiceClient, redactSecrets } from 'azure-realtime';
+import { startWebPubSubEmulator } from 'azure-realtime/emulator';
 
 const emulator = process.argv[2] ? undefined : await startWebPubSubEmulator({ port: 0 });
 const connectionString = process.argv[2] ?? emulator!.connectionString;

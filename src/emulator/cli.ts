@@ -50,7 +50,6 @@ async function main(argv: string[]): Promise<number> {
         if (!BANNER_SKIPS.has(key)) process.stdout.write(`    ${key}: ${JSON.stringify(value)}\n`);
       }
     }
-    for (const [name, reason] of Object.entries(emulator.unavailable)) process.stdout.write(`  ${name.padEnd(10)} unavailable: ${reason}\n`);
   }
   await stopped;
   await emulator.close();

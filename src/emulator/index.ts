@@ -3,3 +3,7 @@ export * from './start.js';
 export * from './types.js';
 export * from './defaults.js';
 export { DEFAULT_PORTS } from './cli-args.js';
+export * from './relay/index.js';
+export * from './webpubsub/index.js';
+export * from './eventhubs/index.js';
+export { startAzurite, type RunningAzurite, type AzuriteOptions } from './azurite.js';

@@ -9,7 +9,8 @@ import type { RunningService } from '../../src/emulator/types.js';
 // The quickstart ports in examples/ are run as a user runs them (bundled, then `node`), so they
 // cannot rot silently. Each example starts or is given its own emulator.
 const root = new URL('../..', import.meta.url).pathname;
-const outDir = join(root, 'node_modules/.cache/examples-test');
+// Outside node_modules, so the bundles resolve `azure-realtime` (the built package) by its own name.
+const outDir = join(root, 'test-output/examples');
 
 async function bundle(name: string): Promise<string> {
   mkdirSync(outDir, { recursive: true });
