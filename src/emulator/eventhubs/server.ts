@@ -8,7 +8,7 @@ import { CbsAuthority, DEFAULT_POLICIES, type SharedAccessPolicy } from './cbs.j
 import { loadEventHubsConfig, resolveNamespace, type EventHubsEmulatorConfig } from './config.js';
 import { listenSniffing } from './listener.js';
 import { EventHubsNamespace } from './namespace.js';
-import { resolveTlsMaterial } from './tls-certificate.js';
+import { resolveTlsMaterial } from '../tls.js';
 import { createAmqpUpgradeHandler } from './websocket.js';
 
 // Starts the Event Hubs emulator: AMQP (bare or SASL), AMQPS, and AMQP over ws/wss, all on one

@@ -13,7 +13,7 @@ import { ExchangeTable } from './exchanges.js';
 import { HttpFront } from './http-front.js';
 import { RendezvousTable } from './rendezvous.js';
 import { describeFailure, rejectUpgrade, replyHttp } from './replies.js';
-import { generateCertificate, type TlsMaterial } from './tls.js';
+import { resolveTlsMaterial } from '../tls.js';
 import { routeUpgrade } from './upgrade-router.js';
 
 export interface RelayEmulatorOptions extends ListenOptions {
@@ -76,9 +76,7 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
   const registry = new EntityRegistry(namespaces);
   const host = options.host ?? DEFAULT_HOST;
 
-  let tls: TlsMaterial | undefined;
-  if (options.tls === true) tls = await generateCertificate(namespaces.map((ns) => ns.host));
-  else if (options.tls) tls = options.tls;
+  const tls = await resolveTlsMaterial(options.tls, namespaces.map((ns) => ns.host));
 
   const { wss, upgrade } = createUpgrader();
   const rendezvous = new RendezvousTable();

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { generate } from 'selfsigned';
+import { resolveTlsMaterial } from '../tls.js';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_HOST, EMULATOR_WEBPUBSUB_ACCESS_KEY } from '../defaults.js';
 import type { RunningService } from '../types.js';
@@ -34,9 +34,8 @@ function formatHost(host: string): string {
 }
 
 async function createServer(tls: WebPubSubEmulatorOptions['tls']): Promise<{ server: Server; scheme: 'http' | 'https'; certificate?: string }> {
-  if (!tls) return { server: createHttpServer(), scheme: 'http' };
-  const pems = tls === true ? await generate([{ name: 'commonName', value: 'localhost' }], { algorithm: 'sha256' }) : undefined;
-  const credentials = pems ? { cert: pems.cert, key: pems.private } : (tls as { cert: string; key: string });
+  const credentials = await resolveTlsMaterial(tls);
+  if (!credentials) return { server: createHttpServer(), scheme: 'http' };
   return { server: createHttpsServer(credentials), scheme: 'https', certificate: credentials.cert };
 }
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseServiceBusConnectionString } from '../../../src/core/connection-string.js';
 import { EMULATOR_SAS_KEY } from '../../../src/emulator/defaults.js';
 import { loadRelayConfig, startRelayEmulator } from '../../../src/emulator/relay/index.js';
-import { generateCertificate } from '../../../src/emulator/relay/tls.js';
+import { generateCertificate } from '../../../src/emulator/tls.js';
 import { closed, failedStatus, open, startEmulator, token, wsBase } from './helpers.js';
 
 // TLS with a generated certificate that clients trust through `ca` (no verification switched
