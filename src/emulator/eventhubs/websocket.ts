@@ -16,8 +16,9 @@ export function createAmqpUpgradeHandler(onSocket: (socket: import('ws').WebSock
     handleProtocols: (protocols) => (protocols.has(AMQP_WEBSOCKET_PROTOCOL) ? AMQP_WEBSOCKET_PROTOCOL : false),
   });
   const handler = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://emulator').pathname);
-    if (path.toLowerCase() !== AMQP_WEBSOCKET_PATH) {
+    // Compared raw (either spelling of `$`), never decoded: a malformed escape must not throw here.
+    const path = new URL(request.url ?? '/', 'http://emulator').pathname.toLowerCase().replace(/^\/%24/, '/$');
+    if (path !== AMQP_WEBSOCKET_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }

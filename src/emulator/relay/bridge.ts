@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { HybridConnection } from './entities.js';
-import { closeSocket, isSendableCloseCode } from './sockets.js';
+import { isSendableCloseCode } from '../close-frames.js';
+import { closeSocket } from './sockets.js';
 
 // After an accept, the rendezvous socket is "a clean end-to-end pipe" to the sender (relay
 // note §1.3): frames pass through with their text/binary type; pings are answered by each hop.

@@ -1,18 +1,7 @@
 import type { WebSocket } from 'ws';
+import { closeReason, isSendableCloseCode } from '../close-frames.js';
 
 // Small helpers for `ws` sockets the emulator owns.
-
-/** Close reasons are limited to 123 UTF-8 bytes (RFC 6455 §5.5). */
-export function closeReason(text: string): string {
-  let out = text;
-  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
-  return out;
-}
-
-/** Codes an endpoint may put in a close frame (RFC 6455 §7.4); others are replaced. */
-export function isSendableCloseCode(code: number): boolean {
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
-}
 
 /** Closes with a code, then cuts the TCP connection if the peer never answers the close. */
 export function closeSocket(ws: WebSocket, code: number, reason: string): void {

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { WebSocket, RawData } from 'ws';
 import { isRealtimeError } from '../../core/errors.js';
+import { closeReason } from '../close-frames.js';
 import {
   decodeUpstream,
   decodeUpstreamProtobuf,
@@ -175,8 +176,7 @@ export class ClientConnection implements HubConnection {
   #terminate(code: number, reason: string): void {
     const socket = this.#socket;
     this.#end(reason);
-    // Close reasons are limited to 123 bytes by RFC 6455.
-    if (socket && socket.readyState === OPEN) socket.close(code, reason.slice(0, 120));
+    if (socket && socket.readyState === OPEN) socket.close(code, closeReason(reason));
     else socket?.terminate();
   }
 

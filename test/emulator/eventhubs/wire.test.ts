@@ -131,6 +131,17 @@ describe('malformed input', () => {
     expect(status).toBe(404);
   });
 
+  test('an upgrade path with a malformed escape gets 404 and the emulator lives on', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${emulator.port}/%E0%A4%A/websocket`, 'AMQPWSB10');
+    const status = await new Promise<number>((resolve) => socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)));
+    expect(status).toBe(404);
+    // The path with `$` percent-encoded is the same path.
+    const encoded = new WebSocket(`ws://127.0.0.1:${emulator.port}/%24servicebus/websocket`, 'AMQPWSB10');
+    await new Promise((resolve, reject) => encoded.once('open', resolve).once('error', reject));
+    expect(encoded.protocol).toBe('AMQPWSB10');
+    encoded.close();
+  });
+
   test('bad connections do not disturb a client on another connection', async () => {
     const producer = new EventHubProducerClient(emulator.connectionString, 'eh1');
     await producer.sendBatch([{ body: 'before' }], { partitionId: '2' });

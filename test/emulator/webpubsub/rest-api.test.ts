@@ -200,4 +200,13 @@ describe('REST groups', () => {
     expect((await client.closed).code).toBe(1000);
     expect((await rest('HEAD', `/api/hubs/close/connections/${client.id}?${API}`)).status).toBe(404);
   });
+
+  it('a close reason over the 123-byte close-frame limit (non-ASCII) is cut, not a 500 with the socket left open', async () => {
+    const client = await joined('close');
+    const reason = 'ü'.repeat(100); // 200 UTF-8 bytes
+    expect((await rest('DELETE', `/api/hubs/close/connections/${client.id}?${API}&reason=${encodeURIComponent(reason)}`)).status).toBe(204);
+    const closed = await client.closed;
+    expect(closed.code).toBe(1000);
+    expect(new TextEncoder().encode(closed.reason).length).toBeLessThanOrEqual(123);
+  });
 });
