@@ -27,7 +27,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const log = parsed.json ? undefined : (line: string) => process.stderr.write(`${redactSecrets(line)}\n`);
+  // Each service redacts its own log lines (service-address.ts serviceLog).
+  const log = parsed.json ? undefined : (line: string) => process.stderr.write(`${line}\n`);
   const withLog = Object.fromEntries(
     Object.entries(parsed.options).map(([name, options]) => [name, typeof options === 'object' && log ? { ...options, log } : options]),
   );

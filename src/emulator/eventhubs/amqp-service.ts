@@ -1,5 +1,4 @@
 import rhea, { type Connection, type Container, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
-import { redactSecrets } from '../../core/errors.js';
 import { ConnectionGrants, type CbsAuthority } from './cbs.js';
 import { parseEntityPath } from './entity-path.js';
 import { EpochRegistry } from './epochs.js';
@@ -68,7 +67,7 @@ export class EventHubsAmqpService {
     for (const event of ['connection_error', 'session_error', 'sender_error', 'receiver_error']) {
       this.container.on(event, () => {});
     }
-    this.container.on('error', (error: unknown) => this.options.log?.(`eventhubs: ${redactSecrets(String(error))}`));
+    this.container.on('error', (error: unknown) => this.options.log?.(`eventhubs: ${String(error)}`));
   }
 
   accept(socket: AmqpSocket, onViolation: (connection: Connection, error: unknown) => void): Connection {
@@ -184,7 +183,7 @@ export class EventHubsAmqpService {
     context.delivery?.accept();
     if (handler?.kind === 'cbs') {
       this.answerCbs(context.connection, state, message).catch((error: unknown) => {
-        this.options.log?.(`eventhubs: put-token failed: ${redactSecrets(String(error))}`);
+        this.options.log?.(`eventhubs: put-token failed: ${String(error)}`);
       });
     } else if (handler?.kind === 'management') {
       const reply = handleManagementRequest(this.options.namespace, this.options.authority, state.grants, message);

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { DEFAULT_HOST, EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../defaults.js';
+import { authority as dialAuthority, reachableHost, serviceLog } from '../service-address.js';
 import type { EmulatorServiceInfo, ListenOptions, RunningService } from '../types.js';
 import { startAzurite, type RunningAzurite } from '../azurite.js';
 import { EventHubsAmqpService } from './amqp-service.js';
@@ -49,8 +50,8 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
     policies: [...DEFAULT_POLICIES, ...(options.policies ?? [])],
     ...(options.acceptAnyToken !== undefined ? { acceptAnyToken: options.acceptAnyToken } : {}),
   });
-  const log = options.log;
-  const service = new EventHubsAmqpService({ namespace, authority, ...(log ? { log } : {}) });
+  const log = serviceLog(options.log);
+  const service = new EventHubsAmqpService({ namespace, authority, log });
   const tls = await resolveTlsMaterial(options.tls);
   const upgrade = createAmqpUpgradeHandler((socket, encrypted) => {
     serveAmqp(service, webSocketTransport(socket, () => rejectTextFrame(socket)), Buffer.alloc(0), encrypted ? 'wss' : 'ws', log);
@@ -82,9 +83,10 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
     throw error;
   }
   const port = listener.port;
-  const endpointHost = host === '0.0.0.0' || host === '::' ? DEFAULT_HOST : host;
-  const connectionString = `Endpoint=sb://${endpointHost}:${port};SharedAccessKeyName=${EMULATOR_KEY_NAME};SharedAccessKey=${EMULATOR_SAS_KEY};UseDevelopmentEmulator=true`;
-  log?.(`eventhubs: listening on ${endpointHost}:${port} (AMQP, AMQP/WebSocket${tls ? ', TLS' : ''}); hubs ${namespace.hubNames().join(', ')}`);
+  const endpointHost = reachableHost(host);
+  const hostPort = dialAuthority(host, port);
+  const connectionString = `Endpoint=sb://${hostPort};SharedAccessKeyName=${EMULATOR_KEY_NAME};SharedAccessKey=${EMULATOR_SAS_KEY};UseDevelopmentEmulator=true`;
+  log(`eventhubs: listening on ${hostPort} (AMQP, AMQP/WebSocket${tls ? ', TLS' : ''}); hubs ${namespace.hubNames().join(', ')}`);
   let closed: Promise<void> | undefined;
   return {
     host: endpointHost,

@@ -2,7 +2,8 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { redactSecrets } from '../../core/errors.js';
+import { formatServiceBusConnectionString } from '../../core/connection-string.js';
+import { authority, reachableHost, serviceLog } from '../service-address.js';
 import { HTTP_RESPONSE_DEADLINE_MS, RENDEZVOUS_LIFETIME_MS } from '../../core/relay/protocol.js';
 import { DEFAULT_HOST, EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../defaults.js';
 import type { EmulatorServiceInfo, ListenOptions, RunningService } from '../types.js';
@@ -71,7 +72,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 }
 
 export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Promise<RunningRelayEmulator> {
-  const log = options.log ? (line: string) => options.log!(redactSecrets(line)) : () => {};
+  const log = serviceLog(options.log);
   const namespaces = await loadRelayConfig(options.config, options.namespace);
   const registry = new EntityRegistry(namespaces);
   const host = options.host ?? DEFAULT_HOST;
@@ -127,15 +128,14 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
   }
   for (const each of servers) each.on('error', (error) => log(`relay: server error: ${error.message}`));
 
-  const reachableHost = host === '0.0.0.0' || host === '::' ? DEFAULT_HOST : host;
-  const hostPort = reachableHost.includes(':') ? `[${reachableHost}]:${port}` : `${reachableHost}:${port}`;
-  const connectionString = `Endpoint=sb://${hostPort}/;SharedAccessKeyName=${EMULATOR_KEY_NAME};SharedAccessKey=${EMULATOR_SAS_KEY};UseDevelopmentEmulator=true`;
+  const hostPort = authority(host, port);
+  const connectionString = formatServiceBusConnectionString({ endpoint: `sb://${hostPort}/`, sharedAccessKeyName: EMULATOR_KEY_NAME, sharedAccessKey: EMULATOR_SAS_KEY, useDevelopmentEmulator: true });
   log(`relay: emulator listening on ${ctx.scheme}://${hostPort}, rendezvous on port ${rendezvousPort} (namespace ${registry.defaultNamespace.host})`);
 
   let closing: Promise<void> | undefined;
   const entityOf = (path: string, namespace?: string) => registry.find(namespace)?.entities.get(path.replace(/^\/+|\/+$/g, '').toLowerCase());
   return {
-    host: reachableHost,
+    host: reachableHost(host),
     port,
     rendezvousPort,
     connectionString,
@@ -145,7 +145,7 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
     info: (): EmulatorServiceInfo => ({
       connectionString,
       endpoint: `sb://${hostPort}/`,
-      host: reachableHost,
+      host: reachableHost(host),
       port,
       rendezvousPort,
       scheme: ctx.scheme,

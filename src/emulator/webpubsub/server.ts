@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { resolveTlsMaterial } from '../tls.js';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_HOST, EMULATOR_WEBPUBSUB_ACCESS_KEY } from '../defaults.js';
+import { authority, serviceLog } from '../service-address.js';
 import type { RunningService } from '../types.js';
 import { ClientConnection } from './client-connection.js';
 import { CHOSEN_SUBPROTOCOL, handleClientUpgrade, rejectUpgrade, type HandshakeEnvironment } from './handshake.js';
@@ -28,11 +29,6 @@ export interface RunningWebPubSubEmulator extends RunningService {
   connectionIds(hub: string): string[];
 }
 
-function formatHost(host: string): string {
-  const reachable = host === '0.0.0.0' || host === '::' ? DEFAULT_HOST : host;
-  return reachable.includes(':') ? `[${reachable}]` : reachable;
-}
-
 async function createServer(tls: WebPubSubEmulatorOptions['tls']): Promise<{ server: Server; scheme: 'http' | 'https'; certificate?: string }> {
   const credentials = await resolveTlsMaterial(tls);
   if (!credentials) return { server: createHttpServer(), scheme: 'http' };
@@ -40,7 +36,7 @@ async function createServer(tls: WebPubSubEmulatorOptions['tls']): Promise<{ ser
 }
 
 export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions = {}): Promise<RunningWebPubSubEmulator> {
-  const log = options.log ?? (() => undefined);
+  const log = serviceLog(options.log);
   const accessKey = options.accessKey ?? EMULATOR_WEBPUBSUB_ACCESS_KEY;
   const hubSettings = loadHubSettings(options);
   const settingsFor = (hub: string) => hubSettings.get(hub.toLowerCase()) ?? hubSettings.get('*');
@@ -63,8 +59,8 @@ export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions =
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
-  const endpoint = `${scheme}://${formatHost(host)}:${port}`;
-  const upstream = new Upstream(settingsFor, accessKey, `${formatHost(host)}:${port}`, log);
+  const endpoint = `${scheme}://${authority(host, port)}`;
+  const upstream = new Upstream(settingsFor, accessKey, authority(host, port), log);
   const env: HandshakeEnvironment = { wss, hubs, upstream, accessKey, port, settingsFor, recoveryWindowMs: options.recoveryWindowMs ?? RECOVERY_WINDOW_MS, log };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
