@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_HOST } from './defaults.js';
+import { authority } from './service-address.js';
 
 // Azurite's blob service in this process, for Event Hubs checkpoint stores (note §11.2). It
 // starts in memory (or under `location`), accepts any API version the installed storage SDK
@@ -45,11 +46,11 @@ function requireAzurite(path: string) {
   }
 }
 
-function createBlobServer(host: string, port: number, location: string | undefined, scratch: string): AzuriteBlobServer {
+function createBlobServer(host: string, port: number, location: string | undefined, scratch: string | undefined): AzuriteBlobServer {
   const { default: BlobServer } = requireAzurite('dist/src/blob/BlobServer.js');
   const { default: BlobConfiguration } = requireAzurite('dist/src/blob/BlobConfiguration.js');
   const { MemoryExtentChunkStore, DEFAULT_EXTENT_MEMORY_LIMIT } = requireAzurite('dist/src/common/persistence/MemoryExtentStore.js');
-  const base = location ?? scratch;
+  const base = (location ?? scratch)!;
   const inMemory = location === undefined;
   const config = new BlobConfiguration(
     host,
@@ -86,19 +87,21 @@ const CORS_RULE = {
 
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   const host = options.host ?? DEFAULT_HOST;
-  const scratch = await mkdtemp(join(tmpdir(), 'azurite-'));
+  // A scratch folder only for the in-memory store's bookkeeping files; a given location is used as is.
+  const scratch = options.location === undefined ? await mkdtemp(join(tmpdir(), 'azurite-')) : undefined;
+  const removeScratch = () => (scratch ? rm(scratch, { recursive: true, force: true }) : Promise.resolve());
   const server = createBlobServer(host, options.port ?? 0, options.location, scratch);
   await server.start();
   const address = server.getHttpServerAddress();
   const port = Number(new URL(address).port);
-  const blobEndpoint = `http://${host}:${port}/${AZURITE_ACCOUNT}`;
+  const blobEndpoint = `http://${authority(host, port)}/${AZURITE_ACCOUNT}`;
   const connectionString = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`;
   try {
     const { BlobServiceClient } = await import('@azure/storage-blob');
     await BlobServiceClient.fromConnectionString(connectionString).setProperties({ cors: [CORS_RULE] });
   } catch (error) {
     await server.close();
-    await rm(scratch, { recursive: true, force: true });
+    await removeScratch();
     throw new Error(`Azurite started but its CORS rules could not be set: ${(error as Error).message}`);
   }
   let closed: Promise<void> | undefined;
@@ -108,7 +111,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     close: () =>
       (closed ??= (async () => {
         await server.close();
-        await rm(scratch, { recursive: true, force: true });
+        await removeScratch();
       })()),
   };
 }

@@ -6,7 +6,6 @@ import type { PartitionLog } from './log/memory-log.js';
 // offset the emulator handed out (and any number in between) resolves.
 
 export const SELECTOR_FILTER = 'apache.org:selector-filter:string';
-export const SELECTOR_DESCRIPTOR = 0x0000468c00000004;
 
 export type StartPosition =
   | { kind: 'offset'; value: number | 'earliest' | 'latest'; inclusive: boolean }

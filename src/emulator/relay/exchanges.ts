@@ -28,10 +28,6 @@ export class ExchangeTable {
   get(id: string): HttpExchange | undefined {
     return this.#byId.get(id);
   }
-
-  get size(): number {
-    return this.#byId.size;
-  }
 }
 
 const DISCARD: HttpExchange = { id: '', respond: () => {}, body: () => {}, abort: () => {} };

@@ -25,10 +25,6 @@ export class ReliableSession {
   #bytes = 0;
   #lastAcked = 0;
 
-  get unacked(): number {
-    return this.#frames.length;
-  }
-
   /**
    * Assigns the next sequenceId, buffers the frame and returns it, or `undefined` when the buffer
    * limit would be exceeded: the caller must then end the session.
