@@ -77,6 +77,8 @@ export class RelayNamespace {
    * Longest declared entity that prefixes the path (segments decoded). With auto-creation on, an
    * unknown path creates an entity named by its first segment, so `/a/b` means entity `a` plus
    * suffix `/b`, as senders may add suffixes (note §1.3); declare `a/b` to get a nested name.
+   * An auto-created entity is not kept until a listener that passed authorization adopts it, so
+   * unauthenticated requests to random paths cannot grow the registry.
    */
   resolve(segments: string[]): EntityMatch | undefined {
     for (let n = segments.length; n > 0; n--) {
@@ -86,8 +88,16 @@ export class RelayNamespace {
     if (!this.spec.autoCreate || segments.length === 0 || segments[0] === '') return undefined;
     const name = segments[0]!;
     const entity = new HybridConnection(this, { name, requiresClientAuthorization: true, httpEnabled: true, rules: [] });
-    this.entities.set(name.toLowerCase(), entity);
     return { entity, suffix: segmentsToSuffix(segments.slice(1)) };
+  }
+
+  /** Keeps an auto-created entity (or returns the one a concurrent listener kept first). */
+  adopt(entity: HybridConnection): HybridConnection {
+    const key = entity.name.toLowerCase();
+    const existing = this.entities.get(key);
+    if (existing && !existing.deleted) return existing;
+    this.entities.set(key, entity);
+    return entity;
   }
 
   delete(name: string): boolean {

@@ -65,16 +65,16 @@ function arriveAtRendezvous(ctx: RelayContext, req: IncomingMessage, socket: Dup
 }
 
 async function acceptListener(ctx: RelayContext, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, match: EntityMatch, tracker: string): Promise<void> {
-  const { entity } = match;
   if (match.suffix !== '') {
     rejectUpgrade(socket, 404, describeFailure('Endpoint does not exist.', tracker));
     return;
   }
-  const outcome = await authorize({ entity, token: tokenFrom(req, url), claim: 'Listen', hostHeader: req.headers.host });
+  const outcome = await authorize({ entity: match.entity, token: tokenFrom(req, url), claim: 'Listen', hostHeader: req.headers.host });
   if (!outcome.ok) {
     rejectUpgrade(socket, outcome.status, describeFailure(outcome.message, tracker));
     return;
   }
+  const entity = match.entity.namespace.adopt(match.entity);
   // The service's answer to a 26th listener is not documented; 403 (quota) is our guess [U].
   if (entity.listeners.size >= MAX_LISTENERS_PER_ENTITY) {
     rejectUpgrade(socket, 403, describeFailure(`QuotaExceeded: at most ${MAX_LISTENERS_PER_ENTITY} listeners per hybrid connection.`, tracker));

@@ -40,6 +40,19 @@ afterAll(async () => {
 const listenUrl = (path = 'hyco', query = '') => `${wsBase(emulator)}/$hc/${path}?${query}sb-hc-action=listen`;
 const connectUrl = (path = 'hyco', query = '') => `${wsBase(emulator)}/$hc/${path}?${query}sb-hc-action=connect`;
 
+describe('auto-created entities', () => {
+  it('are kept only once an authorized listener attaches, not for refused or listener-less requests', async () => {
+    expect((await failedStatus(listenUrl('drive-by-1'))).status).toBe(401);
+    expect((await failedStatus(connectUrl('drive-by-2'), { headers: { ServiceBusAuthorization: await token({ path: 'drive-by-2' }) } })).status).toBe(404);
+    expect((await fetch(`${wsBase(emulator).replace(/^ws/, 'http')}/drive-by-3`)).status).toBe(401);
+    for (const path of ['drive-by-1', 'drive-by-2', 'drive-by-3']) expect(emulator.deleteEntity(path)).toBe(false);
+    const socket = await open(listenUrl('kept'), { headers: { ServiceBusAuthorization: await token({ path: 'kept' }) } });
+    expect(emulator.listenerCount('kept')).toBe(1);
+    expect(emulator.deleteEntity('kept')).toBe(true);
+    await closed(socket);
+  });
+});
+
 describe('listener handshake', () => {
   it('opens with a Listen token in the ServiceBusAuthorization header', async () => {
     const socket = await open(listenUrl('header-auth'), { headers: { ServiceBusAuthorization: await token({ path: 'header-auth' }) } });
