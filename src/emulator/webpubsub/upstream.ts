@@ -1,5 +1,7 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { redactSecrets } from '../../core/errors.js';
+import { computeEventSignature } from '../../core/webpubsub/cloud-events.js';
+import { nodeHmac } from '../../node/hmac.js';
 import type { EventHandlerSettings, HubSettings, SystemEventName } from './options.js';
 
 // Upstream CloudEvents in HTTP binary mode (webpubsub note §5): abuse-protection OPTIONS before
@@ -68,7 +70,7 @@ export class Upstream {
       'ce-connectionId': connection.connectionId,
       'ce-hub': hub,
       'ce-eventName': eventName,
-      'ce-signature': `sha256=${createHmac('sha256', this.accessKey).update(connection.connectionId).digest('hex')}`,
+      'ce-signature': await computeEventSignature(connection.connectionId, [this.accessKey], nodeHmac),
       'WebHook-Request-Origin': this.origin,
     };
     if (connection.userId !== undefined) headers['ce-userId'] = connection.userId;
