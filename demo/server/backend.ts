@@ -78,12 +78,9 @@ export async function startDemoBackend(options: DemoBackendOptions): Promise<Dem
       emulator = await start(FREE_PORTS);
     }
   }
-  const relay = emulator.services.relay;
-  const webpubsub = emulator.services.webpubsub;
-  if (!relay || !webpubsub) {
-    await emulator.close();
-    throw new Error(`the demo needs the Relay and Web PubSub emulators; not built: ${Object.keys(emulator.unavailable).join(', ')}`);
-  }
+  // Both were asked for above, and startEmulator either starts every service asked for or throws.
+  const relay = emulator.services.relay!;
+  const webpubsub = emulator.services.webpubsub!;
   const relayNamespace = `${relay.host}:${relay.port}`;
   const { sharedAccessKeyName: keyName, sharedAccessKey: key } = parseServiceBusConnectionString(relay.connectionString);
   if (!keyName || !key) {
