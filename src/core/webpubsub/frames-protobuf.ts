@@ -1,6 +1,6 @@
 import { describeValue } from '../errors.js';
 import { protocolError, type MessagePayload } from './frames-payload.js';
-import type { AckError, DownstreamMessage, OptionalPayload, UpstreamMessage } from './frames.js';
+import type { AckError, DownstreamMessage, OptionalPayload, UpstreamMessage } from './frames-types.js';
 import { ProtoMessage, ProtoWriter } from './protobuf-wire.js';
 
 // Codecs for protobuf.webpubsub.azure.v1 and its reliable twin (webpubsub note §4 "Protobuf";

@@ -1,8 +1,30 @@
 import { describeValue } from '../errors.js';
-import { protocolError, readPayload, writePayload, type MessagePayload } from './frames-payload.js';
+import { protocolError, readPayload, writePayload } from './frames-payload.js';
+import type { AckError, DownstreamMessage, OptionalPayload, UpstreamMessage } from './frames-types.js';
 
 // Public surface of the codecs; readPayload/writePayload/protocolError stay internal helpers.
 export { DATA_TYPES, bodyToPayload, payloadToBody, type MessagePayload, type WebPubSubDataType } from './frames-payload.js';
+export type {
+  AckError,
+  AckMessage,
+  CancelInvocationMessage,
+  ConnectedMessage,
+  DisconnectedMessage,
+  DownstreamMessage,
+  GroupDataMessage,
+  InvokeMessage,
+  InvokeResponseMessage,
+  JoinGroupMessage,
+  LeaveGroupMessage,
+  OptionalPayload,
+  PingMessage,
+  PongMessage,
+  SendEventMessage,
+  SendToGroupMessage,
+  SequenceAckMessage,
+  ServerDataMessage,
+  UpstreamMessage,
+} from './frames-types.js';
 export { decodeDownstreamProtobuf, decodeUpstreamProtobuf, encodeDownstreamProtobuf, encodeUpstreamProtobuf } from './frames-protobuf.js';
 
 // Codecs for the JSON client subprotocols json.webpubsub.azure.v1 and json.reliable.webpubsub.azure.v1
@@ -17,49 +39,6 @@ export const PROTOBUF_RELIABLE_SUBPROTOCOL = 'protobuf.reliable.webpubsub.azure.
 export function isReliableSubprotocol(name: string | null | undefined): boolean {
   return name === JSON_RELIABLE_SUBPROTOCOL || name === PROTOBUF_RELIABLE_SUBPROTOCOL;
 }
-
-// ---- client → service ----
-export interface JoinGroupMessage { type: 'joinGroup'; group: string; ackId?: number }
-export interface LeaveGroupMessage { type: 'leaveGroup'; group: string; ackId?: number }
-export type SendToGroupMessage = { type: 'sendToGroup'; group: string; ackId?: number; noEcho?: boolean } & MessagePayload;
-export type SendEventMessage = { type: 'event'; event: string; ackId?: number } & MessagePayload;
-export interface SequenceAckMessage { type: 'sequenceAck'; sequenceId: number }
-export interface PingMessage { type: 'ping' }
-/** invoke/invokeResponse may carry no payload at all (the JS client sends dataType+data only together). */
-export type OptionalPayload = MessagePayload | { dataType?: undefined; data?: undefined };
-/** Request/response user event (JS client 1.0.4+ `invokeEvent`); `target` is always `event` today. */
-export type InvokeMessage = { type: 'invoke'; invocationId: string; target: 'event'; event: string } & OptionalPayload;
-export interface CancelInvocationMessage { type: 'cancelInvocation'; invocationId: string }
-
-export type UpstreamMessage =
-  | JoinGroupMessage
-  | LeaveGroupMessage
-  | SendToGroupMessage
-  | SendEventMessage
-  | SequenceAckMessage
-  | PingMessage
-  | InvokeMessage
-  | CancelInvocationMessage;
-
-// ---- service → client ----
-export interface AckError { name: 'Forbidden' | 'Duplicate' | 'InternalServerError' | 'NotFound' | 'Timeout' | (string & {}); message: string }
-export interface AckMessage { type: 'ack'; ackId: number; success: boolean; error?: AckError }
-export type GroupDataMessage = { type: 'message'; from: 'group'; group: string; fromUserId?: string; sequenceId?: number } & MessagePayload;
-export type ServerDataMessage = { type: 'message'; from: 'server'; sequenceId?: number } & MessagePayload;
-export interface ConnectedMessage { type: 'system'; event: 'connected'; connectionId: string; userId?: string; reconnectionToken?: string }
-export interface DisconnectedMessage { type: 'system'; event: 'disconnected'; message: string }
-export interface PongMessage { type: 'pong' }
-export type InvokeResponseMessage = { type: 'invokeResponse'; invocationId: string; success: boolean; error?: AckError } & OptionalPayload;
-
-export type DownstreamMessage =
-  | AckMessage
-  | GroupDataMessage
-  | ServerDataMessage
-  | ConnectedMessage
-  | DisconnectedMessage
-  | PongMessage
-  | InvokeResponseMessage
-  | CancelInvocationMessage;
 
 function readOptionalPayload(frame: Record<string, unknown>, where: string): OptionalPayload {
   if ((frame.dataType === undefined || frame.dataType === null) && frame.data === undefined) return {};
