@@ -1,5 +1,6 @@
 import { base64Decode, base64Encode, utf8Decode, utf8Encode } from '../encoding.js';
 import { RealtimeError, describeValue } from '../errors.js';
+import { assertJsonDepth } from './frames-json-depth.js';
 
 // The data part shared by sendToGroup / event frames, group and server messages (webpubsub note §4),
 // and how it maps to HTTP bodies for REST sends and upstream user events (note §3 "content type").
@@ -82,7 +83,11 @@ export function bodyToPayload(contentType: string | null | undefined, body: Uint
   const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   try {
     if (mediaType === 'text/plain') return { dataType: 'text', data: utf8Decode(body) };
-    if (mediaType === 'application/json' || mediaType.endsWith('+json')) return { dataType: 'json', data: JSON.parse(utf8Decode(body)) };
+    if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
+      const text = utf8Decode(body);
+      assertJsonDepth(text, `${mediaType} body`);
+      return { dataType: 'json', data: JSON.parse(text) };
+    }
   } catch (error) {
     throw protocolError(`expected a ${mediaType} body, got ${body.length} bytes that do not decode`, error);
   }

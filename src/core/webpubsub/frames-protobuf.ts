@@ -1,4 +1,5 @@
 import { describeValue } from '../errors.js';
+import { assertJsonDepth } from './frames-json-depth.js';
 import { protocolError, type MessagePayload } from './frames-payload.js';
 import type { AckError, DownstreamMessage, OptionalPayload, UpstreamMessage } from './frames-types.js';
 import { ProtoMessage, ProtoWriter } from './protobuf-wire.js';
@@ -50,6 +51,7 @@ function readData(message: ProtoMessage, field: number, required: boolean): Opti
       return { dataType: 'protobuf', data: data.bytes(DATA.protobuf)! };
     case DATA.json: {
       const text = data.string(DATA.json)!;
+      assertJsonDepth(text, data.where);
       try {
         return { dataType: 'json', data: JSON.parse(text) as unknown };
       } catch (error) {

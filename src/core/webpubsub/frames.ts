@@ -1,4 +1,5 @@
 import { describeValue } from '../errors.js';
+import { assertJsonDepth } from './frames-json-depth.js';
 import { protocolError, readPayload, writePayload } from './frames-payload.js';
 import type { AckError, DownstreamMessage, OptionalPayload, UpstreamMessage } from './frames-types.js';
 
@@ -56,6 +57,7 @@ function parseObject(frame: string | Uint8Array, direction: string): Record<stri
     // JSON subprotocols use text frames (note §4); a binary frame is a protocol violation.
     throw protocolError(`${direction}: expected a text frame for a JSON subprotocol, got ${frame.length} binary bytes`);
   } else throw protocolError(`${direction}: expected a text frame, got ${describeValue(frame)}`);
+  assertJsonDepth(text, direction);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -6,6 +6,7 @@ import { protocolError } from './frames-payload.js';
 
 export const WIRE_VARINT = 0;
 export const WIRE_LEN = 2;
+const MAX_VARINT_BYTES = 10;
 
 export class ProtoWriter {
   readonly #bytes: number[] = [];
@@ -75,7 +76,10 @@ export function readFields(bytes: Uint8Array, where: string): ProtoField[] {
   const varint = (): number => {
     let result = 0;
     let scale = 1;
-    for (;;) {
+    // A varint is at most 10 bytes; past that, zero-valued continuation bytes would push `scale` to
+    // Infinity and the result to NaN (0 × Infinity), which no range check catches.
+    for (let count = 0; ; count++) {
+      if (count === MAX_VARINT_BYTES) throw protocolError(`${where}: varint longer than ${MAX_VARINT_BYTES} bytes`);
       if (pos >= bytes.length) throw protocolError(`${where}: truncated varint`);
       const byte = bytes[pos++]!;
       result += (byte & 0x7f) * scale;
