@@ -14,7 +14,11 @@ export interface RelayContext {
   rendezvousTimeoutMs: number;
   httpTimeoutMs: number;
   log(line: string): void;
-  /** Completes a WebSocket upgrade, answering with `protocol` when given. */
+  /**
+   * Completes a WebSocket upgrade, answering with `protocol` when given. The socket comes back
+   * paused, with an error handler already on it: the caller attaches its own handlers, then calls
+   * `ws.resume()`, so nothing that arrived with the handshake is emitted before anyone listens.
+   */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, protocol?: string): Promise<WebSocket>;
 }
 
@@ -45,6 +49,11 @@ export function createUpgrader(): { wss: WebSocketServer; upgrade: RelayContext[
       try {
         wss.handleUpgrade(req, socket, head, (ws) => {
           socket.off('close', onClose);
+          // Bytes sent in the same write as the handshake are already buffered, and ws parses them
+          // on the next tick, before a promise continuation runs: without these two lines a bad
+          // frame there is an 'error' with no listener (process exit) and a good one is lost.
+          ws.on('error', () => {});
+          ws.pause();
           resolve(ws);
         });
       } catch (error) {

@@ -55,6 +55,7 @@ export class ListenerSession implements OnlineListener {
     });
     this.#ws.on('error', (error) => options.log(`relay: listener ${this.trackingId} socket error: ${error.message}`));
     this.#ws.on('close', (code) => this.#onClose(code));
+    this.#ws.resume();
   }
 
   sendText(text: string): void {

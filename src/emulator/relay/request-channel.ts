@@ -32,6 +32,7 @@ export class RequestChannel implements EntityAttachment {
     });
     ws.on('error', (error) => log(`relay: request rendezvous socket error: ${error.message}`));
     ws.on('close', () => this.#onClose());
+    ws.resume();
   }
 
   get open(): boolean {
