@@ -1,6 +1,6 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { HmacSha256 } from './crypto.js';
+import type { HmacSha256 } from './runtime-types.js';
 
 // Imports nothing else of ours at run time: crypto.ts loads this file lazily, and a lazily loaded
 // module that pulls in shared core modules makes esbuild wrap those in lazy initialisers, which

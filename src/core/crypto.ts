@@ -1,11 +1,7 @@
 import { utf8Encode } from './encoding.js';
+import type { HmacSha256 } from './runtime-types.js';
 
-/**
- * The HMAC-SHA256 port. SAS and Web PubSub keys are used as the UTF-8 bytes of the key string
- * (relay note §2, webpubsub note §1), so string keys are the common case.
- * Implementations may answer synchronously; callers always `await`.
- */
-export type HmacSha256 = (key: string | Uint8Array, message: string | Uint8Array) => Uint8Array | Promise<Uint8Array>;
+export type { HmacSha256 };
 
 const toBytes = (value: string | Uint8Array): Uint8Array => (typeof value === 'string' ? utf8Encode(value) : value);
 

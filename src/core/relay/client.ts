@@ -7,7 +7,7 @@ import { createRelayHttpUrl } from './urls.js';
 // a fetch for HTTP mode, which none of the official clients offer (note §3.4).
 
 export interface HybridConnectionClientOptions extends RelayRuntimeOptions {
-  /** fetch implementation for HTTP mode (default `globalThis.fetch`). */
+  /** fetch implementation for HTTP mode (default `runtime.fetch`, else `globalThis.fetch`). */
   fetch?: typeof fetch;
   /** Handshake timeout for createConnection (default 70 s, .NET's). */
   connectTimeoutMs?: number;
@@ -60,7 +60,7 @@ export class HybridConnectionClient {
    * `'items?x=1'` or `'/items'` land on the listener as `/{path}/items`; a full URL is used as is.
    */
   async fetch(input: string | URL | Request = '', init?: RequestInit): Promise<Response> {
-    const fetchImpl = this.#options.fetch ?? globalThis.fetch;
+    const fetchImpl = this.#options.fetch ?? this.#config.fetch;
     if (typeof fetchImpl !== 'function') throw new TypeError(`expected a fetch function, got ${describeValue(fetchImpl)}`);
     const raw = input instanceof Request ? input.url : String(input);
     const url = new URL(/^[a-z][a-z0-9+.-]*:/i.test(raw) ? raw : raw.replace(/^\/+/, ''), `${this.httpUrl}/`);

@@ -1,34 +1,14 @@
 import { RealtimeError } from '../errors.js';
-import type { SocketLike } from '../transport.js';
 import type { ListenerContext } from './listener-context.js';
 import { closeQuietly, openSocket } from './listener-socket.js';
-import type { AcceptMessage, RemoteEndpoint } from './protocol.js';
+import type { AcceptResult, RelayAcceptRequest } from './listener-types.js';
+import type { AcceptMessage } from './protocol.js';
 import { createRelayRejectUrl, relayAppUrl } from './urls.js';
 
 // The WebSocket accept path (relay note §1.3): the app's hook sees the sender's headers, then the
 // listener dials the rendezvous `address` to accept, or `address&sb-hc-statusCode=…` to reject.
 
-export interface RelayAcceptRequest {
-  /** The sender's sb-hc-id, or one the service made up. */
-  id: string;
-  /** `https://{namespace}/{path}[/suffix][?app query]` with `$hc` and `sb-hc-*` removed. */
-  url: string;
-  /** The sender's connect headers, names lowercased. */
-  headers: Record<string, string>;
-  /** Offered subprotocols, in the sender's order. */
-  protocols: string[];
-  remoteEndpoint?: RemoteEndpoint;
-}
-
-/** `true` accepts (echoing the first offered subprotocol), `{ protocol }` picks one, `false` or `{ status }` rejects. */
-export type AcceptResult = boolean | { protocol: string } | { status: number; statusDescription?: string };
-export type AcceptHandler = (request: RelayAcceptRequest) => AcceptResult | Promise<AcceptResult>;
-
-export interface RelayConnection {
-  /** The relayed WebSocket, open, `binaryType` 'arraybuffer'. */
-  socket: SocketLike;
-  request: RelayAcceptRequest;
-}
+export type { AcceptHandler, AcceptResult, RelayAcceptRequest, RelayConnection } from './listener-types.js';
 
 export function toAcceptRequest(message: AcceptMessage, namespace: string, secure: boolean): RelayAcceptRequest {
   const headers: Record<string, string> = {};

@@ -1,5 +1,6 @@
 import { parseServiceBusConnectionString } from '../connection-string.js';
-import type { HmacSha256 } from '../crypto.js';
+import { globalWebSocket, resolveRuntime, type RuntimeOption } from '../runtime.js';
+import type { HmacSha256, Runtime, Timers } from '../runtime-types.js';
 import { createSasTokenProvider, type AccessToken, type TokenProvider } from '../token-provider.js';
 import { resolveWebSocket, type SocketLike, type WebSocketCtor } from '../transport.js';
 import { openSocket } from './listener-socket.js';
@@ -8,10 +9,7 @@ import { createRelayAudience, createRelayConnectUrl, createRelayListenUrl, type 
 // Options shared by HybridConnectionListener and HybridConnectionClient, their resolution from a
 // connection string or from namespace + path + token provider, and the one dial both make.
 
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type { Timers };
 
 export interface RelayEntityOptions {
   /** `contoso.servicebus.windows.net`, or `host:port` for a local emulator. */
@@ -23,24 +21,27 @@ export interface RelayEntityOptions {
   useDevelopmentEmulator?: boolean;
 }
 
-export interface RelayRuntimeOptions {
-  /** Default `globalThis.WebSocket`. Pass `ws` (or use the node entry) on Node 20. */
+export interface RelayRuntimeOptions extends RuntimeOption {
+  /** Shorthand for `runtime.WebSocket`. Default `globalThis.WebSocket`; on Node 20 use the node entry. */
   WebSocket?: WebSocketCtor;
   /**
    * Send the token in the ServiceBusAuthorization header instead of `sb-hc-token` in the query.
-   * Default: true when a `WebSocket` constructor other than the global one is passed (it is
-   * assumed to take `ws`-style `{ headers }` as third argument), false otherwise — the W3C
-   * WebSocket cannot set headers, and a browser fetch with a custom header needs a CORS preflight
-   * that carries no token (relay note §1.2, §1.5).
+   * Default: `runtime.webSocketHeaders` (true in the node entry, whose `ws` takes headers; false for
+   * the W3C WebSocket, which cannot set them, and a browser fetch with a custom header needs a CORS
+   * preflight that carries no token: docs/protocol/relay.md §1.2, §1.5). A constructor passed in the
+   * `WebSocket` shorthand that is not the global one keeps its meaning from before the runtime
+   * port: it is taken as `ws`-style, header-capable.
    */
   tokenInHeader?: boolean;
+  /** Shorthand for `runtime.hmac`. */
   hmac?: HmacSha256;
   /** Entity name when the connection string has no EntityPath (or to override it). */
   path?: string;
   /** Lifetime of tokens minted from a connection string's key (default 3600 s). */
   tokenTtlSeconds?: number;
+  /** Shorthand for `runtime.timers`. */
   timers?: Timers;
-  /** Clock in ms. */
+  /** Shorthand for `runtime.now`: clock in ms. */
   now?: () => number;
 }
 
@@ -52,11 +53,20 @@ export interface ResolvedRelayConfig {
   tokenProvider?: TokenProvider;
   WebSocket: WebSocketCtor;
   tokenInHeader: boolean;
-  timers: Timers;
+  timers: Required<Timers>;
   now: () => number;
+  fetch: Runtime['fetch'];
 }
 
 export function resolveRelayConfig(target: string | RelayEntityOptions, options: RelayRuntimeOptions = {}): ResolvedRelayConfig {
+  const given = options.runtime;
+  const runtime = resolveRuntime({
+    ...given,
+    WebSocket: options.WebSocket ?? given?.WebSocket,
+    hmac: options.hmac ?? given?.hmac,
+    timers: options.timers ?? given?.timers,
+    now: options.now ?? given?.now,
+  });
   let entity: RelayEntityOptions;
   if (typeof target === 'string') {
     const parsed = parseServiceBusConnectionString(target);
@@ -70,15 +80,15 @@ export function resolveRelayConfig(target: string | RelayEntityOptions, options:
       namespace: parsed.port && (parsed.useDevelopmentEmulator || parsed.port !== 443) ? `${parsed.host}:${parsed.port}` : parsed.host,
       path,
       useDevelopmentEmulator: parsed.useDevelopmentEmulator,
-      tokenProvider: createSasTokenProvider(source, { hmac: options.hmac, ttlSeconds: options.tokenTtlSeconds, now: options.now }),
+      tokenProvider: createSasTokenProvider(source, { hmac: runtime.hmac, ttlSeconds: options.tokenTtlSeconds, now: runtime.now }),
     };
   } else if (typeof target === 'object' && target !== null && target.namespace && (options.path ?? target.path)) {
     entity = { ...target, path: options.path ?? target.path };
   } else {
     throw new TypeError('expected a connection string or { namespace, path, tokenProvider }, got neither');
   }
-  const WebSocket = resolveWebSocket(options.WebSocket);
-  const passedNonGlobal = options.WebSocket !== undefined && options.WebSocket !== (globalThis as { WebSocket?: unknown }).WebSocket;
+  const WebSocket = resolveWebSocket(runtime.WebSocket);
+  const headers = options.WebSocket !== undefined ? options.WebSocket !== globalWebSocket() : runtime.webSocketHeaders;
   return {
     namespace: entity.namespace,
     path: entity.path,
@@ -86,10 +96,10 @@ export function resolveRelayConfig(target: string | RelayEntityOptions, options:
     audience: createRelayAudience(entity.namespace, entity.path),
     ...(entity.tokenProvider ? { tokenProvider: entity.tokenProvider } : {}),
     WebSocket,
-    tokenInHeader: options.tokenInHeader ?? passedNonGlobal,
-    // The runtime's own setTimeout/clearTimeout, called as methods of globalThis.
-    timers: options.timers ?? (globalThis as unknown as Timers),
-    now: options.now ?? Date.now,
+    tokenInHeader: options.tokenInHeader ?? headers,
+    timers: runtime.timers,
+    now: runtime.now,
+    fetch: runtime.fetch,
   };
 }
 

@@ -1,8 +1,8 @@
 import type { RealtimeError } from '../errors.js';
 import type { SocketLike, WebSocketCtor } from '../transport.js';
 import type { RelayRequestHandler } from './http-bridge.js';
-import type { AcceptHandler, RelayConnection } from './listener-accept.js';
-import type { Timers } from './listener-config.js';
+import type { Timers } from '../runtime-types.js';
+import type { AcceptHandler, RelayConnection } from './listener-types.js';
 
 // What the accept and HTTP paths need from their listener: one object, built once per listener.
 

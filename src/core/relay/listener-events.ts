@@ -1,10 +1,17 @@
 // A tiny typed emitter: EventTarget needs Event subclasses per payload, node `events` is banned
 // in core (DESIGN.md "Rules of the core"). A throwing user listener must not break the state
-// machine that emitted, so its error is re-raised on a fresh task instead.
+// machine that emitted, so its error is re-raised on a fresh task (of the injected timers) instead.
+import type { Timers } from '../runtime-types.js';
+
 export type Listener<T> = (payload: T) => void;
 
 export class TypedEmitter<Events extends object> {
   #listeners = new Map<keyof Events, Set<Listener<never>>>();
+  readonly #timers: Pick<Timers, 'setTimeout'>;
+
+  constructor(timers: Pick<Timers, 'setTimeout'> = globalThis) {
+    this.#timers = timers;
+  }
 
   /** Adds a listener; returns a function that removes it. */
   on<K extends keyof Events>(type: K, listener: Listener<Events[K]>): () => void {
@@ -27,7 +34,7 @@ export class TypedEmitter<Events extends object> {
       try {
         (listener as Listener<Events[K]>)(payload);
       } catch (error) {
-        setTimeout(() => {
+        this.#timers.setTimeout(() => {
           throw error;
         }, 0);
       }

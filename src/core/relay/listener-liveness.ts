@@ -1,5 +1,5 @@
 import type { SocketLike } from '../transport.js';
-import type { Timers } from './listener-config.js';
+import type { Timers } from '../runtime-types.js';
 
 // Keep-alive and liveness for the control channel (relay note §1.7). The service defines no
 // ping message; .NET sends an unsolicited WebSocket Pong every 3.5 min, and an idle Node

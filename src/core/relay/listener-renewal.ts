@@ -1,7 +1,7 @@
 import { RealtimeError } from '../errors.js';
 import type { AccessToken, TokenProvider } from '../token-provider.js';
 import { SocketState, type SocketLike } from '../transport.js';
-import type { Timers } from './listener-config.js';
+import type { Timers } from '../runtime-types.js';
 import { encodeControlMessage } from './protocol.js';
 
 // Sends `renewToken` on the control channel ahead of expiry (relay note §1.6): 10% of the

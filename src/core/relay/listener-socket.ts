@@ -1,6 +1,6 @@
 import { RealtimeError, redactSecrets, type RealtimeErrorCode } from '../errors.js';
 import { SocketState, type SocketCloseEvent, type SocketLike, type SocketMessageEvent, type WebSocketCtor } from '../transport.js';
-import type { Timers } from './listener-config.js';
+import type { Timers } from '../runtime-types.js';
 
 // Opening and closing sockets with typed errors. `ws` reports a failed handshake as
 // "Unexpected server response: 404"; the W3C WebSocket reports nothing, so browsers only see

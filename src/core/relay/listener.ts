@@ -3,9 +3,10 @@ import { RealtimeError } from '../errors.js';
 import type { AccessToken } from '../token-provider.js';
 import { SocketState, type SocketLike } from '../transport.js';
 import type { RelayRequestHandler } from './http-bridge.js';
-import { handleAccept, type AcceptHandler, type RelayConnection } from './listener-accept.js';
+import { handleAccept } from './listener-accept.js';
 import { dialEntity, resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './listener-config.js';
 import type { ListenerContext } from './listener-context.js';
+import type { AcceptHandler, RelayConnection } from './listener-types.js';
 import { TypedEmitter } from './listener-events.js';
 import { createFrameReader } from './listener-frames.js';
 import { serveRelayRequest, serveRequestRendezvous } from './listener-http.js';
@@ -74,8 +75,9 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
 
   /** From a connection string (`path` option when it has no EntityPath), or namespace + path + token provider. */
   constructor(target: string | RelayEntityOptions, options: HybridConnectionListenerOptions = {}) {
-    super();
-    const config = (this.#config = resolveRelayConfig(target, options));
+    const config = resolveRelayConfig(target, options);
+    super(config.timers);
+    this.#config = config;
     this.#options = options;
     this.#ctx = {
       namespace: config.namespace,

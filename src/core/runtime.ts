@@ -1,0 +1,71 @@
+import { getDefaultHmac } from './crypto.js';
+import type { HmacSha256, ResolvedRuntime, Runtime, Timers } from './runtime-types.js';
+import type { WebSocketCtor } from './transport.js';
+
+// The one runtime port: WebSocket (and whether it carries headers), HMAC, timers, clock and fetch.
+// Core never reaches for a global elsewhere; each client resolves its `runtime` option here once, and
+// each entry (src/node, src/browser) builds its own Runtime once and passes it to every client.
+
+type AnyTimerHandle = Parameters<typeof clearTimeout>[0];
+
+// Globals are looked up per call, so a test's fake timers or a polyfill installed later still apply.
+const globalTimers: Required<Timers> = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as AnyTimerHandle),
+  setInterval: (callback, ms) => globalThis.setInterval(callback, ms),
+  clearInterval: (handle) => globalThis.clearInterval(handle as AnyTimerHandle),
+};
+
+// Called as methods of the object passed in (a fake's `this`), interval functions from the globals if absent.
+const bindTimers = (timers: Timers): Required<Timers> => ({
+  setTimeout: (callback, ms) => timers.setTimeout(callback, ms),
+  clearTimeout: (handle) => timers.clearTimeout(handle),
+  setInterval: (callback, ms) => (timers.setInterval ? timers.setInterval(callback, ms) : globalTimers.setInterval(callback, ms)),
+  clearInterval: (handle) => (timers.clearInterval ? timers.clearInterval(handle) : globalTimers.clearInterval(handle)),
+});
+
+const defaultHmac: HmacSha256 = (key, message) => getDefaultHmac()(key, message);
+const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init);
+
+/** The runtime's own WebSocket, or undefined (Node 20 has none). */
+export function globalWebSocket(): WebSocketCtor | undefined {
+  const candidate = (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
+  return typeof candidate === 'function' ? candidate : undefined;
+}
+
+/**
+ * A complete Runtime: what `partial` gives, else the globals (WebCrypto or @noble/hashes for HMAC).
+ * A WebSocket carries headers only when `webSocketHeaders` says so: the W3C one never does.
+ */
+export function resolveRuntime(partial: Partial<Runtime> = {}): ResolvedRuntime {
+  const timers = partial.timers;
+  return {
+    WebSocket: partial.WebSocket ?? globalWebSocket(),
+    webSocketHeaders: partial.webSocketHeaders ?? false,
+    hmac: partial.hmac ?? defaultHmac,
+    timers: timers ? bindTimers(timers) : globalTimers,
+    now: partial.now ?? (() => Date.now()),
+    fetch: partial.fetch ?? globalFetch,
+  };
+}
+
+/** The `runtime` option every client takes. */
+export interface RuntimeOption {
+  /** Host bindings (the node entry passes node:crypto HMAC and `ws`); anything left out is the global default. */
+  runtime?: Partial<Runtime>;
+}
+
+/** A clock option as the public APIs take it: a fixed instant in ms (token functions) or a function. */
+export type NowOption = number | (() => number);
+
+/** The clock to use: the option (a fixed instant or a function), else the runtime's, else Date.now. */
+export function clockOf(options: { now?: NowOption; runtime?: Partial<Runtime> }): () => number {
+  const { now } = options;
+  if (typeof now === 'number') return () => now;
+  return now ?? options.runtime?.now ?? (() => Date.now());
+}
+
+/** The HMAC to use: the option, else the runtime's, else the default (WebCrypto, else @noble/hashes). */
+export function hmacOf(options: { hmac?: HmacSha256; runtime?: Partial<Runtime> } | undefined): HmacSha256 {
+  return options?.hmac ?? options?.runtime?.hmac ?? defaultHmac;
+}
