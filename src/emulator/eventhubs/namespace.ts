@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import type { HubDefinition, NamespaceDefinition } from './config.js';
-import { FilePartitionLog } from './log/file-log.js';
+import { EventHubsDataDir } from './log/data-dir.js';
 import { MemoryPartitionLog } from './log/memory-log.js';
 import { Partition } from './partition.js';
 import { partitionForKey } from './partition-key.js';
@@ -12,11 +11,11 @@ export class Hub {
   readonly partitions: Partition[];
   private nextRoundRobin = 0;
 
-  constructor(readonly definition: HubDefinition, dataDir: string | undefined) {
+  constructor(readonly definition: HubDefinition, dataDir: EventHubsDataDir | undefined) {
     const cutoff = Date.now() - definition.retentionMs;
     this.partitions = definition.partitionIds.map((id) => {
       const log = dataDir
-        ? new FilePartitionLog(join(dataDir, definition.name.toLowerCase(), id), cutoff)
+        ? dataDir.partitionLog(definition.name, id, cutoff)
         : new MemoryPartitionLog();
       return new Partition(definition.name, id, log, definition.retentionMs);
     });
@@ -47,8 +46,17 @@ export class EventHubsNamespace {
   private readonly hubs = new Map<string, Hub>();
   private readonly retentionTimer: ReturnType<typeof setInterval>;
 
-  constructor(readonly definition: NamespaceDefinition, dataDir?: string) {
-    for (const hub of definition.hubs) this.hubs.set(hub.name.toLowerCase(), new Hub(hub, dataDir));
+  private readonly dataDir: EventHubsDataDir | undefined;
+
+  constructor(readonly definition: NamespaceDefinition, dataDir?: string | EventHubsDataDir) {
+    // The data dir is locked first (log/data-dir-lock.ts) and released if loading fails.
+    this.dataDir = typeof dataDir === 'string' ? new EventHubsDataDir(dataDir) : dataDir;
+    try {
+      for (const hub of definition.hubs) this.hubs.set(hub.name.toLowerCase(), new Hub(hub, this.dataDir));
+    } catch (error) {
+      this.dataDir?.close();
+      throw error;
+    }
     this.retentionTimer = setInterval(() => this.enforceRetention(), 60_000);
     this.retentionTimer.unref();
   }
@@ -74,5 +82,6 @@ export class EventHubsNamespace {
   close(): void {
     clearInterval(this.retentionTimer);
     for (const hub of this.hubs.values()) for (const partition of hub.partitions) partition.log.close();
+    this.dataDir?.close();
   }
 }

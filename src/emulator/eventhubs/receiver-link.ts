@@ -60,11 +60,12 @@ export class ConsumerLink implements OwnedReceiver {
     const log = partition.log;
     while (budget > 0) {
       if (this.cursor < log.firstSequenceNumber) this.cursor = log.firstSequenceNumber;
-      const event = log.get(this.cursor);
+      // atOrAfter, not get: numbering skips records dropped as damaged on load (log/file-log.ts).
+      const event = log.atOrAfter(this.cursor);
       if (!event) break;
       const runtime = this.options.runtimeMetrics ? partition.properties() : undefined;
       link.send(encodeDelivery(event, runtime), undefined, 0);
-      this.cursor++;
+      this.cursor = event.sequenceNumber + 1;
       budget--;
     }
   }

@@ -68,7 +68,10 @@ export class ProducerLink {
         if (verdict.kind === 'duplicate') return delivery.accept();
       }
       target.append(transfer.events);
-      delivery.accept();
+      // Accepted only once durable under the --fsync policy (log/group-commit.ts).
+      target.log.whenDurable((error) =>
+        error ? delivery.reject({ condition: 'amqp:internal-error', description: `The event could not be stored: ${error.message}` }) : delivery.accept(),
+      );
     } catch (error) {
       const decode = error instanceof AmqpDecodeError;
       delivery.reject({

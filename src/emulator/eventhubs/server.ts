@@ -9,6 +9,8 @@ import { CbsAuthority, DEFAULT_POLICIES, type SharedAccessPolicy } from './cbs.j
 import { loadEventHubsConfig, resolveNamespace, type EventHubsEmulatorConfig } from './config.js';
 import { listenSniffing } from './listener.js';
 import { EventHubsNamespace } from './namespace.js';
+import { EventHubsDataDir } from './log/data-dir.js';
+import type { FsyncPolicy } from './log/group-commit.js';
 import { resolveTlsMaterial } from '../tls.js';
 import { createAmqpUpgradeHandler } from './websocket.js';
 
@@ -20,6 +22,8 @@ export interface EventHubsEmulatorOptions extends ListenOptions {
   config?: EventHubsEmulatorConfig | string;
   /** Append-only event log on disk; a restart with the same directory serves the same events. */
   dataDir?: string;
+  /** When an event written to `dataDir` counts as durable (log/group-commit.ts). Default `batch`. */
+  fsync?: FsyncPolicy;
   /** Accept any CBS token and skip claim checks, as Microsoft's Docker emulator does. */
   acceptAnyToken?: boolean;
   /** Extra shared access policies besides RootManageSharedAccessKey. */
@@ -44,13 +48,14 @@ export interface RunningEventHubsEmulator extends RunningService {
 export async function startEventHubsEmulator(options: EventHubsEmulatorOptions = {}): Promise<RunningEventHubsEmulator> {
   const host = options.host ?? DEFAULT_HOST;
   const definition = resolveNamespace(loadEventHubsConfig(options.config));
-  const namespace = new EventHubsNamespace(definition, options.dataDir);
+  const log = serviceLog(options.log);
+  const dataDir = options.dataDir ? new EventHubsDataDir(options.dataDir, { log, ...(options.fsync ? { fsync: options.fsync } : {}) }) : undefined;
+  const namespace = new EventHubsNamespace(definition, dataDir);
   const authority = new CbsAuthority({
     namespace,
     policies: [...DEFAULT_POLICIES, ...(options.policies ?? [])],
     ...(options.acceptAnyToken !== undefined ? { acceptAnyToken: options.acceptAnyToken } : {}),
   });
-  const log = serviceLog(options.log);
   const service = new EventHubsAmqpService({ namespace, authority, log });
   const tls = await resolveTlsMaterial(options.tls);
   const upgrade = createAmqpUpgradeHandler((socket, encrypted) => {

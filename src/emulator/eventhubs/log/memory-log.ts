@@ -1,6 +1,6 @@
 // One partition's event log held in memory. Sequence numbers start at 0 and offsets are byte
 // positions in the partition, as on a non-geo-replicated namespace (note §6.2); both only grow,
-// so lookups are binary searches.
+// so lookups are binary searches. Numbers may skip where a damaged record was dropped on load.
 
 export interface StoredEvent {
   sequenceNumber: number;
@@ -25,6 +25,10 @@ export interface PartitionLog {
   readonly nextOffset: number;
   append(events: NewEvent[], enqueuedTime: number): StoredEvent[];
   get(sequenceNumber: number): StoredEvent | undefined;
+  /** The first retained event numbered `sequenceNumber` or later; numbering may have gaps. */
+  atOrAfter(sequenceNumber: number): StoredEvent | undefined;
+  /** Calls `done` once everything appended so far is durable under the log's fsync policy. */
+  whenDurable(done: (error?: Error) => void): void;
   /** The newest retained event. */
   last(): StoredEvent | undefined;
   /** The newest event ever appended, even if retention dropped it since. */
@@ -63,29 +67,44 @@ export class MemoryPartitionLog implements PartitionLog {
   }
 
   append(events: NewEvent[], enqueuedTime: number): StoredEvent[] {
+    let sequenceNumber = this.next;
+    let offset = this.nextByte;
     const stored = events.map((event): StoredEvent => {
       const record: StoredEvent = {
-        sequenceNumber: this.next++,
-        offset: this.nextByte,
+        sequenceNumber: sequenceNumber++,
+        offset,
         enqueuedTime,
         message: event.message,
         ...(event.partitionKey !== undefined ? { partitionKey: event.partitionKey } : {}),
       };
-      this.nextByte += event.message.byteLength;
+      offset += event.message.byteLength;
       return record;
     });
+    // Numbers are taken only once the write succeeded: a failed write leaves no gap and no record.
     this.persist(stored);
+    this.next = sequenceNumber;
+    this.nextByte = offset;
     for (const record of stored) this.events.push(record);
     this.remember(stored.at(-1));
     return stored;
   }
 
+  /** Calls `done` once what was appended so far is as durable as the log promises (at once in memory). */
+  whenDurable(done: (error?: Error) => void): void {
+    done();
+  }
+
   /** Loaded-from-disk events; already persisted. */
   protected restore(record: StoredEvent): void {
     this.events.push(record);
-    this.next = record.sequenceNumber + 1;
-    this.nextByte = record.offset + record.message.byteLength;
+    this.reserve(record.sequenceNumber + 1, record.offset + record.message.byteLength);
     this.remember(record);
+  }
+
+  /** Numbering continues at or past these, never below: sequence numbers are never reused. */
+  protected reserve(nextSequenceNumber: number, nextOffset: number): void {
+    this.next = Math.max(this.next, nextSequenceNumber);
+    this.nextByte = Math.max(this.nextByte, nextOffset);
   }
 
   protected remember(record: StoredEvent | undefined): void {
@@ -103,14 +122,24 @@ export class MemoryPartitionLog implements PartitionLog {
   get(sequenceNumber: number): StoredEvent | undefined {
     const first = this.firstSequenceNumber;
     if (sequenceNumber < first || sequenceNumber >= this.next) return undefined;
-    return this.events[this.head + (sequenceNumber - first)];
+    const direct = this.events[this.head + (sequenceNumber - first)];
+    if (direct?.sequenceNumber === sequenceNumber) return direct;
+    // Numbering has gaps where a damaged record was dropped on load (file-log.ts): search.
+    const found = this.atOrAfter(sequenceNumber);
+    return found?.sequenceNumber === sequenceNumber ? found : undefined;
+  }
+
+  /** The first retained event numbered `sequenceNumber` or later (readers step over gaps with it). */
+  atOrAfter(sequenceNumber: number): StoredEvent | undefined {
+    const index = this.lowerIndex((event) => event.sequenceNumber >= sequenceNumber);
+    return this.events[index];
   }
 
   last(): StoredEvent | undefined {
     return this.head < this.events.length ? this.events[this.events.length - 1] : undefined;
   }
 
-  private lowerBound(matches: (event: StoredEvent) => boolean): number {
+  private lowerIndex(matches: (event: StoredEvent) => boolean): number {
     let low = this.head;
     let high = this.events.length;
     while (low < high) {
@@ -118,6 +147,11 @@ export class MemoryPartitionLog implements PartitionLog {
       if (matches(this.events[mid]!)) high = mid;
       else low = mid + 1;
     }
+    return low;
+  }
+
+  private lowerBound(matches: (event: StoredEvent) => boolean): number {
+    const low = this.lowerIndex(matches);
     return low < this.events.length ? this.events[low]!.sequenceNumber : this.next;
   }
 

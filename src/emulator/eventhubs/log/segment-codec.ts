@@ -1,0 +1,124 @@
+import { crc32 } from 'node:zlib';
+import type { StoredEvent } from './memory-log.js';
+
+// Record layout of a segment file (big-endian):
+//   u32 length-of-rest | u32 crc32-of-rest | f64 seq | f64 offset | f64 enqueuedTime
+//   | u16 keyLength (0xFFFF = no key) | key UTF-8 | message bytes
+// Loading scans a segment record by record. A record that fails its checksum in the middle of a
+// segment is skipped on its own: the scan resynchronises on the next offset holding a valid header
+// and CRC, so one flipped byte costs one record, not the rest of the segment.
+
+export const RECORD_HEADER = 4 + 4;
+const FIXED = 8 + 8 + 8 + 2;
+const NO_KEY = 0xffff;
+/** Larger than any record we write (1 MiB message + 64 KiB key); anything longer is garbage. */
+const MAX_REST = FIXED + NO_KEY + 2 * 1024 * 1024;
+
+export function encodeRecord(event: StoredEvent): Buffer {
+  const key = event.partitionKey === undefined ? undefined : Buffer.from(event.partitionKey, 'utf8');
+  const keyLength = key ? Math.min(key.length, NO_KEY - 1) : 0;
+  const rest = Buffer.alloc(FIXED + keyLength + event.message.byteLength);
+  rest.writeDoubleBE(event.sequenceNumber, 0);
+  rest.writeDoubleBE(event.offset, 8);
+  rest.writeDoubleBE(event.enqueuedTime, 16);
+  rest.writeUInt16BE(key ? keyLength : NO_KEY, 24);
+  if (key) key.copy(rest, FIXED, 0, keyLength);
+  rest.set(event.message, FIXED + keyLength);
+  const header = Buffer.alloc(RECORD_HEADER);
+  header.writeUInt32BE(rest.length, 0);
+  header.writeUInt32BE(crc32(rest), 4);
+  return Buffer.concat([header, rest]);
+}
+
+/** A record that failed its checksum and was skipped; `nextSequenceNumber` is the first intact record after it. */
+export interface DamagedRange {
+  start: number;
+  end: number;
+  /** Sequence number of the intact record before the damage, or undefined at the segment start. */
+  afterSequenceNumber: number | undefined;
+  nextSequenceNumber: number | undefined;
+}
+
+export interface SegmentScan {
+  events: StoredEvent[];
+  /** Damaged records skipped in the middle of the segment (kept on disk, never served). */
+  damaged: DamagedRange[];
+  /** Where the file should end: the torn tail (an incomplete final record) starts here. */
+  validBytes: number;
+  /** A complete final record that failed its CRC: its bytes stay, and this many sequence numbers stay reserved. */
+  damagedTail: DamagedRange | undefined;
+}
+
+/** The record at `position` when its header, bounds, CRC and numbering all hold. */
+function recordAt(data: Buffer, position: number, after: number): { event: StoredEvent; end: number } | undefined {
+  if (position + RECORD_HEADER + FIXED > data.length) return undefined;
+  const length = data.readUInt32BE(position);
+  const end = position + RECORD_HEADER + length;
+  if (length < FIXED || length > MAX_REST || end > data.length) return undefined;
+  const sequenceNumber = data.readDoubleBE(position + RECORD_HEADER);
+  // Cheap checks first so resynchronising over a damaged stretch rarely computes a CRC.
+  if (!Number.isSafeInteger(sequenceNumber) || sequenceNumber <= after) return undefined;
+  const rest = data.subarray(position + RECORD_HEADER, end);
+  const keyLength = rest.readUInt16BE(24);
+  const keyBytes = keyLength === NO_KEY ? 0 : keyLength;
+  if (FIXED + keyBytes > rest.length) return undefined;
+  if (crc32(rest) !== data.readUInt32BE(position + 4)) return undefined;
+  return {
+    end,
+    event: {
+      sequenceNumber,
+      offset: rest.readDoubleBE(8),
+      enqueuedTime: rest.readDoubleBE(16),
+      ...(keyLength === NO_KEY ? {} : { partitionKey: rest.toString('utf8', FIXED, FIXED + keyBytes) }),
+      message: new Uint8Array(rest.subarray(FIXED + keyBytes)),
+    },
+  };
+}
+
+function nextValidRecord(data: Buffer, from: number, after: number): number | undefined {
+  for (let position = from; position + RECORD_HEADER + FIXED <= data.length; position++) {
+    if (recordAt(data, position, after)) return position;
+  }
+  return undefined;
+}
+
+/**
+ * Intact records of one segment. `after` is the highest sequence number seen in earlier segments
+ * (records must number upwards, which also rejects stale bytes that happen to checksum).
+ */
+export function scanSegment(data: Buffer, after = -1): SegmentScan {
+  const events: StoredEvent[] = [];
+  const damaged: DamagedRange[] = [];
+  let highest = after;
+  let position = 0;
+  while (position < data.length) {
+    const record = recordAt(data, position, highest);
+    if (record) {
+      events.push(record.event);
+      highest = record.event.sequenceNumber;
+      position = record.end;
+      continue;
+    }
+    const resume = nextValidRecord(data, position + 1, highest);
+    const previous = events.at(-1)?.sequenceNumber;
+    if (resume === undefined) {
+      // Nothing intact follows. A final record whose length fits the file was complete when
+      // written (so maybe acknowledged): keep its bytes and its number; only an incomplete one is torn.
+      const length = position + RECORD_HEADER <= data.length ? data.readUInt32BE(position) : Infinity;
+      const complete = length >= FIXED && length <= MAX_REST && position + RECORD_HEADER + length === data.length;
+      if (complete) {
+        return { events, damaged, validBytes: data.length, damagedTail: { start: position, end: data.length, afterSequenceNumber: previous, nextSequenceNumber: undefined } };
+      }
+      return { events, damaged, validBytes: position, damagedTail: undefined };
+    }
+    damaged.push({ start: position, end: resume, afterSequenceNumber: previous, nextSequenceNumber: recordAt(data, resume, highest)!.event.sequenceNumber });
+    position = resume;
+  }
+  return { events, damaged, validBytes: position, damagedTail: undefined };
+}
+
+/** Whole, intact records of one segment file and the byte length they cover (see scanSegment). */
+export function decodeRecords(data: Buffer): { events: StoredEvent[]; validBytes: number } {
+  const { events, validBytes } = scanSegment(data);
+  return { events, validBytes };
+}
