@@ -13,18 +13,17 @@ import {
   type MessagePayload,
   type UpstreamMessage,
 } from '../../core/webpubsub/frames.js';
-import type { HubConnection, HubState, OutboundMessage } from './hub-state.js';
+import type { ConnectionContext, ConnectionInit, ProtocolKind, SimpleMode } from './connection-types.js';
+import type { HubConnection, OutboundMessage } from './hub-state.js';
 import { ConnectionPermissions } from './permissions.js';
 import { ReliableSession } from './reliable.js';
 import { forwardUserEvent, invokeUserEvent } from './user-events.js';
-import type { Upstream, UpstreamConnection } from './upstream.js';
+import type { UpstreamConnection } from './upstream.js';
 
-// One logical client connection (webpubsub note §4). For the reliable protocol it outlives its
-// socket: an abnormal drop keeps the session for recovery; anything else ends it.
+// One logical client connection (docs/protocol/webpubsub.md §4). For the reliable protocol it outlives
+// its socket: an abnormal drop keeps the session for recovery; anything else ends it.
 
 export const newConnectionId = (): string => randomBytes(16).toString('base64url');
-
-export type ProtocolKind = 'json' | 'json-reliable' | 'protobuf' | 'protobuf-reliable' | 'simple';
 
 interface FrameCodec {
   decode(frame: string | Uint8Array): UpstreamMessage;
@@ -34,27 +33,6 @@ interface FrameCodec {
 const JSON_CODEC: FrameCodec = { decode: decodeUpstream, encode: encodeDownstream };
 const PROTOBUF_CODEC: FrameCodec = { decode: decodeUpstreamProtobuf, encode: encodeDownstreamProtobuf };
 
-/** Raw clients: every frame is the `message` event, or goes to one group (note §4 "Simple"). */
-export type SimpleMode = { mode: 'sendEvent' } | { mode: 'sendToGroup'; group: string };
-
-export interface ConnectionContext {
-  hub: HubState;
-  upstream: Upstream;
-  log: (line: string) => void;
-  recoveryWindowMs: number;
-}
-
-export interface ConnectionInit {
-  id: string;
-  userId: string | undefined;
-  roles: string[];
-  groups: string[];
-  kind: ProtocolKind;
-  subprotocol: string | undefined;
-  simpleMode: SimpleMode;
-  state: string | undefined;
-}
-
 /** 1008 tells the official client not to attempt recovery (note §4). */
 const CLOSE_POLICY = 1008;
 // [?] The service's codes for bad frames are undocumented; these are RFC 6455's, as Microsoft's emulator uses.
@@ -62,6 +40,10 @@ const CLOSE_WRONG_FRAME_TYPE = 1003;
 const CLOSE_INVALID_PAYLOAD = 1007;
 const CLOSE_INTERNAL_ERROR = 1011;
 const CLOSE_NORMAL = 1000;
+/** [?] The service's code for shedding load is undocumented; RFC 6455's "try again later". */
+const CLOSE_TRY_AGAIN_LATER = 1013;
+/** A slow reader gets its close frame this long before the socket is cut (it may never read it). */
+const SLOW_CLIENT_CLOSE_GRACE_MS = 1000;
 const CLOSE_ABNORMAL = 1006;
 const FRAMES_PER_TURN = 16;
 const MAX_REMEMBERED_ACK_IDS = 100_000;
@@ -118,19 +100,28 @@ export class ClientConnection implements HubConnection {
     }
   }
 
-  /** Recovery with awps_connection_id + awps_reconnection_token: true if the session took the socket. */
-  tryRecover(socket: WebSocket, token: string): boolean {
+  /**
+   * Whether a recovery (awps_connection_id + awps_reconnection_token) on `subprotocol` would be taken;
+   * checked before the socket is upgraded, and again when it is handed over.
+   */
+  canRecover(subprotocol: string | undefined, token: string): boolean {
     // The session's frames (buffered ones included) are in its subprotocol; a recovery must use the same.
-    if (this.#ended || !this.session || socket.protocol !== this.subprotocol) return false;
+    if (this.#ended || !this.session || subprotocol !== this.subprotocol) return false;
     const expected = Buffer.from(this.session.reconnectionToken);
     const given = Buffer.from(token);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return false;
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+
+  /** Hands an upgraded socket to the session: true if it took it. */
+  tryRecover(socket: WebSocket, token: string): boolean {
+    if (!this.canRecover(socket.protocol, token)) return false;
     clearTimeout(this.#recoveryTimer);
     const previous = this.#socket;
     this.#socket = undefined;
     previous?.terminate(); // a half-open socket the service had not noticed yet
     this.attach(socket);
-    for (const frame of this.session.pending()) this.#sendRaw(frame);
+    // canRecover checked the session exists
+    for (const frame of this.session!.pending()) this.#sendRaw(frame);
     return true;
   }
 
@@ -173,11 +164,13 @@ export class ClientConnection implements HubConnection {
   }
 
   /** Ends the session for good: the socket closes with `code`, the hub forgets the connection. */
-  #terminate(code: number, reason: string): void {
+  #terminate(code: number, reason: string, graceMs?: number): void {
     const socket = this.#socket;
     this.#end(reason);
-    if (socket && socket.readyState === OPEN) socket.close(code, closeReason(reason));
-    else socket?.terminate();
+    if (socket && socket.readyState === OPEN) {
+      socket.close(code, closeReason(reason));
+      if (graceMs !== undefined) setTimeout(() => socket.terminate(), graceMs).unref();
+    } else socket?.terminate();
   }
 
   #end(reason: string): void {
@@ -204,11 +197,45 @@ export class ClientConnection implements HubConnection {
   #sendRaw(data: string | Uint8Array, binary = false): void {
     const socket = this.#socket;
     if (socket?.readyState !== OPEN) return;
+    // The service closes clients that do not read (issue: 1.4 GB queued for one); bufferedAmount is what
+    // ws holds for this socket beyond what the kernel took.
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    if (socket.bufferedAmount + size > this.context.limits.maxOutboundBufferBytes) {
+      this.context.counters.slowClientsClosed++;
+      this.context.log(`webpubsub: connection ${this.id} is not reading (over ${this.context.limits.maxOutboundBufferBytes} bytes queued); closing`);
+      this.#terminate(CLOSE_POLICY, 'The client is not reading its messages fast enough', SLOW_CLIENT_CLOSE_GRACE_MS);
+      return;
+    }
     socket.send(data, { binary: typeof data !== 'string' || binary });
   }
 
+  /** Frames received and not yet handled: bounded, or a slow upstream lets one client queue without end. */
+  #pendingFrames = 0;
+  #pendingBytes = 0;
+
   #enqueue(data: RawData, isBinary: boolean): void {
+    if (this.#ended) return;
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const { limits } = this.context;
+    if (this.#pendingFrames + 1 > limits.maxUpstreamQueueFrames || this.#pendingBytes + bytes.length > limits.maxUpstreamQueueBytes) {
+      // [?] What the service does when a client outruns its event handler is undocumented; closing
+      // (rather than dropping frames silently) tells the client, and loses nothing it was told was sent.
+      this.context.counters.upstreamQueueOverflows++;
+      this.context.log(`webpubsub: connection ${this.id} has over ${limits.maxUpstreamQueueFrames} frames / ${limits.maxUpstreamQueueBytes} bytes waiting for the event handler; closing`);
+      this.#terminate(CLOSE_TRY_AGAIN_LATER, 'Too many messages waiting for the event handler');
+      return;
+    }
+    this.#pendingFrames++;
+    this.#pendingBytes += bytes.length;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#pendingFrames--;
+      this.#pendingBytes -= bytes.length;
+    };
+    // An invoke is answered later without holding up the frames behind it; it stays counted until then.
+    let detached: Promise<unknown> | undefined;
     this.#queue = this.#queue
       .then(async () => {
         // A burst from one socket would otherwise run to its end before any other socket is read
@@ -218,16 +245,19 @@ export class ClientConnection implements HubConnection {
           await new Promise((resolve) => setImmediate(resolve));
         }
         if (this.#ended) return;
-        return this.kind === 'simple' ? this.#handleSimple(bytes, isBinary) : this.#handleJson(bytes, isBinary);
+        if (this.kind === 'simple') return this.#handleSimple(bytes, isBinary);
+        detached = (await this.#handleJson(bytes, isBinary))?.running;
       })
       .catch((error: unknown) => {
         this.context.log(`webpubsub: connection ${this.id} closed after a bad frame: ${(error as Error).message}`);
         if (isRealtimeError(error, 'protocol')) this.#terminate(CLOSE_INVALID_PAYLOAD, `The client message is not a valid ${this.subprotocol} message`);
         else this.#terminate(CLOSE_INTERNAL_ERROR, 'Internal server error');
-      });
+      })
+      .finally(() => (detached ? void detached.finally(release) : release()));
   }
 
-  async #handleJson(bytes: Buffer, isBinary: boolean): Promise<void> {
+  /** Handles one frame; resolves to the work still running for it (an invoke), if any. */
+  async #handleJson(bytes: Buffer, isBinary: boolean): Promise<{ running: Promise<unknown> } | undefined> {
     // JSON subprotocols take text frames, protobuf ones binary frames (note §4).
     if (isBinary !== this.kind.startsWith('protobuf')) {
       this.#terminate(CLOSE_WRONG_FRAME_TYPE, `The ${this.subprotocol} subprotocol requires ${isBinary ? 'text' : 'binary'} frames`);
@@ -237,19 +267,19 @@ export class ClientConnection implements HubConnection {
     switch (message.type) {
       case 'ping':
         this.#sendRaw(this.#codec.encode({ type: 'pong' }));
-        return;
+        return undefined;
       case 'sequenceAck':
         this.session?.ack(message.sequenceId);
-        return;
+        return undefined;
       case 'invoke':
         // Not awaited: an invocation may wait on the upstream while later frames (and a cancel) proceed.
-        void this.#invoke(message).catch((error: unknown) => this.context.log(`webpubsub: invoke on ${this.id} failed: ${(error as Error).message}`));
-        return;
+        return { running: this.#invoke(message).catch((error: unknown) => this.context.log(`webpubsub: invoke on ${this.id} failed: ${(error as Error).message}`)) };
       case 'cancelInvocation':
         this.#invocations.delete(message.invocationId);
-        return;
+        return undefined;
       default:
-        return this.#handleAckable(message);
+        await this.#handleAckable(message);
+        return undefined;
     }
   }
 

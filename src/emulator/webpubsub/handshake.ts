@@ -5,13 +5,15 @@ import type { JwtPayload } from '../../core/jwt.js';
 import { HUB_NAME_PATTERN } from '../../core/webpubsub/client-token.js';
 import { JSON_RELIABLE_SUBPROTOCOL, JSON_SUBPROTOCOL, PROTOBUF_RELIABLE_SUBPROTOCOL, PROTOBUF_SUBPROTOCOL, isReliableSubprotocol } from '../../core/webpubsub/frames.js';
 import { acceptedHosts, claimsForConnectEvent, extractClientToken, stringList, verifyClientToken } from './auth.js';
-import { ClientConnection, newConnectionId, type ConnectionContext, type ProtocolKind, type SimpleMode } from './client-connection.js';
+import { ClientConnection, newConnectionId } from './client-connection.js';
+import type { ConnectionContext, ConnectionCounters, ConnectionLimits, ProtocolKind, SimpleMode } from './connection-types.js';
 import type { HubRegistry } from './hub-state.js';
 import type { HubSettings } from './options.js';
 import type { Upstream } from './upstream.js';
 
-// The client WebSocket handshake (webpubsub note §1, §4, §5): token check → 401, blocking
+// The client WebSocket handshake (docs/protocol/webpubsub.md §1, §4, §5): token check → 401, blocking
 // `connect` event (4xx passes through), subprotocol choice, or recovery of a reliable session.
+// Everything is checked before the upgrade, and nothing is stored for a hub until a connection is added.
 
 export interface HandshakeEnvironment {
   wss: WebSocketServer;
@@ -21,6 +23,8 @@ export interface HandshakeEnvironment {
   port: number;
   settingsFor: (hub: string) => HubSettings | undefined;
   recoveryWindowMs: number;
+  limits: ConnectionLimits;
+  counters: ConnectionCounters;
   log: (line: string) => void;
 }
 
@@ -48,9 +52,17 @@ function hubFromPath(url: URL): string | undefined {
   return undefined;
 }
 
-function accept(env: HandshakeEnvironment, req: UpgradeRequest, socket: Duplex, head: Buffer, subprotocol: string | undefined): Promise<WebSocket> {
+/**
+ * Upgrades, then runs `onOpen` synchronously in ws's callback: ws delivers bytes that arrived with the
+ * handshake on the next tick, so every listener must be on by then (a malformed frame emitted with no
+ * 'error' listener would throw out of the process).
+ */
+function accept(env: HandshakeEnvironment, req: UpgradeRequest, socket: Duplex, head: Buffer, subprotocol: string | undefined, onOpen: (ws: WebSocket) => void): void {
   req[CHOSEN_SUBPROTOCOL] = subprotocol ?? false;
-  return new Promise((resolve) => env.wss.handleUpgrade(req, socket, head, resolve));
+  env.wss.handleUpgrade(req, socket, head, (ws) => {
+    ws.on('error', () => undefined); // the connection's own listener (attach) logs; a refused socket has nothing to say
+    onOpen(ws);
+  });
 }
 
 export async function handleClientUpgrade(env: HandshakeEnvironment, req: UpgradeRequest, socket: Duplex, head: Buffer): Promise<void> {
@@ -64,20 +76,23 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Upgrad
     return rejectUpgrade(socket, 400, 'Malformed request URL');
   }
   if (!hubName || !HUB_NAME_PATTERN.test(hubName)) return rejectUpgrade(socket, 400, 'Invalid hub name');
-  const hub = env.hubs.get(hubName);
+  const hubKey = hubName.toLowerCase(); // hub names are case-insensitive (§1)
   const requested = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
 
   const recoverId = url.searchParams.get('awps_connection_id');
   if (recoverId !== null) {
-    // Recovery authenticates by reconnection token; the original access token may have expired.
-    const ws = await accept(env, req, socket, head, requested.find(isReliableSubprotocol) ?? requested[0]);
-    const connection = hub.connections.get(recoverId);
+    // Recovery authenticates by reconnection token; the original access token may have expired. The
+    // session is looked up and the token compared before the upgrade; a refusal is still an upgrade
+    // closed with 1008, the documented answer that makes clients stop recovering (§4 "Recovery").
+    const subprotocol = requested.find(isReliableSubprotocol) ?? requested[0];
     const token = url.searchParams.get('awps_reconnection_token') ?? '';
-    if (!(connection instanceof ClientConnection) || !connection.tryRecover(ws, token)) {
-      ws.on('error', () => undefined);
+    const connection = env.hubs.find(hubKey)?.connections.get(recoverId);
+    const session = connection instanceof ClientConnection && connection.canRecover(subprotocol, token) ? connection : undefined;
+    accept(env, req, socket, head, subprotocol, (ws) => {
+      if (session?.tryRecover(ws, token)) return;
       env.log(`webpubsub: recovery of connection ${recoverId} refused`);
       ws.close(1008, 'Session cannot be recovered');
-    }
+    });
     return;
   }
 
@@ -85,12 +100,12 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Upgrad
   const token = extractClientToken(req, url);
   if (token) {
     try {
-      claims = await verifyClientToken(token, env.accessKey, hub.name, acceptedHosts(req, env.port));
+      claims = await verifyClientToken(token, env.accessKey, hubKey, acceptedHosts(req, env.port));
     } catch (error) {
-      env.log(`webpubsub: client token rejected on hub ${hub.name}: ${(error as Error).message}`);
+      env.log(`webpubsub: client token rejected on hub ${hubKey}: ${(error as Error).message}`);
       return rejectUpgrade(socket, 401, 'Unauthorized');
     }
-  } else if (!env.settingsFor(hub.name)?.allowAnonymous) {
+  } else if (!env.settingsFor(hubKey)?.allowAnonymous) {
     return rejectUpgrade(socket, 401, 'Unauthorized');
   }
 
@@ -101,7 +116,7 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Upgrad
   let subprotocol = requested.find((p) => p in SUPPORTED);
   let state: string | undefined;
 
-  if (env.upstream.handlerFor(hub.name, { system: 'connect' })) {
+  if (env.upstream.handlerFor(hubKey, { system: 'connect' })) {
     const body = {
       claims: claimsForConnectEvent(claims),
       query: Object.fromEntries([...new Set(url.searchParams.keys())].filter((k) => k !== 'access_token').map((k) => [k, url.searchParams.getAll(k)])),
@@ -109,7 +124,7 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Upgrad
       subprotocols: requested,
       clientCertificates: [],
     };
-    const response = await env.upstream.send(hub.name, { system: 'connect' }, { connectionId: id, ...(userId === undefined ? {} : { userId }) }, new TextEncoder().encode(JSON.stringify(body)), 'application/json; charset=utf-8');
+    const response = await env.upstream.send(hubKey, { system: 'connect' }, { connectionId: id, ...(userId === undefined ? {} : { userId }) }, new TextEncoder().encode(JSON.stringify(body)), 'application/json; charset=utf-8');
     if (!response || response.status < 200 || response.status > 299) {
       const status = response && response.status >= 400 && response.status < 500 ? response.status : 500;
       return rejectUpgrade(socket, status, 'Rejected by the connect event handler');
@@ -133,10 +148,11 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Upgrad
   const mode = url.searchParams.get('webpubsub_mode');
   const group = url.searchParams.get('group');
   const simpleMode: SimpleMode = mode?.toLowerCase() === 'sendtogroup' && group ? { mode: 'sendToGroup', group } : { mode: 'sendEvent' };
-  const ws = await accept(env, req, socket, head, subprotocol);
-  const context: ConnectionContext = { hub, upstream: env.upstream, log: env.log, recoveryWindowMs: env.recoveryWindowMs };
-  const kind = subprotocol ? (SUPPORTED[subprotocol] ?? 'simple') : 'simple';
-  const connection = new ClientConnection(context, { id, userId, roles, groups, kind, subprotocol, simpleMode, state });
-  connection.attach(ws);
-  void env.upstream.send(hub.name, { system: 'connected' }, connection.upstreamIdentity(), new TextEncoder().encode('{}'), 'application/json; charset=utf-8');
+  accept(env, req, socket, head, subprotocol, (ws) => {
+    const context: ConnectionContext = { hub: env.hubs.acquire(hubKey), upstream: env.upstream, log: env.log, recoveryWindowMs: env.recoveryWindowMs, limits: env.limits, counters: env.counters };
+    const kind = subprotocol ? (SUPPORTED[subprotocol] ?? 'simple') : 'simple';
+    const connection = new ClientConnection(context, { id, userId, roles, groups, kind, subprotocol, simpleMode, state });
+    connection.attach(ws);
+    void env.upstream.send(hubKey, { system: 'connected' }, connection.upstreamIdentity(), new TextEncoder().encode('{}'), 'application/json; charset=utf-8');
+  });
 }

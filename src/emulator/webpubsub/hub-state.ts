@@ -30,7 +30,11 @@ export class HubState {
   readonly #groups = new Map<string, Set<HubConnection>>();
   readonly #users = new Map<string, Set<HubConnection>>();
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    /** Called when the last connection leaves, so the registry can forget the hub. */
+    private readonly onEmpty: (hub: HubState) => void = () => undefined,
+  ) {}
 
   add(connection: HubConnection): void {
     this.connections.set(connection.id, connection);
@@ -50,6 +54,7 @@ export class HubState {
       set?.delete(connection);
       if (set?.size === 0) this.#users.delete(connection.userId);
     }
+    if (this.connections.size === 0) this.onEmpty(this);
   }
 
   join(connection: HubConnection, group: string): void {
@@ -87,14 +92,37 @@ export class HubState {
   }
 }
 
+/**
+ * Hubs that have connections. Nothing is stored for a hub before a connection is authorized onto it
+ * (`acquire`), and a hub is forgotten when its last connection goes: every other state (groups, users,
+ * permissions) lives in its connections, so an empty hub has nothing to keep. Reads (`view`) of an
+ * unknown hub get a detached empty state, so unauthenticated or REST traffic to new names allocates nothing.
+ */
 export class HubRegistry {
   readonly #hubs = new Map<string, HubState>();
+  readonly #forget = (hub: HubState) => {
+    if (this.#hubs.get(hub.name) === hub) this.#hubs.delete(hub.name);
+  };
 
-  get(name: string): HubState {
+  find(name: string): HubState | undefined {
+    return this.#hubs.get(name.toLowerCase());
+  }
+
+  /** The hub's state, or an empty one that is not stored (for lookups and REST calls). */
+  view(name: string): HubState {
+    return this.find(name) ?? new HubState(name.toLowerCase());
+  }
+
+  /** The stored state for a connection being added now (synchronously, so it cannot be forgotten first). */
+  acquire(name: string): HubState {
     const key = name.toLowerCase();
     let hub = this.#hubs.get(key);
-    if (!hub) this.#hubs.set(key, (hub = new HubState(key)));
+    if (!hub) this.#hubs.set(key, (hub = new HubState(key, this.#forget)));
     return hub;
+  }
+
+  get size(): number {
+    return this.#hubs.size;
   }
 
   all(): HubState[] {

@@ -1,3 +1,3 @@
-export { startWebPubSubEmulator, type RunningWebPubSubEmulator } from './server.js';
-export type { EventHandlerSettings, HubSettings, SystemEventName, WebPubSubConfig, WebPubSubEmulatorOptions } from './options.js';
+export { startWebPubSubEmulator, type RunningWebPubSubEmulator, type WebPubSubEmulatorStats } from './server.js';
+export type { EventHandlerSettings, HubSettings, SystemEventName, WebPubSubConfig, WebPubSubEmulatorOptions, WebPubSubLimits } from './options.js';
 export { compileFilter, type FilterSubject } from './odata-filter.js';

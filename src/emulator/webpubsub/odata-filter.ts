@@ -16,6 +16,11 @@ type Node = (subject: FilterSubject) => Value;
 type Token = { kind: 'string'; value: string } | { kind: 'number'; value: number } | { kind: 'word'; value: string } | { kind: 'punct'; value: '(' | ')' | ',' };
 
 const MAX_FILTER_LENGTH = 8192;
+/**
+ * Parentheses, `not` and function calls recurse; ~2,000 levels overflowed the stack (a 500). [?] The
+ * service's limit is undocumented (its docs ask for under ~100 clauses); 64 levels is far past real filters.
+ */
+const MAX_FILTER_DEPTH = 64;
 
 function syntaxError(message: string): RealtimeError {
   return new RealtimeError('protocol', `Invalid filter: ${message}`, { status: 400 });
@@ -94,7 +99,16 @@ const FUNCTIONS: Record<string, { arity: number[]; apply: (args: Value[]) => Val
 
 class Parser {
   #pos = 0;
+  #depth = 0;
   constructor(private readonly tokens: Token[]) {}
+
+  /** Runs one nested parse (parenthesis, `not`, function argument) within MAX_FILTER_DEPTH. */
+  #nested(parse: () => Node): Node {
+    if (++this.#depth > MAX_FILTER_DEPTH) throw syntaxError(`nested deeper than ${MAX_FILTER_DEPTH} levels`);
+    const node = parse();
+    this.#depth--;
+    return node;
+  }
 
   parse(): Node {
     const node = this.#or();
@@ -138,7 +152,7 @@ class Parser {
   #not(): Node {
     if (this.#peekWord('not')) {
       this.#pos++;
-      const inner = this.#not();
+      const inner = this.#nested(() => this.#not());
       return (s) => inner(s) !== true;
     }
     return this.#comparison();
@@ -193,7 +207,7 @@ class Parser {
     if (token.kind === 'string' || token.kind === 'number') return () => token.value;
     if (token.kind === 'punct') {
       if (token.value !== '(') throw syntaxError(`unexpected ${describe(token)}`);
-      const inner = this.#or();
+      const inner = this.#nested(() => this.#or());
       this.#expectPunct(')');
       return inner;
     }
@@ -207,10 +221,10 @@ class Parser {
     const fn = FUNCTIONS[word];
     if (!fn) throw syntaxError(`unknown identifier or function ${JSON.stringify(token.value.slice(0, 40))}`);
     this.#expectPunct('(');
-    const args: Node[] = [this.#or()];
+    const args: Node[] = [this.#nested(() => this.#or())];
     while (this.tokens[this.#pos]?.kind === 'punct' && (this.tokens[this.#pos] as { value: string }).value === ',') {
       this.#pos++;
-      args.push(this.#or());
+      args.push(this.#nested(() => this.#or()));
     }
     this.#expectPunct(')');
     if (!fn.arity.includes(args.length)) throw syntaxError(`${word} takes ${fn.arity.join(' or ')} arguments, got ${args.length}`);

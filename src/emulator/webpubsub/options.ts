@@ -32,6 +32,32 @@ export interface WebPubSubEmulatorOptions extends ListenOptions {
   config?: string | WebPubSubConfig;
   /** How long a dropped reliable session waits for recovery (default 30 s, as the service). */
   recoveryWindowMs?: number;
+  /** Per-connection bounds; see docs/webpubsub-emulator.md "Limits". */
+  limits?: Partial<WebPubSubLimits>;
+}
+
+export interface WebPubSubLimits {
+  /** Bytes queued for a client that is not reading before it is closed with 1008 (default 16 MiB). */
+  maxOutboundBufferBytes: number;
+  /** Frames received but not yet handled (a slow event handler) before the client is closed with 1013 (default 1000). */
+  maxUpstreamQueueFrames: number;
+  /** Bytes of those frames (default 16 MiB). */
+  maxUpstreamQueueBytes: number;
+}
+
+/** 16 MiB: the service's own bound on a reliable client's unacked messages (§4), far past any burst a reading client builds. */
+export const DEFAULT_LIMITS: WebPubSubLimits = {
+  maxOutboundBufferBytes: 16 * 1024 * 1024,
+  maxUpstreamQueueFrames: 1000,
+  maxUpstreamQueueBytes: 16 * 1024 * 1024,
+};
+
+export function resolveLimits(given: Partial<WebPubSubLimits> | undefined): WebPubSubLimits {
+  const limits = { ...DEFAULT_LIMITS, ...given };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`expected limits.${name} to be a positive integer, got ${String(value)}`);
+  }
+  return limits;
 }
 
 export function loadHubSettings(options: WebPubSubEmulatorOptions): Map<string, HubSettings> {

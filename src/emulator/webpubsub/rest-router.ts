@@ -53,7 +53,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
       const context: RestContext = {
         req,
         url,
-        hub: options.hubs.get(hubName),
+        hub: options.hubs.view(hubName), // an unknown hub is empty and stays unstored
         hubName,
         params,
         endpoint: options.endpoint,

@@ -9,7 +9,8 @@ import type { RunningService } from '../types.js';
 import { ClientConnection } from './client-connection.js';
 import { CHOSEN_SUBPROTOCOL, handleClientUpgrade, rejectUpgrade, type HandshakeEnvironment } from './handshake.js';
 import { HubRegistry } from './hub-state.js';
-import { loadHubSettings, type WebPubSubEmulatorOptions } from './options.js';
+import type { ConnectionCounters } from './connection-types.js';
+import { loadHubSettings, resolveLimits, type WebPubSubEmulatorOptions } from './options.js';
 import { MAX_BODY_BYTES, sendError } from './rest-http.js';
 import { handleRest } from './rest-router.js';
 import { RECOVERY_WINDOW_MS } from './reliable.js';
@@ -27,6 +28,12 @@ export interface RunningWebPubSubEmulator extends RunningService {
   dropConnection(hub: string, connectionId: string): boolean;
   /** Test hook: connection ids currently known on a hub (including reliable ones awaiting recovery). */
   connectionIds(hub: string): string[];
+  /** Hubs held in memory (those with connections) and what the limits made the emulator do. */
+  stats(): WebPubSubEmulatorStats;
+}
+
+export interface WebPubSubEmulatorStats extends ConnectionCounters {
+  hubs: number;
 }
 
 async function createServer(tls: WebPubSubEmulatorOptions['tls']): Promise<{ server: Server; scheme: 'http' | 'https'; certificate?: string }> {
@@ -41,6 +48,8 @@ export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions =
   const hubSettings = loadHubSettings(options);
   const settingsFor = (hub: string) => hubSettings.get(hub.toLowerCase()) ?? hubSettings.get('*');
   const hubs = new HubRegistry();
+  const limits = resolveLimits(options.limits);
+  const counters: ConnectionCounters = { slowClientsClosed: 0, upstreamQueueOverflows: 0 };
   const { server, scheme, certificate } = await createServer(options.tls);
   const wss = new WebSocketServer({
     noServer: true,
@@ -61,7 +70,7 @@ export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions =
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   const endpoint = `${scheme}://${authority(host, port)}`;
   const upstream = new Upstream(settingsFor, accessKey, authority(host, port), log);
-  const env: HandshakeEnvironment = { wss, hubs, upstream, accessKey, port, settingsFor, recoveryWindowMs: options.recoveryWindowMs ?? RECOVERY_WINDOW_MS, log };
+  const env: HandshakeEnvironment = { wss, hubs, upstream, accessKey, port, settingsFor, recoveryWindowMs: options.recoveryWindowMs ?? RECOVERY_WINDOW_MS, limits, counters, log };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     // An emulator extension: CORS on every answer so browser code (tests, the demo) can call the
@@ -109,8 +118,9 @@ export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions =
     certificate,
     connectionString,
     info: () => ({ connectionString, endpoint }),
-    dropConnection: (hub, connectionId) => hubs.get(hub).connections.get(connectionId)?.drop() ?? false,
-    connectionIds: (hub) => [...hubs.get(hub).connections.keys()],
+    dropConnection: (hub, connectionId) => hubs.find(hub)?.connections.get(connectionId)?.drop() ?? false,
+    connectionIds: (hub) => [...(hubs.find(hub)?.connections.keys() ?? [])],
+    stats: () => ({ hubs: hubs.size, ...counters }),
     close: async () => {
       for (const hub of hubs.all()) {
         for (const connection of [...hub.connections.values()]) {

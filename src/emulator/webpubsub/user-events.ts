@@ -1,5 +1,5 @@
 import { bodyToPayload, payloadToBody, type AckError, type MessagePayload } from '../../core/webpubsub/frames.js';
-import type { ClientConnection } from './client-connection.js';
+import type { UserEventSource } from './connection-types.js';
 import type { UpstreamResponse } from './upstream.js';
 
 // User events (webpubsub note §5): a blocking POST; a 200 body goes back to the caller as a server
@@ -8,7 +8,7 @@ import type { UpstreamResponse } from './upstream.js';
 
 export type UserEventOutcome = 'delivered' | 'unhandled' | 'failed';
 
-async function callUpstream(connection: ClientConnection, event: string, payload: MessagePayload | undefined): Promise<UpstreamResponse | 'unhandled'> {
+async function callUpstream(connection: UserEventSource, event: string, payload: MessagePayload | undefined): Promise<UpstreamResponse | 'unhandled'> {
   const { upstream, hub, log } = connection.context;
   if (!upstream.handlerFor(hub.name, { user: event })) {
     log(`webpubsub: no event handler for user event ${JSON.stringify(event)} on hub ${hub.name}; dropped`);
@@ -22,7 +22,7 @@ async function callUpstream(connection: ClientConnection, event: string, payload
 }
 
 /** The response body as a payload, or undefined when there is none or it does not decode. */
-function responsePayload(connection: ClientConnection, response: UpstreamResponse): MessagePayload | undefined {
+function responsePayload(connection: UserEventSource, response: UpstreamResponse): MessagePayload | undefined {
   if (response.status !== 200 || response.body.length === 0) return undefined;
   try {
     return bodyToPayload(response.contentType ?? 'application/octet-stream', response.body);
@@ -32,7 +32,7 @@ function responsePayload(connection: ClientConnection, response: UpstreamRespons
   }
 }
 
-export async function forwardUserEvent(connection: ClientConnection, event: string, payload: MessagePayload): Promise<UserEventOutcome> {
+export async function forwardUserEvent(connection: UserEventSource, event: string, payload: MessagePayload): Promise<UserEventOutcome> {
   const response = await callUpstream(connection, event, payload);
   if (response === 'unhandled') return 'unhandled';
   if (response.status < 200 || response.status > 299) {
@@ -46,7 +46,7 @@ export async function forwardUserEvent(connection: ClientConnection, event: stri
 
 export type InvokeResult = { success: true; payload?: MessagePayload } | { success: false; error: AckError };
 
-export async function invokeUserEvent(connection: ClientConnection, event: string, payload: MessagePayload | undefined): Promise<InvokeResult> {
+export async function invokeUserEvent(connection: UserEventSource, event: string, payload: MessagePayload | undefined): Promise<InvokeResult> {
   const response = await callUpstream(connection, event, payload);
   // [?] Error names for invoke are not documented beyond {name, message}; these follow the ack names.
   if (response === 'unhandled') return { success: false, error: { name: 'NotFound', message: `No event handler for event ${event}` } };

@@ -1,0 +1,56 @@
+import type { HubState } from './hub-state.js';
+import type { Upstream, UpstreamConnection } from './upstream.js';
+import type { MessagePayload } from '../../core/webpubsub/frames.js';
+
+// Types shared by the client connection and the modules it calls (user events, handshake), in their
+// own file so none of those imports another for its types.
+
+export type ProtocolKind = 'json' | 'json-reliable' | 'protobuf' | 'protobuf-reliable' | 'simple';
+
+/** Raw clients: every frame is the `message` event, or goes to one group (docs/protocol/webpubsub.md §4 "Simple"). */
+export type SimpleMode = { mode: 'sendEvent' } | { mode: 'sendToGroup'; group: string };
+
+/** Per-connection bounds (WebPubSubEmulatorOptions.limits, resolved). */
+export interface ConnectionLimits {
+  /** Bytes the socket may have queued for a client that is not reading before it is closed. */
+  maxOutboundBufferBytes: number;
+  /** Frames received but not yet handled (waiting on the upstream) before the client is closed. */
+  maxUpstreamQueueFrames: number;
+  maxUpstreamQueueBytes: number;
+}
+
+/** What the emulator counts, readable through RunningWebPubSubEmulator.stats(). */
+export interface ConnectionCounters {
+  slowClientsClosed: number;
+  upstreamQueueOverflows: number;
+}
+
+export interface ConnectionContext {
+  hub: HubState;
+  upstream: Upstream;
+  log: (line: string) => void;
+  recoveryWindowMs: number;
+  limits: ConnectionLimits;
+  counters: ConnectionCounters;
+}
+
+export interface ConnectionInit {
+  id: string;
+  userId: string | undefined;
+  roles: string[];
+  groups: string[];
+  kind: ProtocolKind;
+  subprotocol: string | undefined;
+  simpleMode: SimpleMode;
+  state: string | undefined;
+}
+
+/** The side of a client connection that user events (user-events.ts) need. */
+export interface UserEventSource {
+  readonly id: string;
+  readonly context: ConnectionContext;
+  upstreamState: string | undefined;
+  upstreamIdentity(): UpstreamConnection;
+  /** Sends a server message to this connection only. */
+  reply(payload: MessagePayload): void;
+}
