@@ -10,6 +10,8 @@ import { openProducer, type ProducerLink } from './sender-link.js';
 import type { ConsumerLink } from './receiver-link.js';
 import { installSaslMechanisms, saslGrantsOf } from './sasl.js';
 import { echoTermini, internals } from './link-helpers.js';
+import { sendFullPerformatives } from './full-frames.js';
+import { sendReply } from './reply-route.js';
 
 // The AMQP side of the emulator, on rhea in its server role: one container, every accepted
 // connection routed by link address to `$cbs`, `$management`, producer or consumer handling.
@@ -81,6 +83,7 @@ export class EventHubsAmqpService {
       autoaccept: false,
       credit_window: 1000,
     } as never) as Connection & { accept(socket: AmqpSocket): Connection };
+    sendFullPerformatives(connection, rhea.types as never);
     connection.on('error', (error: unknown) => onViolation(connection, error));
     connection.on('protocol_error', (error: unknown) => onViolation(connection, error));
     this.connections.add(connection);
@@ -182,23 +185,23 @@ export class EventHubsAmqpService {
     const message = context.message as Message;
     context.delivery?.accept();
     if (handler?.kind === 'cbs') {
-      this.answerCbs(context.connection, state, message).catch((error: unknown) => {
+      this.answerCbs(context.connection, link, state, message).catch((error: unknown) => {
         this.options.log?.(`eventhubs: put-token failed: ${String(error)}`);
       });
     } else if (handler?.kind === 'management') {
       const reply = handleManagementRequest(this.options.namespace, this.options.authority, state.grants, message);
-      sendReply(context.connection, message, reply);
+      sendReply(context.connection, link, message, reply);
     }
   }
 
-  private async answerCbs(connection: Connection, state: ConnectionState, message: Message): Promise<void> {
+  private async answerCbs(connection: Connection, link: Receiver, state: ConnectionState, message: Message): Promise<void> {
     const props = (message.application_properties ?? {}) as Record<string, unknown>;
     const result =
       props.operation === 'put-token'
         ? await this.options.authority.putToken(state.grants, { name: props.name, type: props.type, token: message.body })
         : { status: 400, condition: 'amqp:not-implemented', description: `The CBS operation '${String(props.operation)}' is not supported.` };
     this.options.log?.(`eventhubs: put-token ${String(props.name)} -> ${result.status}`);
-    sendReply(connection, message, {
+    sendReply(connection, link, message, {
       application_properties: {
         'status-code': rhea.types.wrap_int(result.status),
         'status-description': result.description,
@@ -216,20 +219,4 @@ export class EventHubsAmqpService {
       }
     }
   }
-}
-
-/** Replies go to the client's receiver whose name or target address equals `reply-to` (note §3, §4). */
-function sendReply(connection: Connection, request: Message, reply: { application_properties: Record<string, unknown>; body?: unknown }): void {
-  const replyTo = request.reply_to;
-  if (typeof replyTo !== 'string') return;
-  const link = connection.find_sender(
-    (candidate: Sender) => candidate.name === replyTo || internals(candidate).remote.attach?.target?.address === replyTo,
-  );
-  if (!link) return;
-  link.send({
-    to: replyTo,
-    correlation_id: request.message_id,
-    application_properties: reply.application_properties,
-    ...(reply.body !== undefined ? { body: reply.body } : {}),
-  } as Message);
 }
