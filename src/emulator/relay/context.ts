@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { BodyBudget } from './body-budget.js';
 import type { EntityRegistry } from './entities.js';
 import type { ExchangeTable } from './exchanges.js';
 import type { RendezvousTable } from './rendezvous.js';
@@ -13,6 +14,10 @@ export interface RelayContext {
   scheme: 'ws' | 'wss';
   rendezvousTimeoutMs: number;
   httpTimeoutMs: number;
+  /** Largest HTTP request/response body of one exchange (→ 413 / 502). */
+  httpBodyLimitBytes: number;
+  /** Every HTTP body held at once (→ 503). */
+  bodyBudget: BodyBudget;
   log(line: string): void;
   /**
    * Completes a WebSocket upgrade, answering with `protocol` when given. The socket comes back

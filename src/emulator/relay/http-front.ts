@@ -9,6 +9,7 @@ import {
   type ResponseMessage,
 } from '../../core/relay/protocol.js';
 import { authorize } from './auth.js';
+import { BodyReservation, readBudgetedBody } from './body-budget.js';
 import { appQuery, rawHeaderMap, rawQueryOf, type RelayContext } from './context.js';
 import { hostnameOf, pathSegments, type EntityMatch, type HybridConnection, type OnlineListener } from './entities.js';
 import type { HttpExchange } from './exchanges.js';
@@ -19,9 +20,6 @@ import { RequestChannel } from './request-channel.js';
 // become `request` frames to one listener, on the control channel when small, over a
 // `sb-hc-action=request` rendezvous when not. 502 when no listener is online, 504 when no
 // `response` arrives within the deadline.
-
-/** Bodies above this are refused with 413 (the service's own limit is not documented [U]). */
-export const MAX_HTTP_BODY_BYTES = 64 * 1024 * 1024;
 
 // RFC 7230 hop-by-hop headers are not forwarded, except Via (note §1.5).
 const HOP_BY_HOP = new Set(['connection', 'content-length', 'host', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'close', 'keep-alive', 'proxy-connection']);
@@ -63,25 +61,6 @@ async function checkSender(req: IncomingMessage, match: EntityMatch): Promise<Au
   return outcome.ok ? { dropAuthorizationHeader } : { failure: outcome, dropAuthorizationHeader };
 }
 
-function readBody(req: IncomingMessage): Promise<Uint8Array | 'too_large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_HTTP_BODY_BYTES) {
-        req.removeAllListeners('data');
-        req.resume();
-        resolve('too_large');
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function responseHeaders(response: ResponseMessage, viaHost: string): Record<string, string> {
   const headers: Record<string, string> = {};
   let via: string | undefined;
@@ -118,8 +97,23 @@ export class HttpFront {
 
     const auth = await checkSender(req, match);
     if (auth.failure) return replyHttp(res, auth.failure.status, describeFailure(auth.failure.message, tracker));
-    const body = await readBody(req);
-    if (body === 'too_large') return replyHttp(res, 413, describeFailure(`Request bodies are limited to ${MAX_HTTP_BODY_BYTES} bytes here.`, tracker));
+    const reservation = new BodyReservation(this.ctx.bodyBudget);
+    try {
+      await this.#forward(req, res, match, auth, reservation, pathname, tracker);
+    } finally {
+      reservation.release();
+    }
+  }
+
+  async #forward(req: IncomingMessage, res: ServerResponse, match: EntityMatch, auth: Auth, reservation: BodyReservation, pathname: string, tracker: string): Promise<void> {
+    const limit = this.ctx.httpBodyLimitBytes;
+    const body = await readBudgetedBody(req, limit, reservation);
+    // A refused body is not read: the answer closes the connection instead of draining it.
+    if (body === 'too_large') return replyHttp(res, 413, describeFailure(`Request bodies are limited to ${limit} bytes here.`, tracker), { Connection: 'close' });
+    if (body === 'over_budget') {
+      this.ctx.log(`relay: request refused with 503: HTTP bodies in flight would pass the ${this.ctx.bodyBudget.capacity}-byte budget`);
+      return replyHttp(res, 503, describeFailure('The emulator holds too many request bodies right now; retry later.', tracker), { Connection: 'close', 'Retry-After': '1' });
+    }
 
     const listener = match.entity.pickListener();
     if (!listener) return replyHttp(res, 502, describeFailure('There are no listeners connected for the endpoint.', tracker));
@@ -176,12 +170,31 @@ export class HttpFront {
       const exchange: HttpExchange = {
         id: request.id,
         respond: (response) => {
+          // The protocol has one response per request, so it is the final one: an interim (1xx)
+          // status cannot stand for it, nor can a number HTTP has no class for (RFC 9110 §15).
+          if (response.statusCode < 200 || response.statusCode > 599) {
+            ctx.log(`relay: listener answered request ${request.id} with status ${response.statusCode}, which cannot be a final HTTP response`);
+            fail(502, `The listener answered with status ${response.statusCode}, which is not a final HTTP status.`);
+            return;
+          }
           head = response;
           restartDeadline();
           if (!response.body) finish(() => this.#writeResponse(req, res, response, undefined));
         },
         body: (bytes) => {
-          if (head) finish(() => this.#writeResponse(req, res, head!, bytes));
+          if (!head || finished) return;
+          if (bytes.length > ctx.httpBodyLimitBytes) {
+            fail(502, `The listener's response body is larger than ${ctx.httpBodyLimitBytes} bytes.`);
+            return;
+          }
+          // The answer stays in memory until the sender has read it, so it is charged until then.
+          const held = new BodyReservation(ctx.bodyBudget);
+          if (!held.grow(bytes.length)) {
+            fail(503, 'The emulator holds too many response bodies right now; retry later.');
+            return;
+          }
+          res.once('close', () => held.release());
+          finish(() => this.#writeResponse(req, res, head!, bytes));
         },
         abort: (reason) => fail(502, `The listener went away before responding (${reason}).`),
       };

@@ -41,7 +41,7 @@ export function rejectUpgrade(socket: Duplex, status: number, description: strin
 }
 
 /** A service-originated HTTP answer (no Via: the sender can tell it did not come from the listener, note §1.5). */
-export function replyHttp(res: ServerResponse, status: number, description: string): void {
+export function replyHttp(res: ServerResponse, status: number, description: string, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -51,6 +51,7 @@ export function replyHttp(res: ServerResponse, status: number, description: stri
   res.writeHead(status, STATUS_CODES[status] ?? 'Unknown', {
     'Content-Type': 'text/plain; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
+    ...extraHeaders,
   });
   res.end(body);
 }

@@ -7,6 +7,7 @@ import { authority, reachableHost, serviceLog } from '../service-address.js';
 import { HTTP_RESPONSE_DEADLINE_MS, RENDEZVOUS_LIFETIME_MS } from '../../core/relay/protocol.js';
 import { DEFAULT_HOST, EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../defaults.js';
 import type { EmulatorServiceInfo, ListenOptions, RunningService } from '../types.js';
+import { BodyBudget, DEFAULT_HTTP_BODY_BUDGET_BYTES, DEFAULT_HTTP_BODY_LIMIT_BYTES } from './body-budget.js';
 import { loadRelayConfig, type RelayEmulatorConfig } from './config.js';
 import { createUpgrader, type RelayContext } from './context.js';
 import { EntityRegistry } from './entities.js';
@@ -22,6 +23,10 @@ export interface RelayEmulatorOptions extends ListenOptions {
   config?: RelayEmulatorConfig | string;
   /** The HTTP response deadline; 60 s like the service (note §1.5). Shorten it for tests. */
   httpTimeoutMs?: number;
+  /** Largest HTTP request (→ 413) or response (→ 502) body of one exchange; default 64 MiB. */
+  httpBodyLimitBytes?: number;
+  /** All HTTP bodies the emulator holds at once; a request past it gets 503 unread. Default 256 MiB. */
+  httpBodyBudgetBytes?: number;
   /** How long a rendezvous address stays usable; ~30 s like the service (note §1.3). */
   rendezvousTimeoutMs?: number;
   /** Name of the default namespace when the config declares none (default `emulator`). */
@@ -67,7 +72,7 @@ function checkedRendezvousPort(value: number | 'same' | undefined): number | 'sa
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`expected ${name} > 0 ms, got ${value}`);
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`expected ${name} > 0, got ${value}`);
   return value;
 }
 
@@ -88,6 +93,8 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
     scheme: tls ? 'wss' : 'ws',
     rendezvousTimeoutMs: positive('rendezvousTimeoutMs', options.rendezvousTimeoutMs, RENDEZVOUS_LIFETIME_MS),
     httpTimeoutMs: positive('httpTimeoutMs', options.httpTimeoutMs, HTTP_RESPONSE_DEADLINE_MS),
+    httpBodyLimitBytes: positive('httpBodyLimitBytes', options.httpBodyLimitBytes, DEFAULT_HTTP_BODY_LIMIT_BYTES),
+    bodyBudget: new BodyBudget(positive('httpBodyBudgetBytes', options.httpBodyBudgetBytes, DEFAULT_HTTP_BODY_BUDGET_BYTES)),
     log,
     upgrade,
   };
