@@ -90,6 +90,12 @@ export class EventHubsAmqpService {
     return connection.accept(socket);
   }
 
+  /** Open-and-authorized test of the handshake deadline: a grant from CBS or SASL PLAIN (or any token accepted). */
+  isAuthorized(connection: Connection): boolean {
+    const grants = this.states.get(connection)?.grants ?? saslGrantsOf(connection);
+    return this.options.authority.acceptAnyToken || grants?.granted === true;
+  }
+
   private stateOf(connection: Connection): ConnectionState {
     let state = this.states.get(connection);
     if (!state) {

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from '../../core/encoding.js';
 import { redactSecrets, isRealtimeError } from '../../core/errors.js';
 import { verifySasToken } from '../../core/sas.js';
 import { nodeHmac } from '../../node/hmac.js';
@@ -37,6 +38,11 @@ export class ConnectionGrants {
 
   add(grant: Grant): void {
     this.grants.push(grant);
+  }
+
+  /** Whether anything was ever granted (a token or SASL PLAIN): the handshake deadline's test. */
+  get granted(): boolean {
+    return this.grants.length > 0;
   }
 
   /** Manage implies Send and Listen, as on the service. */
@@ -126,7 +132,8 @@ export class CbsAuthority {
       return true;
     }
     const policy = this.policies.get(username);
-    if (!policy || policy.key !== password) return false;
+    // Constant-time, as every other secret comparison (issue 10 #15).
+    if (!policy || !timingSafeEqual(policy.key, password)) return false;
     grants.add({ path: '', claims: new Set(policy.rights), expiresAt: Number.POSITIVE_INFINITY });
     return true;
   }
