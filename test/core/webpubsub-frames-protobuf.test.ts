@@ -18,7 +18,6 @@ const upstreamVectors: Array<[string, UpstreamMessage, string]> = [
   ['joinGroup g ack 1', { type: 'joinGroup', group: 'g', ackId: 1 }, '32 05 0a 01 67 10 01'],
   ['leaveGroup g', { type: 'leaveGroup', group: 'g' }, '3a 03 0a 01 67'],
   ['sendToGroup text, ack 300, noEcho', { type: 'sendToGroup', group: 'g', ackId: 300, dataType: 'text', data: 'hi', noEcho: true }, '0a 0e 0a 01 67 10 ac 02 1a 04 0a 02 68 69 20 01'],
-  ['event json', { type: 'event', event: 'e', dataType: 'json', data: 1 }, '2a 08 0a 01 65 12 03 22 01 31'],
   ['sequenceAck 2^40', { type: 'sequenceAck', sequenceId: 2 ** 40 }, '42 07 08 80 80 80 80 80 20'],
   ['ping', { type: 'ping' }, '4a 00'],
   ['invoke without data', { type: 'invoke', invocationId: '7', target: 'event', event: 'e' }, '52 06 0a 01 65 12 01 37'],
@@ -50,8 +49,14 @@ describe('protobuf subprotocol frames', () => {
     const any = new Uint8Array([0x0a, 0x01, 0x78, 0x12, 0x00]);
     const up: UpstreamMessage = { type: 'sendToGroup', group: 'g', dataType: 'protobuf', data: any };
     expect(decodeUpstreamProtobuf(encodeUpstreamProtobuf(up))).toEqual(up);
-    const down: DownstreamMessage = { type: 'invokeResponse', invocationId: '1', success: true, dataType: 'json', data: { a: [1] } };
+    const down: DownstreamMessage = { type: 'invokeResponse', invocationId: '1', success: true, dataType: 'binary', data: new Uint8Array([1]) };
     expect(decodeDownstreamProtobuf(encodeDownstreamProtobuf(down))).toEqual(down);
+  });
+
+  it('writes json payloads as text_data holding the JSON text (the documented MessageData has no json member), reads json_data (4) too', () => {
+    expect(encodeUpstreamProtobuf({ type: 'event', event: 'e', dataType: 'json', data: 1 })).toEqual(hex('2a 08 0a 01 65 12 03 0a 01 31'));
+    expect(encodeDownstreamProtobuf({ type: 'message', from: 'server', dataType: 'json', data: { a: 1 } })).toEqual(hex('12 13 0a 06 73 65 72 76 65 72 1a 09 0a 07 7b 22 61 22 3a 31 7d'));
+    expect(decodeUpstreamProtobuf(hex('2a 08 0a 01 65 12 03 22 01 31'))).toEqual({ type: 'event', event: 'e', dataType: 'json', data: 1 });
   });
 
   it('skips unknown fields inside a message (protobuf forward compatibility)', () => {

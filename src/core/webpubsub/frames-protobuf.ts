@@ -20,7 +20,10 @@ function writeData(w: ProtoWriter, field: number, payload: OptionalPayload): voi
         d.string(DATA.text, payload.data);
         break;
       case 'json':
-        d.string(DATA.json, JSON.stringify(payload.data));
+        // The documented MessageData has no json member: "If dataType is json, use text_data, and the
+        // content is a serialized JSON string" (docs/protocol/webpubsub.md §4; https://learn.microsoft.com/
+        // azure/azure-web-pubsub/reference-protobuf-webpubsub-subprotocol). json_data (4) is only read.
+        d.string(DATA.text, JSON.stringify(payload.data));
         break;
       case 'binary':
         d.bytes(DATA.binary, payload.data);

@@ -54,8 +54,8 @@ describe('protobuf clients', () => {
     expect(await proto.next((m) => m.type === 'ack' && m.ackId === 1)).toEqual({ type: 'ack', ackId: 1, success: true });
     const json = await connectRaw(await clientUrl(emulator, 'pb', { roles, userId: 'j', groups: ['mixed'] }), JSON_PROTOCOL);
     json.send({ type: 'sendToGroup', group: 'mixed', dataType: 'json', data: { from: 'json' }, noEcho: true });
-    // The protobuf DataMessage has no from_user_id field, so no fromUserId here.
-    expect(await proto.next((m) => m.type === 'message')).toEqual({ type: 'message', from: 'group', group: 'mixed', dataType: 'json', data: { from: 'json' } });
+    // The protobuf DataMessage has no from_user_id field, so no fromUserId here; JSON arrives as text_data.
+    expect(await proto.next((m) => m.type === 'message')).toEqual({ type: 'message', from: 'group', group: 'mixed', dataType: 'text', data: '{"from":"json"}' });
     proto.send({ type: 'sendToGroup', group: 'mixed', dataType: 'binary', data: new Uint8Array([7, 8]), noEcho: true });
     expect(await json.next((m) => m.type === 'message')).toEqual({ type: 'message', from: 'group', group: 'mixed', fromUserId: 'p', dataType: 'binary', data: 'Bwg=' });
     proto.send({ type: 'ping' });
