@@ -1,0 +1,131 @@
+import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { encodeRecord, FilePartitionLog } from '../../../src/emulator/eventhubs/log/file-log.js';
+
+// Issue 10 finding 11: what a damaged `--data-dir` segment costs. One flipped byte in the
+// middle must cost that record only; numbering must never go back; only a torn tail is cut.
+
+const directories: string[] = [];
+afterEach(async () => {
+  await Promise.all(directories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })));
+});
+
+async function scratch(): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 'eh-durable-'));
+  directories.push(directory);
+  return directory;
+}
+
+const body = (n: number) => new TextEncoder().encode(`event-${String(n).padStart(4, '0')}`);
+const RECORD = encodeRecord({ sequenceNumber: 0, offset: 0, enqueuedTime: 1, message: body(0) }).length;
+
+/** A partition log with `count` events (one record each, all the same size) and its only segment. */
+async function written(count: number): Promise<{ directory: string; segment: string }> {
+  const directory = await scratch();
+  const log = new FilePartitionLog(directory, 0, { fsync: 'never' });
+  for (let n = 0; n < count; n++) log.append([{ message: body(n) }], 1_000 + n);
+  log.close();
+  const [name] = await readdir(directory);
+  return { directory, segment: join(directory, name!) };
+}
+
+async function flipByte(path: string, position: number): Promise<void> {
+  const data = await readFile(path);
+  data[position] = data[position]! ^ 0x5a;
+  await writeFile(path, data);
+}
+
+const numbers = (log: FilePartitionLog, from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => log.get(from + i)?.sequenceNumber).filter((n) => n !== undefined);
+
+describe('mid-segment corruption', () => {
+  test('a flipped byte inside record 50 of 100 loses record 50 only, logged with its sequence range', async () => {
+    const { directory, segment } = await written(100);
+    await flipByte(segment, 50 * RECORD + 30); // inside the message bytes of record 50
+    const lines: string[] = [];
+    const log = new FilePartitionLog(directory, 0, { log: (line) => lines.push(line) });
+    expect(numbers(log, 0, 100)).toEqual([...Array(100).keys()].filter((n) => n !== 50));
+    expect(Buffer.from(log.get(99)!.message).toString()).toBe('event-0099');
+    expect(log.get(50)).toBeUndefined();
+    expect(log.atOrAfter(50)!.sequenceNumber).toBe(51);
+    // A time or offset seek into the gap lands on the next intact event.
+    expect(log.seekOffset(log.get(49)!.offset, false)).toBe(51);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('after #49 up to before #51');
+    // The damaged bytes stay on disk; nothing after them was cut.
+    expect((await stat(segment)).size).toBe(100 * RECORD);
+    log.close();
+  });
+
+  test('a damaged length field (the record cannot even be delimited) still resyncs on the next valid record', async () => {
+    const { directory, segment } = await written(40);
+    await flipByte(segment, 10 * RECORD + 1); // the length of record 10
+    const log = new FilePartitionLog(directory, 0);
+    expect(numbers(log, 0, 40)).toEqual([...Array(40).keys()].filter((n) => n !== 10));
+    log.close();
+  });
+
+  test('numbering continues past the highest number ever written: no sequence number is reused', async () => {
+    const { directory, segment } = await written(100);
+    await flipByte(segment, 50 * RECORD + 30);
+    const log = new FilePartitionLog(directory, 0);
+    expect(log.nextSequenceNumber).toBe(100);
+    expect(log.append([{ message: body(100) }], 9_000)[0]!.sequenceNumber).toBe(100);
+    log.close();
+    // And again after a second restart, with the damage still on disk.
+    const again = new FilePartitionLog(directory, 0);
+    expect(again.get(100)!.sequenceNumber).toBe(100);
+    expect(again.nextSequenceNumber).toBe(101);
+    again.close();
+  });
+
+  test('a complete final record with a bad checksum keeps its number reserved', async () => {
+    const { directory, segment } = await written(10);
+    await flipByte(segment, 9 * RECORD + 30);
+    const log = new FilePartitionLog(directory, 0);
+    expect(log.last()!.sequenceNumber).toBe(8);
+    expect(log.nextSequenceNumber).toBe(10); // 9 may have been acknowledged: it is not handed out again
+    expect(log.append([{ message: body(10) }], 9_000)[0]!.sequenceNumber).toBe(10);
+    log.close();
+    const again = new FilePartitionLog(directory, 0);
+    expect(numbers(again, 0, 11)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 10]);
+    again.close();
+  });
+
+  test('a later segment is kept whole when an earlier one is damaged, and its name floors the numbering', async () => {
+    const directory = await scratch();
+    const log = new FilePartitionLog(directory, 0, { segmentBytes: 10 * RECORD });
+    for (let n = 0; n < 30; n++) log.append([{ message: body(n) }], 1_000 + n);
+    log.close();
+    const segments = (await readdir(directory)).sort();
+    expect(segments).toHaveLength(3);
+    await flipByte(join(directory, segments[0]!), 5 * RECORD + 30);
+    // The newest segment loses every record: its name still says numbering reached 20.
+    await writeFile(join(directory, segments[2]!), Buffer.alloc(0));
+    const again = new FilePartitionLog(directory, 0, { segmentBytes: 10 * RECORD });
+    expect(numbers(again, 0, 30)).toEqual([...Array(20).keys()].filter((n) => n !== 5));
+    expect(again.nextSequenceNumber).toBe(20);
+    again.close();
+  });
+});
+
+describe('torn tail', () => {
+  test('an incomplete final record is cut; every complete record before it stays', async () => {
+    const { directory, segment } = await written(20);
+    await truncate(segment, 20 * RECORD - 7);
+    const lines: string[] = [];
+    const log = new FilePartitionLog(directory, 0, { log: (line) => lines.push(line) });
+    expect(numbers(log, 0, 20)).toEqual([...Array(19).keys()]);
+    expect(log.nextSequenceNumber).toBe(19);
+    expect((await stat(segment)).size).toBe(19 * RECORD);
+    expect(lines.join('\n')).toContain('torn tail');
+    // The next append starts a clean record where the torn one began.
+    log.append([{ message: body(19) }], 9_000);
+    log.close();
+    const again = new FilePartitionLog(directory, 0);
+    expect(numbers(again, 0, 20)).toEqual([...Array(20).keys()]);
+    again.close();
+  });
+});

@@ -1,0 +1,97 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, test, vi } from 'vitest';
+
+// `--fsync`: a delivery is accepted (whenDurable fires) only after the data reached the disk.
+// node:fs is wrapped to record the order of writes, syncs and acknowledgements.
+
+const calls: string[] = [];
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const wrapped = {
+    ...fs,
+    writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
+      calls.push('write');
+      return fs.writeSync(...args);
+    }) as typeof fs.writeSync,
+    fdatasyncSync: (fd: number) => {
+      calls.push('fdatasyncSync');
+      fs.fdatasyncSync(fd);
+    },
+    fdatasync: (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      calls.push('fdatasync');
+      fs.fdatasync(fd, (error) => {
+        calls.push('fdatasync done');
+        callback(error);
+      });
+    },
+  };
+  return { ...wrapped, default: wrapped };
+});
+
+const { FilePartitionLog } = await import('../../../src/emulator/eventhubs/log/file-log.js');
+
+const directories: string[] = [];
+afterEach(async () => {
+  calls.length = 0;
+  await Promise.all(directories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })));
+});
+
+async function scratch(): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 'eh-fsync-'));
+  directories.push(directory);
+  return directory;
+}
+
+const message = new TextEncoder().encode('payload');
+
+test('batch: every append of one event-loop turn shares one fdatasync, and each is acknowledged after it returns', async () => {
+  const log = new FilePartitionLog(await scratch(), 0, { fsync: 'batch' });
+  const acknowledged = new Promise<void>((resolve) => {
+    let pending = 50;
+    for (let n = 0; n < 50; n++) {
+      log.append([{ message }], 1);
+      log.whenDurable((error) => {
+        expect(error).toBeUndefined();
+        calls.push('ack');
+        if (--pending === 0) resolve();
+      });
+    }
+  });
+  expect(calls.filter((call) => call === 'ack')).toHaveLength(0); // nothing acknowledged in the same turn
+  await acknowledged;
+  const firstAck = calls.indexOf('ack');
+  expect(calls.slice(0, firstAck).filter((call) => call === 'write')).toHaveLength(50);
+  expect(calls.slice(0, firstAck).filter((call) => call.startsWith('fdatasync'))).toEqual(['fdatasync', 'fdatasync done']);
+  log.close();
+});
+
+test('always: fdatasync follows every write before append returns', async () => {
+  const log = new FilePartitionLog(await scratch(), 0, { fsync: 'always' });
+  calls.length = 0;
+  for (let n = 0; n < 3; n++) log.append([{ message }], 1);
+  expect(calls).toEqual(['write', 'fdatasyncSync', 'write', 'fdatasyncSync', 'write', 'fdatasyncSync']);
+  log.close();
+});
+
+test('never: written, not synced, acknowledged at once', async () => {
+  const log = new FilePartitionLog(await scratch(), 0, { fsync: 'never' });
+  let acknowledged = false;
+  log.append([{ message }], 1);
+  log.whenDurable(() => (acknowledged = true));
+  expect(acknowledged).toBe(true);
+  log.close();
+  expect(calls.filter((call) => call.startsWith('fdatasync'))).toEqual([]);
+});
+
+test('the default policy is batch (group commit)', async () => {
+  const log = new FilePartitionLog(await scratch(), 0);
+  let acknowledged = false;
+  log.append([{ message }], 1);
+  log.whenDurable(() => (acknowledged = true));
+  expect(acknowledged).toBe(false);
+  await vi.waitFor(() => expect(acknowledged).toBe(true));
+  expect(calls).toContain('fdatasync done');
+  log.close();
+});
