@@ -1,0 +1,74 @@
+import { EventHubProducerClient } from '@azure/event-hubs';
+import WebSocket from 'ws';
+import { beforeAll, describe, it } from 'vitest';
+import { scale } from './harness/budget.js';
+import { EmulatorFixture } from './harness/fixture.js';
+import { eventHubsWorks, everyServiceWorks } from './harness/legit.js';
+import { record, replayMutated } from './harness/wire.js';
+
+// Network fuzz of the Event Hubs port: a recorded @azure/event-hubs session (SASL, open, $cbs
+// put-token, attach, transfer, management) over AMQP/TCP and over AMQP/WebSocket, replayed with
+// byte edits; plus the HTTP upgrade forms that killed the process (issue 10 finding 1).
+
+const fixture = new EmulatorFixture();
+const tcpSeeds: Buffer[] = [];
+const wsSeeds: Buffer[] = [];
+
+class PlainWebSocket extends WebSocket {
+  constructor(url: string | URL, protocols?: string | string[], options?: WebSocket.ClientOptions) {
+    super(String(url).replace(/^wss:/, 'ws:'), protocols, options);
+  }
+}
+
+async function produceThrough(proxyPort: number, webSocket: boolean): Promise<void> {
+  const connectionString = fixture.child.info.eventhubs.connectionString.replace(/:\d+/, `:${proxyPort}`);
+  const producer = new EventHubProducerClient(connectionString, 'eh1', { retryOptions: { maxRetries: 0, timeoutInMs: 10_000 }, ...(webSocket ? { webSocketOptions: { webSocket: PlainWebSocket } } : {}) });
+  try {
+    await producer.getEventHubProperties();
+    await producer.sendBatch([{ body: 'recorded', properties: { kind: 'seed' } }, { body: { nested: [1, 2] } }], { partitionKey: 'k' });
+    await producer.getPartitionProperties('1');
+  } finally {
+    await producer.close();
+  }
+}
+
+/** The tokens a recorded stream carried (SAS in the put-token message), for the secrets check. */
+function collectSecrets(bytes: Buffer): void {
+  for (const match of bytes.toString('latin1').matchAll(/SharedAccessSignature [\x21-\x7e]+/g)) fixture.secrets.add(match[0]);
+}
+
+beforeAll(async () => {
+  const port = fixture.child.info.eventhubs.connectionString.match(/:(\d+)/)![1]!;
+  tcpSeeds.push(...(await record(Number(port), (proxy) => produceThrough(proxy, false))).connections);
+  wsSeeds.push(...(await record(Number(port), (proxy) => produceThrough(proxy, true))).connections);
+  for (const seed of [...tcpSeeds, ...wsSeeds]) collectSecrets(seed);
+  if (tcpSeeds.length === 0 || wsSeeds.length === 0) throw new Error('recording the valid exchange failed');
+  // Upgrade requests whose target `new URL()` rejects or whose escapes are malformed (finding 1).
+  for (const target of ['//', '/%', '/$servicebus/websocket%zz', 'http://[::1', '*']) {
+    wsSeeds.push(Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: AMQPWSB10\r\n\r\n`));
+  }
+}, 60_000);
+
+const port = () => Number(fixture.child.info.eventhubs.connectionString.match(/:(\d+)/)![1]);
+
+describe('Event Hubs port under mutated traffic', () => {
+  it('AMQP over TCP: mutated recorded sessions', { timeout: 300_000 }, async () => {
+    const count = scale(300, 20_000);
+    await fixture.batch({
+      target: 'fuzz: Event Hubs AMQP/TCP',
+      cases: count,
+      attack: async () => void (await replayMutated({ port: port(), seeds: tcpSeeds, count, seed: 101 })),
+      legit: (child) => eventHubsWorks(child),
+    });
+  });
+
+  it('AMQP over WebSocket and odd upgrade requests: mutated', { timeout: 300_000 }, async () => {
+    const count = scale(300, 20_000);
+    await fixture.batch({
+      target: 'fuzz: Event Hubs AMQP/WebSocket + upgrade',
+      cases: count,
+      attack: async () => void (await replayMutated({ port: port(), seeds: wsSeeds, count, seed: 202 })),
+      legit: (child) => everyServiceWorks(child, fixture.secrets),
+    });
+  });
+});
