@@ -3,7 +3,10 @@ import type { Connection } from 'rhea';
 import type WebSocket from 'ws';
 import { redactSecrets } from '../../core/errors.js';
 import type { AmqpSocket, EventHubsAmqpService } from './amqp-service.js';
-import { FrameGuard, type FrameViolation } from './frame-guard.js';
+import type { GuardedConnection } from '../host/connection-guard.js';
+import { FrameGuard, type FrameGuardLimits, type FrameViolation, type GuardAction } from './frame-guard.js';
+import { setOutboundBudget, transportBudget } from './outbound-budget.js';
+import { releaseOversizeDelivery, skipWithheldTransfer } from './rhea-transfers.js';
 
 // Puts one client byte stream (TCP, TLS, or WebSocket binary frames) in front of rhea through
 // the frame guard. A violation or a rhea parse error closes only this connection: with an AMQP
@@ -16,6 +19,9 @@ export interface RawTransport {
   write(data: Buffer): void;
   end(): void;
   destroy(): void;
+  /** Bytes written and not yet sent. */
+  buffered(): number;
+  onDrain(handler: () => void): void;
 }
 
 export function streamTransport(stream: Duplex): RawTransport {
@@ -31,6 +37,8 @@ export function streamTransport(stream: Duplex): RawTransport {
     },
     end: () => stream.end(),
     destroy: () => stream.destroy(),
+    buffered: () => stream.writableLength,
+    onDrain: (handler) => stream.on('drain', handler),
   };
 }
 
@@ -49,6 +57,9 @@ export function webSocketTransport(socket: WebSocket, onTextFrame: () => void): 
     },
     end: () => socket.close(1000),
     destroy: () => socket.terminate(),
+    buffered: () => socket.bufferedAmount,
+    // ws has no drain event of its own; its socket's is the one that says the buffer emptied.
+    onDrain: (handler) => (socket as unknown as { _socket?: Duplex })._socket?.on('drain', handler),
   };
 }
 
@@ -64,15 +75,23 @@ function conditionFor(error: unknown): string {
   return 'amqp:internal-error';
 }
 
-export function serveAmqp(
-  service: EventHubsAmqpService,
-  raw: RawTransport,
-  prefix: Buffer,
-  transport: 'tcp' | 'tls' | 'ws' | 'wss',
-  log?: (line: string) => void,
-): void {
-  log?.(`eventhubs: accepted an AMQP connection over ${transport}`);
-  const guard = new FrameGuard(65536);
+export interface WireLimits extends FrameGuardLimits {
+  /** Unsent bytes per connection before consumer links pause (outbound-budget.ts). */
+  maxOutboundBytes: number;
+}
+
+export interface ServeOptions {
+  transport: 'tcp' | 'tls' | 'ws' | 'wss';
+  limits: WireLimits;
+  /** The connection guard's entry for the socket underneath, if any: passed once open and authorized. */
+  guarded?: GuardedConnection | undefined;
+  log?: (line: string) => void;
+}
+
+export function serveAmqp(service: EventHubsAmqpService, raw: RawTransport, prefix: Buffer, options: ServeOptions): void {
+  const { log, limits } = options;
+  log?.(`eventhubs: accepted an AMQP connection over ${options.transport}`);
+  const guard = new FrameGuard(limits);
   const handlers: { data?: (chunk: Buffer) => void; end?: () => void; error?: (error: Error) => void } = {};
   let closing = false;
   let ended = false;
@@ -112,11 +131,20 @@ export function serveAmqp(
     destroy: () => raw.destroy(),
   };
 
+  const act = (action: GuardAction): void => {
+    if (action.kind === 'forward') handlers.data?.(action.bytes);
+    else if (action.kind === 'oversize') releaseOversizeDelivery(connection, action);
+    else skipWithheldTransfer(connection, action.channel, action.deliveryId);
+  };
+
   const deliver = (chunk: Buffer): void => {
     if (closing || ended) return;
-    const violation = guard.check(chunk);
-    if (violation) return violate('amqp:connection:framing-error', violation.description, violation.phase);
-    handlers.data?.(chunk);
+    const { actions, violation } = guard.push(chunk);
+    for (const action of actions) {
+      if (closing || ended) return;
+      act(action);
+    }
+    if (violation) violate(violation.condition, violation.description, violation.phase);
   };
 
   let endSignalled = false;
@@ -131,6 +159,11 @@ export function serveAmqp(
   connection = service.accept(socket, (_connection, error) => {
     violate(conditionFor(error), String((error as Error)?.message ?? error), 'frames');
   });
+  setOutboundBudget(connection, transportBudget(limits.maxOutboundBytes, raw.buffered, raw.onDrain));
+  const opened = connection;
+  // The handshake deadline (connection-guard.ts) is met once the connection is open and holds a
+  // grant (a CBS token or SASL PLAIN), checked when the deadline comes.
+  options.guarded?.passWhen(() => opened.is_open() && service.isAuthorized(opened));
   if (prefix.length > 0) deliver(prefix);
 }
 

@@ -1,67 +1,224 @@
-// Watches the inbound AMQP byte stream at frame granularity before rhea parses it (AMQP 1.0
+import { AmqpStructureError, describedAt, listElements, readBooleanField, readUintField, walkValue } from './amqp-structure.js';
+import { TransferTracker, type TransferLimits } from './transfer-tracker.js';
+
+// Reads the inbound AMQP byte stream frame by frame before rhea sees any of it (AMQP 1.0
 // §2.2–2.3): a protocol header `AMQP <id> 1 0 0` (id 0 = AMQP, 3 = SASL), then frames of
-// `size(4) doff(1) type(1) channel(2)`. A bad header, a size below 8 or above our max-frame-size,
-// a data offset outside the frame or an unknown frame type is a violation. rhea alone would buffer
-// an oversized frame without limit or close the socket without saying why.
+// `size(4) doff(1) type(1) channel(2)`. Only whole frames that passed every check are handed on:
+//  - header and frame shape: a bad header, a size outside 8..max-frame-size, a data offset outside
+//    the frame or an unknown frame type (rhea would buffer an oversized frame without limit);
+//  - structure: the body's encoded values, walked against the bytes present (amqp-structure.ts);
+//  - transfers: per-link bytes of unfinished deliveries (transfer-tracker.ts).
+// A frame is held here until complete, so memory per connection is one max-frame-size.
 
 export interface FrameViolation {
-  /** The client never sent a valid header: answer with ours and close (AMQP 1.0 §2.2). */
+  /** `header`: the client never sent a valid header: answer with ours and close (AMQP 1.0 §2.2). */
   phase: 'header' | 'frames';
+  condition: string;
   description: string;
+}
+
+export type GuardAction =
+  | { kind: 'forward'; bytes: Buffer }
+  /** Detach this link with amqp:link:message-size-exceeded and drop what rhea holds of its delivery. */
+  | { kind: 'oversize'; channel: number; handle: number; deliveryId: number | null; description: string }
+  /** A transfer frame withheld from rhea (its link is being detached): keep rhea's transfer counting in step. */
+  | { kind: 'dropped'; channel: number; deliveryId: number | null };
+
+export interface GuardResult {
+  actions: GuardAction[];
+  violation?: FrameViolation;
+}
+
+export interface FrameGuardLimits extends TransferLimits {
+  maxFrameSize: number;
 }
 
 const HEADER_BYTES = 8;
 const AMQP = [0x41, 0x4d, 0x51, 0x50];
+const PERFORMATIVE = { attach: 0x12, transfer: 0x14, detach: 0x16, end: 0x17 } as const;
+const PERFORMATIVE_NAMES: Record<string, number> = {
+  'amqp:attach:list': PERFORMATIVE.attach,
+  'amqp:transfer:list': PERFORMATIVE.transfer,
+  'amqp:detach:list': PERFORMATIVE.detach,
+  'amqp:end:list': PERFORMATIVE.end,
+};
+
+const framing = (description: string): FrameViolation => ({ phase: 'frames', condition: 'amqp:connection:framing-error', description });
+const decode = (description: string): FrameViolation => ({ phase: 'frames', condition: 'amqp:decode-error', description });
 
 export class FrameGuard {
-  private boundary = Buffer.alloc(0);
-  private remaining = 0;
+  private readonly limits: FrameGuardLimits;
+  private readonly transfers: TransferTracker;
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
+  /** Bytes the unit being read needs: 8 until its header is known, then the frame's size. */
+  private unitBytes = HEADER_BYTES;
   private headers = 0;
 
-  constructor(private readonly maxFrameSize: number) {}
-
-  /** Inspects the next chunk; returns the first violation in it, if any. */
-  check(chunk: Buffer): FrameViolation | undefined {
-    let position = 0;
-    while (position < chunk.length) {
-      if (this.remaining > 0) {
-        const take = Math.min(this.remaining, chunk.length - position);
-        this.remaining -= take;
-        position += take;
-        continue;
-      }
-      const take = Math.min(HEADER_BYTES - this.boundary.length, chunk.length - position);
-      this.boundary = Buffer.concat([this.boundary, chunk.subarray(position, position + take)]);
-      position += take;
-      if (this.boundary.length < HEADER_BYTES) return undefined;
-      const violation = this.inspect(this.boundary);
-      this.boundary = Buffer.alloc(0);
-      if (violation) return violation;
-    }
-    return undefined;
+  constructor(limits: number | Partial<FrameGuardLimits>) {
+    const given = typeof limits === 'number' ? { maxFrameSize: limits } : limits;
+    this.limits = { maxFrameSize: 65536, maxMessageBytes: 1024 * 1024, maxPendingBytes: 64 * 1024 * 1024, ...given };
+    this.transfers = new TransferTracker(this.limits);
   }
 
-  private inspect(unit: Buffer): FrameViolation | undefined {
+  /** Bytes of unfinished multi-frame deliveries on this connection. */
+  get pendingTransferBytes(): number {
+    return this.transfers.pendingBytes;
+  }
+
+  /** Only the first violation, for callers that forward bytes themselves (tests). */
+  check(chunk: Buffer): FrameViolation | undefined {
+    return this.push(chunk).violation;
+  }
+
+  /** Consumes the next chunk: the whole frames to hand to rhea and what to do besides, in order. */
+  push(chunk: Buffer): GuardResult {
+    const actions: GuardAction[] = [];
+    // Whole frames inside this chunk go on as one slice of it, without a copy.
+    let runStart = -1;
+    const flushRun = (at: number): void => {
+      if (runStart >= 0 && at > runStart) actions.push({ kind: 'forward', bytes: chunk.subarray(runStart, at) });
+      runStart = -1;
+    };
+    let position = 0;
+    while (position < chunk.length) {
+      let unit: Buffer;
+      let unitStart = -1;
+      if (this.partialBytes === 0 && chunk.length - position >= HEADER_BYTES) {
+        const known = this.unitSize(chunk.subarray(position, position + HEADER_BYTES));
+        if (typeof known !== 'number') return { actions, violation: known };
+        if (chunk.length - position < known) {
+          flushRun(position);
+          this.hold(chunk.subarray(position), known);
+          break;
+        }
+        unit = chunk.subarray(position, position + known);
+        unitStart = position;
+        position += known;
+      } else {
+        flushRun(position);
+        const take = Math.min(this.unitBytes - this.partialBytes, chunk.length - position);
+        this.partial.push(chunk.subarray(position, position + take));
+        this.partialBytes += take;
+        position += take;
+        if (this.partialBytes < this.unitBytes) continue;
+        if (this.unitBytes === HEADER_BYTES) {
+          const head = Buffer.concat(this.partial);
+          const known = this.unitSize(head);
+          if (typeof known !== 'number') return { actions, violation: known };
+          if (known > HEADER_BYTES) {
+            this.partial = [head];
+            this.unitBytes = known;
+            continue;
+          }
+        }
+        unit = Buffer.concat(this.partial, this.partialBytes);
+        this.partial = [];
+        this.partialBytes = 0;
+        this.unitBytes = HEADER_BYTES;
+      }
+      const outcome = this.inspect(unit);
+      if (outcome.violation) {
+        flushRun(unitStart >= 0 ? unitStart : position);
+        return { actions, violation: outcome.violation };
+      }
+      if (outcome.action === undefined) {
+        if (unitStart >= 0) {
+          if (runStart < 0) runStart = unitStart;
+        } else {
+          actions.push({ kind: 'forward', bytes: unit });
+        }
+        continue;
+      }
+      flushRun(unitStart >= 0 ? unitStart : position);
+      actions.push(outcome.action);
+    }
+    flushRun(position);
+    return { actions };
+  }
+
+  private hold(bytes: Buffer, size: number): void {
+    // Copied: a few bytes of a large socket chunk must not keep the whole chunk alive.
+    this.partial = [Buffer.from(bytes)];
+    this.partialBytes = bytes.length;
+    this.unitBytes = size;
+  }
+
+  /** The size of the unit this 8-byte header starts (8 for a protocol header), or a violation. */
+  private unitSize(unit: Buffer): number | FrameViolation {
     if (AMQP.every((byte, index) => unit[index] === byte)) {
       const [id, major, minor, revision] = [unit[4], unit[5], unit[6], unit[7]];
       if ((id !== 0 && id !== 3) || major !== 1 || minor !== 0 || revision !== 0) {
-        return { phase: 'header', description: `unsupported protocol header AMQP ${id} ${major} ${minor} ${revision}; expected AMQP 0 1 0 0 or AMQP 3 1 0 0` };
+        return { phase: 'header', condition: 'amqp:connection:framing-error', description: `unsupported protocol header AMQP ${id} ${major} ${minor} ${revision}; expected AMQP 0 1 0 0 or AMQP 3 1 0 0` };
       }
-      this.headers++;
-      return undefined;
+      return HEADER_BYTES;
     }
-    if (this.headers === 0) return { phase: 'header', description: 'expected an AMQP protocol header' };
+    if (this.headers === 0) return { phase: 'header', condition: 'amqp:connection:framing-error', description: 'expected an AMQP protocol header' };
     const size = unit.readUInt32BE(0);
     const dataOffset = unit[4]! * 4;
     const type = unit[5];
-    if (size < HEADER_BYTES || size > this.maxFrameSize) {
-      return { phase: 'frames', description: `frame size ${size} is outside 8..${this.maxFrameSize} (max-frame-size)` };
+    if (size < HEADER_BYTES || size > this.limits.maxFrameSize) return framing(`frame size ${size} is outside 8..${this.limits.maxFrameSize} (max-frame-size)`);
+    if (dataOffset < HEADER_BYTES || dataOffset > size) return framing(`frame data offset ${dataOffset} is outside 8..${size}`);
+    if (type !== 0 && type !== 1) return framing(`unknown frame type ${type}`);
+    return size;
+  }
+
+  /** Checks one whole unit; `action` set when it is not simply forwarded. */
+  private inspect(unit: Buffer): { violation?: FrameViolation; action?: GuardAction } {
+    if (unit.length === HEADER_BYTES && AMQP.every((byte, index) => unit[index] === byte)) {
+      this.headers++;
+      return {};
     }
-    if (dataOffset < HEADER_BYTES || dataOffset > size) {
-      return { phase: 'frames', description: `frame data offset ${dataOffset} is outside 8..${size}` };
+    const bodyStart = unit[4]! * 4;
+    if (bodyStart === unit.length) return {}; // an empty frame: a heartbeat
+    try {
+      const performativeEnd = walkValue(unit, bodyStart, unit.length);
+      const performative = describedAt(unit, bodyStart, unit.length);
+      if (!performative) return { violation: decode('a frame body must start with a described performative') };
+      if (unit[5] !== 0) return {}; // SASL: structure was all there was to check
+      const code = typeof performative.descriptor === 'string' ? PERFORMATIVE_NAMES[performative.descriptor] : performative.descriptor;
+      if (code !== PERFORMATIVE.transfer && code !== PERFORMATIVE.detach && code !== PERFORMATIVE.attach && code !== PERFORMATIVE.end) return {};
+      const channel = unit.readUInt16BE(6);
+      if (code === PERFORMATIVE.end) {
+        this.transfers.forgetChannel(channel);
+        return {};
+      }
+      const fields = listElements(unit, performative.valueAt, performativeEnd);
+      if (!fields) return { violation: decode('a performative must be a list') };
+      const handle = readUintField(unit, fields[code === PERFORMATIVE.attach ? 1 : 0]);
+      if (typeof handle !== 'number') return { violation: decode('a link handle must be a uint') };
+      if (code !== PERFORMATIVE.transfer) {
+        this.transfers.forgetLink(channel, handle);
+        return {};
+      }
+      return this.transfer(unit, channel, handle, fields, performativeEnd);
+    } catch (error) {
+      if (error instanceof AmqpStructureError) return { violation: decode(error.message) };
+      throw error;
     }
-    if (type !== 0 && type !== 1) return { phase: 'frames', description: `unknown frame type ${type}` };
-    this.remaining = size - HEADER_BYTES;
-    return undefined;
+  }
+
+  private transfer(unit: Buffer, channel: number, handle: number, fields: number[], performativeEnd: number): { violation?: FrameViolation; action?: GuardAction } {
+    const deliveryId = readUintField(unit, fields[1]);
+    const format = readUintField(unit, fields[3]);
+    const more = readBooleanField(unit, fields[5]);
+    const aborted = readBooleanField(unit, fields[9]);
+    if (deliveryId === undefined || format === undefined || more === undefined || aborted === undefined) {
+      return { violation: decode('a transfer field has the wrong type') };
+    }
+    const verdict = this.transfers.onTransfer({
+      channel,
+      handle,
+      deliveryId,
+      format,
+      more: more === true,
+      aborted: aborted === true,
+      payload: unit.subarray(performativeEnd),
+      frameBytes: unit.length,
+    });
+    if (verdict.kind === 'forward') return {};
+    if (verdict.kind === 'drop') return { action: { kind: 'dropped', channel, deliveryId } };
+    if (verdict.kind === 'oversize') return { action: { kind: 'oversize', channel, handle, deliveryId, description: verdict.description } };
+    return { violation: { phase: 'frames', condition: verdict.condition, description: verdict.description } };
   }
 }

@@ -2,19 +2,22 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
+import type { ConnectionGuard, GuardedConnection } from '../host/connection-guard.js';
 
 // One port for every transport the SDK may use (note §8 "design tip"): the first bytes of a
 // connection tell `AMQP` (raw AMQP), 0x16 (a TLS handshake: AMQPS or WSS, sniffed again inside)
 // and an HTTP method (a WebSocket upgrade). Anything else gets our AMQP header and is closed.
+// The connection guard admits each socket (cap) and gives it its handshake deadline, which
+// also covers a client that never sends the four bytes sniffed here.
 
 export interface SniffHandlers {
-  amqp(stream: Duplex, prefix: Buffer, encrypted: boolean): void;
+  amqp(stream: Duplex, prefix: Buffer, encrypted: boolean, guarded: GuardedConnection | undefined): void;
   httpServer: HttpServer;
+  guard: ConnectionGuard;
   onUnknown(stream: Duplex): void;
 }
 
 const SNIFF_BYTES = 4;
-const SNIFF_TIMEOUT_MS = 30_000;
 
 /** Replays the sniffed bytes, then passes the rest of the stream through; usable by http and tls. */
 class ReplayStream extends Duplex {
@@ -68,27 +71,25 @@ function isHttpMethod(bytes: Buffer): boolean {
   return /^(GET|POST|PUT|HEAD|OPTI|DELE|PATC|CONN)/.test(bytes.toString('latin1', 0, 4));
 }
 
-function sniff(stream: Duplex, handlers: SniffHandlers, tls: SecureContext | undefined, insideTls: boolean): void {
+function sniff(stream: Duplex, handlers: SniffHandlers, tls: SecureContext | undefined, insideTls: boolean, guarded: GuardedConnection | undefined): void {
   let buffered = Buffer.alloc(0);
-  const timer = setTimeout(() => stream.destroy(), SNIFF_TIMEOUT_MS);
-  timer.unref();
   const onData = (chunk: Buffer): void => {
     buffered = Buffer.concat([buffered, chunk]);
     if (buffered.length < SNIFF_BYTES && buffered[0] !== 0x16) return;
     stream.off('data', onData);
     stream.pause();
-    clearTimeout(timer);
     const prefix = buffered;
     if (prefix.toString('latin1', 0, 4) === 'AMQP') {
-      handlers.amqp(stream, prefix, insideTls);
+      handlers.amqp(stream, prefix, insideTls, guarded);
     } else if (prefix[0] === 0x16 && tls && !insideTls) {
       const secure = new TLSSocket(new ReplayStream(stream, prefix), { isServer: true, secureContext: tls });
       secure.on('error', () => secure.destroy());
-      sniff(secure, handlers, tls, true);
+      sniff(secure, handlers, tls, true, guarded);
     } else if (isHttpMethod(prefix)) {
       const replay = new ReplayStream(stream, prefix);
       // Lets the upgrade handler tell ws from wss, as it would on a real TLS socket.
       Object.defineProperty(replay, 'encrypted', { value: insideTls });
+      handlers.guard.track(replay, guarded);
       handlers.httpServer.emit('connection', replay);
     } else {
       handlers.onUnknown(stream);
@@ -108,25 +109,35 @@ export interface SniffingListener {
 export async function listenSniffing(
   host: string,
   port: number,
-  handlers: Omit<SniffHandlers, 'httpServer'> & {
+  handlers: Omit<SniffHandlers, 'httpServer' | 'guard'> & {
     onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
     onServerError?(error: Error): void;
   },
-  tls?: { cert: string; key: string },
+  tls: { cert: string; key: string } | undefined,
+  guard: ConnectionGuard,
 ): Promise<SniffingListener> {
   const secureContext = tls ? createSecureContext({ cert: tls.cert, key: tls.key }) : undefined;
   const httpServer = createHttpServer((_request, response) => {
     response.writeHead(404, { 'content-type': 'text/plain' });
     response.end('Event Hubs emulator: AMQP over WebSocket is served at /$servicebus/websocket.\n');
   });
-  httpServer.on('upgrade', handlers.onUpgrade);
+  httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // The one place an upgrade enters: whatever the handler throws answers this socket only.
+    try {
+      handlers.onUpgrade(request, socket, head);
+    } catch {
+      if (!socket.destroyed) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+  });
   httpServer.on('clientError', (_error, socket) => socket.destroy());
   const sockets = new Set<Socket>();
   const server = createNetServer((socket) => {
+    const guarded = guard.admit(socket);
+    if (!guarded) return;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.setNoDelay(true);
-    sniff(socket, { ...handlers, httpServer }, secureContext, false);
+    sniff(socket, { ...handlers, httpServer, guard }, secureContext, false, guarded);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,31 +1,18 @@
 import type { Sender } from 'rhea';
 import { encodeDelivery } from './delivery.js';
 import { internals } from './link-helpers.js';
+import { outboundBudgetOf, queuedOutgoing } from './outbound-budget.js';
 import type { EpochRegistry, OwnedReceiver } from './epochs.js';
 import type { Partition } from './partition.js';
 
 // A consumer's link: the emulator is the AMQP sender. It delivers the partition's events from
 // the start position in order, never beyond the credit the client granted (note §6.1), one
-// pre-settled transfer per event (EH ignores consumer dispositions).
+// pre-settled transfer per event (EH ignores consumer dispositions). Events are encoded one at a
+// time from the shared partition log and only while the connection's unsent bytes stay under its
+// outbound budget (outbound-budget.ts): a client that grants credit and never reads pauses here.
 
 export const RUNTIME_METRIC_CAPABILITY = 'com.microsoft:enable-receiver-runtime-metric';
 export const EPOCH_PROPERTY = 'com.microsoft:epoch';
-
-interface OutgoingQueue {
-  next_pending_delivery: number;
-  next_delivery_id: number;
-  deliveries: { by_id(id: number): { link: unknown } | undefined; available(): number };
-}
-
-/** rhea counts credit only when a queued transfer is written, so count our queued ones too. */
-function queuedTransfers(link: Sender): number {
-  const outgoing = (link.session as unknown as { outgoing: OutgoingQueue }).outgoing;
-  let queued = 0;
-  for (let id = outgoing.next_pending_delivery; id < outgoing.next_delivery_id; id++) {
-    if (outgoing.deliveries.by_id(id)?.link === link) queued++;
-  }
-  return queued;
-}
 
 export interface ConsumerLinkOptions {
   link: Sender;
@@ -40,6 +27,7 @@ export interface ConsumerLinkOptions {
 export class ConsumerLink implements OwnedReceiver {
   private cursor: number;
   private closed = false;
+  private waitingForDrain = false;
   private readonly unsubscribe: () => void;
   readonly name: string;
   readonly epoch: number | undefined;
@@ -55,19 +43,36 @@ export class ConsumerLink implements OwnedReceiver {
     if (this.closed) return;
     const { link, partition } = this.options;
     if (!link.is_open()) return;
-    const outgoing = (link.session as unknown as { outgoing: OutgoingQueue }).outgoing;
-    let budget = Math.min(internals(link).credit - queuedTransfers(link), outgoing.deliveries.available());
+    // rhea counts credit only when a queued transfer is written, so count our queued ones too.
+    const queued = queuedOutgoing(link.session, link);
+    let budget = Math.min(internals(link).credit - queued.count, queued.room);
+    const outbound = outboundBudgetOf(link.connection);
+    let unsent = queued.bytes + (outbound?.buffered() ?? 0);
     const log = partition.log;
     while (budget > 0) {
+      if (outbound && unsent >= outbound.limit) {
+        this.pauseUntilDrained();
+        break;
+      }
       if (this.cursor < log.firstSequenceNumber) this.cursor = log.firstSequenceNumber;
-      // atOrAfter, not get: numbering skips records dropped as damaged on load (log/file-log.ts).
-      const event = log.atOrAfter(this.cursor);
+      const event = log.get(this.cursor);
       if (!event) break;
       const runtime = this.options.runtimeMetrics ? partition.properties() : undefined;
-      link.send(encodeDelivery(event, runtime), undefined, 0);
-      this.cursor = event.sequenceNumber + 1;
+      const encoded = encodeDelivery(event, runtime);
+      link.send(encoded, undefined, 0);
+      unsent += encoded.length;
+      this.cursor++;
       budget--;
     }
+  }
+
+  private pauseUntilDrained(): void {
+    if (this.waitingForDrain) return;
+    this.waitingForDrain = true;
+    outboundBudgetOf(this.options.link.connection)?.whenDrained(() => {
+      this.waitingForDrain = false;
+      this.pump();
+    });
   }
 
   get session(): unknown {

@@ -3,8 +3,9 @@ import { DEFAULT_HOST, EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../defaults.j
 import { authority as dialAuthority, reachableHost, serviceLog } from '../service-address.js';
 import type { EmulatorServiceInfo, ListenOptions, RunningService } from '../types.js';
 import { startAzurite, type RunningAzurite } from '../azurite.js';
-import { EventHubsAmqpService } from './amqp-service.js';
-import { rejectTextFrame, serveAmqp, streamTransport, webSocketTransport } from './amqp-socket.js';
+import { ConnectionGuard, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../host/connection-guard.js';
+import { EventHubsAmqpService, MAX_FRAME_SIZE } from './amqp-service.js';
+import { rejectTextFrame, serveAmqp, streamTransport, webSocketTransport, type WireLimits } from './amqp-socket.js';
 import { CbsAuthority, DEFAULT_POLICIES, type SharedAccessPolicy } from './cbs.js';
 import { loadEventHubsConfig, resolveNamespace, type EventHubsEmulatorConfig } from './config.js';
 import { listenSniffing } from './listener.js';
@@ -12,6 +13,10 @@ import { EventHubsNamespace } from './namespace.js';
 import { EventHubsDataDir } from './log/data-dir.js';
 import type { FsyncPolicy } from './log/group-commit.js';
 import { resolveTlsMaterial } from '../tls.js';
+import { startKafkaEndpoint, type KafkaEndpoint, type KafkaEndpointLimits } from './kafka/server.js';
+import { DEFAULT_MAX_OUTBOUND_BYTES } from './outbound-budget.js';
+import { routeRheaConsole } from './rhea-console.js';
+import { MAX_MESSAGE_SIZE } from './sender-link.js';
 import { createAmqpUpgradeHandler } from './websocket.js';
 
 // Starts the Event Hubs emulator: AMQP (bare or SASL), AMQPS, and AMQP over ws/wss, all on one
@@ -30,12 +35,50 @@ export interface EventHubsEmulatorOptions extends ListenOptions {
   policies?: SharedAccessPolicy[];
   /** Also start Azurite (blob) for checkpoint stores. */
   azurite?: boolean | { port?: number; location?: string };
+  /** Also serve Kafka (SASL_PLAINTEXT, and SASL_SSL with `tls`) on this port, over the same hubs; 0 picks a free port. */
+  kafkaPort?: number;
+  /** Limits of the Kafka endpoint (docs/eventhubs-emulator.md, "Kafka"). */
+  kafkaLimits?: KafkaEndpointLimits;
+  /** Protective limits; the defaults are far above what a developer's traffic reaches (docs/eventhubs-emulator.md, "Limits"). */
+  limits?: EventHubsLimits;
+}
+
+export interface EventHubsLimits {
+  /** Open connections on the port; more are closed on arrival. Default 10,000. */
+  maxConnections?: number;
+  /** Time to open the connection and authorize it (CBS token or SASL PLAIN); default 30,000 ms. */
+  handshakeTimeoutMs?: number;
+  /** Largest message, counted over the frames of a delivery as they arrive; default 1 MiB (the service's). */
+  maxMessageBytes?: number;
+  /** Bytes of unfinished multi-frame deliveries one connection may hold over all its links; default 64 MiB. */
+  maxPendingTransferBytesPerConnection?: number;
+  /** Unsent bytes per connection before consumer links pause until the socket drains; default 4 MiB. */
+  maxOutboundBytesPerConnection?: number;
+}
+
+export const DEFAULT_MAX_PENDING_TRANSFER_BYTES = 64 * 1024 * 1024;
+
+function wireLimits(limits: EventHubsLimits = {}): WireLimits {
+  const positive = (name: keyof EventHubsLimits, fallback: number): number => {
+    const value = limits[name];
+    if (value === undefined) return fallback;
+    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`expected limits.${name} to be a positive number, got ${String(value)}`);
+    return value;
+  };
+  return {
+    maxFrameSize: MAX_FRAME_SIZE,
+    maxMessageBytes: positive('maxMessageBytes', MAX_MESSAGE_SIZE),
+    maxPendingBytes: positive('maxPendingTransferBytesPerConnection', DEFAULT_MAX_PENDING_TRANSFER_BYTES),
+    maxOutboundBytes: positive('maxOutboundBytesPerConnection', DEFAULT_MAX_OUTBOUND_BYTES),
+  };
 }
 
 export interface EventHubsEmulatorInfo extends EmulatorServiceInfo {
   connectionString: string;
   hubs: string[];
   azurite?: { connectionString: string; blobEndpoint: string };
+  /** With `kafkaPort`: SASL PLAIN username `$ConnectionString`, password the connection string. */
+  kafka?: { bootstrapServers: string; saslUsername: string; saslPassword: string };
 }
 
 export interface RunningEventHubsEmulator extends RunningService {
@@ -47,8 +90,15 @@ export interface RunningEventHubsEmulator extends RunningService {
 
 export async function startEventHubsEmulator(options: EventHubsEmulatorOptions = {}): Promise<RunningEventHubsEmulator> {
   const host = options.host ?? DEFAULT_HOST;
-  const definition = resolveNamespace(loadEventHubsConfig(options.config));
+  const limits = wireLimits(options.limits);
   const log = serviceLog(options.log);
+  const guard = new ConnectionGuard({
+    maxConnections: options.limits?.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    handshakeTimeoutMs: options.limits?.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    log,
+    service: 'eventhubs',
+  });
+  const definition = resolveNamespace(loadEventHubsConfig(options.config));
   const dataDir = options.dataDir ? new EventHubsDataDir(options.dataDir, { log, ...(options.fsync ? { fsync: options.fsync } : {}) }) : undefined;
   const namespace = new EventHubsNamespace(definition, dataDir);
   const authority = new CbsAuthority({
@@ -58,18 +108,25 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
   });
   const service = new EventHubsAmqpService({ namespace, authority, log });
   const tls = await resolveTlsMaterial(options.tls);
-  const upgrade = createAmqpUpgradeHandler((socket, encrypted) => {
-    serveAmqp(service, webSocketTransport(socket, () => rejectTextFrame(socket)), Buffer.alloc(0), encrypted ? 'wss' : 'ws', log);
+  const upgrade = createAmqpUpgradeHandler((socket, encrypted, upgraded) => {
+    serveAmqp(service, webSocketTransport(socket, () => rejectTextFrame(socket)), Buffer.alloc(0), {
+      transport: encrypted ? 'wss' : 'ws',
+      limits,
+      guarded: guard.of(upgraded),
+      log,
+    });
   });
+  const stopRheaConsole = routeRheaConsole(log);
   let listener;
   let azurite: RunningAzurite | undefined;
+  let kafka: KafkaEndpoint | undefined;
   try {
     listener = await listenSniffing(
       host,
       options.port ?? 0,
       {
-        amqp: (stream: Duplex, prefix: Buffer, encrypted: boolean) =>
-          serveAmqp(service, streamTransport(stream), prefix, encrypted ? 'tls' : 'tcp', log),
+        amqp: (stream: Duplex, prefix: Buffer, encrypted: boolean, guarded) =>
+          serveAmqp(service, streamTransport(stream), prefix, { transport: encrypted ? 'tls' : 'tcp', limits, guarded, log }),
         onUpgrade: upgrade.handler,
         onServerError: (error: Error) => log?.(`eventhubs: listener error: ${error.message}`),
         onUnknown: (stream: Duplex) => {
@@ -78,13 +135,30 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
         },
       },
       tls,
+      guard,
     );
     if (options.azurite) {
       azurite = await startAzurite({ host, ...(options.azurite === true ? {} : options.azurite) });
     }
+    if (options.kafkaPort !== undefined) {
+      kafka = await startKafkaEndpoint({
+        ...options.kafkaLimits,
+        host,
+        port: options.kafkaPort,
+        advertisedHost: reachableHost(host),
+        tls,
+        namespace,
+        policies: [...DEFAULT_POLICIES, ...(options.policies ?? [])],
+        acceptAnyToken: options.acceptAnyToken ?? false,
+        dataDir: options.dataDir,
+        log,
+      });
+    }
   } catch (error) {
+    await azurite?.close();
     await listener?.close();
     namespace.close();
+    stopRheaConsole();
     throw error;
   }
   const port = listener.port;
@@ -103,13 +177,16 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
       connectionString,
       hubs: namespace.hubNames(),
       ...(azurite ? { azurite: { connectionString: azurite.connectionString, blobEndpoint: azurite.blobEndpoint } } : {}),
+      ...(kafka ? { kafka: { bootstrapServers: kafka.bootstrapServers, saslUsername: kafka.saslUsername, saslPassword: connectionString } } : {}),
     }),
     close: () =>
       (closed ??= (async () => {
         service.closeAll();
         upgrade.close();
+        await kafka?.close();
         await listener.close();
         namespace.close();
+        stopRheaConsole();
         await azurite?.close();
       })()),
   };

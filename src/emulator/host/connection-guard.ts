@@ -1,0 +1,129 @@
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+// Per-port admission for every emulator (the seed of the shared host, docs/protocol is silent on
+// it: the services' own caps are far above anything local). Two rules:
+//  - a connection cap: past `maxConnections` open sockets a new one is closed at once, so a
+//    flood costs a file descriptor for a moment, not memory for ever;
+//  - a handshake deadline: every connection must have completed its handshake (HTTP: request
+//    or upgrade headers; AMQP: open and authorized) within `handshakeTimeoutMs`, else it is
+//    destroyed. Half a protocol header or a stalled upgrade no longer holds a socket forever.
+
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
+
+export interface ConnectionGuardOptions {
+  /** Open connections per port; more are closed on arrival. Default 10,000. */
+  maxConnections?: number;
+  /** Time a connection has to finish its handshake. Default 30 s. */
+  handshakeTimeoutMs?: number;
+  /** Told once per refused or expired connection (no secrets: only counts and reasons). */
+  log?: (line: string) => void;
+  /** Prefix for log lines, e.g. `eventhubs`. */
+  service?: string;
+}
+
+/** One admitted connection: the layers above say when (or on what condition) its handshake is done. */
+export interface GuardedConnection {
+  /** The handshake is complete: the deadline no longer applies. */
+  pass(): void;
+  /** At the deadline, the connection survives only if `check()` is true then. */
+  passWhen(check: () => boolean): void;
+  readonly passed: boolean;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`expected ${name} to be a positive number, got ${String(value)}`);
+  return value;
+}
+
+export class ConnectionGuard {
+  readonly maxConnections: number;
+  readonly handshakeTimeoutMs: number;
+  private open = 0;
+  private refused = 0;
+  private readonly bySocket = new WeakMap<object, GuardedConnection>();
+
+  constructor(private readonly options: ConnectionGuardOptions = {}) {
+    this.maxConnections = positive('maxConnections', options.maxConnections, DEFAULT_MAX_CONNECTIONS);
+    this.handshakeTimeoutMs = positive('handshakeTimeoutMs', options.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS);
+  }
+
+  get openConnections(): number {
+    return this.open;
+  }
+
+  /** Counts a new socket; closes it and returns undefined when the port is full. */
+  admit(socket: Socket): GuardedConnection | undefined {
+    if (this.open >= this.maxConnections) {
+      // Log the first refusal of a burst only; a flood must not flood the log as well.
+      if (this.refused++ === 0) this.options.log?.(`${this.prefix()}connection cap ${this.maxConnections} reached; refusing new connections`);
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return undefined;
+    }
+    this.refused = 0;
+    this.open++;
+    let passed = false;
+    let check: (() => boolean) | undefined;
+    const timer = setTimeout(() => {
+      if (passed || check?.()) return;
+      this.options.log?.(`${this.prefix()}closing a connection that did not finish its handshake within ${this.handshakeTimeoutMs} ms`);
+      socket.destroy();
+    }, this.handshakeTimeoutMs);
+    timer.unref();
+    socket.once('close', () => {
+      this.open--;
+      clearTimeout(timer);
+    });
+    const guarded: GuardedConnection = {
+      pass: () => {
+        passed = true;
+        clearTimeout(timer);
+      },
+      passWhen: (condition) => {
+        check = condition;
+      },
+      get passed() {
+        return passed;
+      },
+    };
+    this.bySocket.set(socket, guarded);
+    return guarded;
+  }
+
+  /** The guard entry of a socket (or a stream layered on it and registered with `track`). */
+  of(socket: object | undefined): GuardedConnection | undefined {
+    return socket ? this.bySocket.get(socket) : undefined;
+  }
+
+  /** Lets a stream layered on an admitted socket (TLS, a replay stream) find its entry. */
+  track(layer: Duplex, guarded: GuardedConnection | undefined): void {
+    if (guarded) this.bySocket.set(layer, guarded);
+  }
+
+  private prefix(): string {
+    return this.options.service ? `${this.options.service}: ` : '';
+  }
+}
+
+/**
+ * Wires a guard into a plain `http`/`https` server: cap on raw connections, and the handshake is
+ * done once a request's or an upgrade's headers arrived (what comes after is the service's own
+ * timeouts' business). Call before `listen`.
+ */
+export function guardHttpServer(server: HttpServer, guard: ConnectionGuard): void {
+  server.on('connection', (socket: Socket) => {
+    guard.admit(socket);
+  });
+  // An https server emits 'connection' for the raw socket and serves requests on its TLS socket.
+  server.on('secureConnection', (tlsSocket: Socket & { _parent?: Socket }) => {
+    const raw = (tlsSocket as unknown as { _parent?: Socket })._parent;
+    guard.track(tlsSocket, guard.of(raw));
+  });
+  const passRequest = (request: IncomingMessage): void => guard.of(request.socket)?.pass();
+  server.on('request', passRequest);
+  server.on('upgrade', passRequest);
+}
