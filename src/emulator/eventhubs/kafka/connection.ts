@@ -1,0 +1,127 @@
+import type { Duplex } from 'node:stream';
+import { KafkaDecodeError, KafkaReader, KafkaWriter } from './codec.js';
+import type { KafkaContext, KafkaSession } from './context.js';
+import { API, ERROR, SUPPORTED } from './protocol.js';
+import type { KafkaHandler, KafkaRequest } from './request.js';
+import { SaslExchange } from './sasl.js';
+
+// One client connection: size-prefixed frames (int32 length, then the request), answered one at
+// a time in order, as a broker does. A frame above limits.maxRequestBytes, or a request that does
+// not parse, closes this connection only. Until SASL succeeds only ApiVersions and the SASL
+// requests are served (with acceptAnyToken, everything is, without SASL).
+
+export function serveKafka(stream: Duplex, context: KafkaContext, handlers: ReadonlyMap<number, KafkaHandler>, clientHost: string, log: (line: string) => void): void {
+  let closed = false;
+  let markClosed!: () => void;
+  const session: KafkaSession = {
+    grants: undefined,
+    clientId: '',
+    clientHost,
+    closed: new Promise<void>((resolve) => (markClosed = resolve)),
+    isClosed: () => closed,
+  };
+  const sasl = new SaslExchange(context, session);
+  const chunks: Buffer[] = [];
+  let buffered = 0;
+  let busy = false;
+
+  const close = (reason?: string): void => {
+    if (closed) return;
+    closed = true;
+    markClosed();
+    if (reason) log(`eventhubs kafka: closing a connection from ${clientHost}: ${reason}`);
+    stream.destroy();
+  };
+
+  const takeFrame = (): Buffer | undefined => {
+    if (buffered < 4) return undefined;
+    if (chunks[0]!.length < 4) chunks.splice(0, chunks.length, Buffer.concat(chunks));
+    const size = chunks[0]!.readInt32BE(0);
+    if (size < 8 || size > context.limits.maxRequestBytes) {
+      close(`request size ${size} is outside 8–${context.limits.maxRequestBytes} bytes`);
+      return undefined;
+    }
+    if (buffered < 4 + size) return undefined;
+    const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    const frame = all.subarray(4, 4 + size);
+    const rest = all.subarray(4 + size);
+    chunks.length = 0;
+    if (rest.length > 0) chunks.push(rest);
+    buffered = rest.length;
+    return frame;
+  };
+
+  const answer = (request: KafkaRequest, body: KafkaWriter, headerFlexible: boolean): void => {
+    const payload = body.finish();
+    const head = new KafkaWriter(16).int32(0).int32(request.correlationId).tags(headerFlexible).finish();
+    head.writeInt32BE(head.length - 4 + payload.length, 0);
+    stream.write(Buffer.concat([head, payload]));
+  };
+
+  const handle = async (frame: Buffer): Promise<void> => {
+    if (sasl.expectsRawToken()) {
+      const reply = await sasl.rawToken(frame);
+      if (reply === undefined) return close('SASL authentication failed');
+      const out = Buffer.alloc(4 + reply.length);
+      out.writeInt32BE(reply.length, 0);
+      reply.copy(out, 4);
+      stream.write(out);
+      return;
+    }
+    const header = new KafkaReader(frame);
+    const apiKey = header.int16();
+    const version = header.int16();
+    const correlationId = header.int32();
+    session.clientId = header.nullableString(false) ?? '';
+    const range = SUPPORTED.get(apiKey);
+    const flexible = range !== undefined && version >= range.flexible;
+    const request: KafkaRequest = { apiKey, version, flexible, correlationId, body: header };
+    if (apiKey === API.ApiVersions) {
+      // Parse no body: any version, even one newer than ours, gets an answer (KIP-511).
+      return answer(request, (handlers.get(apiKey)!(request, session, context) as KafkaWriter), false);
+    }
+    if (flexible) header.skipTaggedFields();
+    if (!range || version < range.min || version > range.max) {
+      // No schema to answer in; most responses open with an error code, so send just that.
+      return answer(request, new KafkaWriter(2).int16(ERROR.UNSUPPORTED_VERSION), false);
+    }
+    if (apiKey === API.SaslHandshake || apiKey === API.SaslAuthenticate) {
+      const reply = await sasl.handle(request);
+      answer(request, reply.body, flexible);
+      if (reply.close) setImmediate(() => close('SASL authentication failed'));
+      return;
+    }
+    if (!session.grants) return close(`${apiKey}/v${version} before SASL authentication`);
+    const handler = handlers.get(apiKey)!;
+    const body = await handler(request, session, context);
+    if (body && !closed) answer(request, body, flexible);
+  };
+
+  const pump = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    try {
+      for (let frame = takeFrame(); frame && !closed; frame = takeFrame()) {
+        await handle(frame);
+      }
+    } catch (error) {
+      if (error instanceof KafkaDecodeError || error instanceof RangeError) close(`malformed request: ${error.message}`);
+      else close(`request failed: ${(error as Error).message}`);
+    } finally {
+      busy = false;
+    }
+    // Read on only while fewer than a request's worth of bytes wait, so a flood cannot pile up.
+    if (!closed && buffered <= context.limits.maxRequestBytes + 4) stream.resume();
+  };
+
+  if (context.auth.acceptAnyToken) sasl.grantAll();
+  stream.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    buffered += chunk.length;
+    if (busy || buffered > context.limits.maxRequestBytes + 4) stream.pause();
+    void pump();
+  });
+  stream.on('error', () => close());
+  stream.on('close', () => close());
+  stream.on('end', () => close());
+}

@@ -1,0 +1,71 @@
+import type { ConnectionGrants, Claim } from '../cbs.js';
+import type { EventHubsNamespace, Hub } from '../namespace.js';
+import type { KafkaAuthOptions } from './auth.js';
+import type { GroupCoordinator } from './coordinator.js';
+import type { OffsetStore } from './offset-store.js';
+import type { ProducerIds } from './producer-ids.js';
+
+// What every API handler needs: the shared emulator state, and the one connection it answers.
+
+export interface KafkaLimits {
+  /** Largest request accepted, as Kafka's socket.request.max.bytes; default 100 MiB. */
+  maxRequestBytes: number;
+  /** Largest record batch (after gzip) a Produce may carry, as message.max.bytes; default 1 MiB. */
+  maxBatchBytes: number;
+  /** Longest Fetch long poll honoured; default 30 s. */
+  maxFetchWaitMs: number;
+}
+
+export interface KafkaContext {
+  namespace: EventHubsNamespace;
+  auth: KafkaAuthOptions;
+  coordinator: GroupCoordinator;
+  producerIds: ProducerIds;
+  offsets: OffsetStore;
+  limits: KafkaLimits;
+  /** What Metadata and FindCoordinator advertise. */
+  advertisedHost: string;
+  advertisedPort: () => number;
+}
+
+export interface KafkaSession {
+  /** Set by SASL; with acceptAnyToken, from the start. */
+  grants: ConnectionGrants | undefined;
+  clientId: string;
+  clientHost: string;
+  /** Resolves when the connection closes, to cut long polls short. */
+  closed: Promise<void>;
+  isClosed(): boolean;
+}
+
+export function allowed(session: KafkaSession, hub: Hub | string, claim: Claim): boolean {
+  const name = typeof hub === 'string' ? hub : hub.name;
+  return session.grants?.allows(name.toLowerCase(), claim) ?? false;
+}
+
+/** Group APIs need Listen somewhere: on the namespace or on any hub. */
+export function mayUseGroups(session: KafkaSession, namespace: EventHubsNamespace): boolean {
+  return namespace.hubNames().some((hub) => allowed(session, hub, 'Listen'));
+}
+
+/** Kafka's topic ids (Metadata v10+, Fetch v13+): a stable UUID per hub name. */
+export function topicId(hubName: string): Buffer {
+  const id = Buffer.alloc(16);
+  const bytes = Buffer.from(`eventhubs:${hubName.toLowerCase()}`, 'utf8');
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (const byte of bytes) {
+    h1 = Math.imul(h1 ^ byte, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ byte, 0x5bd1e995) >>> 0;
+  }
+  id.writeUInt32BE(h1, 0);
+  id.writeUInt32BE(h2, 4);
+  id.writeUInt32BE(h1 ^ h2 ^ 0x9e3779b9, 8);
+  id.writeUInt32BE((Math.imul(h1, 31) + h2) >>> 0 || 1, 12);
+  return id;
+}
+
+export function hubByTopicId(namespace: EventHubsNamespace, id: Buffer): Hub | undefined {
+  for (const name of namespace.hubNames()) if (topicId(name).equals(id)) return namespace.hub(name);
+  return undefined;
+}

@@ -1,0 +1,106 @@
+import type { SharedAccessPolicy } from '../cbs.js';
+import type { EventHubsNamespace } from '../namespace.js';
+import { apiVersions, findCoordinator, initProducerId, metadata } from './api-meta.js';
+import { fetch, listOffsets } from './api-fetch.js';
+import { describeGroups, heartbeat, joinGroup, leaveGroup, listGroups, syncGroup } from './api-groups.js';
+import { offsetCommit, offsetFetch } from './api-offsets.js';
+import { produce } from './api-produce.js';
+import { KAFKA_SASL_USERNAME } from './auth.js';
+import { serveKafka } from './connection.js';
+import type { KafkaContext, KafkaLimits } from './context.js';
+import { GroupCoordinator, type CoordinatorLimits } from './coordinator.js';
+import { listenKafka } from './listener.js';
+import { OffsetStore } from './offset-store.js';
+import { ProducerIds } from './producer-ids.js';
+import { API } from './protocol.js';
+import type { KafkaHandler } from './request.js';
+
+// The Kafka endpoint of the Event Hubs emulator: its own port, the same namespace and log as
+// AMQP. Clients use SASL PLAIN with `$ConnectionString` and a connection string as password.
+
+export interface KafkaEndpointOptions extends Partial<KafkaLimits>, Partial<CoordinatorLimits> {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Host name put in Metadata / FindCoordinator answers; default the reachable bind host. */
+  advertisedHost: string;
+  tls: { cert: string; key: string } | undefined;
+  namespace: EventHubsNamespace;
+  policies: SharedAccessPolicy[];
+  acceptAnyToken: boolean;
+  dataDir: string | undefined;
+  log: (line: string) => void;
+}
+
+export interface KafkaEndpoint {
+  port: number;
+  bootstrapServers: string;
+  saslUsername: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_KAFKA_LIMITS: KafkaLimits & CoordinatorLimits = {
+  maxRequestBytes: 100 * 1024 * 1024,
+  maxBatchBytes: 1024 * 1024 + 64 * 1024,
+  maxFetchWaitMs: 30_000,
+  maxGroups: 10_000,
+  maxMembersPerGroup: 1000,
+  minSessionTimeoutMs: 1000,
+  maxSessionTimeoutMs: 30 * 60_000,
+};
+
+const HANDLERS: ReadonlyMap<number, KafkaHandler> = new Map<number, KafkaHandler>([
+  [API.ApiVersions, apiVersions],
+  [API.Metadata, metadata],
+  [API.Produce, produce],
+  [API.Fetch, fetch],
+  [API.ListOffsets, listOffsets],
+  [API.FindCoordinator, findCoordinator],
+  [API.InitProducerId, initProducerId],
+  [API.JoinGroup, joinGroup],
+  [API.SyncGroup, syncGroup],
+  [API.Heartbeat, heartbeat],
+  [API.LeaveGroup, leaveGroup],
+  [API.DescribeGroups, describeGroups],
+  [API.ListGroups, listGroups],
+  [API.OffsetCommit, offsetCommit],
+  [API.OffsetFetch, offsetFetch],
+]);
+
+export async function startKafkaEndpoint(options: KafkaEndpointOptions): Promise<KafkaEndpoint> {
+  const pick = <K extends keyof typeof DEFAULT_KAFKA_LIMITS>(key: K): number => options[key] ?? DEFAULT_KAFKA_LIMITS[key];
+  const coordinator = new GroupCoordinator({
+    maxGroups: pick('maxGroups'),
+    maxMembersPerGroup: pick('maxMembersPerGroup'),
+    minSessionTimeoutMs: pick('minSessionTimeoutMs'),
+    maxSessionTimeoutMs: pick('maxSessionTimeoutMs'),
+  });
+  let port = 0;
+  const context: KafkaContext = {
+    namespace: options.namespace,
+    auth: { policies: options.policies, acceptAnyToken: options.acceptAnyToken },
+    coordinator,
+    producerIds: new ProducerIds(),
+    offsets: new OffsetStore(options.dataDir),
+    limits: { maxRequestBytes: pick('maxRequestBytes'), maxBatchBytes: pick('maxBatchBytes'), maxFetchWaitMs: pick('maxFetchWaitMs') },
+    advertisedHost: options.advertisedHost,
+    advertisedPort: () => port,
+  };
+  const listener = await listenKafka(options.host, options.port, options.tls, (stream, clientHost) =>
+    serveKafka(stream, context, HANDLERS, clientHost, options.log),
+  );
+  port = listener.port;
+  const hostPort = options.advertisedHost.includes(':') ? `[${options.advertisedHost}]:${port}` : `${options.advertisedHost}:${port}`;
+  options.log(`eventhubs: Kafka endpoint on ${hostPort} (SASL_PLAINTEXT${options.tls ? ', SASL_SSL' : ''}, PLAIN)`);
+  return {
+    port,
+    bootstrapServers: hostPort,
+    saslUsername: KAFKA_SASL_USERNAME,
+    close: async () => {
+      coordinator.close();
+      await listener.close();
+    },
+  };
+}
+
+export type KafkaEndpointLimits = Partial<KafkaLimits & CoordinatorLimits>;
