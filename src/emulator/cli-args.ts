@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { EmulatorOptions, ServiceName } from './start.js';
 import { SERVICE_NAMES } from './start.js';
+import { FSYNC_POLICIES, type FsyncPolicy } from './eventhubs/log/group-commit.js';
 
 export const DEFAULT_PORTS: Record<ServiceName, number> = { relay: 7380, webpubsub: 8080, eventhubs: 5672 };
 
@@ -15,19 +16,39 @@ With no --*-port flag all three start on their default ports; with any, only tho
                         service uses other gateway hosts; "same" serves them on --relay-port)
   --webpubsub-port N    Web PubSub (default ${DEFAULT_PORTS.webpubsub})
   --eventhubs-port N    Event Hubs AMQP, TCP and WebSocket (default ${DEFAULT_PORTS.eventhubs})
+  --kafka-port N        also serve Event Hubs' hubs over Kafka on N (SASL PLAIN; 0 picks a free port)
   --host H              address to bind (default 127.0.0.1)
   --config F            JSON file: { "relay": {…}, "webpubsub": {…}, "eventhubs": {…} }
   --data-dir D          keep the Event Hubs log on disk in D (a restart loses nothing)
+  --fsync always|batch|never
+                        when an event in --data-dir counts as written (default batch: one
+                        fdatasync per event-loop turn, the sends in it acknowledged after it)
   --azurite             also start Azurite for Event Hubs checkpoint blobs
-  --tls                 serve TLS with a generated self-signed certificate
+  --tls                 serve TLS with a certificate signed by the emulator CA (kept in
+                        --data-dir when given, so it stays the same across restarts)
+  --namespace NAME      also name NAME.servicebus.windows.net and NAME.webpubsub.azure.com
+                        in the certificate (implies --tls; see docs/eventhubs-emulator.md)
+  --ca-cert F --ca-key F
+                        sign the certificate with this CA instead (PEM files; implies --tls)
+  --cert-out F          write the CA certificate to F for clients to trust (implies --tls)
   --json                print one line of JSON with every connection string once ready
   -h, --help            this text
 `;
+
+/** What the CLI needs to set up TLS (cli-tls.ts); services get `tls: { ca, namespace }` from it. */
+export interface CliTlsRequest {
+  namespace?: string;
+  caCertFile?: string;
+  caKeyFile?: string;
+  certOut?: string;
+  dataDir?: string;
+}
 
 export interface CliCommand {
   help: boolean;
   json: boolean;
   options: EmulatorOptions;
+  tls?: CliTlsRequest;
 }
 
 function parsePort(flag: string, value: string): number {
@@ -47,9 +68,15 @@ export function parseCliArgs(argv: string[], readConfig: (path: string) => unkno
       'relay-rendezvous-port': { type: 'string' },
       'webpubsub-port': { type: 'string' },
       'eventhubs-port': { type: 'string' },
+      'kafka-port': { type: 'string' },
       host: { type: 'string' },
       config: { type: 'string' },
       'data-dir': { type: 'string' },
+      fsync: { type: 'string' },
+      namespace: { type: 'string' },
+      'ca-cert': { type: 'string' },
+      'ca-key': { type: 'string' },
+      'cert-out': { type: 'string' },
       azurite: { type: 'boolean' },
       tls: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -61,7 +88,16 @@ export function parseCliArgs(argv: string[], readConfig: (path: string) => unkno
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new TypeError('expected --config to hold a JSON object with relay / webpubsub / eventhubs sections');
   }
-  const named = SERVICE_NAMES.filter((name) => values[`${name}-port`] !== undefined);
+  const fsync = values.fsync;
+  if (fsync !== undefined && !FSYNC_POLICIES.includes(fsync as FsyncPolicy)) {
+    throw new RangeError(`expected --fsync to be one of ${FSYNC_POLICIES.join(', ')}, got ${JSON.stringify(fsync)}`);
+  }
+  if ((values['ca-cert'] === undefined) !== (values['ca-key'] === undefined)) {
+    throw new TypeError('expected --ca-cert and --ca-key together');
+  }
+  const tlsWanted = Boolean(values.tls || values.namespace || values['ca-cert'] || values['cert-out']);
+  // --kafka-port names Event Hubs too: the Kafka endpoint is part of it.
+  const named = SERVICE_NAMES.filter((name) => values[`${name}-port`] !== undefined || (name === 'eventhubs' && values['kafka-port'] !== undefined));
   const selected = named.length > 0 ? named : SERVICE_NAMES;
   const options: EmulatorOptions = {};
   for (const name of selected) {
@@ -71,16 +107,26 @@ export function parseCliArgs(argv: string[], readConfig: (path: string) => unkno
       ...(config[name] ? { config: config[name] } : {}),
     };
     if (values.host) service.host = values.host;
-    if (values.tls) service.tls = true;
+    if (tlsWanted) service.tls = true;
     const rendezvous = values['relay-rendezvous-port'];
     if (name === 'relay' && rendezvous !== undefined) {
       service.rendezvousPort = rendezvous === 'same' ? 'same' : parsePort('--relay-rendezvous-port', rendezvous);
     }
     if (name === 'eventhubs') {
       if (values['data-dir']) service.dataDir = values['data-dir'];
+      if (fsync) service.fsync = fsync;
       if (values.azurite) service.azurite = true;
+      if (values['kafka-port'] !== undefined) service.kafkaPort = parsePort('--kafka-port', values['kafka-port']);
     }
     options[name] = service;
   }
-  return { help: Boolean(values.help), json: Boolean(values.json), options };
+  const tls: CliTlsRequest | undefined = tlsWanted
+    ? {
+        ...(values.namespace ? { namespace: values.namespace } : {}),
+        ...(values['ca-cert'] ? { caCertFile: values['ca-cert'], caKeyFile: values['ca-key']! } : {}),
+        ...(values['cert-out'] ? { certOut: values['cert-out'] } : {}),
+        ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+      }
+    : undefined;
+  return { help: Boolean(values.help), json: Boolean(values.json), options, ...(tls ? { tls } : {}) };
 }
