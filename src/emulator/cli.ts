@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseCliArgs, USAGE } from './cli-args.js';
+import { prepareCliTls } from './cli-tls.js';
 import { startEmulator } from './start.js';
 import { redactSecrets } from '../core/errors.js';
 
@@ -29,8 +30,13 @@ async function main(argv: string[]): Promise<number> {
   }
   // Each service redacts its own log lines (service-address.ts serviceLog).
   const log = parsed.json ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+  // One CA for every service, so one trusted file covers them all (cli-tls.ts).
+  const tls = parsed.tls ? await prepareCliTls(parsed.tls) : undefined;
   const withLog = Object.fromEntries(
-    Object.entries(parsed.options).map(([name, options]) => [name, typeof options === 'object' && log ? { ...options, log } : options]),
+    Object.entries(parsed.options).map(([name, options]) => [
+      name,
+      typeof options === 'object' ? { ...options, ...(log ? { log } : {}), ...(tls ? { tls: tls.options } : {}) } : options,
+    ]),
   );
   const emulator = await startEmulator(withLog);
   // Listen for the signals before announcing readiness: a supervisor may stop us right after the line.
@@ -41,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const info = emulator.info();
   if (parsed.json) {
-    process.stdout.write(`${JSON.stringify(info)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...info, ...(tls ? { tls: { caFile: tls.caFile, hostNames: tls.hostNames } } : {}) })}\n`);
   } else {
     process.stdout.write('azure-realtime emulator is running (Ctrl+C to stop)\n\n');
     for (const [name, service] of Object.entries(emulator.services)) {
@@ -50,6 +56,10 @@ async function main(argv: string[]): Promise<number> {
       for (const [key, value] of Object.entries(service.info())) {
         if (!BANNER_SKIPS.has(key)) process.stdout.write(`    ${key}: ${JSON.stringify(value)}\n`);
       }
+    }
+    if (tls) {
+      process.stdout.write(`\n  TLS CA     ${tls.caFile}\n    trust it: NODE_EXTRA_CA_CERTS=${tls.caFile} (Node), SSL_CERT_FILE=${tls.caFile} (Python, OpenSSL)\n`);
+      if (tls.hostNames.length > 0) process.stdout.write(`    certificate names: ${tls.hostNames.join(', ')} (point them at this host in /etc/hosts)\n`);
     }
   }
   await stopped;

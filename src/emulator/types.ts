@@ -1,3 +1,5 @@
+import type { EmulatorTlsOptions } from './tls-types.js';
+
 // The shape every emulated service returns, so startEmulator and the CLI can compose them.
 export interface EmulatorServiceInfo {
   connectionString: string;
@@ -18,8 +20,11 @@ export interface ListenOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** TLS: give cert + key (PEM), or `true` to generate a self-signed certificate on start. */
-  tls?: boolean | { cert: string; key: string };
+  /**
+   * TLS: give cert + key (PEM), `true` to generate a self-signed certificate on start, or
+   * `{ namespace, ca | caDir }` for a CA-signed one naming the namespace's host names (tls.ts).
+   */
+  tls?: boolean | { cert: string; key: string } | EmulatorTlsOptions;
   /** Receives one line per notable event; default silent. Never given secrets. */
   log?: (line: string) => void;
 }
