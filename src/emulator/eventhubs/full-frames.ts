@@ -75,11 +75,45 @@ export function padPerformative(frame: unknown, types: TypesModule): void {
   for (const field of value) padError(field);
 }
 
-/** Routes every frame this connection writes through {@link padPerformative}. */
+interface PendingLink {
+  state: { open_requests: number; need_open(): boolean };
+  local: { attach: unknown };
+  session: { output(frame: unknown): void };
+}
+
+interface SessionHandles {
+  local: { handles: Record<number, PendingLink | undefined> };
+}
+
+const TRANSFER = 0x14;
+const FLOW = 0x13;
+const DETACH = 0x16;
+const HANDLE_INDEX: Readonly<Record<number, number>> = { [TRANSFER]: 0, [FLOW]: 4, [DETACH]: 0 };
+
+/**
+ * rhea writes a session's queued transfers before its links' pending attaches, so a transfer
+ * queued in the tick its link was attached (the client sent attach and flow together) went
+ * out before our attach, and a strict peer fails ("Invalid handle"). Here a frame naming a
+ * handle whose attach is still pending pulls that attach out first: nothing on a link
+ * precedes its attach, and the order of everything else (transfer ids) stays as it was.
+ */
+function attachFirst(connection: Connection, channel: number, frame: unknown): void {
+  const code = (frame as Composite | undefined)?.constructor?.descriptor?.numeric;
+  const index = code === undefined ? undefined : HANDLE_INDEX[code];
+  if (index === undefined) return;
+  const handle = (frame as { handle?: unknown }).handle;
+  if (typeof handle !== 'number') return;
+  const sessions = (connection as unknown as { local_channel_map: Record<number, SessionHandles | undefined> }).local_channel_map;
+  const link = sessions[channel]?.local.handles[handle];
+  if (link && link.state.open_requests > 0 && link.state.need_open()) link.session.output(link.local.attach);
+}
+
+/** Routes every frame this connection writes through {@link attachFirst} and {@link padPerformative}. */
 export function sendFullPerformatives(connection: Connection, types: TypesModule): void {
   const writer = connection as unknown as { _write_frame(channel: number, frame: unknown, payload?: unknown): void };
   const original = writer._write_frame;
   writer._write_frame = function (channel, frame, payload) {
+    attachFirst(connection, channel, frame);
     padPerformative(frame, types);
     original.call(this, channel, frame, payload);
   };
