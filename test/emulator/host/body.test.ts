@@ -1,0 +1,80 @@
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BodyTooLargeError, ByteBudget, readBody, type HeldBody } from '../../../src/emulator/host/body.js';
+
+// readBody against real HTTP requests: the per-request limit, the shared budget, release.
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<number> {
+  server = createServer(handler);
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+function post(port: number, body: Buffer, chunked = false): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ port, host: '127.0.0.1', method: 'POST', headers: chunked ? { 'transfer-encoding': 'chunked' } : {} }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('readBody', () => {
+  it('reads a body within the limit and gives its budget back on release', async () => {
+    const budget = new ByteBudget(1000);
+    const held: HeldBody[] = [];
+    const port = await serve(async (req, res) => {
+      const body = await readBody(req, { maxBytes: 500, budget });
+      held.push(body);
+      res.end(String(body.bytes.length));
+    });
+    expect(await post(port, Buffer.alloc(400, 1))).toBe(200);
+    expect(held[0]!.bytes.length).toBe(400);
+    expect(budget.inUse).toBe(400);
+    held[0]!.release();
+    held[0]!.release();
+    expect(budget.inUse).toBe(0);
+  });
+
+  it('refuses a body over the limit, by Content-Length and by counting a chunked one', async () => {
+    const errors: unknown[] = [];
+    const port = await serve(async (req, res) => {
+      try {
+        await readBody(req, { maxBytes: 100 });
+        res.end();
+      } catch (error) {
+        errors.push(error);
+        res.statusCode = (error as BodyTooLargeError).status;
+        res.end();
+      }
+    });
+    expect(await post(port, Buffer.alloc(101))).toBe(413);
+    expect(await post(port, Buffer.alloc(5000), true)).toBe(413);
+    expect(errors.every((error) => error instanceof BodyTooLargeError)).toBe(true);
+  });
+
+  it('refuses with 503 once the shared budget is spent, and frees it after a failure', async () => {
+    const budget = new ByteBudget(1000);
+    const held: HeldBody[] = [];
+    const port = await serve(async (req, res) => {
+      try {
+        held.push(await readBody(req, { maxBytes: 800, budget }));
+        res.end();
+      } catch (error) {
+        res.statusCode = (error as { status: number }).status;
+        res.end();
+      }
+    });
+    expect(await post(port, Buffer.alloc(700))).toBe(200);
+    expect(await post(port, Buffer.alloc(700))).toBe(503);
+    expect(budget.inUse).toBe(700);
+    held[0]!.release();
+    expect(await post(port, Buffer.alloc(700))).toBe(200);
+  });
+});
