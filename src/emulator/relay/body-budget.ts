@@ -7,6 +7,11 @@ import type { IncomingMessage } from 'node:http';
 
 /** Largest request or response body one exchange may carry (the service's own limit is not documented). */
 export const DEFAULT_HTTP_BODY_LIMIT_BYTES = 64 * 1024 * 1024;
+/**
+ * What one exchange costs besides its body (request frame, timers, table entries), so that
+ * bodiless requests, e.g. thousands pipelined on one connection, are bounded by the budget too.
+ */
+export const EXCHANGE_OVERHEAD_BYTES = 4 * 1024;
 /** All HTTP bodies held at once, across every entity and connection. */
 export const DEFAULT_HTTP_BODY_BUDGET_BYTES = 256 * 1024 * 1024;
 
@@ -64,7 +69,7 @@ export function readBudgetedBody(req: IncomingMessage, limit: number, reservatio
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.resolve('too_large');
   if (Number.isFinite(declared) && declared > 0 && !reservation.grow(declared)) return Promise.resolve('over_budget');
-  const prepaid = reservation.held;
+  const prepaid = Number.isFinite(declared) && declared > 0 ? declared : 0;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -18,6 +18,8 @@ export interface RelayContext {
   httpBodyLimitBytes: number;
   /** Every HTTP body held at once (→ 503). */
   bodyBudget: BodyBudget;
+  /** Bytes queued towards one listener socket past which it is closed as not reading (1008). */
+  listenerBacklogBytes: number;
   log(line: string): void;
   /**
    * Completes a WebSocket upgrade, answering with `protocol` when given. The socket comes back

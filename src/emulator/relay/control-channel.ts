@@ -4,7 +4,7 @@ import { decodeControlMessage } from '../../core/relay/protocol.js';
 import type { AuthOutcome } from './auth.js';
 import type { HybridConnection, OnlineListener } from './entities.js';
 import { ResponseReader, type ExchangeTable } from './exchanges.js';
-import { closeSocket, frameBytes } from './sockets.js';
+import { closeSocket, frameBytes, sendBounded } from './sockets.js';
 
 // One listener's control channel (relay note §1.2): the service sends `accept` and `request`
 // frames down it; the listener sends `response` (+ body) and `renewToken` up it. The token's
@@ -21,6 +21,8 @@ export interface ListenerSessionOptions {
   /** Unix seconds; undefined when the token never expires (not possible with SAS, kept for safety). */
   tokenExpiresAt: number | undefined;
   exchanges: ExchangeTable;
+  /** Bytes queued towards this listener past which it counts as not reading (closed with 1008). */
+  backlogBytes: number;
   renew(token: string): Promise<AuthOutcome>;
   log(line: string): void;
 }
@@ -59,11 +61,11 @@ export class ListenerSession implements OnlineListener {
   }
 
   sendText(text: string): void {
-    this.#ws.send(text);
+    sendBounded(this.#ws, text, this.#options.backlogBytes);
   }
 
   sendBinary(bytes: Uint8Array): void {
-    this.#ws.send(bytes, { binary: true });
+    sendBounded(this.#ws, bytes, this.#options.backlogBytes);
   }
 
   /** Runs once when the channel goes away, for exchanges and rendezvous waiting on this listener. */

@@ -9,7 +9,7 @@ import {
   type ResponseMessage,
 } from '../../core/relay/protocol.js';
 import { authorize } from './auth.js';
-import { BodyReservation, readBudgetedBody } from './body-budget.js';
+import { BodyReservation, EXCHANGE_OVERHEAD_BYTES, readBudgetedBody } from './body-budget.js';
 import { appQuery, rawHeaderMap, rawQueryOf, type RelayContext } from './context.js';
 import { hostnameOf, pathSegments, type EntityMatch, type HybridConnection, type OnlineListener } from './entities.js';
 import type { HttpExchange } from './exchanges.js';
@@ -99,6 +99,9 @@ export class HttpFront {
     if (auth.failure) return replyHttp(res, auth.failure.status, describeFailure(auth.failure.message, tracker));
     const reservation = new BodyReservation(this.ctx.bodyBudget);
     try {
+      if (!reservation.grow(EXCHANGE_OVERHEAD_BYTES + headerMetadataSize(req.method ?? '', req.url ?? '', rawHeaderMap(req, () => false)))) {
+        return this.#overBudget(res, tracker);
+      }
       await this.#forward(req, res, match, auth, reservation, pathname, tracker);
     } finally {
       reservation.release();
@@ -110,10 +113,7 @@ export class HttpFront {
     const body = await readBudgetedBody(req, limit, reservation);
     // A refused body is not read: the answer closes the connection instead of draining it.
     if (body === 'too_large') return replyHttp(res, 413, describeFailure(`Request bodies are limited to ${limit} bytes here.`, tracker), { Connection: 'close' });
-    if (body === 'over_budget') {
-      this.ctx.log(`relay: request refused with 503: HTTP bodies in flight would pass the ${this.ctx.bodyBudget.capacity}-byte budget`);
-      return replyHttp(res, 503, describeFailure('The emulator holds too many request bodies right now; retry later.', tracker), { Connection: 'close', 'Retry-After': '1' });
-    }
+    if (body === 'over_budget') return this.#overBudget(res, tracker);
 
     const listener = match.entity.pickListener();
     if (!listener) return replyHttp(res, 502, describeFailure('There are no listeners connected for the endpoint.', tracker));
@@ -230,7 +230,7 @@ export class HttpFront {
         arrive: (arrival) => {
           void ctx.upgrade(arrival.req, arrival.socket, arrival.head).then(
             (ws) => {
-              const opened = new RequestChannel(ws, match.entity, ctx.exchanges, ctx.log);
+              const opened = new RequestChannel(ws, match.entity, ctx.exchanges, ctx.log, ctx.listenerBacklogBytes);
               if (finished) {
                 opened.terminate(1000, 'The request is already answered');
                 return;
@@ -269,6 +269,11 @@ export class HttpFront {
         listener.sendText(encodeControlMessage({ type: 'requestRendezvous', address: entry.address, id: request.id }));
       }
     });
+  }
+
+  #overBudget(res: ServerResponse, tracker: string): void {
+    this.ctx.log(`relay: request refused with 503: HTTP requests in flight would pass the ${this.ctx.bodyBudget.capacity}-byte budget`);
+    replyHttp(res, 503, describeFailure('The emulator holds too many requests right now; retry later.', tracker), { Connection: 'close', 'Retry-After': '1' });
   }
 
   #boundChannel(senderConnection: Duplex, entity: HybridConnection): RequestChannel | undefined {

@@ -3,7 +3,7 @@ import { isRealtimeError } from '../../core/errors.js';
 import { decodeControlMessage } from '../../core/relay/protocol.js';
 import type { EntityAttachment, HybridConnection } from './entities.js';
 import { ResponseReader, type ExchangeTable, type HttpExchange } from './exchanges.js';
-import { closeSocket, frameBytes } from './sockets.js';
+import { closeSocket, frameBytes, sendBounded } from './sockets.js';
 
 // A rendezvous socket opened by the listener for HTTP (`sb-hc-action=request`, relay note §1.5):
 // the service sends requests down it, the listener answers with `response` (+ body). Once one
@@ -16,8 +16,10 @@ export class RequestChannel implements EntityAttachment {
   readonly #entity: HybridConnection;
   readonly #delivered = new Set<HttpExchange>();
   readonly #closedCallbacks = new Set<() => void>();
+  readonly #backlogBytes: number;
 
-  constructor(ws: WebSocket, entity: HybridConnection, exchanges: ExchangeTable, log: (line: string) => void) {
+  constructor(ws: WebSocket, entity: HybridConnection, exchanges: ExchangeTable, log: (line: string) => void, backlogBytes: number) {
+    this.#backlogBytes = backlogBytes;
     this.#ws = ws;
     this.#entity = entity;
     this.#reader = new ResponseReader(exchanges);
@@ -42,8 +44,8 @@ export class RequestChannel implements EntityAttachment {
   /** Sends a request (text frame, then the body as one binary message when there is one). */
   deliver(exchange: HttpExchange, requestText: string, body: Uint8Array | undefined): void {
     this.#delivered.add(exchange);
-    this.#ws.send(requestText);
-    if (body) this.#ws.send(body, { binary: true });
+    // Checked before the request: what a previous request left queued must have drained first.
+    if (sendBounded(this.#ws, requestText, this.#backlogBytes) && body) this.#ws.send(body, { binary: true });
   }
 
   /** The exchange finished; the channel stays open for the next request on the same connection. */

@@ -16,6 +16,7 @@ import { HttpFront } from './http-front.js';
 import { RendezvousTable } from './rendezvous.js';
 import { describeFailure, rejectUpgrade, replyHttp } from './replies.js';
 import { resolveTlsMaterial } from '../tls.js';
+import { DEFAULT_LISTENER_BACKLOG_BYTES } from './sockets.js';
 import { routeUpgrade } from './upgrade-router.js';
 
 export interface RelayEmulatorOptions extends ListenOptions {
@@ -27,6 +28,8 @@ export interface RelayEmulatorOptions extends ListenOptions {
   httpBodyLimitBytes?: number;
   /** All HTTP bodies the emulator holds at once; a request past it gets 503 unread. Default 256 MiB. */
   httpBodyBudgetBytes?: number;
+  /** Bytes queued towards one listener socket past which it counts as not reading and is closed with 1008; default 16 MiB. */
+  listenerBacklogBytes?: number;
   /** How long a rendezvous address stays usable; ~30 s like the service (note §1.3). */
   rendezvousTimeoutMs?: number;
   /** Name of the default namespace when the config declares none (default `emulator`). */
@@ -94,6 +97,7 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
     rendezvousTimeoutMs: positive('rendezvousTimeoutMs', options.rendezvousTimeoutMs, RENDEZVOUS_LIFETIME_MS),
     httpTimeoutMs: positive('httpTimeoutMs', options.httpTimeoutMs, HTTP_RESPONSE_DEADLINE_MS),
     httpBodyLimitBytes: positive('httpBodyLimitBytes', options.httpBodyLimitBytes, DEFAULT_HTTP_BODY_LIMIT_BYTES),
+    listenerBacklogBytes: positive('listenerBacklogBytes', options.listenerBacklogBytes, DEFAULT_LISTENER_BACKLOG_BYTES),
     bodyBudget: new BodyBudget(positive('httpBodyBudgetBytes', options.httpBodyBudgetBytes, DEFAULT_HTTP_BODY_BUDGET_BYTES)),
     log,
     upgrade,

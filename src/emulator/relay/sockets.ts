@@ -21,6 +21,25 @@ export function closeSocket(ws: WebSocket, code: number, reason: string): void {
   }, 2000).unref();
 }
 
+/** What the emulator queues towards one listener socket before it counts as not reading (default). */
+export const DEFAULT_LISTENER_BACKLOG_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Sends unless more than `backlogBytes` is still queued towards this peer: a listener that stops
+ * reading would otherwise make the emulator hold every request sent to it. Such a socket is
+ * closed with 1008 (the service "MAY block" listeners that keep failing to respond, note §1.5 [U]).
+ * Returns false when the frame was not sent.
+ */
+export function sendBounded(ws: WebSocket, data: string | Uint8Array, backlogBytes: number): boolean {
+  if (ws.readyState !== ws.OPEN) return false;
+  if (ws.bufferedAmount > backlogBytes) {
+    closeSocket(ws, 1008, 'The listener is not reading: too much is queued towards it');
+    return false;
+  }
+  ws.send(data, { binary: typeof data !== 'string' });
+  return true;
+}
+
 export function frameBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;

@@ -92,6 +92,7 @@ async function acceptListener(ctx: RelayContext, req: IncomingMessage, socket: D
     trackingId: url.searchParams.get('sb-hc-id') ?? randomUUID(),
     tokenExpiresAt: outcome.token?.expiresAt,
     exchanges: ctx.exchanges,
+    backlogBytes: ctx.listenerBacklogBytes,
     renew: (token) => authorize({ entity, token, claim: 'Listen', hostHeader: req.headers.host }),
     log: ctx.log,
   });

@@ -79,6 +79,25 @@ describe('HTTP body budget', () => {
   });
 });
 
+describe('a listener that stops reading', () => {
+  it('is closed once more than listenerBacklogBytes is queued towards it; its requests get 502', async () => {
+    const deafEmulator = await startEmulator({ listenerBacklogBytes: 256 * KiB, httpTimeoutMs: 10_000 });
+    try {
+      const base = `http://127.0.0.1:${deafEmulator.port}`;
+      const listener = await rawListener(deafEmulator, 'deaf');
+      listener.socket.pause();
+      const headers = { ServiceBusAuthorization: await token({ path: 'deaf' }) };
+      // 60 kB bodies travel on the control channel; 300 of them (18 MB) outgrow any socket buffer.
+      const statuses = Array.from({ length: 300 }, () => fetch(`${base}/deaf`, { method: 'POST', body: new Uint8Array(60 * KiB), headers }).then((r) => r.status));
+      expect(new Set(await Promise.all(statuses))).toEqual(new Set([502]));
+      expect(deafEmulator.listenerCount('deaf')).toBe(0);
+      listener.socket.terminate();
+    } finally {
+      await deafEmulator.close();
+    }
+  });
+});
+
 describe('listener statuses', () => {
   for (const status of [100, 101, 103, 199, 600, 999]) {
     it(`${status} from the listener is not passed on as a final response: 502`, async () => {
