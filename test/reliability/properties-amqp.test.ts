@@ -21,7 +21,7 @@ describe('AMQP structure walker and message sections (walkValue, walkSequence, s
     const worker = new Worker(entry, { workerData: { cases: CASES, shared }, resourceLimits: { maxOldGenerationSizeMb: 256 } });
     const outcome = await new Promise<{ numRuns: number; failed: boolean; report?: string; message?: string; crash?: string }>((resolve) => {
       worker.once('message', resolve);
-      worker.once('error', (error) => {
+      worker.once('error', (error: Error) => {
         const length = new Int32Array(shared, 0, 1)[0]!;
         const input = Buffer.from(new Uint8Array(shared, 4, length)).toString('hex');
         resolve({ numRuns: 0, failed: true, crash: `${error.message} on input ${input}` });
