@@ -9,6 +9,9 @@ import asyncio
 import json
 import sys
 import traceback
+from urllib.parse import urlencode
+
+import websockets
 
 from azure.messaging.webpubsubservice import WebPubSubServiceClient
 
@@ -198,6 +201,34 @@ async def main():
         return expect(ids, list(range(1, len(ids) + 1)))
 
     await check("sequenceId on data messages only on reliable subprotocols, from 1 without gaps", sequence_ids())
+
+    async def recovery():
+        if ".reliable." not in PROTOCOL:
+            return True
+        frank = await connect("frank")
+        frank_id, token = frank.connected["connectionId"], frank.connected["reconnectionToken"]
+        await call(service.send_to_connection, frank_id, "before", content_type="text/plain")
+        await frank.wait(lambda m: m.get("data") == "before")
+        frank.ws.transport.abort()  # a network drop: no close frame, so the session waits for recovery
+        await frank.closed()
+        await call(service.send_to_connection, frank_id, "while-away", content_type="text/plain")
+        # The recovery URL as the reliable-protocol reference shows it: no access token.
+        base = (await call(service.get_client_access_token))["baseUrl"]
+        query = urlencode({"awps_connection_id": frank_id, "awps_reconnection_token": token})
+        resumed = await Client(PROTOCOL).connect("%s?%s" % (base, query))
+        away = await resumed.wait(lambda m: m.get("data") == "while-away")
+        before = next(m for m in frank.data() if m["data"] == "before")
+        forged = "%s?%s" % (base, urlencode({"awps_connection_id": frank_id, "awps_reconnection_token": token + "x"}))
+        async with websockets.connect(forged, subprotocols=[PROTOCOL]) as intruder:
+            try:
+                await asyncio.wait_for(intruder.recv(), 5)
+                refused = "a forged reconnection token was let in"
+            except websockets.ConnectionClosed as closed:
+                refused = closed.code
+        await resumed.close()
+        return expect((resumed.connected["connectionId"], away["sequenceId"] - before["sequenceId"], refused), (frank_id, 1, 1008))
+
+    await check("reliable recovery after a network drop (awps_connection_id + awps_reconnection_token), forged token closed 1008", recovery())
 
     async def close_connection():
         await call(service.close_connection, a_id, reason="bye alice")
