@@ -6,6 +6,15 @@ export function utf8Encode(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
+/** decodeURIComponent, or the text unchanged when it holds a malformed escape. */
+export function safeDecodeURIComponent(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 export function utf8Decode(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }

@@ -1,4 +1,5 @@
-import { hmacSha256, type HmacSha256 } from './crypto.js';
+import { clockOf, hmacOf, type NowOption, type RuntimeOption } from './runtime.js';
+import type { HmacSha256 } from './runtime-types.js';
 import { base64UrlDecode, base64UrlEncode, base64UrlEncodeText, timingSafeEqual, utf8Decode, utf8Encode } from './encoding.js';
 import { RealtimeError, describeValue } from './errors.js';
 
@@ -12,7 +13,8 @@ export type JwtPayload = Record<string, unknown> & {
   sub?: string;
 };
 
-export interface JwtOptions {
+export interface JwtOptions extends RuntimeOption {
+  /** Shorthand for `runtime.hmac`. */
   hmac?: HmacSha256;
 }
 
@@ -22,7 +24,7 @@ export async function signJwt(payload: JwtPayload, key: string, options: JwtOpti
   if (typeof payload !== 'object' || payload === null) throw new TypeError(`expected a payload object, got ${describeValue(payload)}`);
   if (typeof key !== 'string' || key.length === 0) throw new TypeError(`expected key to be a non-empty string, got ${describeValue(key)}`);
   const body = `${HEADER}.${base64UrlEncodeText(JSON.stringify(payload))}`;
-  return `${body}.${base64UrlEncode(await hmacSha256(options.hmac, key, body))}`;
+  return `${body}.${base64UrlEncode(await hmacOf(options)(key, body))}`;
 }
 
 function invalid(message: string): RealtimeError {
@@ -54,8 +56,8 @@ export interface VerifyJwtOptions extends JwtOptions {
   requireExpiry?: boolean;
   /** Tolerated clock skew in seconds (default 300, as Microsoft's emulator uses). */
   clockSkewSeconds?: number;
-  /** Current time in ms. */
-  now?: number;
+  /** Current time in ms, or a clock; defaults to `runtime.now`, else Date.now(). */
+  now?: NowOption;
 }
 
 /**
@@ -66,11 +68,11 @@ export async function verifyJwt(token: string, key: string, options: VerifyJwtOp
   const { header, payload, signature } = decodeJwt(token);
   if (header.alg !== 'HS256') throw invalid(`signed with HS256, got alg ${JSON.stringify(header.alg)}`);
   const body = token.slice(0, token.lastIndexOf('.'));
-  const expected = base64UrlEncode(await hmacSha256(options.hmac, key, body));
+  const expected = base64UrlEncode(await hmacOf(options)(key, body));
   if (!timingSafeEqual(expected, signature.replace(/=+$/, ''))) {
     throw new RealtimeError('unauthorized', 'JWT signature does not match the access key', { status: 401 });
   }
-  const nowSeconds = (options.now ?? Date.now()) / 1000;
+  const nowSeconds = clockOf(options)() / 1000;
   const skew = options.clockSkewSeconds ?? 300;
   if (payload.exp === undefined) {
     if (options.requireExpiry ?? true) throw invalid('with an exp claim');

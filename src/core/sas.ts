@@ -1,12 +1,14 @@
-import { hmacSha256, type HmacSha256 } from './crypto.js';
-import { base64Encode, timingSafeEqual } from './encoding.js';
+import { base64Encode, safeDecodeURIComponent, timingSafeEqual } from './encoding.js';
 import { RealtimeError, describeValue } from './errors.js';
+import { stripHcSegment } from './relay/wire-rules.js';
+import { clockOf, hmacOf, type NowOption, type RuntimeOption } from './runtime.js';
+import type { HmacSha256 } from './runtime-types.js';
 
 // Service Bus SAS tokens for Relay and Event Hubs (relay note §2):
 //   SharedAccessSignature sr={enc(uri)}&sig={enc(base64(HMAC))}&se={unix}&skn={name}
 // The string to sign is the *encoded* sr, LF, se; the key is the UTF-8 bytes of the key string.
 
-export interface CreateSasTokenOptions {
+export interface CreateSasTokenOptions extends RuntimeOption {
   /** The audience, e.g. `http://{namespace}/{path}`; signed exactly as encodeURIComponent encodes it. */
   resourceUri: string;
   keyName: string;
@@ -15,9 +17,10 @@ export interface CreateSasTokenOptions {
   expiresAt?: number;
   /** Lifetime from now, in seconds, when `expiresAt` is not given (default 3600). */
   ttlSeconds?: number;
+  /** Shorthand for `runtime.hmac`. */
   hmac?: HmacSha256;
-  /** Current time in ms (tests); defaults to Date.now(). */
-  now?: number;
+  /** Current time in ms, or a clock (tests); defaults to `runtime.now`, else Date.now(). */
+  now?: NowOption;
 }
 
 export interface ParsedSasToken {
@@ -42,7 +45,7 @@ function requireString(name: string, value: unknown): string {
   return value;
 }
 
-export function resolveExpiry(options: { expiresAt?: number; ttlSeconds?: number; now?: number }): number {
+export function resolveExpiry(options: { expiresAt?: number; ttlSeconds?: number } & Pick<CreateSasTokenOptions, 'now' | 'runtime'>): number {
   if (options.expiresAt !== undefined) {
     if (!Number.isSafeInteger(options.expiresAt) || options.expiresAt < 0) {
       throw new RangeError(`expected expiresAt in whole Unix seconds, got ${options.expiresAt}`);
@@ -51,11 +54,11 @@ export function resolveExpiry(options: { expiresAt?: number; ttlSeconds?: number
   }
   const ttl = options.ttlSeconds ?? DEFAULT_SAS_TTL_SECONDS;
   if (!Number.isFinite(ttl) || ttl <= 0) throw new RangeError(`expected ttlSeconds > 0, got ${ttl}`);
-  return Math.floor((options.now ?? Date.now()) / 1000 + ttl);
+  return Math.floor(clockOf(options)() / 1000 + ttl);
 }
 
-async function sign(key: string, encodedResourceUri: string, expiresAt: number, hmac?: HmacSha256): Promise<string> {
-  return base64Encode(await hmacSha256(hmac, key, `${encodedResourceUri}\n${expiresAt}`));
+async function sign(key: string, encodedResourceUri: string, expiresAt: number, hmac: HmacSha256): Promise<string> {
+  return base64Encode(await hmac(key, `${encodedResourceUri}\n${expiresAt}`));
 }
 
 export async function createSasToken(options: CreateSasTokenOptions): Promise<string> {
@@ -65,7 +68,7 @@ export async function createSasToken(options: CreateSasTokenOptions): Promise<st
   const key = requireString('key', options.key);
   const expiresAt = resolveExpiry(options);
   const sr = encodeURIComponent(resourceUri);
-  const signature = await sign(key, sr, expiresAt, options.hmac);
+  const signature = await sign(key, sr, expiresAt, hmacOf(options));
   return `${PREFIX}sr=${sr}&sig=${encodeURIComponent(signature)}&se=${expiresAt}&skn=${encodeURIComponent(keyName)}`;
 }
 
@@ -107,13 +110,14 @@ export function parseSasToken(token: string): ParsedSasToken {
   };
 }
 
-export interface VerifySasTokenOptions {
+export interface VerifySasTokenOptions extends RuntimeOption {
   /** Key for a rule name, or undefined when the rule is unknown. */
   getKey: (keyName: string) => string | undefined;
   /** The URI being accessed; the token's sr must equal it or be a parent of it. Omit to skip the audience check. */
   audience?: string;
-  /** Current time in ms; defaults to Date.now(). */
-  now?: number;
+  /** Current time in ms, or a clock; defaults to `runtime.now`, else Date.now(). */
+  now?: NowOption;
+  /** Shorthand for `runtime.hmac`. */
   hmac?: HmacSha256;
 }
 
@@ -127,11 +131,11 @@ export async function verifySasToken(token: string, options: VerifySasTokenOptio
   if (key === undefined) {
     throw new RealtimeError('unauthorized', `no shared access rule named "${parsed.keyName}"`, { status: 401 });
   }
-  const expected = await sign(key, parsed.encodedResourceUri, parsed.expiresAt, options.hmac);
+  const expected = await sign(key, parsed.encodedResourceUri, parsed.expiresAt, hmacOf(options));
   if (!timingSafeEqual(expected, parsed.signature)) {
     throw new RealtimeError('unauthorized', `SAS signature does not match rule "${parsed.keyName}"`, { status: 401 });
   }
-  if (parsed.expiresAt * 1000 <= (options.now ?? Date.now())) {
+  if (parsed.expiresAt * 1000 <= clockOf(options)()) {
     throw new RealtimeError('expired_token', `SAS token expired at ${new Date(parsed.expiresAt * 1000).toISOString()}`, { status: 401 });
   }
   if (options.audience !== undefined && !sasAudienceCovers(parsed.resourceUri, options.audience)) {
@@ -151,12 +155,8 @@ export function normalizeSasAudience(uri: string): string {
   const slash = rest.indexOf('/');
   const host = (slash < 0 ? rest : rest.slice(0, slash)).replace(/:\d+$/, '');
   let path = slash < 0 ? '' : rest.slice(slash);
-  path = stripHcSegment(path).replace(/\/+$/, '');
-  try {
-    path = decodeURIComponent(path);
-  } catch {
-    // keep the raw form: a malformed escape simply will not match a well-formed sr
-  }
+  // A malformed escape stays raw: it simply will not match a well-formed sr.
+  path = safeDecodeURIComponent(stripHcSegment(path).replace(/\/+$/, ''));
   return `${host}${path}`.toLowerCase();
 }
 
@@ -180,9 +180,4 @@ export function sasResourceUri(address: string): string {
   }
   const path = stripHcSegment(url.pathname).replace(/\/+$/, '');
   return `http://${url.hostname.toLowerCase()}${path}`;
-}
-
-/** Drops the leading `/$hc` segment of a Relay WebSocket path (relay note §1.2). */
-export function stripHcSegment(path: string): string {
-  return path.replace(/^\/\$hc(?=\/|$)/i, '');
 }

@@ -1,5 +1,6 @@
 import type { AccessToken as CoreAccessToken, TokenCredential } from '@azure/core-auth';
-import type { HmacSha256 } from './crypto.js';
+import { clockOf, hmacOf, type RuntimeOption } from './runtime.js';
+import type { HmacSha256 } from './runtime-types.js';
 import { describeValue } from './errors.js';
 import { createSasToken, parseSasToken } from './sas.js';
 
@@ -20,15 +21,16 @@ export type SasTokenSource =
   | TokenCredential
   | TokenProvider;
 
-export interface SasTokenProviderOptions {
+export interface SasTokenProviderOptions extends RuntimeOption {
   /** Lifetime of minted tokens (default 3600 s, the .NET default). */
   ttlSeconds?: number;
   /** Renew this long before expiry (default 300 s, capped at a fifth of the lifetime). */
   renewBeforeSeconds?: number;
   /** Entra ID scope for a TokenCredential, e.g. `https://relay.azure.net/.default`. */
   scope?: string;
+  /** Shorthand for `runtime.hmac`. */
   hmac?: HmacSha256;
-  /** Clock in ms (tests). */
+  /** Shorthand for `runtime.now`: clock in ms (tests). */
   now?: () => number;
 }
 
@@ -48,7 +50,8 @@ export function isTokenProvider(value: unknown): value is TokenProvider {
  */
 export function createSasTokenProvider(source: SasTokenSource, options: SasTokenProviderOptions = {}): TokenProvider & { kind: 'token-provider' } {
   if (isTokenProvider(source)) return source as TokenProvider & { kind: 'token-provider' };
-  const now = options.now ?? Date.now;
+  const now = clockOf(options);
+  const hmac = hmacOf(options);
   const ttl = options.ttlSeconds ?? 3600;
   const renewBefore = Math.min(options.renewBeforeSeconds ?? 300, ttl / 5);
   const cache = new Map<string, Promise<AccessToken>>();
@@ -63,7 +66,7 @@ export function createSasTokenProvider(source: SasTokenSource, options: SasToken
     const { keyName, key } = source;
     mint = async (audience) => {
       const expiresAt = Math.floor(now() / 1000 + ttl);
-      return { token: await createSasToken({ resourceUri: audience, keyName, key, expiresAt, hmac: options.hmac }), expiresAt };
+      return { token: await createSasToken({ resourceUri: audience, keyName, key, expiresAt, hmac }), expiresAt };
     };
   } else if (isTokenCredential(source)) {
     const scope = options.scope;

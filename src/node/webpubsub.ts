@@ -1,61 +1,40 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HmacSha256 } from '../core/crypto.js';
-import { createWebPubSubEventHandler as createCoreEventHandler, type FetchHandler, type WebPubSubEventHandlerOptions } from '../core/webpubsub/event-handler.js';
+import type { HmacSha256 } from '../core/runtime-types.js';
+import { computeEventSignature as computeCore, verifyEventSignature as verifyCore } from '../core/webpubsub/cloud-events.js';
 import { mintClientAccessToken as mintCore, type ClientAccessToken, type MintClientTokenInput } from '../core/webpubsub/client-token.js';
-import { WebPubSubServiceClient as CoreWebPubSubServiceClient } from '../core/webpubsub/service-client.js';
-import { nodeHmac } from './hmac.js';
+import { createWebPubSubEventHandler as createCoreEventHandler, type FetchHandler, type WebPubSubEventHandlerOptions } from '../core/webpubsub/event-handler.js';
+import type { WebPubSubCredential } from '../core/webpubsub/rest-types.js';
+import { WebPubSubServiceClient as CoreWebPubSubServiceClient, type WebPubSubServiceClientOptions } from '../core/webpubsub/service-client.js';
+import { nodeRuntime, withNodeRuntime } from './runtime.js';
 
-// Node binding: the same API with node:crypto as the default HMAC (several times faster per token
-// than awaiting crypto.subtle; bench/RESULTS-webpubsub.md). An `hmac` option still wins.
+export { toNodeListener } from './node-listener.js';
+
+// The Web PubSub API on the Node runtime (node:crypto HMAC: several times faster per token than
+// awaiting crypto.subtle; bench/RESULTS-webpubsub.md). An `hmac` or `runtime` option still wins.
 
 export class WebPubSubServiceClient extends CoreWebPubSubServiceClient {
-  protected override defaultHmac(): HmacSha256 {
-    return nodeHmac;
+  constructor(connectionString: string, hubName: string, options?: WebPubSubServiceClientOptions);
+  constructor(endpoint: string, credential: WebPubSubCredential, hubName: string, options?: WebPubSubServiceClientOptions);
+  constructor(endpointOrConnectionString: string, credentialOrHub: WebPubSubCredential | string, hubOrOptions?: string | WebPubSubServiceClientOptions, maybeOptions?: WebPubSubServiceClientOptions) {
+    if (typeof credentialOrHub === 'string') {
+      super(endpointOrConnectionString, credentialOrHub, withNodeRuntime(hubOrOptions as WebPubSubServiceClientOptions | undefined));
+    } else {
+      super(endpointOrConnectionString, credentialOrHub, hubOrOptions as string, withNodeRuntime(maybeOptions));
+    }
   }
 }
 
 export function createWebPubSubEventHandler(options: WebPubSubEventHandlerOptions): FetchHandler {
-  return createCoreEventHandler({ ...options, hmac: options.hmac ?? nodeHmac });
+  return createCoreEventHandler(withNodeRuntime(options));
 }
 
 export function mintClientAccessToken(input: MintClientTokenInput): Promise<ClientAccessToken> {
-  return mintCore({ ...input, hmac: input.hmac ?? nodeHmac });
+  return mintCore(withNodeRuntime(input));
 }
 
-const MAX_BODY_BYTES = 1024 * 1024; // a Web PubSub frame or event body is at most 1 MB (note §3 "Limits")
+export function computeEventSignature(connectionId: string, accessKeys: readonly string[], hmac: HmacSha256 = nodeRuntime.hmac): Promise<string> {
+  return computeCore(connectionId, accessKeys, hmac);
+}
 
-/**
- * Mounts a fetch handler (event handler, negotiate) on node:http or Express:
- * `http.createServer(toNodeListener(handler))`, `app.use('/eventhandler', toNodeListener(handler))`.
- */
-export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    void (async () => {
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      for await (const chunk of req as AsyncIterable<Uint8Array>) {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) return void res.writeHead(413).end();
-        chunks.push(chunk);
-      }
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-      }
-      const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS';
-      // Express strips the mount path from req.url; originalUrl keeps it.
-      const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-      const request = new Request(new URL(path, `http://${req.headers.host ?? 'localhost'}`), {
-        method: req.method ?? 'GET',
-        headers,
-        ...(hasBody ? { body: Buffer.concat(chunks) } : {}),
-      });
-      const response = await handler(request);
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(Buffer.from(await response.arrayBuffer()));
-    })().catch(() => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  };
+export function verifyEventSignature(header: string | null | undefined, connectionId: string, accessKeys: readonly string[], hmac: HmacSha256 = nodeRuntime.hmac): Promise<boolean> {
+  return verifyCore(header, connectionId, accessKeys, hmac);
 }

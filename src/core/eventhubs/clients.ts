@@ -1,6 +1,7 @@
 import type { CheckpointStore, EventHubClientOptions, EventHubConsumerClient, EventHubConsumerClientOptions, EventHubProducerClient } from '@azure/event-hubs';
 import { formatServiceBusConnectionString, parseEventHubsConnectionString } from '../connection-string.js';
 import { describeValue } from '../errors.js';
+import { globalWebSocket } from '../runtime.js';
 import type { WebSocketCtor } from '../transport.js';
 import { staticConnectionStringPart, toEventHubsCredential, type EventHubsCredential, type EventHubsCredentialSource } from './credential.js';
 import { plainWebSocketFor } from './websocket.js';
@@ -71,11 +72,6 @@ function resolveTarget(connection: EventHubsConnection): Target {
     return { kind: 'connectionString', connectionString, emulator, hostPort };
   }
   return { kind: 'credential', namespace: url.host, credential: toEventHubsCredential(connection.credential), emulator, hostPort };
-}
-
-function globalWebSocket(): WebSocketCtor | undefined {
-  const candidate = (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
-  return typeof candidate === 'function' ? candidate : undefined;
 }
 
 function withEmulatorSocket<T extends EventHubClientOptions>(target: Target, options: (T & EmulatorWebSocketOptions) | undefined, isNodeLike: boolean): T {

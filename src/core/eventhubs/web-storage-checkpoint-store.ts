@@ -1,6 +1,7 @@
 import type { Checkpoint, CheckpointStore, PartitionOwnership } from '@azure/event-hubs';
 import { hexEncode } from '../encoding.js';
 import { describeValue } from '../errors.js';
+import { clockOf, type RuntimeOption } from '../runtime.js';
 
 // A CheckpointStore over the Web Storage API (sessionStorage, localStorage, or anything with the
 // same five members), so a page's consumer resumes after a reload. It follows the blob store's
@@ -18,7 +19,7 @@ export interface WebStorageLike {
   setItem(key: string, value: string): void;
 }
 
-export interface WebStorageCheckpointStoreOptions {
+export interface WebStorageCheckpointStoreOptions extends RuntimeOption {
   /** Prepended to every key (default `eventhubs-checkpoints:`). */
   prefix?: string;
   /** Clock in ms (tests). */
@@ -69,7 +70,7 @@ export function createWebStorageCheckpointStore(storage: WebStorageLike, options
     throw new TypeError(`expected a Web Storage object (sessionStorage, localStorage), got ${describeValue(storage)}`);
   }
   const prefix = options.prefix ?? 'eventhubs-checkpoints:';
-  const now = options.now ?? Date.now;
+  const now = clockOf(options);
   const keyOf = (scope: string, kind: 'ownership' | 'checkpoint', partitionId: string) => `${prefix}${scope}/${kind}/${requireName('partitionId', partitionId)}`;
 
   // Partition ids under one scope and kind; Web Storage has no prefix query, so walk the keys.

@@ -1,19 +1,17 @@
 import { RealtimeError } from '../errors.js';
 import type { HeaderMap, RequestMessage, ResponseMessage } from './protocol.js';
 import { relayAppUrl } from './urls.js';
+import { HOP_BY_HOP_HEADERS, isHopByHopHeader } from './wire-rules.js';
 
 // Converting between the relay's request/response frames and WHATWG Request/Response, so any
 // `(request: Request) => Response` app (Hono, itty, a plain function) can serve over Relay.
 
 export type RelayRequestHandler = (request: Request) => Response | Promise<Response>;
 
-// RFC 7230 connection-level headers never cross the relay (relay note §1.5).
-const HOP_BY_HOP = new Set(['connection', 'content-length', 'host', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'close']);
-
 export function toWhatwgRequest(message: RequestMessage, body: Uint8Array | undefined, namespace: string, secure: boolean): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(message.requestHeaders)) {
-    if (HOP_BY_HOP.has(name.toLowerCase())) continue;
+    if (isHopByHopHeader(name)) continue;
     try {
       headers.append(name, value);
     } catch {
@@ -29,7 +27,8 @@ export function toWhatwgRequest(message: RequestMessage, body: Uint8Array | unde
 export function responseHeaders(response: Response): HeaderMap {
   const headers: HeaderMap = {};
   response.headers.forEach((value, name) => {
-    if (!HOP_BY_HOP.has(name)) headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    // Headers#forEach gives lowercase names.
+    if (!HOP_BY_HOP_HEADERS.has(name)) headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
   });
   return headers;
 }

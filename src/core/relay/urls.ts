@@ -1,7 +1,8 @@
 // Relay Hybrid Connections addresses (relay note §1.2–1.5). Builders are pure string functions:
 // the listener and client use them, and they are public for anyone who dials by hand.
 
-import { sasResourceUri, stripHcSegment } from '../sas.js';
+import { sasResourceUri } from '../sas.js';
+import { isHcParameter, stripHcSegment } from './wire-rules.js';
 
 export interface RelayUrlOptions {
   /** Namespace host, e.g. `contoso.servicebus.windows.net`, or `host:port` for the emulator. */
@@ -25,7 +26,7 @@ const encodePath = (path: string) => path.split('/').filter(Boolean).map(encodeU
 function appQuery(query: RelayUrlOptions['query']): URLSearchParams {
   const params = new URLSearchParams(typeof query === 'string' ? query.replace(/^\?/, '') : (query ?? undefined));
   // sb-hc-* belongs to the protocol; the service strips them anyway (note §1.1).
-  for (const name of [...params.keys()]) if (name.toLowerCase().startsWith('sb-hc-')) params.delete(name);
+  for (const name of [...params.keys()]) if (isHcParameter(name)) params.delete(name);
   return params;
 }
 

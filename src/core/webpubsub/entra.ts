@@ -1,23 +1,23 @@
-import type { ClientAccessToken, ClientProtocol } from './client-token.js';
 import type { TokenCredential } from '@azure/core-auth';
-import type { WebPubSubRestClient, restError } from './rest.js';
-import type { GenerateClientTokenOptions } from './service-client.js';
+import type { ClientAccessToken, ClientProtocol } from './client-token.js';
+import { restError as fail } from './rest-error.js';
+import type { WebPubSubRestClient } from './rest-types.js';
+import type { GenerateClientTokenOptions } from './service-types.js';
 
 // Microsoft Entra ID (a TokenCredential) instead of the access key (note §1, §3 row 6). Loaded with a
 // dynamic import the first time a client built with a TokenCredential needs it, as the @noble/hashes
 // fallback is: key-based clients (most browser and edge bundles) do not carry it, and an app that uses
-// Entra already ships @azure/identity or msal, next to which this chunk is small. It imports nothing at
-// run time (the error factory is passed in): a shared import would pull code into a chunk every
-// bundle of the package loads eagerly.
+// Entra already ships @azure/identity or msal, next to which this chunk is small. Its one run-time import
+// (rest-error.ts) is one the REST client loads anyway.
 
 const TOKEN_RENEW_MARGIN_MS = 120_000;
 const CLIENT_TYPES: Record<ClientProtocol, string> = { default: 'Default', mqtt: 'MQTT', socketio: 'SocketIO' };
 
 /** Bearer tokens for `scope` (https://webpubsub.azure.com/.default), cached until 2 minutes before they expire. */
-export function entraBearer(credential: TokenCredential, scope: string, fail: typeof restError): (abortSignal?: AbortSignal) => Promise<string> {
+export function entraBearer(credential: TokenCredential, scope: string, now: () => number): (abortSignal?: AbortSignal) => Promise<string> {
   let cached: { token: string; expiresOnTimestamp: number } | null = null;
   return async (abortSignal) => {
-    if (!(cached && cached.expiresOnTimestamp - TOKEN_RENEW_MARGIN_MS > Date.now())) {
+    if (!(cached && cached.expiresOnTimestamp - TOKEN_RENEW_MARGIN_MS > now())) {
       try {
         cached = await credential.getToken(scope, abortSignal ? { abortSignal } : {});
       } catch (cause) {
@@ -35,7 +35,7 @@ export function entraBearer(credential: TokenCredential, scope: string, fail: ty
  * `path` is the client path (`client/hubs/{hub}` or the mqtt / socketio one). Unlike @azure/web-pubsub
  * 1.2 we also pass expirationTimeInMinutes on, as `minutesToExpire`.
  */
-export async function generateClientToken(rest: WebPubSubRestClient, hub: string, path: string, options: GenerateClientTokenOptions, fail: typeof restError): Promise<ClientAccessToken> {
+export async function generateClientToken(rest: WebPubSubRestClient, hub: string, path: string, options: GenerateClientTokenOptions): Promise<ClientAccessToken> {
   const { userId, roles: role, groups: group, expirationTimeInMinutes: minutesToExpire, clientProtocol = 'default', abortSignal } = options;
   const url = rest.url(`api/hubs/${encodeURIComponent(hub)}/:generateToken`, { userId, role, minutesToExpire, group, clientType: CLIENT_TYPES[clientProtocol] });
   const { token } = (await (await rest.send('getClientAccessToken', 'POST', url, abortSignal)).json()) as { token?: unknown };

@@ -1,4 +1,3 @@
-import type { HmacSha256 } from '../crypto.js';
 import { utf8Decode } from '../encoding.js';
 import { RealtimeError, describeValue, isRealtimeError } from '../errors.js';
 import {
@@ -11,6 +10,8 @@ import {
   type ConnectionContext,
 } from './cloud-events.js';
 import { parseWebPubSubConnectionString } from '../connection-string.js';
+import { hmacOf, type RuntimeOption } from '../runtime.js';
+import type { HmacSha256 } from '../runtime-types.js';
 
 // The upstream event handler as a fetch handler `(Request) => Promise<Response>` (webpubsub note §5):
 // abuse protection, `ce-signature` verification (which @azure/web-pubsub-express leaves to the app),
@@ -50,7 +51,7 @@ export interface DisconnectedRequest {
 
 type MaybePromise<T> = T | Promise<T>;
 
-export interface WebPubSubEventHandlerOptions {
+export interface WebPubSubEventHandlerOptions extends RuntimeOption {
   hub: string;
   /** The keys that may sign `ce-signature` (primary and secondary). Or give `connectionString`. */
   accessKeys?: string[];
@@ -63,6 +64,7 @@ export interface WebPubSubEventHandlerOptions {
   handleUserEvent?: (request: UserEventRequest) => MaybePromise<UserEventResponse | void>;
   onConnected?: (request: ConnectedRequest) => MaybePromise<void>;
   onDisconnected?: (request: DisconnectedRequest) => MaybePromise<void>;
+  /** Shorthand for `runtime.hmac`: checks `ce-signature`. */
   hmac?: HmacSha256;
 }
 
@@ -86,6 +88,7 @@ export function createWebPubSubEventHandler(options: WebPubSubEventHandlerOption
   }
   const allowedHosts = options.allowedEndpoints?.map((endpoint) => new URL(endpoint).host.toLowerCase());
   const path = options.path === undefined ? undefined : normalisePath(options.path);
+  const hmac = hmacOf(options);
 
   const abuseProtection = (request: Request): Response => {
     const origin = request.headers.get('webhook-request-origin');
@@ -99,7 +102,7 @@ export function createWebPubSubEventHandler(options: WebPubSubEventHandlerOption
     if (!request.headers.get('ce-awpsversion') || !type.startsWith(CE_TYPE_PREFIX)) return text(400, 'expected a Web PubSub CloudEvent (ce-awpsversion, ce-type azure.webpubsub.*)');
     const context = readConnectionContext(request.headers);
     // Verified before any body is read or handler runs: unsigned or tampered events never reach the app.
-    if (!(await verifyEventSignature(request.headers.get('ce-signature'), context.connectionId, keys, options.hmac))) {
+    if (!(await verifyEventSignature(request.headers.get('ce-signature'), context.connectionId, keys, hmac))) {
       return text(401, 'ce-signature does not match the access key');
     }
     if (context.hub.toLowerCase() !== options.hub.toLowerCase()) return text(404, 'not this handler\'s hub');

@@ -1,49 +1,21 @@
 import { GROUP_OPERATIONS, defineOperations, hubPath, pathSegment, type JSONTypes } from './operations.js';
-import type { WebPubSubRestClient } from './rest.js';
+import type { WebPubSubRestClient } from './rest-types.js';
+import type { GroupCloseAllConnectionsOptions, GroupListConnectionsOptions, GroupSendTextToAllOptions, GroupSendToAllOptions, OperationOptions, PagedMembers } from './service-types.js';
+
+export type {
+  GroupCloseAllConnectionsOptions,
+  GroupListConnectionsOptions,
+  GroupSendTextToAllOptions,
+  GroupSendToAllOptions,
+  OperationOptions,
+  PagedMembers,
+  WebPubSubGroupMember,
+  WebPubSubGroupMemberPage,
+} from './service-types.js';
 
 // `client.group(name)`: the group half of the data plane (note §3 rows 12–16, 24–25), with the method
 // names and options of @azure/web-pubsub's WebPubSubGroup. All but listConnections come from the
 // operations table (operations.ts).
-
-export interface OperationOptions {
-  abortSignal?: AbortSignal;
-}
-
-export interface GroupSendToAllOptions extends OperationOptions {
-  excludedConnections?: string[];
-  /** OData filter (note §3); build it with `odata` to escape values. */
-  filter?: string;
-  /** 0–300; the service drops the message for connections that cannot take it in time. */
-  messageTtlSeconds?: number;
-}
-
-export interface GroupSendTextToAllOptions extends GroupSendToAllOptions {
-  contentType: 'text/plain';
-}
-
-export interface GroupCloseAllConnectionsOptions extends OperationOptions {
-  reason?: string;
-  excludedConnections?: string[];
-}
-
-export interface GroupListConnectionsOptions extends OperationOptions {
-  maxPageSize?: number;
-  top?: number;
-  continuationToken?: string;
-}
-
-export interface WebPubSubGroupMember {
-  connectionId: string;
-  userId?: string;
-}
-
-/** A page carries the nextLink to resume from, as @azure/core-paging sets it. */
-export type WebPubSubGroupMemberPage = WebPubSubGroupMember[] & { continuationToken?: string };
-
-/** The shape of @azure/core-paging's PagedAsyncIterableIterator. */
-export interface PagedMembers extends AsyncIterableIterator<WebPubSubGroupMember> {
-  byPage(settings?: { continuationToken?: string; maxPageSize?: number }): AsyncIterableIterator<WebPubSubGroupMemberPage>;
-}
 
 // The table-driven methods (GROUP_OPERATIONS), typed as @azure/web-pubsub 1.2 declares them.
 export interface WebPubSubGroup {

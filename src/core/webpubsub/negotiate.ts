@@ -1,5 +1,5 @@
 import { RealtimeError, describeValue, isRealtimeError } from '../errors.js';
-import type { GenerateClientTokenOptions } from './service-client.js';
+import type { GenerateClientTokenOptions } from './service-types.js';
 import type { ClientAccessToken } from './client-token.js';
 import type { FetchHandler } from './event-handler.js';
 

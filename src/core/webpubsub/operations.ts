@@ -1,5 +1,5 @@
 import { describeValue } from '../errors.js';
-import type { QueryValue, WebPubSubRestClient } from './rest.js';
+import type { QueryValue, WebPubSubRestClient } from './rest-types.js';
 
 // The data-plane operations as a table (webpubsub note §3): one generic invoker builds the path,
 // query and body of every call, so the hub and group clients hold no per-operation request code.

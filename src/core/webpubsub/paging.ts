@@ -1,5 +1,5 @@
-import type { GroupListConnectionsOptions, PagedMembers, WebPubSubGroupMember, WebPubSubGroupMemberPage } from './group-client.js';
-import type { WebPubSubRestClient } from './rest.js';
+import type { WebPubSubRestClient } from './rest-types.js';
+import type { GroupListConnectionsOptions, PagedMembers, WebPubSubGroupMember, WebPubSubGroupMemberPage } from './service-types.js';
 
 // Group member listing (note §3 row 14), shaped as @azure/core-paging's PagedAsyncIterableIterator.
 // Loaded by group.listConnections() on first use; it imports only types, so it adds no shared chunk.

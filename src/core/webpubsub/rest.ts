@@ -1,9 +1,15 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { exponentialDelay } from '../backoff.js';
-import type { HmacSha256 } from '../crypto.js';
-import { RealtimeError, describeValue, redactSecrets, type RealtimeErrorCode } from '../errors.js';
+import { describeValue, type RealtimeError, type RealtimeErrorCode } from '../errors.js';
 import { signJwt } from '../jwt.js';
+import { resolveRuntime } from '../runtime.js';
+import type { Timers } from '../runtime-types.js';
 import { isTokenCredential } from '../token-provider.js';
+import { restError } from './rest-error.js';
+import type { KeyCredentialLike, RestClientOptions, WebPubSubCredential, WebPubSubRestClient } from './rest-types.js';
+
+export { restError } from './rest-error.js';
+export type { KeyCredentialLike, QueryValue, RestClientOptions, RetryOptions, WebPubSubCredential, WebPubSubRestClient } from './rest-types.js';
 
 // The data-plane REST transport (webpubsub note §3): every request carries a fresh HS256 JWT whose
 // `aud` is the full request URL including the query (note §1), or an Entra token. Plain `fetch`, so
@@ -11,53 +17,6 @@ import { isTokenCredential } from '../token-provider.js';
 
 export const WEBPUBSUB_API_VERSION = '2024-12-01';
 export const WEBPUBSUB_ENTRA_SCOPE = 'https://webpubsub.azure.com/.default';
-
-/** `AzureKeyCredential` from @azure/core-auth fits; `key` is read per request so `update()` works. */
-export interface KeyCredentialLike {
-  readonly key: string;
-}
-
-export type WebPubSubCredential = KeyCredentialLike | TokenCredential;
-
-/** Same names as @azure/core-rest-pipeline's retry options, so options carry over unchanged. */
-export interface RetryOptions {
-  /** Default 3. */
-  maxRetries?: number;
-  /** Default 1000. */
-  retryDelayInMs?: number;
-  /** Default 64000. */
-  maxRetryDelayInMs?: number;
-}
-
-export interface RestClientOptions {
-  /** Default: `globalThis.fetch`, looked up per call. */
-  fetch?: typeof fetch;
-  /** Signs the REST JWT. Default: `getDefaultHmac()` (WebCrypto, else @noble/hashes). */
-  hmac?: HmacSha256;
-  retryOptions?: RetryOptions;
-  /** Send requests to this host instead (e.g. API Management); the token still names the service URL. */
-  reverseProxyEndpoint?: string;
-  apiVersion?: string;
-  /**
-   * Allow plain `http://` to a host other than loopback. Off by default, as in @azure/web-pubsub:
-   * every request carries a bearer token. Loopback (the emulator) is always allowed.
-   */
-  allowInsecureConnection?: boolean;
-}
-
-export type QueryValue = string | number | boolean | readonly string[] | undefined;
-
-export interface WebPubSubRestClient {
-  /** `http(s)://host[:port]/` */
-  readonly endpoint: string;
-  readonly apiVersion: string;
-  readonly credential: WebPubSubCredential;
-  readonly hmac: HmacSha256 | undefined;
-  /** `path` is relative to the endpoint and already percent-encoded; the result is WHATWG-normalised, as `fetch` sends it. */
-  url(path: string, query?: Record<string, QueryValue>): string;
-  /** Retries as core-rest-pipeline does. A HEAD's 404 is an answer (the exists checks), any other non-2xx rejects. */
-  send(operation: string, method: string, url: string, abortSignal?: AbortSignal, body?: BodyInit, contentType?: string): Promise<Response>;
-}
 
 const LOOPBACK = /^(localhost|127\.[\d.]+|\[::1\])$/i;
 // 408, 429 and 5xx except 501/505, as @azure/core-rest-pipeline's default retry policy.
@@ -73,11 +32,6 @@ const STATUS_CODES: Record<number, RealtimeErrorCode> = {
   503: 'unavailable',
   504: 'timeout',
 };
-
-/** A RealtimeError whose message names the operation and never carries a secret. */
-export function restError(code: RealtimeErrorCode, message: string, cause?: unknown, status?: number, serviceCode?: string | null): RealtimeError {
-  return new RealtimeError(code, redactSecrets(`Web PubSub ${message}`), { cause, status, serviceCode: serviceCode ?? undefined });
-}
 
 /** An http(s) URL; plain http only to loopback (the emulator) or with allowInsecureConnection. */
 function checkedUrl(value: unknown, what: string, allowInsecure?: boolean): URL {
@@ -98,24 +52,25 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
   const proxy = options.reverseProxyEndpoint === undefined ? undefined : checkedUrl(options.reverseProxyEndpoint, 'reverseProxyEndpoint', options.allowInsecureConnection).host;
   const endpoint = endpointUrl.endsWith('/') ? endpointUrl : `${endpointUrl}/`;
   const apiVersion = options.apiVersion ?? WEBPUBSUB_API_VERSION;
-  const { hmac } = options;
+  const runtime = resolveRuntime({ ...options.runtime, fetch: options.fetch ?? options.runtime?.fetch, hmac: options.hmac ?? options.runtime?.hmac });
+  const { hmac, now, timers } = runtime;
   const { maxRetries = 3, retryDelayInMs = 1000, maxRetryDelayInMs = 64000 } = options.retryOptions ?? {};
   let entraTokens: Promise<(abortSignal?: AbortSignal) => Promise<string>> | undefined;
 
   async function bearer(url: string, abortSignal: AbortSignal | undefined): Promise<string> {
     if (!entra) {
-      const iat = Math.floor(Date.now() / 1000);
+      const iat = Math.floor(now() / 1000);
       // Claim order as jsonwebtoken writes it for the official SDK: iat, exp, aud (note §1).
       return signJwt({ iat, exp: iat + 3600, aud: url }, (credential as KeyCredentialLike).key, { hmac });
     }
     // Entra ID support loads on first use (entra.ts).
-    entraTokens ??= import('./entra.js').then((module) => module.entraBearer(credential as TokenCredential, WEBPUBSUB_ENTRA_SCOPE, restError));
+    entraTokens ??= import('./entra.js').then((module) => module.entraBearer(credential as TokenCredential, WEBPUBSUB_ENTRA_SCOPE, now));
     return (await entraTokens)(abortSignal);
   }
 
   async function send(operation: string, method: string, url: string, abortSignal?: AbortSignal, body?: BodyInit, contentType?: string): Promise<Response> {
     // Called as a plain function: a stored `window.fetch` throws "Illegal invocation" when called as a method.
-    const fetchImpl = options.fetch ?? globalThis.fetch;
+    const fetchImpl = runtime.fetch;
     if (typeof fetchImpl !== 'function') throw new TypeError('expected a `fetch` option or global');
     let target = url;
     if (proxy) {
@@ -133,14 +88,14 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
       } catch (error) {
         // Network failures are retried; an abort is reported at the top of the loop.
         if (attempt >= maxRetries && !abortSignal?.aborted) throw restError('unavailable', `${operation} could not reach the service: ${(error as Error)?.message ?? error}`, error);
-        await sleep(delay, abortSignal);
+        await sleep(timers, delay, abortSignal);
         continue;
       }
       const { status } = response;
       if (response.ok || (status === 404 && method === 'HEAD')) return response;
       if (!RETRIABLE.includes(status) || attempt >= maxRetries) throw await responseError(operation, response);
       await response.body?.cancel().catch(() => undefined);
-      await sleep(Math.min(retryAfterMs(response.headers.get('retry-after')) ?? delay, maxRetryDelayInMs), abortSignal);
+      await sleep(timers, Math.min(retryAfterMs(response.headers.get('retry-after'), now()) ?? delay, maxRetryDelayInMs), abortSignal);
     }
   }
 
@@ -149,6 +104,7 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
     apiVersion,
     credential,
     hmac,
+    now,
     send,
     url(path, query = {}) {
       let search = `api-version=${encodeURIComponent(apiVersion)}`;
@@ -161,21 +117,21 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
 }
 
 /** Retry-After in seconds or as an HTTP date. */
-function retryAfterMs(header: string | null): number | undefined {
+function retryAfterMs(header: string | null, nowMs: number): number | undefined {
   if (!header) return undefined;
-  const ms = Number.isFinite(+header) ? +header * 1000 : Date.parse(header) - Date.now();
+  const ms = Number.isFinite(+header) ? +header * 1000 : Date.parse(header) - nowMs;
   return Number.isNaN(ms) ? undefined : Math.max(0, ms);
 }
 
 /** Resolves after `ms`, or early on abort: the caller's loop then reports `aborted`. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+function sleep(timers: Timers, ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       signal?.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = timers.setTimeout(done, ms);
     signal?.addEventListener('abort', done);
     if (signal?.aborted) done();
   });

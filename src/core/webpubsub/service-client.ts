@@ -1,11 +1,14 @@
-import type { HmacSha256 } from '../crypto.js';
-import { describeValue } from '../errors.js';
-import { HUB_NAME_PATTERN, clientPath, clientTokenMinter, type ClientAccessToken, type ClientProtocol, type ClientTokenMinter } from './client-token.js';
-import { WebPubSubGroup, type OperationOptions } from './group-client.js';
-import { HUB_OPERATIONS, defineOperations, type JSONTypes } from './operations.js';
 import { parseWebPubSubConnectionString } from '../connection-string.js';
+import { describeValue } from '../errors.js';
 import { isTokenCredential } from '../token-provider.js';
-import { createRestClient, restError, type RestClientOptions, type WebPubSubCredential, type WebPubSubRestClient } from './rest.js';
+import { HUB_NAME_PATTERN, clientPath, clientTokenMinter, type ClientAccessToken, type ClientTokenMinter } from './client-token.js';
+import { WebPubSubGroup } from './group-client.js';
+import { HUB_OPERATIONS, defineOperations, type JSONTypes } from './operations.js';
+import { createRestClient } from './rest.js';
+import type { RestClientOptions, WebPubSubCredential, WebPubSubRestClient } from './rest-types.js';
+import type { GenerateClientTokenOptions, OperationOptions } from './service-types.js';
+
+export type { GenerateClientTokenOptions } from './service-types.js';
 
 // Drop-in for @azure/web-pubsub's WebPubSubServiceClient (note §6): same constructors, method names
 // and options, over `fetch` and a pluggable HMAC instead of core-rest-pipeline and jsonwebtoken.
@@ -46,13 +49,6 @@ export type Permission = 'joinLeaveGroup' | 'sendToGroup';
 export interface HubPermissionOptions extends OperationOptions {
   /** A group name; omitted means every group (note §3). */
   targetName?: string;
-}
-export interface GenerateClientTokenOptions extends OperationOptions {
-  userId?: string;
-  roles?: string[];
-  groups?: string[];
-  expirationTimeInMinutes?: number;
-  clientProtocol?: ClientProtocol;
 }
 export type ClientTokenResponse = ClientAccessToken;
 type BinaryMessage = ArrayBuffer | ArrayBufferView | Blob;
@@ -106,12 +102,7 @@ export class WebPubSubServiceClient {
     }
     if (typeof hubName !== 'string' || !HUB_NAME_PATTERN.test(hubName)) throw new TypeError(`expected hub to match ${HUB_NAME_PATTERN}, got ${describeValue(hubName)}`);
     this.hubName = hubName;
-    this.#rest = createRestClient(endpoint, credential, { ...options, hmac: options?.hmac ?? this.defaultHmac() });
-  }
-
-  /** Runtime entries override this to bind their fastest HMAC (src/node binds node:crypto). */
-  protected defaultHmac(): HmacSha256 | undefined {
-    return undefined;
+    this.#rest = createRestClient(endpoint, credential, options);
   }
 
   get endpoint(): string {
@@ -132,9 +123,9 @@ export class WebPubSubServiceClient {
     const rest = this.#rest;
     const credential = rest.credential;
     const hub = this.hubName;
-    if (isTokenCredential(credential)) return import('./entra.js').then((entra) => entra.generateClientToken(rest, hub, clientPath(hub, options.clientProtocol), options, restError));
+    if (isTokenCredential(credential)) return import('./entra.js').then((entra) => entra.generateClientToken(rest, hub, clientPath(hub, options.clientProtocol), options));
     // Re-created only when AzureKeyCredential.update() changed the key.
-    if (this.#minter?.[0] !== credential.key) this.#minter = [credential.key, clientTokenMinter(rest.endpoint, hub, credential.key, rest.hmac)];
+    if (this.#minter?.[0] !== credential.key) this.#minter = [credential.key, clientTokenMinter(rest.endpoint, hub, credential.key, rest.hmac, rest.now)];
     return this.#minter[1](options);
   }
 }
