@@ -2,8 +2,8 @@ import { base64Decode, base64Encode, utf8Decode, utf8Encode } from '../encoding.
 import { RealtimeError, describeValue } from '../errors.js';
 import { assertJsonDepth } from './frames-json-depth.js';
 
-// The data part shared by sendToGroup / event frames, group and server messages (webpubsub note §4),
-// and how it maps to HTTP bodies for REST sends and upstream user events (note §3 "content type").
+// The data part shared by sendToGroup / event frames, group and server messages (docs/protocol/webpubsub.md §4),
+// and how it maps to HTTP bodies for REST sends and upstream user events (docs/protocol/webpubsub.md §3 "content type").
 
 export type WebPubSubDataType = 'text' | 'json' | 'binary' | 'protobuf';
 
@@ -19,7 +19,7 @@ export function protocolError(message: string, cause?: unknown): RealtimeError {
   return new RealtimeError('protocol', message, cause === undefined ? {} : { cause });
 }
 
-/** Reads `dataType` (default json, note §4) and `data` from a parsed frame object. */
+/** Reads `dataType` (default json, docs/protocol/webpubsub.md §4) and `data` from a parsed frame object. */
 export function readPayload(frame: Record<string, unknown>, where: string, defaultDataType: WebPubSubDataType | null = 'json'): MessagePayload {
   const dataType = frame.dataType ?? defaultDataType;
   if (!DATA_TYPES.includes(dataType as WebPubSubDataType)) {
@@ -76,7 +76,7 @@ export function payloadToBody(payload: MessagePayload): { contentType: string; b
 }
 
 /**
- * HTTP body → payload by Content-Type (note §3: text/plain → text, application/json → json, anything
+ * HTTP body → payload by Content-Type (docs/protocol/webpubsub.md §3: text/plain → text, application/json → json, anything
  * else → binary). Throws `protocol` for a JSON body that does not parse or text that is not UTF-8.
  */
 export function bodyToPayload(contentType: string | null | undefined, body: Uint8Array): MessagePayload {

@@ -4,7 +4,7 @@ import { protocolError, type MessagePayload } from './frames-payload.js';
 import type { AckError, DownstreamMessage, OptionalPayload, UpstreamMessage } from './frames-types.js';
 import { ProtoMessage, ProtoWriter } from './protobuf-wire.js';
 
-// Codecs for protobuf.webpubsub.azure.v1 and its reliable twin (webpubsub note §4 "Protobuf";
+// Codecs for protobuf.webpubsub.azure.v1 and its reliable twin (docs/protocol/webpubsub.md §4 "Protobuf";
 // field numbers from the service's webpubsub.v1.proto). Same message unions as the JSON codecs;
 // binary frames. `protobuf` payloads are the serialized google.protobuf.Any bytes.
 
@@ -73,7 +73,7 @@ function requiredString(message: ProtoMessage, field: number, name: string): str
 }
 
 function binaryFrame(frame: string | Uint8Array, where: string): Uint8Array {
-  // Protobuf subprotocols use binary frames (note §4 "Frames are binary").
+  // Protobuf subprotocols use binary frames (docs/protocol/webpubsub.md §4 "Frames are binary").
   if (typeof frame === 'string') throw protocolError(`${where}: expected a binary frame for a protobuf subprotocol, got text`);
   return frame;
 }

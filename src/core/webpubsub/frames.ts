@@ -29,7 +29,7 @@ export type {
 export { decodeDownstreamProtobuf, decodeUpstreamProtobuf, encodeDownstreamProtobuf, encodeUpstreamProtobuf } from './frames-protobuf.js';
 
 // Codecs for the JSON client subprotocols json.webpubsub.azure.v1 and json.reliable.webpubsub.azure.v1
-// (webpubsub note §4). Pure: text frame in, typed message out, RealtimeError('protocol') otherwise.
+// (docs/protocol/webpubsub.md §4). Pure: text frame in, typed message out, RealtimeError('protocol') otherwise.
 // ackId and sequenceId are uint64 on the wire; JS numbers keep them exact up to 2^53.
 
 export const JSON_SUBPROTOCOL = 'json.webpubsub.azure.v1';
@@ -54,7 +54,7 @@ function parseObject(frame: string | Uint8Array, direction: string): Record<stri
   let text: string;
   if (typeof frame === 'string') text = frame;
   else if (frame instanceof Uint8Array) {
-    // JSON subprotocols use text frames (note §4); a binary frame is a protocol violation.
+    // JSON subprotocols use text frames (docs/protocol/webpubsub.md §4); a binary frame is a protocol violation.
     throw protocolError(`${direction}: expected a text frame for a JSON subprotocol, got ${frame.length} binary bytes`);
   } else throw protocolError(`${direction}: expected a text frame, got ${describeValue(frame)}`);
   assertJsonDepth(text, direction);
@@ -179,7 +179,7 @@ export function decodeDownstream(frame: string | Uint8Array): DownstreamMessage 
     }
     case 'message': {
       const sequenceId = readId(obj, 'sequenceId', where, false);
-      // A message without dataType is dropped by the official client (note §4): treat it as malformed.
+      // A message without dataType is dropped by the official client (docs/protocol/webpubsub.md §4): treat it as malformed.
       const payload = readPayload(obj, where, null);
       if (obj.from === 'group') {
         const fromUserId = typeof obj.fromUserId === 'string' ? obj.fromUserId : undefined;

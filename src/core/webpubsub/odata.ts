@@ -1,5 +1,5 @@
 // The `odata` tagged template of @azure/web-pubsub: string values become quoted OData literals with
-// `'` doubled (note §3 "OData filter"), null/undefined become `null`, numbers and booleans stay bare.
+// `'` doubled (docs/protocol/webpubsub.md §3 "OData filter"), null/undefined become `null`, numbers and booleans stay bare.
 // A value placed right after a `'` in the template is taken as already inside quotes.
 export function odata(strings: TemplateStringsArray, ...values: unknown[]): string {
   let out = strings[0] ?? '';

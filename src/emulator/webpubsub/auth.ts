@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { verifyJwt, type JwtPayload } from '../../core/jwt.js';
 import { nodeHmac } from '../../node/hmac.js';
 
-// Token checks of the service (webpubsub note §1): HS256 with the UTF-8 AccessKey, `exp` required
+// Token checks of the service (docs/protocol/webpubsub.md §1): HS256 with the UTF-8 AccessKey, `exp` required
 // (checked only at connect), `aud` = {http endpoint}/client/hubs/{hub} for clients and the full
 // request URL (with or without its query) for REST, compared case-insensitively.
 
@@ -73,7 +73,7 @@ export async function verifyRestToken(request: IncomingMessage, accessKey: strin
   });
 }
 
-/** Claim values as the connect event presents them: every value a string array (note §1). */
+/** Claim values as the connect event presents them: every value a string array (docs/protocol/webpubsub.md §1). */
 export function claimsForConnectEvent(payload: JwtPayload): Record<string, string[]> {
   const claims: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(payload)) {

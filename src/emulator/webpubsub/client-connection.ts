@@ -33,7 +33,7 @@ interface FrameCodec {
 const JSON_CODEC: FrameCodec = { decode: decodeUpstream, encode: encodeDownstream };
 const PROTOBUF_CODEC: FrameCodec = { decode: decodeUpstreamProtobuf, encode: encodeDownstreamProtobuf };
 
-/** 1008 tells the official client not to attempt recovery (note §4). */
+/** 1008 tells the official client not to attempt recovery (docs/protocol/webpubsub.md §4). */
 const CLOSE_POLICY = 1008;
 // [?] The service's codes for bad frames are undocumented; these are RFC 6455's, as Microsoft's emulator uses.
 const CLOSE_WRONG_FRAME_TYPE = 1003;
@@ -58,7 +58,7 @@ export class ClientConnection implements HubConnection {
   readonly subprotocol: string | undefined;
   readonly simpleMode: SimpleMode;
   readonly session: ReliableSession | undefined;
-  /** ce-connectionState, as last set by the upstream (note §5). */
+  /** ce-connectionState, as last set by the upstream (docs/protocol/webpubsub.md §5). */
   upstreamState: string | undefined;
   #socket: WebSocket | undefined;
   #ended = false;
@@ -258,7 +258,7 @@ export class ClientConnection implements HubConnection {
 
   /** Handles one frame; resolves to the work still running for it (an invoke), if any. */
   async #handleJson(bytes: Buffer, isBinary: boolean): Promise<{ running: Promise<unknown> } | undefined> {
-    // JSON subprotocols take text frames, protobuf ones binary frames (note §4).
+    // JSON subprotocols take text frames, protobuf ones binary frames (docs/protocol/webpubsub.md §4).
     if (isBinary !== this.kind.startsWith('protobuf')) {
       this.#terminate(CLOSE_WRONG_FRAME_TYPE, `The ${this.subprotocol} subprotocol requires ${isBinary ? 'text' : 'binary'} frames`);
       return;
@@ -303,7 +303,7 @@ export class ClientConnection implements HubConnection {
     const ack = (error?: { name: string; message: string }) => {
       if (ackId !== undefined) this.#sendRaw(this.#codec.encode({ type: 'ack', ackId, success: !error, ...(error ? { error } : {}) }));
     };
-    // ackId makes a publish idempotent per connection (note §4 "ack"). Only successes are remembered,
+    // ackId makes a publish idempotent per connection (docs/protocol/webpubsub.md §4 "ack"). Only successes are remembered,
     // so a request refused as Forbidden can be retried with the same ackId once permitted.
     if (ackId !== undefined && this.#ackIds.has(ackId)) return ack({ name: 'Duplicate', message: `Message with ack-id: ${ackId} has been processed` });
     const succeed = () => {
@@ -355,7 +355,7 @@ export class ClientConnection implements HubConnection {
       this.publishToGroup(this.simpleMode.group, payload, false);
       return;
     }
-    // A `message` event nobody handles, or a failing handler, closes a raw client (note §4).
+    // A `message` event nobody handles, or a failing handler, closes a raw client (docs/protocol/webpubsub.md §4).
     const outcome = await forwardUserEvent(this, 'message', payload);
     if (outcome !== 'delivered') this.#terminate(CLOSE_POLICY, outcome === 'unhandled' ? 'No event handler for the message event' : 'Upstream event handler failed');
   }

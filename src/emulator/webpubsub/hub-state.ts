@@ -1,7 +1,7 @@
 import type { MessagePayload } from '../../core/webpubsub/frames.js';
 import type { ConnectionPermissions } from './permissions.js';
 
-// What the service knows about a hub (webpubsub note §3): connections, per-connection group
+// What the service knows about a hub (docs/protocol/webpubsub.md §3): connections, per-connection group
 // membership, and users as the set of their connections. Hub names are case-insensitive.
 
 export interface OutboundMessage {

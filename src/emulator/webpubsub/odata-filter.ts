@@ -1,6 +1,6 @@
 import { RealtimeError } from '../../core/errors.js';
 
-// The OData filter subset of the data-plane REST API (webpubsub note §3 "OData filter"):
+// The OData filter subset of the data-plane REST API (docs/protocol/webpubsub.md §3 "OData filter"):
 // identifiers userId, connectionId, groups; eq ne gt ge lt le and or not in; string functions;
 // literals null true false integers 'strings' ('' escapes). Compiled once per request.
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ListenOptions } from '../types.js';
 
-// Emulator settings, shaped like the service's hub settings (webpubsub note §5 "Configuration").
+// Emulator settings, shaped like the service's hub settings (docs/protocol/webpubsub.md §5 "Configuration").
 
 export type SystemEventName = 'connect' | 'connected' | 'disconnected';
 

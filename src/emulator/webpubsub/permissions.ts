@@ -1,4 +1,4 @@
-// Per-connection permissions (webpubsub note §1 roles, §3 grant/revoke/check): token roles and
+// Per-connection permissions (docs/protocol/webpubsub.md §1 roles, §3 grant/revoke/check): token roles and
 // REST grants feed one model so a REST revoke really stops the next client frame.
 
 export type PermissionName = 'joinLeaveGroup' | 'sendToGroup';
@@ -14,7 +14,7 @@ interface PermissionState {
   patterns: RegExp[];
 }
 
-/** `?` one char but `.`, `*` a run without `.`, `**` anything, `\` escapes (note §1). Case-sensitive. */
+/** `?` one char but `.`, `*` a run without `.`, `**` anything, `\` escapes (docs/protocol/webpubsub.md §1). Case-sensitive. */
 export function compileGroupPattern(pattern: string): RegExp | undefined {
   if ((pattern.match(/(?<!\\)\*/g) ?? []).length > 5) return undefined;
   let source = '';

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 
-// The reliable subprotocol's per-connection state (webpubsub note §4 "Reliable semantics"):
+// The reliable subprotocol's per-connection state (docs/protocol/webpubsub.md §4 "Reliable semantics"):
 // data messages get increasing sequenceIds, the client acks cumulatively, and everything unacked
 // is kept for re-delivery after a recovery. Past 1000 messages or 16 MB the session is lost.
 
 export const RELIABLE_MAX_MESSAGES = 1000;
 export const RELIABLE_MAX_BYTES = 16 * 1024 * 1024;
-/** The service keeps a dropped session for at least 30 s (note §4 "Recovery"). */
+/** The service keeps a dropped session for at least 30 s (docs/protocol/webpubsub.md §4 "Recovery"). */
 export const RECOVERY_WINDOW_MS = 30_000;
 
 interface BufferedFrame {

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RealtimeError } from '../../core/errors.js';
 
 // HTTP plumbing for the data-plane REST API: bounded bodies and the service's ErrorDetail shape
-// (webpubsub note §3: `{code, message, ...}` plus an `x-ms-error-code` header).
+// (docs/protocol/webpubsub.md §3: `{code, message, ...}` plus an `x-ms-error-code` header).
 
-/** A client frame is at most 1 MB (note §3 "Limits"); a REST body gets the same bound. */
+/** A client frame is at most 1 MB (docs/protocol/webpubsub.md §3 "Limits"); a REST body gets the same bound. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export class RestError extends Error {

@@ -8,7 +8,7 @@ import { compileFilter } from './odata-filter.js';
 import { PERMISSION_NAMES, type PermissionName } from './permissions.js';
 import { badRequest, RestError } from './rest-http.js';
 
-// The 24 hub-scoped operations of the data-plane REST API (webpubsub note §3 table; the 25th is
+// The 24 hub-scoped operations of the data-plane REST API (docs/protocol/webpubsub.md §3 table; the 25th is
 // HEAD /api/health in the router). Status codes as the service returns them; sends are
 // fire-and-forget (202 even for a missing target).
 
@@ -97,7 +97,7 @@ async function groupsBody(ctx: RestContext): Promise<{ groups: string[]; filter:
     throw badRequest('groups must be an array of group names');
   }
   if (filter !== undefined && filter !== null && typeof filter !== 'string') throw badRequest('filter must be a string');
-  // An omitted or empty filter selects every connection (note §3).
+  // An omitted or empty filter selects every connection (docs/protocol/webpubsub.md §3).
   const predicate = typeof filter === 'string' && filter.trim() ? compileFilter(filter) : () => true;
   return { groups, filter: (c) => predicate({ connectionId: c.id, userId: c.userId, groups: c.groups }) };
 }
@@ -264,7 +264,7 @@ export const REST_OPERATIONS: RestOperation[] = [
   },
   { name: 'userExists', method: 'HEAD', path: ['users', '{userId}'], run: async (ctx) => exists(ctx.hub.userExists(ctx.params.userId!)) },
   { name: 'closeUserConnections', method: 'POST', path: ['users', '{userId}', ':closeConnections'], run: async (ctx) => closeAll(ctx, ctx.hub.userConnections(ctx.params.userId!)) },
-  // sendToUser takes no `excluded` (note §3 table).
+  // sendToUser takes no `excluded` (docs/protocol/webpubsub.md §3 table).
   { name: 'sendToUser', method: 'POST', path: ['users', '{userId}', ':send'], run: (ctx) => send(ctx, ctx.hub.userConnections(ctx.params.userId!), false) },
   {
     name: 'removeUserFromAllGroups',

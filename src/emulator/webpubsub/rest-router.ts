@@ -5,7 +5,7 @@ import type { HubRegistry } from './hub-state.js';
 import { badRequest, readBody, RestError, sendFailure, sendStatus } from './rest-http.js';
 import { REST_OPERATIONS, type RestContext, type RestParams } from './rest-operations.js';
 
-// Routes the data-plane REST API (webpubsub note §3 table, api-version 2024-12-01 and earlier
+// Routes the data-plane REST API (docs/protocol/webpubsub.md §3 table, api-version 2024-12-01 and earlier
 // stable versions): HEAD /api/health, then /api/hubs/{hub}/... with JWT auth (aud = request URL).
 
 export interface RestRouterOptions {

@@ -4,7 +4,7 @@ import { computeEventSignature } from '../../core/webpubsub/cloud-events.js';
 import { nodeHmac } from '../../node/hmac.js';
 import type { EventHandlerSettings, HubSettings, SystemEventName } from './options.js';
 
-// Upstream CloudEvents in HTTP binary mode (webpubsub note §5): abuse-protection OPTIONS before
+// Upstream CloudEvents in HTTP binary mode (docs/protocol/webpubsub.md §5): abuse-protection OPTIONS before
 // first use, then POSTs with every ce-* header @azure/web-pubsub-express needs.
 
 const VALIDATE_TIMEOUT_MS = 10_000;

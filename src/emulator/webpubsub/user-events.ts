@@ -2,7 +2,7 @@ import { bodyToPayload, payloadToBody, type AckError, type MessagePayload } from
 import type { UserEventSource } from './connection-types.js';
 import type { UpstreamResponse } from './upstream.js';
 
-// User events (webpubsub note §5): a blocking POST; a 200 body goes back to the caller as a server
+// User events (docs/protocol/webpubsub.md §5): a blocking POST; a 200 body goes back to the caller as a server
 // message typed by its Content-Type, a non-2xx drops the connection. `invoke` (§4, newer) gets the
 // same POST but answers with an invokeResponse instead.
 
