@@ -71,6 +71,9 @@ export function readBudgetedBody(req: IncomingMessage, limit: number, reservatio
   if (Number.isFinite(declared) && declared > 0 && !reservation.grow(declared)) return Promise.resolve('over_budget');
   const prepaid = Number.isFinite(declared) && declared > 0 ? declared : 0;
   return new Promise((resolve, reject) => {
+    // With a declared length the body is copied once into a buffer of that size (Node's parser
+    // ends the body there); only chunked bodies collect chunks and join them at the end.
+    const whole = prepaid > 0 ? Buffer.allocUnsafe(prepaid) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     const refuse = (why: BodyRefusal) => {
@@ -80,13 +83,18 @@ export function readBudgetedBody(req: IncomingMessage, limit: number, reservatio
       resolve(why);
     };
     req.on('data', (chunk: Buffer) => {
+      if (whole) {
+        if (size + chunk.length > whole.length) return refuse('too_large'); // more than declared: Node's parser never lets this through
+        chunk.copy(whole, size);
+        size += chunk.length;
+        return;
+      }
       size += chunk.length;
       if (size > limit) return refuse('too_large');
-      // A declared length was paid up front; only bytes beyond it (chunked, or a lying header) cost more.
-      if (size > prepaid && !reservation.grow(Math.min(chunk.length, size - prepaid))) return refuse('over_budget');
+      if (!reservation.grow(chunk.length)) return refuse('over_budget');
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('end', () => resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size)));
     req.on('error', reject);
     // A sender that hangs up mid-body gets no answer; the caller's finally gives the budget back.
     req.once('close', () => {
