@@ -34,7 +34,7 @@ test('kafkajs produces and consumes with key, headers and offsets = sequence num
     ],
   });
   expect(ack).toMatchObject({ topicName: 'orders', partition: 1, errorCode: 0, baseOffset: '0' });
-  const consumer = kafka.consumer({ groupId: 'kafkajs-basic', sessionTimeout: 6000, heartbeatInterval: 500 });
+  const consumer = kafka.consumer({ groupId: 'kafkajs-basic', sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic: 'orders', fromBeginning: true });
   const seen: EachMessagePayload[] = [];

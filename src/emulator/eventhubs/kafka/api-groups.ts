@@ -126,7 +126,7 @@ export function leaveGroup(request: KafkaRequest, session: KafkaSession, context
 
 export function describeGroups(request: KafkaRequest, session: KafkaSession, context: KafkaContext): KafkaWriter {
   const { body, version: v, flexible: f } = request;
-  const ids = body.array(f, (r) => r.string(f), 1);
+  const ids = body.array(f, (r) => r.string(f), 1, false);
   const permitted = mayUseGroups(session, context.namespace);
   const writer = new KafkaWriter();
   if (v >= 1) writer.int32(0);
@@ -149,7 +149,7 @@ export function describeGroups(request: KafkaRequest, session: KafkaSession, con
 
 export function listGroups(request: KafkaRequest, session: KafkaSession, context: KafkaContext): KafkaWriter {
   const { body, version: v, flexible: f } = request;
-  const states = v >= 4 ? body.array(f, (r) => r.string(f), 1) : [];
+  const states = v >= 4 ? body.array(f, (r) => r.string(f), 1, false) : [];
   const permitted = mayUseGroups(session, context.namespace);
   const groups = (permitted ? context.coordinator.list() : []).filter(
     (group) => states.length === 0 || states.some((state) => state.toLowerCase() === group.state.toLowerCase()),

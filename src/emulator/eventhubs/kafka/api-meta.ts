@@ -49,9 +49,9 @@ export function metadata(request: KafkaRequest, session: KafkaSession, context: 
     w.array(error === ERROR.NONE ? hub!.partitions : [], f, (pw, partition) => {
       pw.int16(ERROR.NONE).int32(Number(partition.id)).int32(NODE_ID);
       if (v >= 7) pw.int32(0);
-      pw.array([NODE_ID], f, (aw, id) => aw.int32(id));
-      pw.array([NODE_ID], f, (aw, id) => aw.int32(id));
-      if (v >= 5) pw.array([], f, () => undefined);
+      pw.array([NODE_ID], f, (aw, id) => aw.int32(id), false);
+      pw.array([NODE_ID], f, (aw, id) => aw.int32(id), false);
+      if (v >= 5) pw.array([], f, () => undefined, false);
     });
     if (v >= 8) w.int32(UNKNOWN_AUTHORIZED_OPERATIONS);
   });
@@ -67,7 +67,7 @@ export function findCoordinator(request: KafkaRequest, _session: KafkaSession, c
   let keyType = GROUP_KEY;
   if (v >= 4) {
     keyType = body.int8();
-    keys = body.array(f, (r) => r.string(f), 1);
+    keys = body.array(f, (r) => r.string(f), 1, false);
   } else {
     keys = [body.string(f)];
     if (v >= 1) keyType = body.int8();

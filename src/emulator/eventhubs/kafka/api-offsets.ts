@@ -85,7 +85,7 @@ function writeTopics(w: KafkaWriter, v: number, f: boolean, context: KafkaContex
 export function offsetFetch(request: KafkaRequest, session: KafkaSession, context: KafkaContext): KafkaWriter {
   const { body, version: v, flexible: f } = request;
   const readTopics = (): AskedTopic[] | null =>
-    body.nullableArray(f, (r) => ({ name: r.string(f), partitions: r.array(f, (p) => p.int32(), 4) }), 2);
+    body.nullableArray(f, (r) => ({ name: r.string(f), partitions: r.array(f, (p) => p.int32(), 4, false) }), 2);
   const permitted = mayUseGroups(session, context.namespace);
   const groupError = permitted ? ERROR.NONE : ERROR.GROUP_AUTHORIZATION_FAILED;
   const writer = new KafkaWriter();

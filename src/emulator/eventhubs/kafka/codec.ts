@@ -107,8 +107,11 @@ export class KafkaReader {
     return this.buffer.subarray(at, at + length);
   }
 
-  /** `null` for a null array; each element takes at least `minBytes`, checked up front. */
-  nullableArray<T>(flexible: boolean, read: (reader: this) => T, minBytes = 1): T[] | null {
+  /**
+   * `null` for a null array; each element takes at least `minBytes`, checked up front. Elements
+   * that are structs end with their own tagged fields in flexible versions; primitives do not.
+   */
+  nullableArray<T>(flexible: boolean, read: (reader: this) => T, minBytes = 1, structs = true): T[] | null {
     const count = flexible ? this.unsignedVarint() - 1 : this.int32();
     if (count < 0) return null;
     if (count * minBytes > this.remaining()) {
@@ -117,13 +120,13 @@ export class KafkaReader {
     const items: T[] = [];
     for (let index = 0; index < count; index++) {
       items.push(read(this));
-      if (flexible) this.skipTaggedFields();
+      if (flexible && structs) this.skipTaggedFields();
     }
     return items;
   }
 
-  array<T>(flexible: boolean, read: (reader: this) => T, minBytes = 1): T[] {
-    return this.nullableArray(flexible, read, minBytes) ?? [];
+  array<T>(flexible: boolean, read: (reader: this) => T, minBytes = 1, structs = true): T[] {
+    return this.nullableArray(flexible, read, minBytes, structs) ?? [];
   }
 
   /** Tagged fields the emulator does not use are skipped (KIP-482 allows exactly that). */
@@ -150,6 +153,7 @@ export class KafkaWriter {
     return this.position;
   }
 
+  /** Reserves bytes and returns where they start; read `this.buffer` only after, as it may be replaced. */
   private room(bytes: number): number {
     if (this.position + bytes > this.buffer.length) {
       const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.position + bytes));
@@ -162,30 +166,36 @@ export class KafkaWriter {
   }
 
   int8(value: number): this {
-    this.buffer.writeInt8(value, this.room(1));
+    const at = this.room(1);
+    this.buffer.writeInt8(value, at);
     return this;
   }
   bool(value: boolean): this {
     return this.int8(value ? 1 : 0);
   }
   int16(value: number): this {
-    this.buffer.writeInt16BE(value, this.room(2));
+    const at = this.room(2);
+    this.buffer.writeInt16BE(value, at);
     return this;
   }
   int32(value: number): this {
-    this.buffer.writeInt32BE(value, this.room(4));
+    const at = this.room(4);
+    this.buffer.writeInt32BE(value, at);
     return this;
   }
   uint32(value: number): this {
-    this.buffer.writeUInt32BE(value >>> 0, this.room(4));
+    const at = this.room(4);
+    this.buffer.writeUInt32BE(value >>> 0, at);
     return this;
   }
   int64(value: number): this {
-    this.buffer.writeBigInt64BE(BigInt(value), this.room(8));
+    const at = this.room(8);
+    this.buffer.writeBigInt64BE(BigInt(value), at);
     return this;
   }
   raw(bytes: Uint8Array): this {
-    this.buffer.set(bytes, this.room(bytes.length));
+    const at = this.room(bytes.length);
+    this.buffer.set(bytes, at);
     return this;
   }
   /** Overwrites an int32 written earlier (length and CRC placeholders). */
@@ -199,10 +209,12 @@ export class KafkaWriter {
   unsignedVarint(value: number): this {
     let rest = value;
     while (rest >= 0x80) {
-      this.buffer[this.room(1)] = (rest % 0x80) | 0x80;
+      const at = this.room(1);
+      this.buffer[at] = (rest % 0x80) | 0x80;
       rest = Math.floor(rest / 0x80);
     }
-    this.buffer[this.room(1)] = rest;
+    const last = this.room(1);
+    this.buffer[last] = rest;
     return this;
   }
 
@@ -239,11 +251,12 @@ export class KafkaWriter {
     return flexible ? this.unsignedVarint(count + 1) : this.int32(count);
   }
 
-  array<T>(items: readonly T[] | null, flexible: boolean, write: (writer: this, item: T) => void): this {
+  /** Struct elements get an empty tagged-field section each in flexible versions; primitives none. */
+  array<T>(items: readonly T[] | null, flexible: boolean, write: (writer: this, item: T) => void, structs = true): this {
     this.arrayLength(items === null ? null : items.length, flexible);
     for (const item of items ?? []) {
       write(this, item);
-      if (flexible) this.unsignedVarint(0);
+      if (flexible && structs) this.unsignedVarint(0);
     }
     return this;
   }
