@@ -84,7 +84,7 @@ function upgradeStatus(url: string, headers: Record<string, string> = {}, protoc
 }
 const listenUrl = (path: string) => `ws://127.0.0.1:${relay().port}/$hc/${path}?sb-hc-action=listen`;
 const connectUrl = (path: string) => `ws://127.0.0.1:${relay().port}/$hc/${path}?sb-hc-action=connect`;
-const auth = (token: string | undefined) => (token ? { ServiceBusAuthorization: token } : {});
+const auth = (token: string | undefined): Record<string, string> => (token ? { ServiceBusAuthorization: token } : {});
 const badSignature = (token: string) => token.replace(/sig=([^&]+)/, (_m, sig: string) => `sig=${encodeURIComponent(Buffer.from(Buffer.from(decodeURIComponent(sig), 'base64').map((b) => b ^ 1)).toString('base64'))}`);
 
 const relayCases: Array<[string, string, () => Promise<string>]> = [
