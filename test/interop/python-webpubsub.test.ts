@@ -11,7 +11,7 @@ import { startWebPubSubEmulator, type RunningWebPubSubEmulator } from '../../src
 const SCRIPTS = fileURLToPath(new URL('./python/', import.meta.url));
 const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 const SUBPROTOCOLS = ['json.webpubsub.azure.v1', 'json.reliable.webpubsub.azure.v1', 'protobuf.webpubsub.azure.v1', 'protobuf.reliable.webpubsub.azure.v1'];
-const EXPECTED_CHECKS = 14;
+const EXPECTED_CHECKS = 15;
 
 interface Check {
   check: string;

@@ -1,7 +1,7 @@
 import { describeValue } from '../errors.js';
 import { assertJsonDepth } from './frames-json-depth.js';
 import { protocolError, type MessagePayload } from './frames-payload.js';
-import type { AckError, DownstreamMessage, OptionalPayload, UpstreamMessage } from './frames-types.js';
+import type { AckError, AckId, DownstreamMessage, OptionalPayload, UpstreamMessage } from './frames-types.js';
 import { ProtoMessage, ProtoWriter } from './protobuf-wire.js';
 
 // Codecs for protobuf.webpubsub.azure.v1 and its reliable twin (docs/protocol/webpubsub.md §4 "Protobuf";
@@ -87,7 +87,7 @@ function oneof(message: ProtoMessage, known: readonly number[]): { field: number
   return { field: member.field, body: message.message(member.field, String(member.field))! };
 }
 
-const withAck = <T extends object>(base: T, ackId: number | undefined): T => (ackId === undefined ? base : { ...base, ackId });
+const withAck = <T extends object>(base: T, ackId: AckId | undefined): T => (ackId === undefined ? base : { ...base, ackId });
 
 export function decodeUpstreamProtobuf(frame: string | Uint8Array): UpstreamMessage {
   const root = ProtoMessage.parse(binaryFrame(frame, 'upstream frame'), 'UpstreamMessage');
@@ -95,14 +95,14 @@ export function decodeUpstreamProtobuf(frame: string | Uint8Array): UpstreamMess
   switch (field) {
     case UP.sendToGroup: {
       const noEcho = body.bool(4);
-      const head = withAck({ type: 'sendToGroup' as const, group: requiredString(body, 1, 'group') }, body.uint(2));
+      const head = withAck({ type: 'sendToGroup' as const, group: requiredString(body, 1, 'group') }, body.uint64(2));
       return { ...(noEcho === undefined ? head : { ...head, noEcho }), ...(readData(body, 3, true) as MessagePayload) };
     }
     case UP.event:
-      return { ...withAck({ type: 'event' as const, event: requiredString(body, 1, 'event') }, body.uint(3)), ...(readData(body, 2, true) as MessagePayload) };
+      return { ...withAck({ type: 'event' as const, event: requiredString(body, 1, 'event') }, body.uint64(3)), ...(readData(body, 2, true) as MessagePayload) };
     case UP.joinGroup:
     case UP.leaveGroup:
-      return withAck({ type: field === UP.joinGroup ? ('joinGroup' as const) : ('leaveGroup' as const), group: requiredString(body, 1, 'group') }, body.uint(2));
+      return withAck({ type: field === UP.joinGroup ? ('joinGroup' as const) : ('leaveGroup' as const), group: requiredString(body, 1, 'group') }, body.uint64(2));
     case UP.sequenceAck:
       return { type: 'sequenceAck', sequenceId: body.uint(1) ?? 0 };
     case UP.ping:
@@ -210,7 +210,7 @@ export function decodeDownstreamProtobuf(frame: string | Uint8Array): Downstream
   switch (field) {
     case DOWN.ack: {
       const error = readError(body, 3);
-      return { type: 'ack', ackId: body.uint(1) ?? 0, success: body.bool(2) ?? false, ...(error ? { error } : {}) };
+      return { type: 'ack', ackId: body.uint64(1) ?? 0, success: body.bool(2) ?? false, ...(error ? { error } : {}) };
     }
     case DOWN.data: {
       const from = body.string(1);

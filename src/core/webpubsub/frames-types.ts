@@ -4,11 +4,14 @@ import type { MessagePayload } from './frames-payload.js';
 // their own so both codecs (frames.ts for JSON, frames-protobuf.ts for protobuf) import them without
 // importing each other.
 
+/** A uint64 on the wire: a number up to 2^53, a bigint above (clients outside JS may use the whole range). */
+export type AckId = number | bigint;
+
 // ---- client → service ----
-export interface JoinGroupMessage { type: 'joinGroup'; group: string; ackId?: number }
-export interface LeaveGroupMessage { type: 'leaveGroup'; group: string; ackId?: number }
-export type SendToGroupMessage = { type: 'sendToGroup'; group: string; ackId?: number; noEcho?: boolean } & MessagePayload;
-export type SendEventMessage = { type: 'event'; event: string; ackId?: number } & MessagePayload;
+export interface JoinGroupMessage { type: 'joinGroup'; group: string; ackId?: AckId }
+export interface LeaveGroupMessage { type: 'leaveGroup'; group: string; ackId?: AckId }
+export type SendToGroupMessage = { type: 'sendToGroup'; group: string; ackId?: AckId; noEcho?: boolean } & MessagePayload;
+export type SendEventMessage = { type: 'event'; event: string; ackId?: AckId } & MessagePayload;
 export interface SequenceAckMessage { type: 'sequenceAck'; sequenceId: number }
 export interface PingMessage { type: 'ping' }
 /** invoke/invokeResponse may carry no payload at all (the JS client sends dataType+data only together). */
@@ -29,7 +32,7 @@ export type UpstreamMessage =
 
 // ---- service → client ----
 export interface AckError { name: 'Forbidden' | 'Duplicate' | 'InternalServerError' | 'NotFound' | 'Timeout' | (string & {}); message: string }
-export interface AckMessage { type: 'ack'; ackId: number; success: boolean; error?: AckError }
+export interface AckMessage { type: 'ack'; ackId: AckId; success: boolean; error?: AckError }
 export type GroupDataMessage = { type: 'message'; from: 'group'; group: string; fromUserId?: string; sequenceId?: number } & MessagePayload;
 export type ServerDataMessage = { type: 'message'; from: 'server'; sequenceId?: number } & MessagePayload;
 export interface ConnectedMessage { type: 'system'; event: 'connected'; connectionId: string; userId?: string; reconnectionToken?: string }

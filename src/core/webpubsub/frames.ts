@@ -1,12 +1,13 @@
 import { describeValue } from '../errors.js';
 import { assertJsonDepth } from './frames-json-depth.js';
 import { protocolError, readPayload, writePayload } from './frames-payload.js';
-import type { AckError, DownstreamMessage, OptionalPayload, UpstreamMessage } from './frames-types.js';
+import type { AckError, AckId, DownstreamMessage, OptionalPayload, UpstreamMessage } from './frames-types.js';
 
 // Public surface of the codecs; readPayload/writePayload/protocolError stay internal helpers.
 export { DATA_TYPES, bodyToPayload, payloadToBody, type MessagePayload, type WebPubSubDataType } from './frames-payload.js';
 export type {
   AckError,
+  AckId,
   AckMessage,
   CancelInvocationMessage,
   ConnectedMessage,
@@ -30,7 +31,7 @@ export { decodeDownstreamProtobuf, decodeUpstreamProtobuf, encodeDownstreamProto
 
 // Codecs for the JSON client subprotocols json.webpubsub.azure.v1 and json.reliable.webpubsub.azure.v1
 // (docs/protocol/webpubsub.md §4). Pure: text frame in, typed message out, RealtimeError('protocol') otherwise.
-// ackId and sequenceId are uint64 on the wire; JS numbers keep them exact up to 2^53.
+// ackId and sequenceId are uint64 on the wire; ackIds past 2^53 (JS numbers' precision) are bigints.
 
 export const JSON_SUBPROTOCOL = 'json.webpubsub.azure.v1';
 export const JSON_RELIABLE_SUBPROTOCOL = 'json.reliable.webpubsub.azure.v1';
@@ -93,6 +94,50 @@ function readId(frame: Record<string, unknown>, field: string, where: string, re
   return value;
 }
 
+const UINT64_LIMIT = 2n ** 64n;
+
+/**
+ * The number token written for `key` in the frame object itself (not nested), last one winning as in
+ * JSON.parse; for integers JSON.parse rounds (past 2^53).
+ */
+function topLevelNumberText(text: string, key: string): string | undefined {
+  let depth = 0;
+  let found: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const start = i + 1;
+      for (i = start; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      if (depth === 1 && text.slice(start, i) === key) {
+        const token = /^\s*:\s*([0-9][0-9eE.+-]*)/.exec(text.slice(i + 1, i + 100));
+        if (token) found = token[1];
+      }
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return found;
+}
+
+/** ackId is a uint64 (§4): a number up to 2^53, above that the exact value from the frame's text as a bigint. */
+function readAckId(frame: Record<string, unknown>, text: string, where: string, required: boolean): AckId | undefined {
+  const value = frame.ackId;
+  if (typeof value === 'number' && Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER && value <= 2 ** 64) {
+    const digits = topLevelNumberText(text, 'ackId');
+    const exact = digits !== undefined && /^[0-9]+$/.test(digits) ? BigInt(digits) : undefined;
+    if (exact !== undefined && exact < UINT64_LIMIT) return exact;
+    throw protocolError(`${where}: expected ackId to be a uint64, got ${describeValue(value)}`);
+  }
+  return readId(frame, 'ackId', where, required);
+}
+
+/** JSON.stringify cannot write a bigint: an ackId past 2^53 is written as its digits. */
+function stringifyFrame(frame: Record<string, unknown>): string {
+  const { type, ackId, ...rest } = frame;
+  if (typeof ackId !== 'bigint') return JSON.stringify(frame);
+  const tail = JSON.stringify(rest).slice(1, -1);
+  return `{"type":${JSON.stringify(type)},"ackId":${ackId.toString()}${tail ? `,${tail}` : ''}}`;
+}
+
 function withOptional<T extends object>(base: T, extras: Record<string, unknown>): T {
   for (const [key, value] of Object.entries(extras)) if (value !== undefined) (base as Record<string, unknown>)[key] = value;
   return base;
@@ -100,23 +145,24 @@ function withOptional<T extends object>(base: T, extras: Record<string, unknown>
 
 export function decodeUpstream(frame: string | Uint8Array): UpstreamMessage {
   const obj = parseObject(frame, 'upstream frame');
+  const text = frame as string; // parseObject accepts text frames only
   const where = `upstream ${typeName(obj.type)} frame`;
   switch (obj.type) {
     case 'joinGroup':
     case 'leaveGroup':
-      return withOptional({ type: obj.type, group: readString(obj, 'group', where) }, { ackId: readId(obj, 'ackId', where, false) });
+      return withOptional({ type: obj.type, group: readString(obj, 'group', where) }, { ackId: readAckId(obj, text, where, false) });
     case 'sendToGroup': {
       if (obj.noEcho !== undefined && obj.noEcho !== null && typeof obj.noEcho !== 'boolean') {
         throw protocolError(`${where}: expected noEcho to be a boolean, got ${describeValue(obj.noEcho)}`);
       }
       const head = withOptional({ type: 'sendToGroup' as const, group: readString(obj, 'group', where) }, {
-        ackId: readId(obj, 'ackId', where, false),
+        ackId: readAckId(obj, text, where, false),
         noEcho: obj.noEcho ?? undefined,
       });
       return { ...head, ...readPayload(obj, where) };
     }
     case 'event': {
-      const head = withOptional({ type: 'event' as const, event: readString(obj, 'event', where) }, { ackId: readId(obj, 'ackId', where, false) });
+      const head = withOptional({ type: 'event' as const, event: readString(obj, 'event', where) }, { ackId: readAckId(obj, text, where, false) });
       return { ...head, ...readPayload(obj, where) };
     }
     case 'sequenceAck':
@@ -139,14 +185,14 @@ export function encodeUpstream(message: UpstreamMessage): string {
   switch (message.type) {
     case 'joinGroup':
     case 'leaveGroup':
-      return JSON.stringify(withOptional({ type: message.type, group: message.group }, { ackId: message.ackId }));
+      return stringifyFrame(withOptional({ type: message.type, group: message.group }, { ackId: message.ackId }));
     case 'sendToGroup':
-      return JSON.stringify({
+      return stringifyFrame({
         ...withOptional({ type: 'sendToGroup', group: message.group }, { ackId: message.ackId, noEcho: message.noEcho }),
         ...writePayload(message),
       });
     case 'event':
-      return JSON.stringify({ ...withOptional({ type: 'event', event: message.event }, { ackId: message.ackId }), ...writePayload(message) });
+      return stringifyFrame({ ...withOptional({ type: 'event', event: message.event }, { ackId: message.ackId }), ...writePayload(message) });
     case 'sequenceAck':
       return JSON.stringify({ type: 'sequenceAck', sequenceId: message.sequenceId });
     case 'ping':
@@ -171,11 +217,12 @@ function readAckError(obj: Record<string, unknown>, where: string): AckError | u
 
 export function decodeDownstream(frame: string | Uint8Array): DownstreamMessage {
   const obj = parseObject(frame, 'downstream frame');
+  const text = frame as string; // parseObject accepts text frames only
   const where = `downstream ${typeName(obj.type)} frame`;
   switch (obj.type) {
     case 'ack': {
       if (typeof obj.success !== 'boolean') throw protocolError(`${where}: expected success to be a boolean, got ${describeValue(obj.success)}`);
-      return withOptional({ type: 'ack' as const, ackId: readId(obj, 'ackId', where, true)!, success: obj.success }, { error: readAckError(obj, where) });
+      return withOptional({ type: 'ack' as const, ackId: readAckId(obj, text, where, true)!, success: obj.success }, { error: readAckError(obj, where) });
     }
     case 'message': {
       const sequenceId = readId(obj, 'sequenceId', where, false);
@@ -215,7 +262,7 @@ export function decodeDownstream(frame: string | Uint8Array): DownstreamMessage 
 export function encodeDownstream(message: DownstreamMessage): string {
   switch (message.type) {
     case 'ack':
-      return JSON.stringify(withOptional({ type: 'ack', ackId: message.ackId, success: message.success }, { error: message.error }));
+      return stringifyFrame(withOptional({ type: 'ack', ackId: message.ackId, success: message.success }, { error: message.error }));
     case 'message': {
       const head =
         message.from === 'group'

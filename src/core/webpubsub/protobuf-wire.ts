@@ -1,17 +1,29 @@
 import { utf8Decode, utf8Encode } from '../encoding.js';
 import { protocolError } from './frames-payload.js';
 
-// The protobuf wire format, just what the Web PubSub messages use: varints (uint64 kept exact up
-// to 2^53), length-delimited strings/bytes/messages. Unknown fields are skipped, as protobuf says.
+// The protobuf wire format, just what the Web PubSub messages use: varints, length-delimited
+// strings/bytes/messages. Unknown fields are skipped, as protobuf says. uint64 values are numbers up
+// to 2^53 and bigints above (ackIds are uint64 and clients outside JS may use the whole range).
 
 export const WIRE_VARINT = 0;
 export const WIRE_LEN = 2;
 const MAX_VARINT_BYTES = 10;
+const UINT64_LIMIT = 2n ** 64n;
 
 export class ProtoWriter {
   readonly #bytes: number[] = [];
 
-  #varint(value: number): void {
+  #varint(value: number | bigint): void {
+    if (typeof value === 'bigint') {
+      if (value < 0n || value >= UINT64_LIMIT) throw new RangeError(`expected a uint64, got ${value}`);
+      let rest = value;
+      while (rest >= 0x80n) {
+        this.#bytes.push(Number(rest & 0x7fn) | 0x80);
+        rest >>= 7n;
+      }
+      this.#bytes.push(Number(rest));
+      return;
+    }
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`expected a non-negative safe integer, got ${value}`);
     let rest = value;
     while (rest >= 0x80) {
@@ -25,7 +37,7 @@ export class ProtoWriter {
     this.#varint(field * 8 + wire);
   }
 
-  uint(field: number, value: number | undefined): this {
+  uint(field: number, value: number | bigint | undefined): this {
     if (value !== undefined) {
       this.#tag(field, WIRE_VARINT);
       this.#varint(value);
@@ -65,35 +77,45 @@ export class ProtoWriter {
 export interface ProtoField {
   field: number;
   wire: number;
-  /** Varint fields: the number; length-delimited fields: the bytes. */
-  value: number | Uint8Array;
+  /** Varint fields: the number (bigint above 2^53); length-delimited fields: the bytes. */
+  value: number | bigint | Uint8Array;
 }
 
 /** Reads every field of one message; throws `protocol` on truncation or unsupported wire types. */
 export function readFields(bytes: Uint8Array, where: string): ProtoField[] {
   const fields: ProtoField[] = [];
   let pos = 0;
-  const varint = (): number => {
-    let result = 0;
-    let scale = 1;
-    // A varint is at most 10 bytes; past that, zero-valued continuation bytes would push `scale` to
-    // Infinity and the result to NaN (0 × Infinity), which no range check catches.
+  const varint64 = (): number | bigint => {
+    let low = 0; // the first 7 groups (49 bits) stay exact in a double
+    let high = 0n;
+    // At most 10 bytes: past that, zero-valued continuation bytes once pushed the scale to Infinity
+    // and the value to NaN (0 × Infinity), which no range check caught.
     for (let count = 0; ; count++) {
       if (count === MAX_VARINT_BYTES) throw protocolError(`${where}: varint longer than ${MAX_VARINT_BYTES} bytes`);
       if (pos >= bytes.length) throw protocolError(`${where}: truncated varint`);
       const byte = bytes[pos++]!;
-      result += (byte & 0x7f) * scale;
-      if (result > Number.MAX_SAFE_INTEGER) throw protocolError(`${where}: varint above 2^53`);
-      if (byte < 0x80) return result;
-      scale *= 0x80;
+      if (count < 7) low += (byte & 0x7f) * 2 ** (7 * count);
+      else high |= BigInt(byte & 0x7f) << BigInt(7 * count);
+      if (byte < 0x80) {
+        if (high === 0n) return low;
+        const value = high | BigInt(low);
+        if (value >= UINT64_LIMIT) throw protocolError(`${where}: varint above 2^64`);
+        return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+      }
     }
+  };
+  /** Keys and lengths: a number or a protocol error. */
+  const varint = (): number => {
+    const value = varint64();
+    if (typeof value === 'bigint') throw protocolError(`${where}: varint above 2^53`);
+    return value;
   };
   while (pos < bytes.length) {
     const key = varint();
     const field = Math.floor(key / 8);
     const wire = key % 8;
     if (field === 0) throw protocolError(`${where}: field number 0`);
-    if (wire === WIRE_VARINT) fields.push({ field, wire, value: varint() });
+    if (wire === WIRE_VARINT) fields.push({ field, wire, value: varint64() });
     else if (wire === WIRE_LEN) {
       const length = varint();
       if (pos + length > bytes.length) throw protocolError(`${where}: field ${field} runs past the end of the frame`);
@@ -129,8 +151,16 @@ export class ProtoMessage {
     return undefined;
   }
 
+  /** A uint64 field: a number up to 2^53, a bigint above. */
+  uint64(field: number): number | bigint | undefined {
+    return this.#last(field, WIRE_VARINT)?.value as number | bigint | undefined;
+  }
+
+  /** A varint field used as a number (sequence ids, bools): above 2^53 is a protocol error. */
   uint(field: number): number | undefined {
-    return this.#last(field, WIRE_VARINT)?.value as number | undefined;
+    const value = this.uint64(field);
+    if (typeof value === 'bigint') throw protocolError(`${this.where}: field ${field} above 2^53`);
+    return value;
   }
 
   bool(field: number): boolean | undefined {

@@ -7,6 +7,7 @@ import {
   decodeUpstreamProtobuf,
   encodeDownstream,
   encodeDownstreamProtobuf,
+  type AckId,
   type DownstreamMessage,
   type InvokeMessage,
   type InvokeResponseMessage,
@@ -62,7 +63,7 @@ export class ClientConnection implements HubConnection {
   upstreamState: string | undefined;
   #socket: WebSocket | undefined;
   #ended = false;
-  #ackIds = new Set<number>();
+  #ackIds = new Set<AckId>();
   #invocations = new Set<string>();
   readonly #codec: FrameCodec;
   #queue: Promise<void> = Promise.resolve();

@@ -194,6 +194,18 @@ async def main():
 
     await check("client sendToGroup (binary, noEcho), ping/pong, Duplicate ack, delivered to the other client", client_messages())
 
+    async def uint64_ack_ids():
+        # ackId is uint64 on the wire; Python ints use the whole range (JS numbers stop at 2^53).
+        big = [2 ** 53 + 1, 2 ** 64 - 1]
+        for ack_id in big:
+            await bob.send({"type": "joinGroup", "group": "big", "ackId": ack_id})
+        acks = [await bob.wait(lambda m, a=a: m.get("type") == "ack" and m.get("ackId") == a) for a in big]
+        await bob.send({"type": "leaveGroup", "group": "big", "ackId": big[1]})
+        again = await bob.wait(lambda m: m.get("type") == "ack" and m.get("ackId") == big[1] and not m["success"])
+        return expect(([a["success"] for a in acks], again["error"]["name"]), ([True, True], "Duplicate"))
+
+    await check("ackIds past 2^53 up to 2^64-1 are acked with the exact value and de-duplicated", uint64_ack_ids())
+
     async def sequence_ids():
         if ".reliable." not in PROTOCOL:
             return expect([m.get("sequenceId") for m in alice.data() + bob.data() if m.get("sequenceId")], [])
