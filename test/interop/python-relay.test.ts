@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../../src/emulator/defaults.js';
@@ -9,13 +10,17 @@ import { HybridConnectionClient, HybridConnectionListener } from '../../src/node
 // Issue 11: a Relay listener and sender written in Python (`websockets` 10, urllib, hmac) from the
 // protocol document, not from our code (test/interop/python/relay_*.py), meet the emulator and a
 // foreign peer on the other end: our HybridConnectionClient against the Python listener, the
-// Python sender against our HybridConnectionListener, and Python against Python.
+// Python sender against our HybridConnectionListener and against Microsoft's hyco-https
+// listener (HTTP), and Python against Python.
 const PYTHON = '/usr/bin/python3';
 const SCRIPTS = fileURLToPath(new URL('./python/', import.meta.url));
 const SUFFIX = Date.now().toString(36);
 const PY_LISTENER_PATH = `py-listener-${SUFFIX}`;
 const PY_QUERY_LISTENER_PATH = `py-query-listener-${SUFFIX}`;
 const OUR_LISTENER_PATH = `our-listener-${SUFFIX}`;
+const HYCO_LISTENER_PATH = `hyco-listener-${SUFFIX}`;
+// hyco-https replaces https.Server on Node's shared https module; loading it here keeps that inside this worker.
+const hyco = createRequire(import.meta.url)('hyco-https');
 
 let emulator: RunningRelayEmulator;
 const emulatorLog: string[] = [];
@@ -145,6 +150,14 @@ describe('Python listener (websockets), our HybridConnectionClient as sender', (
     expect(await python.next('rejected')).toMatchObject({ dialStatus: 410 });
   });
 
+  it('renewToken from Python keeps the channel (no reply, no 1008)', async () => {
+    await python.next('renew-sent');
+    const response = await client.fetch('after-renew');
+    expect(response.status).toBe(200);
+    expect(await python.next('request')).toMatchObject({ target: `/${PY_LISTENER_PATH}/after-renew` });
+    expect(emulator.listenerCount(PY_LISTENER_PATH)).toBe(1);
+  });
+
   it('answers a small GET on the control channel; Via marks it as the listener’s', async () => {
     const response = await client.fetch('things/7?colour=blue', { headers: { 'X-Trace': 'ts-fetch' } });
     expect(response.status).toBe(200);
@@ -242,8 +255,51 @@ describe('Python sender, Python listener (token in the query)', () => {
     const post = await pythonSender('http', PY_QUERY_LISTENER_PATH, ['--method', 'POST', '--body-bytes', String(100 * 1024)]);
     expect(post).toMatchObject({ status: 201, length: 100 * 1024 });
     expect(post.sha256).toBe(post.sentSha256);
+    // The listener writes this statusCode as the string "200", as the protocol document's example does.
     const del = await pythonSender('http', PY_QUERY_LISTENER_PATH, ['--method', 'DELETE', '--target', '/item/3']);
-    expect(del.status).toBe(200);
+    expect(del).toMatchObject({ status: 200, reason: 'Python answered' });
     expect(JSON.parse(del.text)).toMatchObject({ method: 'DELETE', target: `/${PY_QUERY_LISTENER_PATH}/item/3` });
+  });
+});
+
+describe('Python sender, hyco-https listener (HTTP)', () => {
+  let server: { close(cb?: () => void): void; on(event: string, fn: (...args: any[]) => void): void; listen(): void };
+
+  beforeAll(async () => {
+    server = hyco.createRelayedServer(
+      {
+        server: `ws://127.0.0.1:${emulator.port}/$hc/${HYCO_LISTENER_PATH}?sb-hc-action=listen`,
+        token: hyco.createRelayToken(`http://127.0.0.1/${HYCO_LISTENER_PATH}`, EMULATOR_KEY_NAME, EMULATOR_SAS_KEY),
+      },
+      (req: any, res: any) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          const body = Buffer.concat(chunks);
+          res.setHeader('X-Handled-By', 'hyco-https');
+          res.setHeader('X-Body-Sha256', sha256(body));
+          res.statusCode = req.method === 'POST' ? 201 : 200;
+          res.end(body.length > 0 ? body : JSON.stringify({ method: req.method, url: req.url, trace: req.headers['x-trace'] ?? null }));
+        });
+      },
+    );
+    const online = new Promise<void>((resolve) => server.on('listening', () => resolve()));
+    server.listen();
+    await online;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('GET with a suffix and the token in the header', async () => {
+    const outcome = await pythonSender('http', HYCO_LISTENER_PATH, ['--target', '/x/y?z=1']);
+    expect(outcome.status).toBe(200);
+    expect(outcome.headers['x-handled-by']).toBe('hyco-https');
+    expect(JSON.parse(outcome.text)).toMatchObject({ method: 'GET', url: `/${HYCO_LISTENER_PATH}/x/y?z=1`, trace: 'python-sender' });
+  });
+
+  it('a 100 kB POST with the token in the query goes over rendezvous and comes back intact', async () => {
+    const outcome = await pythonSender('http', HYCO_LISTENER_PATH, ['--method', 'POST', '--body-bytes', String(100 * 1024), '--token-in', 'query']);
+    expect(outcome).toMatchObject({ status: 201, length: 100 * 1024 });
+    expect(outcome.sha256).toBe(outcome.sentSha256);
+    expect(outcome.headers['x-body-sha256']).toBe(outcome.sentSha256);
   });
 });

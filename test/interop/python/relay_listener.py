@@ -5,6 +5,7 @@
         --key-name RootManageSharedAccessKey --key KEY [--token-in query|header]
 
 Prints READY once the control channel is open, then one line per event. Behaviour:
+* right after listening it sends renewToken with a fresh token (no reply is expected);
 * accept: a sender whose connectHeaders carry X-Reject is rejected through
   `address&sb-hc-statusCode=403&sb-hc-statusDescription=...` (that dial must fail with 410);
   every other sender is accepted by dialling `address` and gets its frames echoed, type kept.
@@ -50,8 +51,9 @@ def response_for(request: dict, body: bytes):
         "X-Request-Target": request["requestTarget"],
         "X-Body-Sha256": hashlib.sha256(body).hexdigest(),
     }
-    status = 201 if method == "POST" else 200
-    message = {"response": {"requestId": request["id"], "statusCode": status, "statusDescription": "Python answered", "responseHeaders": headers, "body": True}}
+    status = 201 if method == "POST" else 200  # DELETE: 200 written as "200"
+    # The protocol document's example writes statusCode as a string; .NET sends a number. Both go out.
+    message = {"response": {"requestId": request["id"], "statusCode": str(status) if method == "DELETE" else status, "statusDescription": "Python answered", "responseHeaders": headers, "body": True}}
     return json.dumps(message), payload
 
 
@@ -152,6 +154,10 @@ async def main() -> None:
 
     async with websockets.connect(url, **options) as ws:
         print("READY", flush=True)
+        # renewToken (note 1.6): a fresh token on the control channel; success has no reply.
+        renewed = relay_sas_token(f"http://{args.host_for_token}/{args.path}", args.key_name, args.key, ttl_seconds=7200)
+        await ws.send(json.dumps({"renewToken": {"token": renewed}}))
+        emit("renew-sent")
         async for text in ws:
             if isinstance(text, bytes):
                 emit("unexpected-binary")
