@@ -53,3 +53,58 @@ test('kafkajs with a wrong password is refused with SASL_AUTHENTICATION_FAILED',
   const producer = client(target.password.replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=wrong')).producer();
   await expect(producer.connect()).rejects.toThrow(/SASL PLAIN authentication failed|Authentication failed/i);
 });
+
+test('a kafkajs group of two splits the partitions and rebalances to the survivor when one leaves', { timeout: 40_000 }, async () => {
+  const kafka = client();
+  const assigned = new Map<string, number[]>();
+  const member = async (name: string) => {
+    const consumer = kafka.consumer({ groupId: 'kafkajs-pair', sessionTimeout: 6000, heartbeatInterval: 200, rebalanceTimeout: 5000, maxWaitTimeInMs: 100 });
+    consumer.on(consumer.events.GROUP_JOIN, (event) => assigned.set(name, event.payload.memberAssignment.orders ?? []));
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'orders', fromBeginning: true });
+    await consumer.run({ eachMessage: async () => undefined });
+    return consumer;
+  };
+  const first = await member('first');
+  const second = await member('second');
+  await waitFor(() => {
+    const a = assigned.get('first') ?? [];
+    const b = assigned.get('second') ?? [];
+    return a.length > 0 && b.length > 0 && a.length + b.length === 3 ? true : undefined;
+  }, 'both members assigned', 30_000);
+  expect([...assigned.get('first')!, ...assigned.get('second')!].sort()).toEqual([0, 1, 2]);
+  await second.disconnect();
+  await waitFor(() => (assigned.get('first')?.length === 3 ? true : undefined), 'the survivor owning every partition', 30_000);
+  await first.disconnect();
+});
+
+test('kafkajs: committed offsets survive an emulator restart with the same dataDir', { timeout: 30_000 }, async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dataDir = await mkdtemp(join(tmpdir(), 'eh-kafkajs-'));
+  const first = await startKafkaEmulator({ dataDir });
+  const connect = (t: KafkaTarget) =>
+    new Kafka({ clientId: 'restart', brokers: [t.bootstrapServers], sasl: { mechanism: 'plain', username: t.username, password: t.password }, logLevel: logLevel.NOTHING });
+  try {
+    const admin = connect(first).admin();
+    await admin.connect();
+    await admin.setOffsets({ groupId: 'kafkajs-durable', topic: 'audit', partitions: [{ partition: 1, offset: '7' }] });
+    await admin.disconnect();
+    const port = Number(first.bootstrapServers.split(':').at(-1));
+    await first.emulator.close();
+    const second = await startKafkaEmulator({ dataDir, kafkaPort: port });
+    try {
+      const again = connect(second).admin();
+      await again.connect();
+      const offsets = await again.fetchOffsets({ groupId: 'kafkajs-durable', topics: ['audit'] });
+      await again.disconnect();
+      expect(offsets).toEqual([{ topic: 'audit', partitions: [expect.objectContaining({ partition: 0, offset: '-1' }), expect.objectContaining({ partition: 1, offset: '7' })] }]);
+    } finally {
+      await second.emulator.close();
+    }
+  } finally {
+    await first.emulator.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

@@ -52,6 +52,70 @@ test('@platformatic/kafka with a wrong password is refused', async () => {
     sasl: { mechanism: 'PLAIN', username: target.username, password: target.password.replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=wrong') },
     serializers: stringSerializers,
   });
-  await expect(producer.send({ messages: [{ topic: 'audit', value: 'x' }] })).rejects.toThrow();
+  const failure = await producer.send({ messages: [{ topic: 'audit', value: 'x' }] }).then(
+    () => undefined,
+    (error: Error & { errors?: Error[]; cause?: Error }) => error,
+  );
+  const describe = (error: (Error & { errors?: Error[]; cause?: Error }) | undefined): string =>
+    error ? [error.message, ...(error.errors ?? []).map(describe), describe(error.cause)].join(' | ') : '';
+  expect(describe(failure)).toMatch(/SASL_AUTHENTICATION_FAILED|Authentication failed/i);
   await producer.close(true).catch(() => undefined);
+});
+
+test('a @platformatic/kafka group of two splits the partitions and rebalances when one leaves', { timeout: 40_000 }, async () => {
+  const member = async () => {
+    const consumer = new Consumer({ clientId: 'platformatic-pair', groupId: 'platformatic-pair', ...base(), deserializers: stringDeserializers });
+    const stream = await consumer.consume({ topics: ['orders'], mode: MessagesStreamModes.EARLIEST, sessionTimeout: 6000, heartbeatInterval: 200, maxWaitTime: 100 });
+    stream.on('data', () => undefined);
+    return { consumer, stream };
+  };
+  const owned = (c: Consumer<string, string, string, string>) => (c.assignments ?? []).flatMap((a) => a.partitions);
+  const first = await member();
+  const second = await member();
+  await waitFor(() => {
+    const a = owned(first.consumer);
+    const b = owned(second.consumer);
+    return a.length > 0 && b.length > 0 && a.length + b.length === 3 ? true : undefined;
+  }, 'both members assigned', 30_000);
+  expect([...owned(first.consumer), ...owned(second.consumer)].sort()).toEqual([0, 1, 2]);
+  await second.stream.close();
+  await second.consumer.close(true);
+  await waitFor(() => (owned(first.consumer).length === 3 ? true : undefined), 'the survivor owning every partition', 30_000);
+  await first.stream.close();
+  await first.consumer.close(true);
+});
+
+test('@platformatic/kafka: committed offsets survive an emulator restart with the same dataDir', { timeout: 30_000 }, async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dataDir = await mkdtemp(join(tmpdir(), 'eh-platformatic-'));
+  const first = await startKafkaEmulator({ dataDir });
+  const consumerFor = (t: KafkaTarget) =>
+    new Consumer({
+      clientId: 'platformatic-durable',
+      groupId: 'platformatic-durable',
+      bootstrapBrokers: [t.bootstrapServers],
+      sasl: { mechanism: 'PLAIN', username: t.username, password: t.password },
+      retries: 1,
+    });
+  try {
+    const consumer = consumerFor(first);
+    await consumer.commit({ offsets: [{ topic: 'audit', partition: 1, offset: 5n, leaderEpoch: 0 }] });
+    await consumer.close(true);
+    const port = Number(first.bootstrapServers.split(':').at(-1));
+    await first.emulator.close();
+    const second = await startKafkaEmulator({ dataDir, kafkaPort: port });
+    try {
+      const again = consumerFor(second);
+      const offsets = await again.listCommittedOffsets({ topics: [{ topic: 'audit', partitions: [0, 1] }] });
+      await again.close(true);
+      expect(offsets.get('audit')).toEqual([-1n, 5n]);
+    } finally {
+      await second.emulator.close();
+    }
+  } finally {
+    await first.emulator.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
 });

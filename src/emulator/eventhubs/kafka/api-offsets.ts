@@ -16,7 +16,8 @@ export function offsetCommit(request: KafkaRequest, session: KafkaSession, conte
   const { body, version: v, flexible: f } = request;
   const groupId = body.string(f);
   const generation = body.int32();
-  const memberId = body.string(f);
+  // @platformatic/kafka sends a null member id for a commit from outside the group; take it as "".
+  const memberId = body.nullableString(f) ?? '';
   if (v <= 4) body.int64();
   if (v >= 7) body.nullableString(f);
   const topics = body.array(f, (r) => ({
