@@ -55,13 +55,14 @@ export class ConsumerLink implements OwnedReceiver {
         break;
       }
       if (this.cursor < log.firstSequenceNumber) this.cursor = log.firstSequenceNumber;
-      const event = log.get(this.cursor);
+      // atOrAfter, not get: numbering skips records dropped as damaged on load (log/file-log.ts).
+      const event = log.atOrAfter(this.cursor);
       if (!event) break;
       const runtime = this.options.runtimeMetrics ? partition.properties() : undefined;
       const encoded = encodeDelivery(event, runtime);
       link.send(encoded, undefined, 0);
       unsent += encoded.length;
-      this.cursor++;
+      this.cursor = event.sequenceNumber + 1;
       budget--;
     }
   }
