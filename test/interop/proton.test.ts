@@ -43,6 +43,12 @@ suite('Qpid Proton against the Event Hubs emulator', () => {
     expect(received.every((event) => event.settled)).toBe(true);
   });
 
+  it("Proton's own Selector (filter named \"selector\") is found by its descriptor", async () => {
+    const result = await scenario('proton-selector');
+    expect(result.errors).toEqual([]);
+    expect((result.received as Received[]).map((event) => event.body)).toEqual(['sel-2']);
+  });
+
   it('SASL ANONYMOUS and put-token on $cbs without reply-to: answered on the $cbs receiving link', async () => {
     const result = await scenario('anonymous-cbs');
     expect(result.errors).toEqual([]);

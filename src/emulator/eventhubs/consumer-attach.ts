@@ -2,7 +2,7 @@ import type { Sender } from 'rhea';
 import type { CbsAuthority, ConnectionGrants } from './cbs.js';
 import type { EntityPath } from './entity-path.js';
 import type { EpochRegistry } from './epochs.js';
-import { FilterError, parseSelector, resolveStart, selectorFrom, type StartPosition } from './filter.js';
+import { FilterError, parseSelector, resolveStart, SELECTOR_FILTER, selectorFrom, type StartPosition } from './filter.js';
 import { echoTermini, internals, refuseLink } from './link-helpers.js';
 import type { EventHubsNamespace } from './namespace.js';
 import { ConsumerLink, epochFrom, RUNTIME_METRIC_CAPABILITY, wantsRuntimeMetrics } from './receiver-link.js';
@@ -39,7 +39,7 @@ export function openConsumer(options: ConsumerAttachOptions): ConsumerLink | und
   const attach = internals(link).remote.attach!;
   let position: StartPosition | undefined;
   try {
-    const selector = selectorFrom(attach.source?.filter);
+    const selector = selectorFrom(attach.source?.filter) ?? selectorByDescriptor(attach.source?.filter);
     position = selector === undefined ? undefined : parseSelector(selector);
   } catch (error) {
     if (!(error instanceof FilterError)) throw error;
@@ -65,4 +65,22 @@ export function openConsumer(options: ConsumerAttachOptions): ConsumerLink | und
   internals(link).local.attach.snd_settle_mode = 1;
   if (runtimeMetrics) internals(link).local.attach.offered_capabilities = [RUNTIME_METRIC_CAPABILITY];
   return consumer;
+}
+
+/**
+ * A selector filter under another name in the filter-set (Qpid Proton's `Selector` uses the key
+ * "selector"): AMQP 1.0 §3.5.8 types a filter by its descriptor, the key is only a name. The SDKs
+ * all use the descriptor as the key; that the service also finds it by descriptor is our guess [U].
+ */
+function selectorByDescriptor(filter: unknown): string | undefined {
+  if (!filter || typeof filter !== 'object') return undefined;
+  for (const entry of Object.values(filter as Record<string, unknown>)) {
+    const described = entry as { descriptor?: unknown; value?: unknown } | null;
+    const descriptor = (described?.descriptor as { value?: unknown } | undefined)?.value ?? described?.descriptor;
+    if (String(descriptor) !== SELECTOR_FILTER) continue;
+    const value = described!.value;
+    const text = typeof value === 'string' ? value : (value as { value?: unknown } | undefined)?.value;
+    if (typeof text === 'string') return text;
+  }
+  return undefined;
 }

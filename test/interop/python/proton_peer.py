@@ -15,7 +15,7 @@ import urllib.parse
 
 from proton import Described, Message, symbol
 from proton.handlers import MessagingHandler
-from proton.reactor import AtLeastOnce, AtMostOnce, Container, Filter
+from proton.reactor import AtLeastOnce, AtMostOnce, Container, Filter, Selector
 
 SCENARIO, PORT, KEY_NAME, KEY = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 HUB = "eh1"
@@ -34,6 +34,8 @@ SCENARIOS = {
     "multi-frame": ("PLAIN", "3", ["x" * 200_000, "y" * 70_000], "unsettled", "amqp.annotation.x-opt-offset > '-1'", [10]),
     # Credit 2, then 3 more: nothing beyond the credit may arrive.
     "flow-control": ("PLAIN", "4", [f"fc-{n}" for n in range(5)], "unsettled", "amqp.annotation.x-opt-offset > '-1'", [2, 3]),
+    # Proton's own Selector: the same filter under the name "selector" (found by its descriptor).
+    "proton-selector": ("PLAIN", "5", [f"sel-{n}" for n in range(3)], "unsettled", "amqp.annotation.x-opt-sequence-number > '1'", [10]),
     "plain-wrong-key": ("PLAIN-BAD", "0", [], "unsettled", None, [1]),
     "cbs-wrong-key": ("ANONYMOUS", "0", [], "unsettled", None, [1]),
 }
@@ -151,7 +153,10 @@ class Peer(MessagingHandler):
             self.open_receiver(event)
 
     def open_receiver(self, event):
-        source_filter = Filter({SELECTOR: Described(SELECTOR, self.selector)})
+        if SCENARIO == "proton-selector":
+            source_filter = Selector(self.selector)
+        else:
+            source_filter = Filter({SELECTOR: Described(SELECTOR, self.selector)})
         self.receiver = event.container.create_receiver(
             self.conn, f"{HUB}/ConsumerGroups/$Default/Partitions/{self.partition}", options=source_filter)
         # Credit granted in the same output as the attach: attach and flow leave together.
@@ -178,7 +183,7 @@ class Peer(MessagingHandler):
             "seq": annotations.get("x-opt-sequence-number"),
             "settled": event.delivery.settled,
         })
-        expected = len(self.bodies) - (1 if SCENARIO == "plain" else 0)
+        expected = len(self.bodies) - {"plain": 1, "proton-selector": 2}.get(SCENARIO, 0)
         if SCENARIO == "flow-control" and len(self.result["received"]) == self.credits[0]:
             event.container.schedule(0.5, CreditStep(self))
         if len(self.result["received"]) >= expected:
