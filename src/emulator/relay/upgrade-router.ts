@@ -21,10 +21,23 @@ function tokenFrom(req: IncomingMessage, url: URL): string | undefined {
   return (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('sb-hc-token') ?? undefined;
 }
 
+/** The request target as a URL, or undefined when it is none (`//` makes `new URL` throw). */
+function parseTarget(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://relay.invalid');
+  } catch {
+    return undefined;
+  }
+}
+
 /** `rendezvousOnly`: the rendezvous port, which serves accept/request addresses and nothing else. */
 export async function routeUpgrade(ctx: RelayContext, req: IncomingMessage, socket: Duplex, head: Buffer, rendezvousOnly = false): Promise<void> {
   socket.on('error', () => {});
-  const url = new URL(req.url ?? '/', 'http://relay.invalid');
+  const url = parseTarget(req.url);
+  if (!url) {
+    rejectUpgrade(socket, 400, describeFailure('The request target is malformed.', 'relay'));
+    return;
+  }
   const pathname = (req.url ?? '/').split('?')[0]!;
   const ns = ctx.registry.namespaceFor(req.headers.host);
   const tracker = `sb://${ns.host}${pathname.replace(/^\/\$hc/i, '')}`;

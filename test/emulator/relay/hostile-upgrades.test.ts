@@ -104,3 +104,19 @@ describe('a valid frame in the same write as the handshake', () => {
     expect(await peer.answer()).toEqual({ status: 101, closeCode: 1008 });
   });
 });
+
+describe('request targets new URL() refuses', () => {
+  it('an upgrade to // gets 400, not an internal error', async () => {
+    const log: string[] = [];
+    const logged = await startEmulator({ log: (line) => log.push(line) });
+    try {
+      for (const port of [logged.port, logged.rendezvousPort]) {
+        const peer = await rawUpgrade(port, '//', UNMASKED_FRAME);
+        expect((await peer.answer()).status).toBe(400);
+      }
+      expect(log.join('\n')).not.toMatch(/handler failed/);
+    } finally {
+      await logged.close();
+    }
+  });
+});
