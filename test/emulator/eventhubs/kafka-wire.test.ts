@@ -1,0 +1,210 @@
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../../../src/emulator/eventhubs/index.js';
+import { KafkaReader, KafkaWriter } from '../../../src/emulator/eventhubs/kafka/codec.js';
+import { encodeBatch } from '../../../src/emulator/eventhubs/kafka/records.js';
+
+// The Kafka endpoint on the wire, with hand-made frames: version negotiation, SASL ordering,
+// claims, and hostile input closing only the connection that sent it.
+
+const SEND_ONLY = { name: 'send-only', key: 'c2VuZC1vbmx5LWtleQ==', rights: ['Send' as const] };
+const LISTEN_ONLY = { name: 'listen-only', key: 'bGlzdGVuLW9ubHkta2V5', rights: ['Listen' as const] };
+
+let emulator: RunningEventHubsEmulator;
+let port: number;
+const logged: string[] = [];
+beforeAll(async () => {
+  emulator = await startEventHubsEmulator({
+    config: { hubs: [{ name: 'orders', partitionCount: 2 }, { name: 'other', partitionCount: 1 }] },
+    kafkaPort: 0,
+    kafkaLimits: { maxRequestBytes: 64 * 1024 },
+    policies: [SEND_ONLY, LISTEN_ONLY],
+    log: (line) => logged.push(line),
+  });
+  port = Number(emulator.info().kafka!.bootstrapServers.split(':').at(-1));
+});
+afterAll(async () => {
+  await emulator?.close();
+});
+
+class RawClient {
+  private buffered = Buffer.alloc(0);
+  private waiting: (() => void) | undefined;
+  closed = false;
+  private correlation = 0;
+
+  constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk) => {
+      this.buffered = Buffer.concat([this.buffered, chunk]);
+      this.waiting?.();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.waiting?.();
+    });
+  }
+
+  static async open(): Promise<RawClient> {
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    return new RawClient(socket);
+  }
+
+  sendFrame(frame: Buffer): void {
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(frame.length);
+    this.socket.write(Buffer.concat([size, frame]));
+  }
+
+  /** Header v1 (v2 adds an empty tag section when flexible) then `body`. */
+  send(apiKey: number, version: number, body: (w: KafkaWriter) => void, flexibleHeader = false): number {
+    const id = ++this.correlation;
+    const writer = new KafkaWriter().int16(apiKey).int16(version).int32(id).nullableString('raw', false).tags(flexibleHeader);
+    body(writer);
+    this.sendFrame(writer.finish());
+    return id;
+  }
+
+  async response(): Promise<KafkaReader | undefined> {
+    for (;;) {
+      if (this.buffered.length >= 4 && this.buffered.length >= 4 + this.buffered.readInt32BE(0)) {
+        const size = this.buffered.readInt32BE(0);
+        const frame = this.buffered.subarray(4, 4 + size);
+        this.buffered = this.buffered.subarray(4 + size);
+        return new KafkaReader(Buffer.from(frame));
+      }
+      if (this.closed) return undefined;
+      await new Promise<void>((resolve) => (this.waiting = resolve));
+    }
+  }
+
+  async login(user: string, password: string): Promise<number> {
+    this.send(17, 1, (w) => w.string('PLAIN', false));
+    const handshake = (await this.response())!;
+    handshake.int32();
+    expect(handshake.int16()).toBe(0);
+    this.send(36, 1, (w) => w.nullableBytes(Buffer.from(`\u0000${user}\u0000${password}`), false));
+    const auth = await this.response();
+    if (!auth) return -1;
+    auth.int32();
+    return auth.int16();
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+const namespaceString = (name: string, key: string, entityPath?: string) =>
+  `Endpoint=sb://127.0.0.1/;SharedAccessKeyName=${name};SharedAccessKey=${key}${entityPath ? `;EntityPath=${entityPath}` : ''}`;
+
+test('ApiVersions above our maximum gets a v0 answer: UNSUPPORTED_VERSION and the full list', async () => {
+  const client = await RawClient.open();
+  const id = client.send(18, 99, () => undefined, true);
+  const response = (await client.response())!;
+  expect(response.int32()).toBe(id);
+  expect(response.int16()).toBe(35);
+  const apis = response.array(false, (r) => [r.int16(), r.int16(), r.int16()]);
+  expect(apis).toContainEqual([18, 0, 4]);
+  expect(apis).toContainEqual([3, 0, 12]);
+  expect(response.remaining()).toBe(0);
+  client.close();
+});
+
+test('a request other than ApiVersions/SASL before authentication closes the connection', async () => {
+  const client = await RawClient.open();
+  client.send(3, 1, (w) => w.int32(-1));
+  expect(await client.response()).toBeUndefined();
+  expect(client.closed).toBe(true);
+});
+
+test('a wrong key is SASL_AUTHENTICATION_FAILED, then the connection closes; the key never reaches the log', async () => {
+  const client = await RawClient.open();
+  expect(await client.login('$ConnectionString', namespaceString('RootManageSharedAccessKey', 'bm90LXRoZS1rZXk='))).toBe(58);
+  expect(await client.response()).toBeUndefined();
+  expect(await client.login.bind(await RawClient.open())('wrong-user', namespaceString(SEND_ONLY.name, SEND_ONLY.key))).toBe(58);
+  expect(logged.join('\n')).not.toContain('bm90LXRoZS1rZXk=');
+});
+
+test('Send and Listen claims are enforced per API', async () => {
+  const sender = await RawClient.open();
+  expect(await sender.login('$ConnectionString', namespaceString(SEND_ONLY.name, SEND_ONLY.key))).toBe(0);
+  const batch = encodeBatch(0, [{ key: null, value: Buffer.from('x'), headers: [], timestamp: Date.now() }]);
+  sender.send(0, 3, (w) => w.nullableString(null, false).int16(1).int32(1000).array([0], false, (t) => t.string('orders', false).array([0], false, (p) => p.int32(0).nullableBytes(batch, false))));
+  const produced = (await sender.response())!;
+  produced.int32();
+  produced.int32();
+  produced.string(false);
+  produced.int32();
+  produced.int32();
+  expect(produced.int16()).toBe(0);
+  // Fetch v4 from the send-only connection: TOPIC_AUTHORIZATION_FAILED (29).
+  sender.send(1, 4, (w) => w.int32(-1).int32(0).int32(1).int32(1 << 20).int8(0).array([0], false, (t) => t.string('orders', false).array([0], false, (p) => p.int32(0).int64(0).int32(1 << 20))));
+  const fetched = (await sender.response())!;
+  fetched.int32();
+  fetched.int32();
+  fetched.int32();
+  fetched.string(false);
+  fetched.int32();
+  fetched.int32();
+  expect(fetched.int16()).toBe(29);
+  sender.close();
+
+  const listener = await RawClient.open();
+  expect(await listener.login('$ConnectionString', namespaceString(LISTEN_ONLY.name, LISTEN_ONLY.key))).toBe(0);
+  listener.send(0, 3, (w) => w.nullableString(null, false).int16(1).int32(1000).array([0], false, (t) => t.string('orders', false).array([0], false, (p) => p.int32(0).nullableBytes(batch, false))));
+  const refused = (await listener.response())!;
+  refused.int32();
+  refused.int32();
+  refused.string(false);
+  refused.int32();
+  refused.int32();
+  expect(refused.int16()).toBe(29);
+  listener.close();
+});
+
+test('a connection string with EntityPath only sees and uses that hub', async () => {
+  const client = await RawClient.open();
+  expect(await client.login('$ConnectionString', namespaceString(SEND_ONLY.name, SEND_ONLY.key, 'other'))).toBe(0);
+  client.send(3, 1, (w) => w.int32(-1));
+  const metadata = (await client.response())!;
+  metadata.int32();
+  metadata.array(false, (r) => [r.int32(), r.string(false), r.int32(), r.nullableString(false)]);
+  metadata.int32();
+  const topics = metadata.array(false, (r) => {
+    const error = r.int16();
+    const name = r.string(false);
+    r.bool();
+    r.array(false, (p) => [p.int16(), p.int32(), p.int32(), p.array(false, (x) => x.int32()), p.array(false, (x) => x.int32())]);
+    return [name, error];
+  });
+  expect(topics).toEqual([['other', 0]]);
+  client.close();
+});
+
+test('an oversized frame or a malformed request closes only that connection', async () => {
+  const healthy = await RawClient.open();
+  expect(await healthy.login('$ConnectionString', namespaceString(LISTEN_ONLY.name, LISTEN_ONLY.key))).toBe(0);
+
+  const oversized = await RawClient.open();
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(10 * 1024 * 1024);
+  (oversized as unknown as { socket: Socket }).socket.write(size);
+  expect(await oversized.response()).toBeUndefined();
+
+  const malformed = await RawClient.open();
+  expect(await malformed.login('$ConnectionString', namespaceString(LISTEN_ONLY.name, LISTEN_ONLY.key))).toBe(0);
+  // Metadata v1 claiming two billion topics in a few bytes.
+  malformed.send(3, 1, (w) => w.int32(0x7fffffff).int16(3));
+  expect(await malformed.response()).toBeUndefined();
+
+  const unknown = healthy.send(20, 0, (w) => w.int32(0));
+  const reply = (await healthy.response())!;
+  expect(reply.int32()).toBe(unknown);
+  expect(reply.int16()).toBe(35);
+  healthy.send(18, 0, () => undefined);
+  const versions = (await healthy.response())!;
+  versions.int32();
+  expect(versions.int16()).toBe(0);
+  healthy.close();
+});
