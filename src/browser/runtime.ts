@@ -1,5 +1,5 @@
 import { resolveRuntime } from '../core/runtime.js';
-import type { ResolvedRuntime } from '../core/runtime-types.js';
+import type { Runtime } from '../core/runtime-types.js';
 
 /**
  * The browser runtime, built once: the global WebSocket (which cannot set headers, so Relay tokens go
@@ -7,4 +7,4 @@ import type { ResolvedRuntime } from '../core/runtime-types.js';
  * the global timers, clock and fetch. These are core's own defaults, so the browser entry passes
  * nothing to the clients; apps pass `runtime: browserRuntime` only to spell it out.
  */
-export const browserRuntime: ResolvedRuntime = /* @__PURE__ */ resolveRuntime({ webSocketHeaders: false });
+export const browserRuntime: Runtime = /* @__PURE__ */ resolveRuntime({ webSocketHeaders: false });

@@ -14,7 +14,7 @@ export type HmacSha256 = (key: string | Uint8Array, message: string | Uint8Array
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
-  /** Optional so that a `{ setTimeout, clearTimeout }` fake still fits; the resolved runtime always has it. */
+  /** Optional so that a `{ setTimeout, clearTimeout }` fake still fits; the global timers have both. */
   setInterval?(callback: () => void, ms: number): unknown;
   clearInterval?(handle: unknown): void;
 }
@@ -29,12 +29,9 @@ export interface Runtime {
    */
   webSocketHeaders: boolean;
   hmac: HmacSha256;
-  /** A `{ setTimeout, clearTimeout }` fake fits; resolved runtimes fill in the interval functions. */
+  /** Called as methods (`timers.setTimeout(…)`), so a fake class instance keeps its `this`. */
   timers: Timers;
   /** Clock in ms since the epoch. */
   now(): number;
   fetch: typeof fetch;
 }
-
-/** A Runtime as resolveRuntime returns it: every timer function present. */
-export type ResolvedRuntime = Runtime & { timers: Required<Timers> };

@@ -1,28 +1,10 @@
 import { getDefaultHmac } from './crypto.js';
-import type { HmacSha256, ResolvedRuntime, Runtime, Timers } from './runtime-types.js';
+import type { HmacSha256, Runtime, Timers } from './runtime-types.js';
 import type { WebSocketCtor } from './transport.js';
 
 // The one runtime port: WebSocket (and whether it carries headers), HMAC, timers, clock and fetch.
 // Core never reaches for a global elsewhere; each client resolves its `runtime` option here once, and
 // each entry (src/node, src/browser) builds its own Runtime once and passes it to every client.
-
-type AnyTimerHandle = Parameters<typeof clearTimeout>[0];
-
-// Globals are looked up per call, so a test's fake timers or a polyfill installed later still apply.
-const globalTimers: Required<Timers> = {
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as AnyTimerHandle),
-  setInterval: (callback, ms) => globalThis.setInterval(callback, ms),
-  clearInterval: (handle) => globalThis.clearInterval(handle as AnyTimerHandle),
-};
-
-// Called as methods of the object passed in (a fake's `this`), interval functions from the globals if absent.
-const bindTimers = (timers: Timers): Required<Timers> => ({
-  setTimeout: (callback, ms) => timers.setTimeout(callback, ms),
-  clearTimeout: (handle) => timers.clearTimeout(handle),
-  setInterval: (callback, ms) => (timers.setInterval ? timers.setInterval(callback, ms) : globalTimers.setInterval(callback, ms)),
-  clearInterval: (handle) => (timers.clearInterval ? timers.clearInterval(handle) : globalTimers.clearInterval(handle)),
-});
 
 const defaultHmac: HmacSha256 = (key, message) => getDefaultHmac()(key, message);
 const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init);
@@ -37,13 +19,13 @@ export function globalWebSocket(): WebSocketCtor | undefined {
  * A complete Runtime: what `partial` gives, else the globals (WebCrypto or @noble/hashes for HMAC).
  * A WebSocket carries headers only when `webSocketHeaders` says so: the W3C one never does.
  */
-export function resolveRuntime(partial: Partial<Runtime> = {}): ResolvedRuntime {
-  const timers = partial.timers;
+export function resolveRuntime(partial: Partial<Runtime> = {}): Runtime {
   return {
     WebSocket: partial.WebSocket ?? globalWebSocket(),
     webSocketHeaders: partial.webSocketHeaders ?? false,
     hmac: partial.hmac ?? defaultHmac,
-    timers: timers ? bindTimers(timers) : globalTimers,
+    // Called as methods of globalThis, so they are looked up per call: a test's fake timers apply.
+    timers: partial.timers ?? (globalThis as unknown as Timers),
     now: partial.now ?? (() => Date.now()),
     fetch: partial.fetch ?? globalFetch,
   };

@@ -1,5 +1,5 @@
 import { resolveRuntime } from '../core/runtime.js';
-import type { ResolvedRuntime, Runtime } from '../core/runtime-types.js';
+import type { Runtime } from '../core/runtime-types.js';
 import { nodeHmac } from './hmac.js';
 import { NodeWebSocket } from './websocket.js';
 
@@ -8,7 +8,7 @@ import { NodeWebSocket } from './websocket.js';
  * crypto.subtle per call) and `ws`, which sends upgrade headers (Node 20 has no global WebSocket).
  * Timers, clock and fetch are the globals.
  */
-export const nodeRuntime: ResolvedRuntime = /* @__PURE__ */ resolveRuntime({ WebSocket: NodeWebSocket, webSocketHeaders: true, hmac: nodeHmac });
+export const nodeRuntime: Runtime = /* @__PURE__ */ resolveRuntime({ WebSocket: NodeWebSocket, webSocketHeaders: true, hmac: nodeHmac });
 
 /**
  * `options` with the Node runtime beneath the caller's own `runtime` (and shorthand options, which core

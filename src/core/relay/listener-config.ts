@@ -53,7 +53,7 @@ export interface ResolvedRelayConfig {
   tokenProvider?: TokenProvider;
   WebSocket: WebSocketCtor;
   tokenInHeader: boolean;
-  timers: Required<Timers>;
+  timers: Timers;
   now: () => number;
   fetch: Runtime['fetch'];
 }

@@ -1,14 +1,15 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { ClientAccessToken, ClientProtocol } from './client-token.js';
-import { restError as fail } from './rest-error.js';
 import type { WebPubSubRestClient } from './rest-types.js';
 import type { GenerateClientTokenOptions } from './service-types.js';
 
 // Microsoft Entra ID (a TokenCredential) instead of the access key (note §1, §3 row 6). Loaded with a
 // dynamic import the first time a client built with a TokenCredential needs it, as the @noble/hashes
 // fallback is: key-based clients (most browser and edge bundles) do not carry it, and an app that uses
-// Entra already ships @azure/identity or msal, next to which this chunk is small. Its one run-time import
-// (rest-error.ts) is one the REST client loads anyway.
+// Entra already ships @azure/identity or msal, next to which this chunk is small. It imports nothing at
+// run time: a module shared with the eager code would become a chunk of its own that every bundle of
+// the package loads (scripts/size.mjs), so failures leave here raw and the callers type them (rest.ts,
+// service-client.ts).
 
 const TOKEN_RENEW_MARGIN_MS = 120_000;
 const CLIENT_TYPES: Record<ClientProtocol, string> = { default: 'Default', mqtt: 'MQTT', socketio: 'SocketIO' };
@@ -18,28 +19,24 @@ export function entraBearer(credential: TokenCredential, scope: string, now: () 
   let cached: { token: string; expiresOnTimestamp: number } | null = null;
   return async (abortSignal) => {
     if (!(cached && cached.expiresOnTimestamp - TOKEN_RENEW_MARGIN_MS > now())) {
-      try {
-        cached = await credential.getToken(scope, abortSignal ? { abortSignal } : {});
-      } catch (cause) {
-        // A credential failure is not a service outage: report it, do not retry it.
-        throw fail('unauthorized', `TokenCredential failed: ${(cause as Error)?.message ?? cause}`, cause);
-      }
-      if (!cached) throw fail('unauthorized', 'TokenCredential returned no token');
+      cached = await credential.getToken(scope, abortSignal ? { abortSignal } : {});
+      if (!cached) throw new TypeError('TokenCredential returned no token');
     }
     return cached.token;
   };
 }
 
 /**
- * getClientAccessToken with a TokenCredential: the service mints the token (REST generateToken).
+ * getClientAccessToken with a TokenCredential: the service mints the token (REST generateToken);
+ * undefined when its answer holds none.
  * `path` is the client path (`client/hubs/{hub}` or the mqtt / socketio one). Unlike @azure/web-pubsub
  * 1.2 we also pass expirationTimeInMinutes on, as `minutesToExpire`.
  */
-export async function generateClientToken(rest: WebPubSubRestClient, hub: string, path: string, options: GenerateClientTokenOptions): Promise<ClientAccessToken> {
+export async function generateClientToken(rest: WebPubSubRestClient, hub: string, path: string, options: GenerateClientTokenOptions): Promise<ClientAccessToken | undefined> {
   const { userId, roles: role, groups: group, expirationTimeInMinutes: minutesToExpire, clientProtocol = 'default', abortSignal } = options;
   const url = rest.url(`api/hubs/${encodeURIComponent(hub)}/:generateToken`, { userId, role, minutesToExpire, group, clientType: CLIENT_TYPES[clientProtocol] });
   const { token } = (await (await rest.send('getClientAccessToken', 'POST', url, abortSignal)).json()) as { token?: unknown };
-  if (typeof token !== 'string') throw fail('protocol', 'generateToken answered without a token');
+  if (typeof token !== 'string') return undefined;
   const baseUrl = rest.endpoint.replace(/^http/i, 'ws') + path;
   return { token, baseUrl, url: `${baseUrl}?access_token=${token}` };
 }

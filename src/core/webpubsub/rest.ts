@@ -65,7 +65,12 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
     }
     // Entra ID support loads on first use (entra.ts).
     entraTokens ??= import('./entra.js').then((module) => module.entraBearer(credential as TokenCredential, WEBPUBSUB_ENTRA_SCOPE, now));
-    return (await entraTokens)(abortSignal);
+    try {
+      return await (await entraTokens)(abortSignal);
+    } catch (cause) {
+      // A credential failure is not a service outage: report it, do not retry it.
+      throw restError('unauthorized', `TokenCredential failed: ${(cause as Error)?.message ?? cause}`, cause);
+    }
   }
 
   async function send(operation: string, method: string, url: string, abortSignal?: AbortSignal, body?: BodyInit, contentType?: string): Promise<Response> {

@@ -5,6 +5,7 @@ import { HUB_NAME_PATTERN, clientPath, clientTokenMinter, type ClientAccessToken
 import { WebPubSubGroup } from './group-client.js';
 import { HUB_OPERATIONS, defineOperations, type JSONTypes } from './operations.js';
 import { createRestClient } from './rest.js';
+import { restError } from './rest-error.js';
 import type { RestClientOptions, WebPubSubCredential, WebPubSubRestClient } from './rest-types.js';
 import type { GenerateClientTokenOptions, OperationOptions } from './service-types.js';
 
@@ -123,7 +124,11 @@ export class WebPubSubServiceClient {
     const rest = this.#rest;
     const credential = rest.credential;
     const hub = this.hubName;
-    if (isTokenCredential(credential)) return import('./entra.js').then((entra) => entra.generateClientToken(rest, hub, clientPath(hub, options.clientProtocol), options));
+    if (isTokenCredential(credential)) {
+      return import('./entra.js')
+        .then((entra) => entra.generateClientToken(rest, hub, clientPath(hub, options.clientProtocol), options))
+        .then((token) => token ?? Promise.reject(restError('protocol', 'generateToken answered without a token')));
+    }
     // Re-created only when AzureKeyCredential.update() changed the key.
     if (this.#minter?.[0] !== credential.key) this.#minter = [credential.key, clientTokenMinter(rest.endpoint, hub, credential.key, rest.hmac, rest.now)];
     return this.#minter[1](options);
