@@ -108,3 +108,28 @@ test('kafkajs: committed offsets survive an emulator restart with the same dataD
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('SASL_SSL and SASL_PLAINTEXT on the same port when the emulator has a TLS certificate', async () => {
+  const secure = await startKafkaEmulator({ tls: true });
+  try {
+    const over = (ssl: boolean) =>
+      new Kafka({
+        clientId: 'tls',
+        brokers: [secure.bootstrapServers],
+        ssl: ssl ? { ca: [secure.emulator.certificate!], servername: 'localhost' } : false,
+        sasl: { mechanism: 'plain', username: secure.username, password: secure.password },
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 1, initialRetryTime: 50 },
+      }).producer();
+    for (const ssl of [true, false]) {
+      const producer = over(ssl);
+      await producer.connect();
+      const [ack] = await producer.send({ topic: 'audit', messages: [{ partition: 0, value: `tls=${ssl}` }] });
+      expect(ack!.errorCode).toBe(0);
+      await producer.disconnect();
+    }
+    expect(secure.emulator.namespace.hub('audit')!.partitions[0]!.log.nextSequenceNumber).toBe(2);
+  } finally {
+    await secure.emulator.close();
+  }
+});

@@ -208,3 +208,72 @@ test('an oversized frame or a malformed request closes only that connection', as
   expect(versions.int16()).toBe(0);
   healthy.close();
 });
+
+function fetchV4(client: RawClient, topic: string, offset: number, maxWaitMs: number, minBytes: number): void {
+  client.send(1, 4, (w) =>
+    w.int32(-1).int32(maxWaitMs).int32(minBytes).int32(1 << 20).int8(0).array([0], false, (t) => t.string(topic, false).array([0], false, (p) => p.int32(0).int64(offset).int32(1 << 20))),
+  );
+}
+
+async function fetchedBytes(client: RawClient): Promise<{ error: number; high: number; records: number }> {
+  const response = (await client.response())!;
+  response.int32();
+  response.int32();
+  response.int32();
+  response.string(false);
+  response.int32();
+  response.int32();
+  const error = response.int16();
+  const high = response.int64();
+  response.int64();
+  response.array(false, (r) => [r.int64(), r.int64()]);
+  return { error, high, records: response.bytes(false).length };
+}
+
+test('Fetch long-polls: it waits for an append (min_bytes), or answers empty after max_wait_ms', async () => {
+  const root = emulator.connectionString;
+  const waiting = await RawClient.open();
+  expect(await waiting.login('$ConnectionString', root)).toBe(0);
+  fetchV4(waiting, 'other', 0, 20_000, 1);
+  const producer = await RawClient.open();
+  expect(await producer.login('$ConnectionString', root)).toBe(0);
+  const batch = encodeBatch(0, [{ key: null, value: Buffer.from('wake up'), headers: [], timestamp: Date.now() }]);
+  producer.send(0, 3, (w) => w.nullableString(null, false).int16(1).int32(1000).array([0], false, (t) => t.string('other', false).array([0], false, (p) => p.int32(0).nullableBytes(batch, false))));
+  await producer.response();
+  const woken = await fetchedBytes(waiting);
+  expect(woken).toMatchObject({ error: 0, high: 1 });
+  expect(woken.records).toBeGreaterThan(0);
+
+  fetchV4(waiting, 'other', 1, 50, 1);
+  expect(await fetchedBytes(waiting)).toEqual({ error: 0, high: 1, records: 0 });
+  fetchV4(waiting, 'other', 5, 50, 1);
+  expect((await fetchedBytes(waiting)).error).toBe(1);
+  waiting.close();
+  producer.close();
+});
+
+test('a record batch above the size limit is MESSAGE_TOO_LARGE; the connection stays usable', async () => {
+  const big = encodeBatch(0, [{ key: null, value: Buffer.alloc(1_100_000, 1), headers: [], timestamp: Date.now() }]);
+  // Through a second emulator whose request limit admits the frame, so the batch limit is what trips.
+  const roomy = await startEventHubsEmulator({ config: { hubs: [{ name: 'big', partitionCount: 1 }] }, kafkaPort: 0 });
+  try {
+    const roomyPort = Number(roomy.info().kafka!.bootstrapServers.split(':').at(-1));
+    const socket = connect(roomyPort, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const other = new RawClient(socket);
+    expect(await other.login('$ConnectionString', roomy.connectionString)).toBe(0);
+    other.send(0, 3, (w) => w.nullableString(null, false).int16(1).int32(1000).array([0], false, (t) => t.string('big', false).array([0], false, (p) => p.int32(0).nullableBytes(big, false))));
+    const response = (await other.response())!;
+    response.int32();
+    response.int32();
+    response.string(false);
+    response.int32();
+    response.int32();
+    expect(response.int16()).toBe(10);
+    other.send(18, 0, () => undefined);
+    expect(await other.response()).toBeDefined();
+    other.close();
+  } finally {
+    await roomy.close();
+  }
+});

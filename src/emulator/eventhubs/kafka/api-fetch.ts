@@ -137,7 +137,8 @@ export async function fetch(request: KafkaRequest, session: KafkaSession, contex
     else w.string(topic.name!, f);
     const data = results[topics.indexOf(topic)]!;
     w.array(data, f, (pw, p) => {
-      pw.int32(p.index).int16(p.error).int64(p.high).int64(p.high).int64(p.start);
+      pw.int32(p.index).int16(p.error).int64(p.high).int64(p.high);
+      if (v >= 5) pw.int64(p.start);
       pw.array([], f, () => undefined);
       if (v >= 11) pw.int32(-1);
       const length = p.bytes;
