@@ -7,6 +7,8 @@ import type { Connection } from 'rhea';
 // log, shared by every reader.
 
 export const DEFAULT_MAX_OUTBOUND_BYTES = 4 * 1024 * 1024;
+/** Below a socket's 16 KiB high-water mark a full buffer would never emit 'drain'. */
+export const MIN_OUTBOUND_BYTES = 64 * 1024;
 
 export interface OutboundBudget {
   readonly limit: number;
@@ -34,7 +36,7 @@ export function transportBudget(limit: number, buffered: () => number, onDrain: 
     waiting.clear();
     for (const wake of wakes) wake();
   });
-  return { limit, buffered, whenDrained: (wake) => waiting.add(wake) };
+  return { limit: Math.max(limit, MIN_OUTBOUND_BYTES), buffered, whenDrained: (wake) => waiting.add(wake) };
 }
 
 interface PendingDelivery {

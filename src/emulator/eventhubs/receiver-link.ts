@@ -67,12 +67,28 @@ export class ConsumerLink implements OwnedReceiver {
     }
   }
 
+  /**
+   * Resumes once the bytes just handed to rhea have left: rhea writes them on the next tick, and a
+   * socket that took them at once never emits 'drain', so look again after that tick. While the
+   * socket holds at least the bound, its 'drain' wakes us; while rhea holds them (the peer's
+   * session window is shut), the peer's next flow does ('sendable').
+   */
   private pauseUntilDrained(): void {
     if (this.waitingForDrain) return;
     this.waitingForDrain = true;
-    outboundBudgetOf(this.options.link.connection)?.whenDrained(() => {
+    setImmediate(() => {
+      const { link } = this.options;
+      const outbound = outboundBudgetOf(link.connection);
+      const buffered = outbound?.buffered() ?? 0;
+      if (outbound && buffered >= outbound.limit) {
+        outbound.whenDrained(() => {
+          this.waitingForDrain = false;
+          this.pump();
+        });
+        return;
+      }
       this.waitingForDrain = false;
-      this.pump();
+      if (!outbound || queuedOutgoing(link.session, link).bytes + buffered < outbound.limit) this.pump();
     });
   }
 
