@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { redactSecrets } from '../../core/errors.js';
 import { computeEventSignature } from '../../core/webpubsub/cloud-events.js';
+import { WEBPUBSUB_MAX_MESSAGE_BYTES } from '../../core/webpubsub/limits.js';
 import { nodeHmac } from '../../node/hmac.js';
 import type { EventHandlerSettings, HubSettings, SystemEventName } from './options.js';
 
@@ -82,7 +83,7 @@ export class Upstream {
       return {
         status: response.status,
         contentType: response.headers.get('content-type'),
-        body: new Uint8Array(await response.arrayBuffer()),
+        body: await readBounded(response, MAX_RESPONSE_BYTES),
         ...(state === undefined ? {} : { state }),
       };
     } catch (error) {
@@ -116,6 +117,31 @@ export class Upstream {
       return false;
     }
   }
+}
+
+/** A handler's answer goes back to a client as one message, so it gets the message bound (§3 "Limits"). */
+const MAX_RESPONSE_BYTES = WEBPUBSUB_MAX_MESSAGE_BYTES;
+
+async function readBounded(response: Response, limit: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (response.body) {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.length;
+      if (size > limit) {
+        await response.body.cancel().catch(() => undefined);
+        throw new Error(`the event handler answered more than ${limit} bytes`);
+      }
+      chunks.push(chunk);
+    }
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
 }
 
 function expand(template: string, event: string, hub: string): string {

@@ -16,6 +16,7 @@ beforeAll(async () => {
   // An event handler that passes abuse protection and then never answers an event.
   upstream = createServer((req, res) => {
     if (req.method === 'OPTIONS') res.writeHead(200, { 'WebHook-Allowed-Origin': '*' }).end();
+    else if (req.url?.startsWith('/big/')) res.writeHead(200, { 'content-type': 'text/plain' }).end('z'.repeat(2 * 1024 * 1024));
     else stalled.push(res);
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
@@ -23,7 +24,10 @@ beforeAll(async () => {
   emulator = await startWebPubSubEmulator({
     port: 0,
     limits: { maxOutboundBufferBytes: 256 * 1024, maxUpstreamQueueFrames: 20, maxUpstreamQueueBytes: 1024 * 1024 },
-    hubs: { slowHandler: { eventHandlers: [{ urlTemplate: `http://127.0.0.1:${port}/{event}`, userEventPattern: '*' }] } },
+    hubs: {
+      slowHandler: { eventHandlers: [{ urlTemplate: `http://127.0.0.1:${port}/{event}`, userEventPattern: '*' }] },
+      bigAnswer: { eventHandlers: [{ urlTemplate: `http://127.0.0.1:${port}/big/{event}`, userEventPattern: '*' }] },
+    },
   });
 });
 afterAll(async () => {
@@ -69,5 +73,13 @@ describe('per-connection limits', () => {
     expect(closed.code).toBe(1013);
     expect(closed.reason).toMatch(/event handler/);
     expect(emulator.stats().upstreamQueueOverflows).toBe(1);
+  });
+
+  it("reads at most one message (1 MiB) of an event handler's answer: a larger one is a failed call, not relayed", async () => {
+    const client = await connectRaw(await clientUrl(emulator, 'bigAnswer'), JSON_PROTOCOL);
+    await client.next((m) => m.type === 'system');
+    client.send({ type: 'event', event: 'ask', dataType: 'text', data: 'q', ackId: 1 });
+    expect(await client.closed).toEqual({ code: 1008, reason: 'Upstream event handler failed' });
+    expect(client.messages.filter((m) => m.type === 'message')).toEqual([]);
   });
 });
