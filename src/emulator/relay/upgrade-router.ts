@@ -5,6 +5,7 @@ import { MAX_LISTENERS_PER_ENTITY } from '../../core/relay/protocol.js';
 import { authorize } from './auth.js';
 import type { RelayContext } from './context.js';
 import { ListenerSession } from './control-channel.js';
+import { handshakeProblem } from './handshake-check.js';
 import { pathSegments, type EntityMatch } from './entities.js';
 import type { RendezvousAction } from './rendezvous.js';
 import { describeFailure, rejectUpgrade } from './replies.js';
@@ -41,6 +42,11 @@ export async function routeUpgrade(ctx: RelayContext, req: IncomingMessage, sock
   const pathname = (req.url ?? '/').split('?')[0]!;
   const ns = ctx.registry.namespaceFor(req.headers.host);
   const tracker = `sb://${ns.host}${pathname.replace(/^\/\$hc/i, '')}`;
+  const problem = handshakeProblem(req);
+  if (problem) {
+    rejectUpgrade(socket, problem.status, describeFailure(problem.message, tracker));
+    return;
+  }
   const segments = pathSegments(pathname);
   if (!segments || segments[0]?.toLowerCase() !== '$hc') {
     rejectUpgrade(socket, 400, describeFailure('WebSocket upgrades are accepted on /$hc/{path} only.', tracker));

@@ -120,3 +120,21 @@ describe('request targets new URL() refuses', () => {
     }
   });
 });
+
+describe('a sender handshake ws would refuse', () => {
+  it('gets 400 before its accept reaches a listener', async () => {
+    const listener = await rawListener(emulator, 'bad-key');
+    const auth = await token({ path: 'bad-key' });
+    const peer = await rawUpgrade(emulator.port, '/$hc/bad-key?sb-hc-action=connect&sb-hc-id=broken', Buffer.alloc(0), { ServiceBusAuthorization: auth, 'Sec-WebSocket-Protocol': 'a, a' });
+    const firstFrame = listener.frames.nextJson();
+    const outcome = await Promise.race([peer.answer().then((answer) => ({ answer })), firstFrame.then((frame) => ({ frame }))]);
+    expect(outcome).toEqual({ answer: { status: 400, closeCode: undefined } });
+    const pending = handshake(`${wsBase(emulator)}/$hc/bad-key?sb-hc-action=connect&sb-hc-id=fine`, { headers: { ServiceBusAuthorization: auth } });
+    const { accept } = await firstFrame;
+    expect(accept.id).toMatch(/^fine_G/);
+    await open(accept.address);
+    const sender = await pending;
+    if (sender.opened) sender.socket.terminate();
+    listener.socket.terminate();
+  });
+});
