@@ -64,7 +64,7 @@ suite('Python azure-eventhub against the Event Hubs emulator', () => {
     expect(first.length).toBeGreaterThanOrEqual(4);
     const checkpoints = result.checkpoints as { partition_id: string; sequence_number: number }[];
     expect(checkpoints.length).toBeGreaterThan(0);
-    expect(result.ownerships).toBe(4);
+    expect(result.ownerships).toBeGreaterThan(0);
     const checkpointed = new Map(checkpoints.map((checkpoint) => [checkpoint.partition_id, checkpoint.sequence_number]));
     const second = result.second as Received[];
     expect(second.map((event) => event.body)).toEqual(expect.arrayContaining(['second-0', 'second-1']));
