@@ -81,7 +81,15 @@ async def serve_request_rendezvous(address: str) -> None:
             emit("request", via="rendezvous", method=request["method"], target=request["requestTarget"], length=len(body))
             head, payload = response_for(request, body)
             await rws.send(head)
-            await rws.send(payload)
+            # A body may be fragmented and ends at the frame with FIN set (note 1.5); .NET ends a
+            # streamed body with an empty final fragment, and so does this listener.
+            await rws.send(fragments(payload, 16 * 1024))
+
+
+async def fragments(payload: bytes, size: int):
+    for start in range(0, len(payload), size):
+        yield payload[start:start + size]
+    yield b""
 
 
 async def answer_on_control_channel(ws, request: dict, body: bytes) -> None:
