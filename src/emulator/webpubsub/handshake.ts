@@ -28,6 +28,8 @@ export interface HandshakeEnvironment {
   log: (line: string) => void;
 }
 
+const REFUSED_CLOSE_GRACE_MS = 1000;
+
 /** The subprotocol ws echoes back; set per request before handleUpgrade (see server.ts handleProtocols). */
 export const CHOSEN_SUBPROTOCOL = Symbol('webpubsub.subprotocol');
 type UpgradeRequest = IncomingMessage & { [CHOSEN_SUBPROTOCOL]?: string | false };
@@ -92,6 +94,8 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Upgrad
       if (session?.tryRecover(ws, token)) return;
       env.log(`webpubsub: recovery of connection ${recoverId} refused`);
       ws.close(1008, 'Session cannot be recovered');
+      // A peer that never answers the close would hold the socket for ws's 30 s close timeout.
+      setTimeout(() => ws.terminate(), REFUSED_CLOSE_GRACE_MS).unref();
     });
     return;
   }

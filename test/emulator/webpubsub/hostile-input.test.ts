@@ -63,6 +63,16 @@ describe('recovery handshakes (finding 2)', () => {
     expect(emulator.stats().hubs).toBe(0);
   });
 
+  it('a refused recovery does not hold the socket for a peer that never answers the close', async () => {
+    const path = `/client/hubs/${HUB}?awps_connection_id=nobody&awps_reconnection_token=forged`;
+    const reply = await rawExchange(Buffer.from(upgradeRequest(path, RELIABLE_PROTOCOL)));
+    // 101, then the close frame: 0x88, length, code 1008 (0x03f0).
+    const text = reply.toString('latin1');
+    expect(text).toMatch(/^HTTP\/1\.1 101 /);
+    const frame = reply.subarray(text.indexOf('\r\n\r\n') + 4);
+    expect([frame[0], frame.readUInt16BE(2)]).toEqual([0x88, 1008]);
+  });
+
   it('a refused recovery is answered with close code 1008, the documented failure', async () => {
     const url = `${emulator.endpoint.replace('http', 'ws')}/client/hubs/${HUB}?awps_connection_id=nobody&awps_reconnection_token=forged`;
     const client = await connectRaw(url, RELIABLE_PROTOCOL);
