@@ -77,7 +77,7 @@ export class EventHubsAmqpService {
       container_id: 'azure-realtime-eventhubs-emulator',
       max_frame_size: MAX_FRAME_SIZE,
       channel_max: 4999,
-      // The client is told to send something every 60 s; rhea sends our heartbeats at half the client's 60 s (note §2, §0.8).
+      // The client is told to send something every 60 s; rhea sends our heartbeats at half the client's 60 s (docs/protocol/eventhubs.md §2).
       idle_time_out: 120_000,
       properties: { product: 'azure-realtime-eventhubs-emulator' },
       autoaccept: false,

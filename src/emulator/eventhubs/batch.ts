@@ -1,7 +1,7 @@
 import { AmqpDecodeError, annotationString, SECTION, splitSections } from './amqp-sections.js';
 import type { NewEvent } from './log/memory-log.js';
 
-// What a producer's transfer carries (note §5). The SDK always uses message-format 0x80013700:
+// What a producer's transfer carries (docs/protocol/eventhubs.md §5). The SDK always uses message-format 0x80013700:
 // an envelope whose body is N `data` sections, each one whole encoded AMQP message; the
 // envelope's message-annotations repeat the first event's (so the partition key). Other clients
 // send one plain message (format 0).

@@ -6,7 +6,7 @@ import { EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../defaults.js';
 import { addressPath, parseEntityPath, pathCovers } from './entity-path.js';
 import type { EventHubsNamespace } from './namespace.js';
 
-// Claims-based security (note §3). A client puts a token on `$cbs` for an audience, then
+// Claims-based security (docs/protocol/eventhubs.md §3). A client puts a token on `$cbs` for an audience, then
 // attaches links under it; the emulator remembers per connection which paths were granted
 // which claims until when, and checks them at attach (the SDK always puts the token first).
 
@@ -138,7 +138,7 @@ export class CbsAuthority {
     return true;
   }
 
-  /** The service's wording for a missing claim (note §7: UnauthorizedError). */
+  /** The service's wording for a missing claim (docs/protocol/eventhubs.md §7: UnauthorizedError). */
   authorize(grants: ConnectionGrants, path: string, claim: Claim): { condition: string; description: string } | undefined {
     if (this.acceptAnyToken || grants.allows(path, claim)) return undefined;
     return {

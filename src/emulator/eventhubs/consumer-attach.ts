@@ -8,7 +8,7 @@ import type { EventHubsNamespace } from './namespace.js';
 import { ConsumerLink, epochFrom, RUNTIME_METRIC_CAPABILITY, wantsRuntimeMetrics } from './receiver-link.js';
 import { badPartition, notFound } from './sender-link.js';
 
-// Attach of a consumer link `<hub>/ConsumerGroups/<cg>/Partitions/<id>` (note §6): checks the
+// Attach of a consumer link `<hub>/ConsumerGroups/<cg>/Partitions/<id>` (docs/protocol/eventhubs.md §6): checks the
 // entity, the Listen claim, the start filter and epoch ownership, in that order, and answers
 // with the errors the SDK maps (not-found, argument-out-of-range, unauthorized, stolen).
 
@@ -61,7 +61,7 @@ export function openConsumer(options: ConsumerAttachOptions): ConsumerLink | und
     return refuseLink(link, refusal);
   }
   echoTermini(link);
-  // Pre-settled transfers: Event Hubs consumers need no dispositions (note §6.1).
+  // Pre-settled transfers: Event Hubs consumers need no dispositions (docs/protocol/eventhubs.md §6.1).
   internals(link).local.attach.snd_settle_mode = 1;
   if (runtimeMetrics) internals(link).local.attach.offered_capabilities = [RUNTIME_METRIC_CAPABILITY];
   return consumer;

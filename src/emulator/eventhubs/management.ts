@@ -3,9 +3,9 @@ import { amqpTypes } from './amqp-sections.js';
 import type { CbsAuthority, ConnectionGrants } from './cbs.js';
 import type { EventHubsNamespace } from './namespace.js';
 
-// `$management` READ requests (note §4): `com.microsoft:eventhub` and `com.microsoft:partition`.
+// `$management` READ requests (docs/protocol/eventhubs.md §4): `com.microsoft:eventhub` and `com.microsoft:partition`.
 // Responses carry status-code 200 and an amqp-value map; errors carry the status, description
-// and error-condition the SDK maps to its error codes (note §7).
+// and error-condition the SDK maps to its error codes (docs/protocol/eventhubs.md §7).
 
 export interface ManagementReply {
   application_properties: Record<string, unknown>;

@@ -9,7 +9,7 @@ import type { Hub, EventHubsNamespace } from './namespace.js';
 import type { Partition } from './partition.js';
 
 // A producer's link: the emulator is the AMQP receiver. Attach to `<hub>` (the emulator picks
-// the partition) or `<hub>/Partitions/<id>`; advertise max-message-size 1 MB (note §0.4, §5).
+// the partition) or `<hub>/Partitions/<id>`; advertise max-message-size 1 MB (docs/protocol/eventhubs.md §5).
 // Each transfer is appended (and, with --data-dir, written) before it is accepted.
 
 export const MAX_MESSAGE_SIZE = 1024 * 1024;
