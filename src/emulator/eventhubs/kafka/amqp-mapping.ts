@@ -3,11 +3,12 @@ import { PARTITION_KEY_ANNOTATION } from '../batch.js';
 import type { NewEvent, StoredEvent } from '../log/memory-log.js';
 import type { KafkaHeader, KafkaRecord } from './records.js';
 
-// One log for both protocols (docs/protocol/eventhubs.md §14 "Kafka"): a Kafka record is stored
-// as the AMQP message an Event Hubs client would have sent — key → x-opt-partition-key,
-// headers → application-properties (UTF-8 text as strings, other bytes as binary), value → one
-// data section — and an AMQP event is shown to Kafka consumers the other way round, its offset
-// being the sequence number and its timestamp the enqueued time.
+// One log for both protocols (https://learn.microsoft.com/azure/event-hubs/event-hubs-exchange-events-different-protocols):
+// a Kafka record is stored as the AMQP message an Event Hubs client would have sent — key →
+// x-opt-partition-key, headers → application-properties, value → one data section — and an AMQP
+// event is shown to Kafka consumers the other way round, its offset being the sequence number and
+// its timestamp the enqueued time. The service hands AMQP readers header values as binary; we give
+// UTF-8 ones as strings (the choice, easier for SDK users) and keep other bytes binary [U].
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
