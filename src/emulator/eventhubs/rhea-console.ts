@@ -17,6 +17,7 @@ type Method = (typeof METHODS)[number];
 
 const sinks = new Set<Sink>();
 let originals: Record<Method, (...args: unknown[]) => void> | undefined;
+const wrappers = new Map<Method, (...args: unknown[]) => void>();
 let windowStart = 0;
 let linesInWindow = 0;
 let suppressed = 0;
@@ -65,19 +66,22 @@ function install(): void {
   if (originals) return;
   const saved = {} as Record<Method, (...args: unknown[]) => void>;
   for (const method of METHODS) {
-    const original = console[method].bind(console) as (...args: unknown[]) => void;
+    const original = console[method] as (...args: unknown[]) => void;
     saved[method] = original;
-    console[method] = (...args: unknown[]) => {
+    const wrapper = (...args: unknown[]): void => {
       if (calledFromRhea()) route(args);
-      else original(...args);
+      else original.apply(console, args);
     };
+    wrappers.set(method, wrapper);
+    console[method] = wrapper;
   }
   originals = saved;
 }
 
 function uninstall(): void {
   if (!originals) return;
-  for (const method of METHODS) console[method] = originals[method];
+  // Someone who wrapped console after us keeps their wrapper (ours then just passes through).
+  for (const method of METHODS) if (console[method] === wrappers.get(method)) console[method] = originals[method];
   originals = undefined;
   if (summaryTimer) clearTimeout(summaryTimer);
   flushSummary();
