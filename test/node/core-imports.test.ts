@@ -1,6 +1,8 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as browserEntry from '../../src/browser/index.js';
+import * as nodeEntry from '../../src/node/index.js';
 
 // DESIGN.md "Rules of the core": src/core uses web-standard APIs only.
 const root = new URL('../../src/core/', import.meta.url).pathname;
@@ -45,5 +47,55 @@ describe('src/core', () => {
     expect(FORBIDDEN.some((pattern) => pattern.test("import { createHmac } from 'node:crypto';"))).toBe(true);
     expect(FORBIDDEN.some((pattern) => pattern.test('const b = Buffer.from(x);'))).toBe(true);
     expect(FORBIDDEN.some((pattern) => pattern.test('new Uint8Array(view.buffer, view.byteOffset)'))).toBe(true);
+  });
+});
+
+// The published surface (package.json "exports" and the entry files): browsers get browser types,
+// entries are short explicit lists, and core internals are not part of it.
+describe('the package surface', () => {
+  const repo = new URL('../../', import.meta.url).pathname;
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+
+  it('gives browsers the browser types and Node the node types', () => {
+    expect(pkg.exports['.']).toEqual({
+      node: { types: './dist/node/index.d.ts', default: './dist/node/index.js' },
+      default: { types: './dist/browser/index.d.ts', default: './dist/browser/index.js' },
+    });
+  });
+
+  it('points no entry into dist/core internals', () => {
+    const targets = JSON.stringify(pkg.exports);
+    expect(targets).not.toMatch(/dist\/core\//);
+    expect(pkg.exports['./eventhubs']).toEqual({ types: './dist/eventhubs/index.d.ts', default: './dist/eventhubs/index.js' });
+    expect(pkg.exports['./webpubsub-client']).toEqual({ types: './dist/webpubsub-client/index.d.ts', default: './dist/webpubsub-client/index.js' });
+  });
+
+  // Files whose exports are explicit lists; an entry may join them with `export *`.
+  const LISTS = ['core/index.ts', 'core/public-api.ts', 'core/relay/index.ts', 'core/webpubsub/index.ts', 'core/eventhubs/index.ts'];
+  const ENTRIES = ['node/index.ts', 'browser/index.ts', 'eventhubs/index.ts', 'webpubsub-client/index.ts', ...LISTS];
+
+  it('keeps entries at most 80 lines, with `export *` only of explicit lists', () => {
+    const offenders: string[] = [];
+    for (const entry of ENTRIES) {
+      const path = join(repo, 'src', entry);
+      const text = readFileSync(path, 'utf8');
+      if (text.split('\n').length > 80 && !LISTS.includes(entry)) offenders.push(`${entry}: over 80 lines`);
+      for (const [, target] of text.matchAll(/export \* from '([^']+)'/g)) {
+        const resolved = relative(join(repo, 'src'), join(path, '..', target!.replace(/\.js$/, '.ts')));
+        if (!LISTS.includes(resolved)) offenders.push(`${entry}: export * from ${resolved}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('publishes no core internals', () => {
+    for (const entry of [browserEntry, nodeEntry] as Record<string, unknown>[]) {
+      for (const name of ['resolveExpiry', 'stripHcSegment', 'getDefaultHmac', 'hmacSha256', 'clientTokenMinter', 'resolveWebSocket', 'parseConnectionStringPairs', 'readPayload']) {
+        expect(name in entry, name).toBe(false);
+      }
+      expect(typeof entry.createSasToken).toBe('function');
+      expect(typeof entry.resolveRuntime).toBe('function');
+    }
+    expect(nodeEntry.createSasToken).not.toBe(browserEntry.createSasToken);
   });
 });
