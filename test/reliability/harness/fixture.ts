@@ -39,7 +39,8 @@ export class EmulatorFixture {
   }
 
   private label(): string {
-    return Object.keys(this.options).join('+');
+    const file = (expect.getState().testPath ?? '').split('/').pop()?.replace(/\.test\.ts$/, '');
+    return `${file}: ${Object.keys(this.options).join(', ')}`;
   }
 
   private async restart(): Promise<void> {
