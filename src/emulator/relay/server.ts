@@ -18,6 +18,7 @@ import { describeFailure, rejectUpgrade, replyHttp } from './replies.js';
 import { resolveTlsMaterial } from '../tls.js';
 import { DEFAULT_LISTENER_BACKLOG_BYTES } from './sockets.js';
 import { routeUpgrade } from './upgrade-router.js';
+import { ConnectionGuard, guardHttpServer } from '../host/connection-guard.js';
 
 export interface RelayEmulatorOptions extends ListenOptions {
   /** Entities and rules, or the path of a JSON file holding them. */
@@ -41,6 +42,10 @@ export interface RelayEmulatorOptions extends ListenOptions {
    * them on the main port.
    */
   rendezvousPort?: number | 'same';
+  /** Open connections per port; more are closed on arrival. Default 10,000 (src/emulator/host/connection-guard.ts). */
+  maxConnections?: number;
+  /** Time a connection has to send a complete request or upgrade; default 30 s. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface RunningRelayEmulator extends RunningService {
@@ -124,6 +129,10 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
   rendezvousServer?.on('upgrade', (req, socket, head) => routeUpgrade(ctx, req, socket, head, true).catch(onUpgradeFailure(socket)));
   const servers = rendezvousServer ? [server, rendezvousServer] : [server];
   for (const each of servers) each.on('clientError', (_error, socket) => socket.destroy());
+  // Connection cap and request/upgrade deadline, per port (issue 10 #10).
+  for (const each of servers) {
+    guardHttpServer(each, new ConnectionGuard({ maxConnections: options.maxConnections, handshakeTimeoutMs: options.handshakeTimeoutMs, log, service: 'relay' }));
+  }
   wss.on('error', (error) => log(`relay: ws server error: ${error.message}`));
 
   const port = await listen(server, options.port ?? 0, host);

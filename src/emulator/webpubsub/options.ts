@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ListenOptions } from '../types.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../host/connection-guard.js';
 
 // Emulator settings, shaped like the service's hub settings (docs/protocol/webpubsub.md §5 "Configuration").
 
@@ -43,6 +44,10 @@ export interface WebPubSubLimits {
   maxUpstreamQueueFrames: number;
   /** Bytes of those frames (default 16 MiB). */
   maxUpstreamQueueBytes: number;
+  /** Open connections on the port; more are closed on arrival (default 10,000; src/emulator/host/connection-guard.ts). */
+  maxConnections: number;
+  /** Time a connection has to send a complete request or upgrade (default 30 s). */
+  handshakeTimeoutMs: number;
 }
 
 /** 16 MiB: the service's own bound on a reliable client's unacked messages (§4), far past any burst a reading client builds. */
@@ -50,6 +55,8 @@ export const DEFAULT_LIMITS: WebPubSubLimits = {
   maxOutboundBufferBytes: 16 * 1024 * 1024,
   maxUpstreamQueueFrames: 1000,
   maxUpstreamQueueBytes: 16 * 1024 * 1024,
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
+  handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
 };
 
 export function resolveLimits(given: Partial<WebPubSubLimits> | undefined): WebPubSubLimits {

@@ -15,6 +15,7 @@ import { MAX_BODY_BYTES, sendError } from './rest-http.js';
 import { handleRest } from './rest-router.js';
 import { RECOVERY_WINDOW_MS } from './reliable.js';
 import { Upstream } from './upstream.js';
+import { ConnectionGuard, guardHttpServer } from '../host/connection-guard.js';
 
 // One HTTP(S) server: the data-plane REST API under /api and client WebSockets under /client.
 
@@ -51,6 +52,8 @@ export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions =
   const limits = resolveLimits(options.limits);
   const counters: ConnectionCounters = { slowClientsClosed: 0, upstreamQueueOverflows: 0 };
   const { server, scheme, certificate } = await createServer(options.tls);
+  // Connection cap and request/upgrade deadline for the port (issue 10 #10).
+  guardHttpServer(server, new ConnectionGuard({ maxConnections: limits.maxConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs, log, service: 'webpubsub' }));
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_BODY_BYTES,
