@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,8 +29,20 @@ let emulator: RunningRelayEmulator;
 const emulatorLog: string[] = [];
 const children: ChildProcess[] = [];
 
-function commonArgs(path: string): string[] {
-  return ['--base', `ws://127.0.0.1:${emulator.port}`, '--host-for-token', '127.0.0.1', '--path', path, '--key-name', EMULATOR_KEY_NAME, '--key', EMULATOR_SAS_KEY];
+/** Which emulator a Python peer talks to; `caFile` (its certificate) switches to wss/https. */
+interface Target {
+  emulator: RunningRelayEmulator;
+  caFile?: string;
+}
+
+function commonArgs(path: string, target: Target): string[] {
+  const { emulator: relay, caFile } = target;
+  const secure = caFile !== undefined;
+  return [
+    ...['--base', `${secure ? 'wss' : 'ws'}://127.0.0.1:${relay.port}`, '--host-for-token', '127.0.0.1', '--path', path],
+    ...['--key-name', EMULATOR_KEY_NAME, '--key', EMULATOR_SAS_KEY],
+    ...(secure ? ['--ca', caFile] : []),
+  ];
 }
 
 /** A running Python listener: its JSON event lines, and a wait for the next one matching. */
@@ -38,8 +53,8 @@ class PythonListener {
 
   constructor(readonly child: ChildProcess) {}
 
-  static async start(path: string, tokenIn: 'header' | 'query'): Promise<PythonListener> {
-    const child = spawn(PYTHON, ['relay_listener.py', ...commonArgs(path), '--token-in', tokenIn], { cwd: SCRIPTS, stdio: ['ignore', 'pipe', 'pipe'] });
+  static async start(path: string, tokenIn: 'header' | 'query', target: Target = { emulator }): Promise<PythonListener> {
+    const child = spawn(PYTHON, ['relay_listener.py', ...commonArgs(path, target), '--token-in', tokenIn], { cwd: SCRIPTS, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     const listener = new PythonListener(child);
     child.stderr!.on('data', (chunk: Buffer) => (listener.stderr += chunk.toString()));
@@ -75,9 +90,10 @@ class PythonListener {
 }
 
 /** Runs the Python sender once; resolves with its JSON result line. */
-function pythonSender(mode: 'ws-echo' | 'ws-reject' | 'http', path: string, extra: string[] = []): Promise<Record<string, any>> {
+function pythonSender(mode: 'ws-echo' | 'ws-reject' | 'http', path: string, extra: string[] = [], target: Target = { emulator }): Promise<Record<string, any>> {
+  const httpBase = `${target.caFile ? 'https' : 'http'}://127.0.0.1:${target.emulator.port}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, ['relay_sender.py', mode, ...commonArgs(path), '--http-base', `http://127.0.0.1:${emulator.port}`, ...extra], { cwd: SCRIPTS });
+    const child = spawn(PYTHON, ['relay_sender.py', mode, ...commonArgs(path, target), '--http-base', httpBase, ...extra], { cwd: SCRIPTS });
     children.push(child);
     let stdout = '';
     let stderr = '';
@@ -301,5 +317,36 @@ describe('Python sender, hyco-https listener (HTTP)', () => {
     expect(outcome).toMatchObject({ status: 201, length: 100 * 1024 });
     expect(outcome.sha256).toBe(outcome.sentSha256);
     expect(outcome.headers['x-body-sha256']).toBe(outcome.sentSha256);
+  });
+});
+
+describe('over TLS: Python listener and sender trust the emulator certificate (wss, https)', () => {
+  let secure: RunningRelayEmulator;
+  let target: Target;
+  let dir: string;
+  const path = `py-tls-${SUFFIX}`;
+
+  beforeAll(async () => {
+    secure = await startRelayEmulator({ port: 0, tls: true, log: (line) => emulatorLog.push(line) });
+    dir = await mkdtemp(join(tmpdir(), 'relay-python-tls-'));
+    const caFile = join(dir, 'relay.pem');
+    await writeFile(caFile, secure.certificate!);
+    target = { emulator: secure, caFile };
+    await PythonListener.start(path, 'header', target);
+  });
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill();
+    await secure.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('ws-echo through a wss rendezvous (Python verifies the host name 127.0.0.1 against the SANs)', async () => {
+    expect(await pythonSender('ws-echo', path, [], target)).toMatchObject({ text: 'hello from python', binaryOk: true, closeCode: 1000 });
+  });
+
+  it('https POST of 100 kB over a wss request rendezvous', async () => {
+    const outcome = await pythonSender('http', path, ['--method', 'POST', '--body-bytes', String(100 * 1024)], target);
+    expect(outcome).toMatchObject({ status: 201, length: 100 * 1024 });
+    expect(outcome.sha256).toBe(outcome.sentSha256);
   });
 });

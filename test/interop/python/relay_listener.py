@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import ssl
 import sys
 import urllib.parse
 
@@ -28,6 +29,8 @@ from relay_sas import header, relay_sas_token
 
 CONTROL_CHANNEL_BODY_LIMIT = 64 * 1024
 MAX_MESSAGE = 64 * 1024 * 1024
+# Options for every dial (control channel and rendezvous): max_size, and the TLS context for wss.
+DIAL = {"max_size": MAX_MESSAGE}
 
 
 def emit(event: str, **fields) -> None:
@@ -69,7 +72,7 @@ async def read_body(ws, request: dict) -> bytes:
 
 async def serve_request_rendezvous(address: str) -> None:
     """The request was too large for the control channel: the full request arrives on `address`."""
-    async with websockets.connect(address, max_size=MAX_MESSAGE) as rws:
+    async with websockets.connect(address, **DIAL) as rws:
         emit("request-rendezvous-open")
         while True:
             try:
@@ -99,7 +102,7 @@ async def answer_on_control_channel(ws, request: dict, body: bytes) -> None:
         await ws.send(payload)
         return
     # Bodies over 64 kB go over rendezvous (note 1.5): dial the request's own address.
-    async with websockets.connect(request["address"], max_size=MAX_MESSAGE) as rws:
+    async with websockets.connect(request["address"], **DIAL) as rws:
         await rws.send(head)
         await rws.send(payload)
         emit("response-over-rendezvous", length=len(payload))
@@ -108,7 +111,7 @@ async def answer_on_control_channel(ws, request: dict, body: bytes) -> None:
 async def echo(address: str, connect_headers: dict) -> None:
     offered = [p.strip() for p in (header(connect_headers, "Sec-WebSocket-Protocol") or "").split(",") if p.strip()]
     options = {"subprotocols": offered[:1]} if offered else {}
-    async with websockets.connect(address, max_size=MAX_MESSAGE, **options) as rws:
+    async with websockets.connect(address, **DIAL, **options) as rws:
         emit("accepted", subprotocol=rws.subprotocol)
         try:
             async for message in rws:
@@ -121,7 +124,7 @@ async def echo(address: str, connect_headers: dict) -> None:
 async def reject(address: str) -> None:
     description = urllib.parse.quote("Python says no", safe="")
     try:
-        async with websockets.connect(f"{address}&sb-hc-statusCode=403&sb-hc-statusDescription={description}"):
+        async with websockets.connect(f"{address}&sb-hc-statusCode=403&sb-hc-statusDescription={description}", **DIAL):
             emit("reject-dial-opened")  # the service must fail this dial with 410
     except InvalidStatusCode as error:
         emit("rejected", dialStatus=error.status_code)
@@ -144,11 +147,14 @@ async def main() -> None:
     parser.add_argument("--key-name", required=True)
     parser.add_argument("--key", required=True)
     parser.add_argument("--token-in", choices=["query", "header"], default="header")
+    parser.add_argument("--ca", help="PEM file to trust for wss:// (the emulator's certificate)")
     args = parser.parse_args()
+    if args.ca:
+        DIAL["ssl"] = ssl.create_default_context(cafile=args.ca)
 
     token = relay_sas_token(f"http://{args.host_for_token}/{args.path}", args.key_name, args.key)
     url = f"{args.base}/$hc/{urllib.parse.quote(args.path)}?sb-hc-action=listen&sb-hc-id=python-listener"
-    options = {"max_size": MAX_MESSAGE}
+    options = dict(DIAL)
     if args.token_in == "query":
         url += "&sb-hc-token=" + urllib.parse.quote(token, safe="")
     else:

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import ssl
 import sys
 import urllib.error
 import urllib.parse
@@ -26,12 +27,15 @@ from websockets.exceptions import InvalidStatusCode
 from relay_sas import relay_sas_token
 
 
+TLS = {}  # {"ssl": context} when --ca is given
+
+
 def result(**fields) -> None:
     print(json.dumps(fields), flush=True)
 
 
 async def ws_echo(url: str, token: str, protocol) -> None:
-    options = {"extra_headers": {"ServiceBusAuthorization": token, "X-Trace": "python-sender"}, "max_size": 64 * 1024 * 1024}
+    options = {"extra_headers": {"ServiceBusAuthorization": token, "X-Trace": "python-sender"}, "max_size": 64 * 1024 * 1024, **TLS}
     if protocol:
         options["subprotocols"] = [protocol]
     async with websockets.connect(url, **options) as ws:
@@ -52,7 +56,7 @@ async def ws_echo(url: str, token: str, protocol) -> None:
 
 async def ws_reject(url: str, token: str) -> None:
     try:
-        async with websockets.connect(url, extra_headers={"ServiceBusAuthorization": token, "X-Reject": "1"}):
+        async with websockets.connect(url, extra_headers={"ServiceBusAuthorization": token, "X-Reject": "1"}, **TLS):
             result(mode="ws-reject", opened=True)
     except InvalidStatusCode as error:
         result(mode="ws-reject", opened=False, status=error.status_code)
@@ -67,7 +71,7 @@ def http(url: str, token: str, token_in: str, method: str, body_bytes: int) -> N
         headers["ServiceBusAuthorization"] = token
     request = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=20) as response:
+        with urllib.request.urlopen(request, timeout=20, context=TLS.get("ssl")) as response:
             status, reason, response_headers, payload = response.status, response.reason, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         status, reason, response_headers, payload = error.code, error.reason, dict(error.headers), error.read()
@@ -97,7 +101,10 @@ def main() -> None:
     parser.add_argument("--body-bytes", type=int, default=0)
     parser.add_argument("--target", default="")
     parser.add_argument("--token-in", choices=["query", "header"], default="header")
+    parser.add_argument("--ca", help="PEM file to trust for wss:// and https:// (the emulator's certificate)")
     args = parser.parse_args()
+    if args.ca:
+        TLS["ssl"] = ssl.create_default_context(cafile=args.ca)
 
     token = relay_sas_token(f"http://{args.host_for_token}/{args.path}", args.key_name, args.key)
     path = urllib.parse.quote(args.path)
