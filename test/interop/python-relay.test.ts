@@ -324,6 +324,7 @@ describe('over TLS: Python listener and sender trust the emulator certificate (w
   let secure: RunningRelayEmulator;
   let target: Target;
   let dir: string;
+  let python: PythonListener;
   const path = `py-tls-${SUFFIX}`;
 
   beforeAll(async () => {
@@ -332,10 +333,10 @@ describe('over TLS: Python listener and sender trust the emulator certificate (w
     const caFile = join(dir, 'relay.pem');
     await writeFile(caFile, secure.certificate!);
     target = { emulator: secure, caFile };
-    await PythonListener.start(path, 'header', target);
+    python = await PythonListener.start(path, 'header', target);
   });
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null) child.kill();
+    python.child.kill();
     await secure.close();
     await rm(dir, { recursive: true, force: true });
   });
