@@ -1,3 +1,4 @@
+import { safeDecodeURIComponent as safeDecode } from '../../core/encoding.js';
 import { isRealtimeError } from '../../core/errors.js';
 import { sasAudienceCovers, verifySasToken, type ParsedSasToken } from '../../core/sas.js';
 import { nodeHmac } from '../../node/hmac.js';
@@ -77,12 +78,4 @@ export async function authorize(options: AuthorizeOptions): Promise<AuthOutcome>
     return { ok: false, status: 401, message: 'InvalidSignature: the token has an invalid signature.' };
   }
   return { ok: true, token: parsed };
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }

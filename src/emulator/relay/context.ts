@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { safeDecodeURIComponent as safeDecode } from '../../core/encoding.js';
+import { isHcParameter } from '../../core/relay/wire-rules.js';
 import type { BodyBudget } from './body-budget.js';
 import type { EntityRegistry } from './entities.js';
 import type { ExchangeTable } from './exchanges.js';
@@ -95,7 +97,7 @@ export function rawHeaderMap(req: IncomingMessage, drop: (lowerName: string) => 
 export function appQuery(rawQuery: string): string {
   return rawQuery
     .split('&')
-    .filter((part) => part !== '' && !/^sb-hc-/i.test(safeDecode(part.split('=')[0]!)))
+    .filter((part) => part !== '' && !isHcParameter(safeDecode(part.split('=')[0]!)))
     .join('&');
 }
 
@@ -103,12 +105,4 @@ export function appQuery(rawQuery: string): string {
 export function rawQueryOf(target: string | undefined): string {
   const at = (target ?? '').indexOf('?');
   return at < 0 ? '' : (target ?? '').slice(at + 1);
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }

@@ -8,6 +8,7 @@ import {
   type RequestMessage,
   type ResponseMessage,
 } from '../../core/relay/protocol.js';
+import { HOP_BY_HOP_HEADERS as HOP_BY_HOP } from '../../core/relay/wire-rules.js';
 import { authorize } from './auth.js';
 import { BodyReservation, EXCHANGE_OVERHEAD_BYTES, readBudgetedBody } from './body-budget.js';
 import { appQuery, rawHeaderMap, rawQueryOf, type RelayContext } from './context.js';
@@ -21,8 +22,7 @@ import { RequestChannel } from './request-channel.js';
 // `sb-hc-action=request` rendezvous when not. 502 when no listener is online, 504 when no
 // `response` arrives within the deadline.
 
-// RFC 7230 hop-by-hop headers are not forwarded, except Via (note §1.5).
-const HOP_BY_HOP = new Set(['connection', 'content-length', 'host', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'close', 'keep-alive', 'proxy-connection']);
+// RFC 7230 hop-by-hop headers (core/relay/wire-rules.ts) are not forwarded, except Via (docs/protocol/relay.md §1.5).
 
 interface Auth {
   failure?: { status: number; message: string };
@@ -110,10 +110,12 @@ export class HttpFront {
 
   async #forward(req: IncomingMessage, res: ServerResponse, match: EntityMatch, auth: Auth, reservation: BodyReservation, pathname: string, tracker: string): Promise<void> {
     const limit = this.ctx.httpBodyLimitBytes;
-    const body = await readBudgetedBody(req, limit, reservation);
+    // A body may not stall longer than a response may (note §1.5's 60 s) [U].
+    const body = await readBudgetedBody(req, limit, reservation, this.ctx.httpTimeoutMs);
     // A refused body is not read: the answer closes the connection instead of draining it.
     if (body === 'too_large') return replyHttp(res, 413, describeFailure(`Request bodies are limited to ${limit} bytes here.`, tracker), { Connection: 'close' });
     if (body === 'over_budget') return this.#overBudget(res, tracker);
+    if (body === 'stalled') return replyHttp(res, 408, describeFailure(`The request body stalled for ${this.ctx.httpTimeoutMs} ms.`, tracker), { Connection: 'close' });
 
     const listener = match.entity.pickListener();
     if (!listener) return replyHttp(res, 502, describeFailure('There are no listeners connected for the endpoint.', tracker));

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RealtimeError } from '../../core/errors.js';
+import { WEBPUBSUB_MAX_MESSAGE_BYTES } from '../../core/webpubsub/limits.js';
 
 // HTTP plumbing for the data-plane REST API: bounded bodies and the service's ErrorDetail shape
 // (docs/protocol/webpubsub.md §3: `{code, message, ...}` plus an `x-ms-error-code` header).
 
 /** A client frame is at most 1 MB (docs/protocol/webpubsub.md §3 "Limits"); a REST body gets the same bound. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_BODY_BYTES = WEBPUBSUB_MAX_MESSAGE_BYTES;
 
 export class RestError extends Error {
   constructor(
