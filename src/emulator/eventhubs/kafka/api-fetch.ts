@@ -59,9 +59,9 @@ function read(session: KafkaSession, topic: FetchTopic, ask: FetchPartition, bud
   if (ask.offset < start || ask.offset > high) return { ...empty(ERROR.OFFSET_OUT_OF_RANGE), high, start };
   const records: Buffer[] = [];
   let bytes = 0;
-  for (let sequence = ask.offset; sequence < high; sequence++) {
-    const event = log.get(sequence);
-    if (!event) break;
+  // Numbering may have gaps (a damaged record dropped on load, log/file-log.ts); Kafka clients
+  // step over missing offsets as they do on compacted topics.
+  for (let event = log.atOrAfter(ask.offset); event && event.sequenceNumber < high; event = log.atOrAfter(event.sequenceNumber + 1)) {
     const batch = batchOf(event);
     // KIP-74: the first batch of the response goes out even when larger than the limits.
     const fits = bytes + batch.length <= ask.maxBytes && batch.length <= budget.left;
@@ -162,9 +162,8 @@ function offsetFor(partition: Partition, timestamp: number): { timestamp: number
     const last = log.last();
     return last ? { timestamp: last.enqueuedTime, offset: last.sequenceNumber } : { timestamp: -1, offset: -1 };
   }
-  const sequence = log.seekTime(timestamp, true);
-  const event = log.get(sequence);
-  return event ? { timestamp: event.enqueuedTime, offset: sequence } : { timestamp: -1, offset: -1 };
+  const event = log.atOrAfter(log.seekTime(timestamp, true));
+  return event ? { timestamp: event.enqueuedTime, offset: event.sequenceNumber } : { timestamp: -1, offset: -1 };
 }
 
 export function listOffsets(request: KafkaRequest, session: KafkaSession, context: KafkaContext): KafkaWriter {

@@ -1,4 +1,5 @@
 import { MAX_MESSAGE_SIZE } from '../sender-link.js';
+import type { Partition } from '../partition.js';
 import { KafkaWriter } from './codec.js';
 import { allowed, type KafkaContext, type KafkaSession } from './context.js';
 import { recordToEvent } from './amqp-mapping.js';
@@ -15,6 +16,14 @@ interface PartitionResult {
   baseOffset: number;
   logStartOffset: number;
   message: string | null;
+  /** Set when events were appended: the answer waits until they are durable (--fsync policy). */
+  partition?: Partition;
+}
+
+const KAFKA_STORAGE_ERROR = 56;
+
+function durable(partition: Partition): Promise<Error | undefined> {
+  return new Promise((resolve) => partition.log.whenDurable((error) => resolve(error)));
 }
 
 function producePartition(
@@ -43,6 +52,7 @@ function producePartition(
   }
   const key = `${hub.name}/${partition.id}`;
   let baseOffset = -1;
+  let appended = false;
   for (const batch of batches) {
     if (batch.transactional || batch.control) return fail(ERROR.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'transactions are not supported');
     const events = batch.records.map(recordToEvent);
@@ -56,14 +66,15 @@ function producePartition(
       continue;
     }
     const stored = partition.append(events);
+    appended = true;
     const first = stored[0]!.sequenceNumber;
     context.producerIds.record(batch.producerId, batch.producerEpoch, key, batch.baseSequence, events.length, first);
     if (baseOffset < 0) baseOffset = first;
   }
-  return { index, error: ERROR.NONE, baseOffset, logStartOffset: partition.log.firstSequenceNumber, message: null };
+  return { index, error: ERROR.NONE, baseOffset, logStartOffset: partition.log.firstSequenceNumber, message: null, ...(appended ? { partition } : {}) };
 }
 
-export function produce(request: KafkaRequest, session: KafkaSession, context: KafkaContext): KafkaWriter | undefined {
+export async function produce(request: KafkaRequest, session: KafkaSession, context: KafkaContext): Promise<KafkaWriter | undefined> {
   const { body, version: v, flexible: f } = request;
   const transactionalId = body.nullableString(f);
   const acks = body.int16();
@@ -81,6 +92,12 @@ export function produce(request: KafkaRequest, session: KafkaSession, context: K
     ),
   }));
   if (acks === 0) return undefined;
+  // Acknowledged only once durable, as AMQP sends are (log/group-commit.ts).
+  for (const result of results.flatMap((topic) => topic.partitions)) {
+    if (!result.partition) continue;
+    const error = await durable(result.partition);
+    if (error) Object.assign(result, { error: KAFKA_STORAGE_ERROR, baseOffset: -1, message: `The event could not be stored: ${error.message}` });
+  }
   const writer = new KafkaWriter();
   writer.array(results, f, (w, topic) => {
     w.string(topic.name, f);
