@@ -58,14 +58,16 @@ export class BodyReservation {
   }
 }
 
-export type BodyRefusal = 'too_large' | 'over_budget';
+export type BodyRefusal = 'too_large' | 'over_budget' | 'stalled';
 
 /**
  * Reads a request body into memory, charging `reservation` as it goes. A declared length past the
  * limit or the budget is refused before a byte is read; a chunked body is cut off the moment it
- * crosses either. A refused body is not read on: the caller answers and closes the connection.
+ * crosses either. A body that stalls for `stallMs` is given up, so a sender that declares a large
+ * length and sends nothing cannot hold its share of the budget. A refused body is not read on:
+ * the caller answers and closes the connection.
  */
-export function readBudgetedBody(req: IncomingMessage, limit: number, reservation: BodyReservation): Promise<Uint8Array | BodyRefusal> {
+export function readBudgetedBody(req: IncomingMessage, limit: number, reservation: BodyReservation, stallMs: number): Promise<Uint8Array | BodyRefusal> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.resolve('too_large');
   if (Number.isFinite(declared) && declared > 0 && !reservation.grow(declared)) return Promise.resolve('over_budget');
@@ -76,13 +78,21 @@ export function readBudgetedBody(req: IncomingMessage, limit: number, reservatio
     const whole = prepaid > 0 ? Buffer.allocUnsafe(prepaid) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
+    let stall: NodeJS.Timeout | undefined;
+    const watch = () => {
+      clearTimeout(stall);
+      stall = setTimeout(() => refuse('stalled'), stallMs);
+    };
     const refuse = (why: BodyRefusal) => {
+      clearTimeout(stall);
       req.removeAllListeners('data');
       req.pause();
       chunks.length = 0;
       resolve(why);
     };
+    watch();
     req.on('data', (chunk: Buffer) => {
+      watch();
       if (whole) {
         if (size + chunk.length > whole.length) return refuse('too_large'); // more than declared: Node's parser never lets this through
         chunk.copy(whole, size);
@@ -94,10 +104,17 @@ export function readBudgetedBody(req: IncomingMessage, limit: number, reservatio
       if (!reservation.grow(chunk.length)) return refuse('over_budget');
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size)));
-    req.on('error', reject);
+    req.on('end', () => {
+      clearTimeout(stall);
+      resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size));
+    });
+    req.on('error', (error) => {
+      clearTimeout(stall);
+      reject(error);
+    });
     // A sender that hangs up mid-body gets no answer; the caller's finally gives the budget back.
     req.once('close', () => {
+      clearTimeout(stall);
       if (!req.complete) reject(new Error('the sender closed the request before its body ended'));
     });
   });

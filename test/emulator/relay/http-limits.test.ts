@@ -79,6 +79,26 @@ describe('HTTP body budget', () => {
   });
 });
 
+describe('a body that stalls', () => {
+  it('gets 408 after httpTimeoutMs without data, and its declared length goes back to the budget', async () => {
+    const listener = await rawListener(emulator, 'staller');
+    const auth = await token({ path: 'staller' });
+    const status = new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${httpBase(emulator)}/staller`, { method: 'POST', headers: { ServiceBusAuthorization: auth, 'Content-Length': String(600 * KiB) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write(Buffer.alloc(10 * KiB)); // then nothing more
+    });
+    expect(await status).toBe(408);
+    const next = post('staller', 600 * KiB);
+    expect((await listener.frames.nextJson()).request).toBeDefined();
+    expect((await next).status).toBe(504);
+    listener.socket.terminate();
+  });
+});
+
 describe('a listener that stops reading', () => {
   it('is closed once more than listenerBacklogBytes is queued towards it; its requests get 502', async () => {
     const deafEmulator = await startEmulator({ listenerBacklogBytes: 256 * KiB, httpTimeoutMs: 10_000 });
