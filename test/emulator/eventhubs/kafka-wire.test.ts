@@ -277,3 +277,28 @@ test('a record batch above the size limit is MESSAGE_TOO_LARGE; the connection s
     await roomy.close();
   }
 });
+
+test('a connection that does not finish SASL within handshakeTimeoutMs is closed; more than maxConnections are refused', async () => {
+  const strict = await startEventHubsEmulator({ config: { hubs: [{ name: 'h', partitionCount: 1 }] }, kafkaPort: 0, kafkaLimits: { handshakeTimeoutMs: 200, maxConnections: 2 } });
+  try {
+    const strictPort = Number(strict.info().kafka!.bootstrapServers.split(':').at(-1));
+    const open = async () => {
+      const socket = connect(strictPort, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      return new RawClient(socket);
+    };
+    const authenticated = await open();
+    expect(await authenticated.login('$ConnectionString', strict.connectionString)).toBe(0);
+    const silent = await open();
+    const third = await open();
+    expect(await third.response()).toBeUndefined();
+    expect(await silent.response()).toBeUndefined();
+    // The authenticated one outlives the deadline.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    authenticated.send(18, 0, () => undefined);
+    expect(await authenticated.response()).toBeDefined();
+    authenticated.close();
+  } finally {
+    await strict.close();
+  }
+});

@@ -121,7 +121,7 @@ export async function fetch(request: KafkaRequest, session: KafkaSession, contex
   const deadline = Date.now() + maxWait;
   let results: PartitionData[][];
   for (;;) {
-    const budget = { left: maxBytes > 0 ? maxBytes : Number.MAX_SAFE_INTEGER, first: true };
+    const budget = { left: Math.min(maxBytes > 0 ? maxBytes : Number.MAX_SAFE_INTEGER, context.limits.maxFetchBytes), first: true };
     results = topics.map((topic) => topic.partitions.map((ask) => read(session, topic, ask, budget)));
     const flat = results.flat();
     const total = flat.reduce((sum, data) => sum + data.bytes, 0);

@@ -32,6 +32,10 @@ export function offsetCommit(request: KafkaRequest, session: KafkaSession, conte
   let groupError: number = ERROR.NONE;
   if (!mayUseGroups(session, context.namespace)) groupError = ERROR.GROUP_AUTHORIZATION_FAILED;
   else if (groupId.length === 0 || groupId.length > MAX_GROUP_ID_LENGTH) groupError = ERROR.INVALID_GROUP_ID;
+  else if (!context.offsets.has(groupId) && context.offsets.groupCount() >= context.coordinator.limits.maxGroups) {
+    // The store is bounded like the coordinator: no offsets for more than maxGroups groups.
+    groupError = ERROR.GROUP_MAX_SIZE_REACHED;
+  }
   else if (generation >= 0 || memberId !== '') {
     const group = context.coordinator.get(groupId);
     groupError = group ? group.check(memberId, generation, true) : ERROR.UNKNOWN_MEMBER_ID;

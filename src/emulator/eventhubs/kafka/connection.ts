@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { GuardedConnection } from '../../host/connection-guard.js';
 import { KafkaDecodeError, KafkaReader, KafkaWriter } from './codec.js';
 import type { KafkaContext, KafkaSession } from './context.js';
 import { API, ERROR, SUPPORTED } from './protocol.js';
@@ -10,7 +11,14 @@ import { SaslExchange } from './sasl.js';
 // not parse, closes this connection only. Until SASL succeeds only ApiVersions and the SASL
 // requests are served (with acceptAnyToken, everything is, without SASL).
 
-export function serveKafka(stream: Duplex, context: KafkaContext, handlers: ReadonlyMap<number, KafkaHandler>, clientHost: string, log: (line: string) => void): void {
+export function serveKafka(
+  stream: Duplex,
+  context: KafkaContext,
+  handlers: ReadonlyMap<number, KafkaHandler>,
+  clientHost: string,
+  guarded: GuardedConnection | undefined,
+  log: (line: string) => void,
+): void {
   let closed = false;
   let markClosed!: () => void;
   const session: KafkaSession = {
@@ -62,6 +70,7 @@ export function serveKafka(stream: Duplex, context: KafkaContext, handlers: Read
     if (sasl.expectsRawToken()) {
       const reply = await sasl.rawToken(frame);
       if (reply === undefined) return close('SASL authentication failed');
+      guarded?.pass();
       const out = Buffer.alloc(4 + reply.length);
       out.writeInt32BE(reply.length, 0);
       reply.copy(out, 4);
@@ -88,10 +97,12 @@ export function serveKafka(stream: Duplex, context: KafkaContext, handlers: Read
     if (apiKey === API.SaslHandshake || apiKey === API.SaslAuthenticate) {
       const reply = await sasl.handle(request);
       answer(request, reply.body, flexible);
+      if (session.grants) guarded?.pass();
       if (reply.close) setImmediate(() => close('SASL authentication failed'));
       return;
     }
     if (!session.grants) return close(`${apiKey}/v${version} before SASL authentication`);
+    guarded?.pass();
     const handler = handlers.get(apiKey)!;
     const body = await handler(request, session, context);
     if (body && !closed) answer(request, body, flexible);
@@ -103,6 +114,13 @@ export function serveKafka(stream: Duplex, context: KafkaContext, handlers: Read
     try {
       for (let frame = takeFrame(); frame && !closed; frame = takeFrame()) {
         await handle(frame);
+        // A client that sends without reading its answers must not grow our write buffer without bound.
+        if (stream.writableLength > context.limits.maxPendingResponseBytes && !closed) {
+          await new Promise<void>((resolve) => {
+            stream.once('drain', resolve);
+            stream.once('close', resolve);
+          });
+        }
       }
     } catch (error) {
       if (error instanceof KafkaDecodeError || error instanceof RangeError) close(`malformed request: ${error.message}`);

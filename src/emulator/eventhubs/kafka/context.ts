@@ -14,6 +14,10 @@ export interface KafkaLimits {
   maxBatchBytes: number;
   /** Longest Fetch long poll honoured; default 30 s. */
   maxFetchWaitMs: number;
+  /** Largest Fetch answer whatever the client asks, as the broker's fetch.max.bytes; default 55 MiB. */
+  maxFetchBytes: number;
+  /** Unsent answer bytes per connection before the next request waits for the socket to drain; default 64 MiB. */
+  maxPendingResponseBytes: number;
 }
 
 export interface KafkaContext {

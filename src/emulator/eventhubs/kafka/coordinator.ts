@@ -290,6 +290,7 @@ export class GroupCoordinator {
     }
     if (request.protocols.length === 0 || request.protocolType.length === 0) return fail(ERROR.INCONSISTENT_GROUP_PROTOCOL);
     if (!group) {
+      if (this.groups.size >= this.limits.maxGroups) this.evictEmptyGroup();
       if (this.groups.size >= this.limits.maxGroups) return fail(ERROR.GROUP_MAX_SIZE_REACHED);
       group = new Group(groupId);
       this.groups.set(groupId, group);
@@ -299,6 +300,17 @@ export class GroupCoordinator {
     if (!group.compatible({ ...request, memberId })) return fail(ERROR.INCONSISTENT_GROUP_PROTOCOL);
     const target = group;
     return new Promise((resolve) => target.join({ ...request, memberId }, resolve));
+  }
+
+  /** Makes room by forgetting one group without members (its committed offsets stay in the store). */
+  private evictEmptyGroup(): void {
+    for (const [id, group] of this.groups) {
+      if (group.members.size === 0) {
+        group.close();
+        this.groups.delete(id);
+        return;
+      }
+    }
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { createSecureContext, TLSSocket } from 'node:tls';
+import type { ConnectionGuard, GuardedConnection } from '../../host/connection-guard.js';
 
 // One port for SASL_PLAINTEXT and SASL_SSL: a Kafka frame starts with its int32 size, and a
 // first byte of 0x16 (a TLS handshake record) would mean a request of over 360 MB, above any
@@ -44,11 +45,15 @@ export async function listenKafka(
   host: string,
   port: number,
   tls: { cert: string; key: string } | undefined,
-  serve: (stream: Duplex, clientHost: string) => void,
+  guard: ConnectionGuard,
+  serve: (stream: Duplex, clientHost: string, guarded: GuardedConnection) => void,
 ): Promise<KafkaListener> {
   const secureContext = tls ? createSecureContext({ cert: tls.cert, key: tls.key }) : undefined;
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
+    // Connection cap, and a deadline for SASL (connection.ts passes it once authenticated).
+    const guarded = guard.admit(socket);
+    if (!guarded) return;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
@@ -59,10 +64,10 @@ export async function listenKafka(
       if (first[0] === 0x16 && secureContext) {
         const secure = new TLSSocket(new Replay(socket, first), { isServer: true, secureContext });
         secure.on('error', () => secure.destroy());
-        serve(secure, clientHost);
+        serve(secure, clientHost, guarded);
       } else {
         socket.unshift(first);
-        serve(socket, clientHost);
+        serve(socket, clientHost, guarded);
       }
       socket.resume();
     });

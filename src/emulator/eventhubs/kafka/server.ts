@@ -13,12 +13,20 @@ import { listenKafka } from './listener.js';
 import { OffsetStore } from './offset-store.js';
 import { ProducerIds } from './producer-ids.js';
 import { API } from './protocol.js';
+import { ConnectionGuard, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../../host/connection-guard.js';
 import type { KafkaHandler } from './request.js';
 
 // The Kafka endpoint of the Event Hubs emulator: its own port, the same namespace and log as
 // AMQP. Clients use SASL PLAIN with `$ConnectionString` and a connection string as password.
 
-export interface KafkaEndpointOptions extends Partial<KafkaLimits>, Partial<CoordinatorLimits> {
+export interface ConnectionLimits {
+  /** Open Kafka connections; more are closed on arrival. Default 10,000. */
+  maxConnections: number;
+  /** Time to finish SASL after connecting; default 30 s. */
+  handshakeTimeoutMs: number;
+}
+
+export interface KafkaEndpointOptions extends Partial<KafkaLimits>, Partial<CoordinatorLimits>, Partial<ConnectionLimits> {
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -39,8 +47,12 @@ export interface KafkaEndpoint {
   close(): Promise<void>;
 }
 
-export const DEFAULT_KAFKA_LIMITS: KafkaLimits & CoordinatorLimits = {
+export const DEFAULT_KAFKA_LIMITS: KafkaLimits & CoordinatorLimits & ConnectionLimits = {
   maxRequestBytes: 100 * 1024 * 1024,
+  maxFetchBytes: 55 * 1024 * 1024,
+  maxPendingResponseBytes: 64 * 1024 * 1024,
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
+  handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
   maxBatchBytes: 1024 * 1024 + 64 * 1024,
   maxFetchWaitMs: 30_000,
   maxGroups: 10_000,
@@ -82,12 +94,24 @@ export async function startKafkaEndpoint(options: KafkaEndpointOptions): Promise
     coordinator,
     producerIds: new ProducerIds(),
     offsets: new OffsetStore(options.dataDir),
-    limits: { maxRequestBytes: pick('maxRequestBytes'), maxBatchBytes: pick('maxBatchBytes'), maxFetchWaitMs: pick('maxFetchWaitMs') },
+    limits: {
+      maxRequestBytes: pick('maxRequestBytes'),
+      maxBatchBytes: pick('maxBatchBytes'),
+      maxFetchWaitMs: pick('maxFetchWaitMs'),
+      maxFetchBytes: pick('maxFetchBytes'),
+      maxPendingResponseBytes: pick('maxPendingResponseBytes'),
+    },
     advertisedHost: options.advertisedHost,
     advertisedPort: () => port,
   };
-  const listener = await listenKafka(options.host, options.port, options.tls, (stream, clientHost) =>
-    serveKafka(stream, context, HANDLERS, clientHost, options.log),
+  const guard = new ConnectionGuard({
+    maxConnections: pick('maxConnections'),
+    handshakeTimeoutMs: pick('handshakeTimeoutMs'),
+    log: options.log,
+    service: 'eventhubs kafka',
+  });
+  const listener = await listenKafka(options.host, options.port, options.tls, guard, (stream, clientHost, guarded) =>
+    serveKafka(stream, context, HANDLERS, clientHost, guarded, options.log),
   );
   port = listener.port;
   const hostPort = options.advertisedHost.includes(':') ? `[${options.advertisedHost}]:${port}` : `${options.advertisedHost}:${port}`;
@@ -103,4 +127,4 @@ export async function startKafkaEndpoint(options: KafkaEndpointOptions): Promise
   };
 }
 
-export type KafkaEndpointLimits = Partial<KafkaLimits & CoordinatorLimits>;
+export type KafkaEndpointLimits = Partial<KafkaLimits & CoordinatorLimits & ConnectionLimits>;
