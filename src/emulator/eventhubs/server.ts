@@ -99,6 +99,8 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
     service: 'eventhubs',
   });
   const definition = resolveNamespace(loadEventHubsConfig(options.config));
+  // TLS before the data dir: a failure here must not leave the data dir locked.
+  const tls = await resolveTlsMaterial(options.tls);
   const dataDir = options.dataDir ? new EventHubsDataDir(options.dataDir, { log, ...(options.fsync ? { fsync: options.fsync } : {}) }) : undefined;
   const namespace = new EventHubsNamespace(definition, dataDir);
   const authority = new CbsAuthority({
@@ -107,7 +109,6 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
     ...(options.acceptAnyToken !== undefined ? { acceptAnyToken: options.acceptAnyToken } : {}),
   });
   const service = new EventHubsAmqpService({ namespace, authority, log });
-  const tls = await resolveTlsMaterial(options.tls);
   const upgrade = createAmqpUpgradeHandler((socket, encrypted, upgraded) => {
     serveAmqp(service, webSocketTransport(socket, () => rejectTextFrame(socket)), Buffer.alloc(0), {
       transport: encrypted ? 'wss' : 'ws',
