@@ -1,5 +1,5 @@
 import type { AccessToken as CoreAccessToken, TokenCredential } from '@azure/core-auth';
-import { clockOf, hmacOf, type RuntimeOption } from './runtime.js';
+import { clockOf, hmacOf, type NowOption, type RuntimeOption } from './runtime.js';
 import type { HmacSha256 } from './runtime-types.js';
 import { describeValue } from './errors.js';
 import { createSasToken, parseSasToken } from './sas.js';
@@ -30,8 +30,8 @@ export interface SasTokenProviderOptions extends RuntimeOption {
   scope?: string;
   /** Shorthand for `runtime.hmac`. */
   hmac?: HmacSha256;
-  /** Shorthand for `runtime.now`: clock in ms (tests). */
-  now?: () => number;
+  /** Shorthand for `runtime.now`: a clock in ms, or a fixed instant (tests). */
+  now?: NowOption;
 }
 
 export function isTokenCredential(value: unknown): value is TokenCredential {

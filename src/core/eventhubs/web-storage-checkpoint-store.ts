@@ -1,7 +1,7 @@
 import type { Checkpoint, CheckpointStore, PartitionOwnership } from '@azure/event-hubs';
 import { hexEncode } from '../encoding.js';
 import { describeValue } from '../errors.js';
-import { clockOf, type RuntimeOption } from '../runtime.js';
+import { clockOf, type NowOption, type RuntimeOption } from '../runtime.js';
 
 // A CheckpointStore over the Web Storage API (sessionStorage, localStorage, or anything with the
 // same five members), so a page's consumer resumes after a reload. It follows the blob store's
@@ -22,8 +22,8 @@ export interface WebStorageLike {
 export interface WebStorageCheckpointStoreOptions extends RuntimeOption {
   /** Prepended to every key (default `eventhubs-checkpoints:`). */
   prefix?: string;
-  /** Clock in ms (tests). */
-  now?: () => number;
+  /** Shorthand for `runtime.now`: a clock in ms, or a fixed instant (tests). */
+  now?: NowOption;
 }
 
 interface StoredOwnership {
