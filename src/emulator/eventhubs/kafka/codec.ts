@@ -140,6 +140,8 @@ export class KafkaReader {
   }
 }
 
+const INT64_MAX = 0x7fffffffffffffffn;
+
 /** Grows by doubling; `finish()` returns a view of what was written. */
 export class KafkaWriter {
   private buffer: Buffer;
@@ -190,7 +192,9 @@ export class KafkaWriter {
   }
   int64(value: number): this {
     const at = this.room(8);
-    this.buffer.writeBigInt64BE(BigInt(value), at);
+    // A client may have committed int64 max; as a double that rounds past the range, so clamp.
+    const big = BigInt(Math.trunc(value));
+    this.buffer.writeBigInt64BE(big > INT64_MAX ? INT64_MAX : big < -INT64_MAX - 1n ? -INT64_MAX - 1n : big, at);
     return this;
   }
   raw(bytes: Uint8Array): this {

@@ -299,7 +299,9 @@ export class GroupCoordinator {
     if (!group.members.has(memberId) && group.members.size >= this.limits.maxMembersPerGroup) return fail(ERROR.GROUP_MAX_SIZE_REACHED);
     if (!group.compatible({ ...request, memberId })) return fail(ERROR.INCONSISTENT_GROUP_PROTOCOL);
     const target = group;
-    return new Promise((resolve) => target.join({ ...request, memberId }, resolve));
+    // setTimeout takes at most 2^31-1 ms (longer fires at once): keep the rebalance wait within 0..maxSessionTimeoutMs.
+    const rebalanceTimeoutMs = Math.min(Math.max(request.rebalanceTimeoutMs, 0), this.limits.maxSessionTimeoutMs);
+    return new Promise((resolve) => target.join({ ...request, memberId, rebalanceTimeoutMs }, resolve));
   }
 
   /** Makes room by forgetting one group without members (its committed offsets stay in the store). */
