@@ -65,3 +65,9 @@ test('gzip batches are inflated within a bound; other codecs are UNSUPPORTED_COM
   const snappy = withCompression(plain, 2, plain.subarray(61));
   expect(() => decodeBatches(snappy, 1 << 20)).toThrow(expect.objectContaining({ errorCode: 76 }));
 });
+
+test('int64 values beyond the range (a double rounding int64 max up) are clamped, not thrown', () => {
+  const reader = new KafkaReader(new KafkaWriter().int64(2 ** 63).int64(-(2 ** 63) * 2).finish());
+  expect(reader.buffer.readBigInt64BE(0)).toBe(0x7fffffffffffffffn);
+  expect(reader.buffer.readBigInt64BE(8)).toBe(-0x8000000000000000n);
+});

@@ -106,3 +106,15 @@ test('inconsistent protocols, bad session timeouts, long group ids and full grou
   expect((await coordinator.join('g', request())).error).toBe(81);
   coordinator.close();
 });
+
+test('a rebalance timeout beyond what setTimeout takes still waits for the other members', async () => {
+  const coordinator = new GroupCoordinator(limits);
+  const one = await settle(coordinator.join('g', request()));
+  coordinator.get('g')!.sync(one.memberId, 1, [], () => undefined);
+  let second: JoinResult | undefined;
+  void coordinator.join('g', { ...request(), rebalanceTimeoutMs: 2 ** 40 }).then((result) => (second = result));
+  await vi.advanceTimersByTimeAsync(1000);
+  // The first member has not rejoined yet, so the new generation must not have formed.
+  expect(second).toBeUndefined();
+  coordinator.close();
+});
