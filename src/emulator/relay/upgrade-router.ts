@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { MAX_LISTENERS_PER_ENTITY } from '../../core/relay/protocol.js';
+import { stripHcSegment } from '../../core/relay/wire-rules.js';
 import { authorize } from './auth.js';
 import type { RelayContext } from './context.js';
 import { ListenerSession } from './control-channel.js';
@@ -41,7 +42,7 @@ export async function routeUpgrade(ctx: RelayContext, req: IncomingMessage, sock
   }
   const pathname = (req.url ?? '/').split('?')[0]!;
   const ns = ctx.registry.namespaceFor(req.headers.host);
-  const tracker = `sb://${ns.host}${pathname.replace(/^\/\$hc/i, '')}`;
+  const tracker = `sb://${ns.host}${stripHcSegment(pathname)}`;
   const problem = handshakeProblem(req);
   if (problem) {
     rejectUpgrade(socket, problem.status, describeFailure(problem.message, tracker));
