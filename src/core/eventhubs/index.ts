@@ -15,3 +15,4 @@ export {
 } from './credential.js';
 export { downgradeEmulatorUrl, plainWebSocketFor } from './websocket.js';
 export { createWebStorageCheckpointStore, type WebStorageCheckpointStoreOptions, type WebStorageLike } from './web-storage-checkpoint-store.js';
+export { createIndexedDbCheckpointStore, type IndexedDbCheckpointStore, type IndexedDbCheckpointStoreOptions } from './indexeddb-checkpoint-store.js';
