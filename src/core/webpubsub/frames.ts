@@ -5,28 +5,8 @@ import type { AckError, AckId, DownstreamMessage, OptionalPayload, UpstreamMessa
 
 // Public surface of the codecs; readPayload/writePayload/protocolError stay internal helpers.
 export { DATA_TYPES, bodyToPayload, payloadToBody, type MessagePayload, type WebPubSubDataType } from './frames-payload.js';
-export type {
-  AckError,
-  AckId,
-  AckMessage,
-  CancelInvocationMessage,
-  ConnectedMessage,
-  DisconnectedMessage,
-  DownstreamMessage,
-  GroupDataMessage,
-  InvokeMessage,
-  InvokeResponseMessage,
-  JoinGroupMessage,
-  LeaveGroupMessage,
-  OptionalPayload,
-  PingMessage,
-  PongMessage,
-  SendEventMessage,
-  SendToGroupMessage,
-  SequenceAckMessage,
-  ServerDataMessage,
-  UpstreamMessage,
-} from './frames-types.js';
+// Every message type is public: frames-types.ts holds nothing else.
+export type * from './frames-types.js';
 export { decodeDownstreamProtobuf, decodeUpstreamProtobuf, encodeDownstreamProtobuf, encodeUpstreamProtobuf } from './frames-protobuf.js';
 
 // Codecs for the JSON client subprotocols json.webpubsub.azure.v1 and json.reliable.webpubsub.azure.v1

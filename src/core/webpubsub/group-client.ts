@@ -2,16 +2,6 @@ import { GROUP_OPERATIONS, defineOperations, hubPath, pathSegment, type JSONType
 import type { WebPubSubRestClient } from './rest-types.js';
 import type { GroupCloseAllConnectionsOptions, GroupListConnectionsOptions, GroupSendTextToAllOptions, GroupSendToAllOptions, OperationOptions, PagedMembers } from './service-types.js';
 
-export type {
-  GroupCloseAllConnectionsOptions,
-  GroupListConnectionsOptions,
-  GroupSendTextToAllOptions,
-  GroupSendToAllOptions,
-  OperationOptions,
-  PagedMembers,
-  WebPubSubGroupMember,
-  WebPubSubGroupMemberPage,
-} from './service-types.js';
 
 // `client.group(name)`: the group half of the data plane (note §3 rows 12–16, 24–25), with the method
 // names and options of @azure/web-pubsub's WebPubSubGroup. All but listConnections come from the

@@ -29,27 +29,7 @@ export {
   type MessagePayload,
   type WebPubSubDataType,
 } from './frames.js';
-export type {
-  AckError,
-  AckMessage,
-  CancelInvocationMessage,
-  ConnectedMessage,
-  DisconnectedMessage,
-  DownstreamMessage,
-  GroupDataMessage,
-  InvokeMessage,
-  InvokeResponseMessage,
-  JoinGroupMessage,
-  LeaveGroupMessage,
-  OptionalPayload,
-  PingMessage,
-  PongMessage,
-  SendEventMessage,
-  SendToGroupMessage,
-  SequenceAckMessage,
-  ServerDataMessage,
-  UpstreamMessage,
-} from './frames-types.js';
+export type * from './frames-types.js';
 export { WEBPUBSUB_MAX_MESSAGE_BYTES } from './limits.js';
 export { WEBPUBSUB_API_VERSION, WEBPUBSUB_ENTRA_SCOPE } from './rest.js';
 export type { KeyCredentialLike, RestClientOptions, RetryOptions, WebPubSubCredential } from './rest-types.js';
