@@ -1,0 +1,4 @@
+// Placeholder until the profile summary lands.
+export function summarizeProfiles() {
+  return '';
+}

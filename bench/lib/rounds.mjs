@@ -1,0 +1,61 @@
+// Alternating rounds: ours, peer, limit, ours, peer, limit, … so that load from other processes on
+// the shared machine falls on every contestant alike; a warm-up round of each is thrown away.
+// Each case ends as medians, min–max spread, and a ratio taken round by round.
+import { percentile, summarize } from './stats.mjs';
+
+/**
+ * contestants: { ours?, peer?, limit? } each `{ name, run: async () => number | number[] }`
+ * (a number per round, or latency samples to pool). Stops starting rounds when the next one would
+ * pass `deadline` (a performance.now() value), keeping at least `minRounds`.
+ */
+export async function alternate(contestants, { rounds = 5, minRounds = 2, warmup = true, deadline = Infinity } = {}) {
+  const keys = Object.keys(contestants);
+  const samples = Object.fromEntries(keys.map((key) => [key, []]));
+  if (warmup) for (const key of keys) await contestants[key].run();
+  let longest = 0;
+  for (let round = 0; round < rounds; round++) {
+    if (round >= minRounds && performance.now() + longest > deadline) break;
+    const start = performance.now();
+    for (const key of keys) samples[key].push(await contestants[key].run());
+    longest = Math.max(longest, performance.now() - start);
+  }
+  return Object.fromEntries(keys.map((key) => [key, { name: contestants[key].name, samples: samples[key] }]));
+}
+
+const ratioOf = (formula, ours, other) => (formula === 'x/ours' ? other / ours : ours / other);
+
+/**
+ * Turns raw samples into what the report prints. spec: { id, label, unit, better, stat?
+ * ('median' for per-round numbers; 'p50'/'p99' to pool latency samples), ratio: { against,
+ * formula: 'ours/x' | 'x/ours' }, goal?: { op: '>=' | '<=', value, text } }.
+ */
+export function finishCase(spec, measured) {
+  const stat = spec.stat ?? 'median';
+  const out = { ...spec, contestants: {} };
+  const perRound = {};
+  for (const [key, { name, samples }] of Object.entries(measured)) {
+    if (stat === 'median') {
+      perRound[key] = samples;
+      out.contestants[key] = { name, ...summarize(samples), samples };
+    } else {
+      const p = Number(stat.slice(1));
+      perRound[key] = samples.map((round) => percentile(round, p));
+      const pooled = samples.flat();
+      out.contestants[key] = { name, value: percentile(pooled, p), ...spreadOf(perRound[key]), count: pooled.length, rounds: samples.length };
+      out.contestants[key].median = out.contestants[key].value;
+    }
+  }
+  const { against, formula = 'ours/x' } = spec.ratio ?? {};
+  const ours = out.contestants.ours;
+  const other = against && out.contestants[against];
+  if (ours && other) {
+    const rounds = perRound.ours.map((value, i) => ratioOf(formula, value, perRound[against][i])).filter(Number.isFinite);
+    out.ratio = { against, formula, value: ratioOf(formula, ours.median, other.median), ...spreadOf(rounds) };
+    if (spec.goal) out.goal = { ...spec.goal, met: spec.goal.op === '>=' ? out.ratio.value >= spec.goal.value : out.ratio.value <= spec.goal.value };
+  }
+  return out;
+}
+
+function spreadOf(values) {
+  return values.length ? { min: Math.min(...values), max: Math.max(...values) } : {};
+}
