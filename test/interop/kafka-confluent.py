@@ -102,8 +102,11 @@ def group(args):
 def wrong_password(args):
     failures = []
     consumer = Consumer(config(args, **{'group.id': 'refused', 'error_cb': lambda err: failures.append(err.name())}))
+    deadline = time.time() + 5
+    while not failures and time.time() < deadline:
+        consumer.poll(0.05)
     try:
-        consumer.list_topics(timeout=5)
+        consumer.list_topics(timeout=0.5)
         listed = True
     except KafkaException as error:
         listed = False

@@ -87,10 +87,18 @@ test('kafkajs: committed offsets survive an emulator restart with the same dataD
   const connect = (t: KafkaTarget) =>
     new Kafka({ clientId: 'restart', brokers: [t.bootstrapServers], sasl: { mechanism: 'plain', username: t.username, password: t.password }, logLevel: logLevel.NOTHING });
   try {
-    const admin = connect(first).admin();
-    await admin.connect();
-    await admin.setOffsets({ groupId: 'kafkajs-durable', topic: 'audit', partitions: [{ partition: 1, offset: '7' }] });
-    await admin.disconnect();
+    const kafka = connect(first);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'audit', messages: [0, 1, 2].map((n) => ({ partition: 1, value: `v${n}` })) });
+    await producer.disconnect();
+    const consumer = kafka.consumer({ groupId: 'kafkajs-durable', maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'audit', fromBeginning: true });
+    let seen = 0;
+    await consumer.run({ autoCommitThreshold: 1, eachMessage: async () => void seen++ });
+    await waitFor(() => (seen === 3 ? true : undefined), 'three messages');
+    await consumer.disconnect();
     const port = Number(first.bootstrapServers.split(':').at(-1));
     await first.emulator.close();
     const second = await startKafkaEmulator({ dataDir, kafkaPort: port });
@@ -99,7 +107,7 @@ test('kafkajs: committed offsets survive an emulator restart with the same dataD
       await again.connect();
       const offsets = await again.fetchOffsets({ groupId: 'kafkajs-durable', topics: ['audit'] });
       await again.disconnect();
-      expect(offsets).toEqual([{ topic: 'audit', partitions: [expect.objectContaining({ partition: 0, offset: '-1' }), expect.objectContaining({ partition: 1, offset: '7' })] }]);
+      expect(offsets).toEqual([{ topic: 'audit', partitions: [expect.objectContaining({ partition: 0, offset: '-1' }), expect.objectContaining({ partition: 1, offset: '3' })] }]);
     } finally {
       await second.emulator.close();
     }
