@@ -95,3 +95,26 @@ test('the default policy is batch (group commit)', async () => {
   expect(calls).toContain('fdatasync done');
   log.close();
 });
+
+test('batch across segment rolls: the old segment is synced before it is closed, every append is acknowledged', async () => {
+  const directory = await scratch();
+  const log = new FilePartitionLog(directory, 0, { fsync: 'batch', segmentBytes: 200 });
+  let acknowledged = 0;
+  for (let turn = 0; turn < 5; turn++) {
+    for (let n = 0; n < 10; n++) {
+      log.append([{ message }], 1);
+      log.whenDurable((error) => {
+        expect(error).toBeUndefined();
+        acknowledged++;
+      });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await vi.waitFor(() => expect(acknowledged).toBe(50));
+  expect(calls.filter((call) => call === 'fdatasyncSync').length).toBeGreaterThan(0); // each roll synced the retired file
+  log.close();
+  const again = new FilePartitionLog(directory, 0);
+  expect(again.nextSequenceNumber).toBe(50);
+  expect(again.atOrAfter(0)!.sequenceNumber).toBe(0);
+  again.close();
+});
