@@ -7,6 +7,7 @@ import type { HmacSha256 } from '../../src/core/runtime-types.js';
 import { createSasToken, parseSasToken, verifySasToken } from '../../src/core/sas.js';
 import { createSasTokenProvider } from '../../src/core/token-provider.js';
 import { mintClientAccessToken } from '../../src/core/webpubsub/client-token.js';
+import { clientAccessUrlProvider } from '../../src/core/webpubsub/negotiate.js';
 import { WebPubSubServiceClient } from '../../src/core/webpubsub/service-client.js';
 import { FakeSocket, FakeWebSocket, ManualTimers, resetFakes } from '../shared/relay/fake-socket.js';
 
@@ -111,5 +112,14 @@ describe('the Web PubSub REST client takes the runtime', () => {
     expect(requests).toHaveLength(2);
     const bearer = requests[0]!.headers.get('authorization')!.slice('Bearer '.length);
     expect(decodeJwt(bearer).payload.iat).toBe(NOW / 1000);
+  });
+});
+
+describe('negotiate takes the runtime', () => {
+  it("fetches the negotiate URL with the runtime's fetch", async () => {
+    const fetch = vi.fn(async () => Response.json({ url: 'wss://x.webpubsub.azure.com/client/hubs/chat?access_token=t' }));
+    const getUrl = clientAccessUrlProvider({ negotiateUrl: 'https://app.example.com/negotiate', runtime: { fetch } });
+    await expect(getUrl()).resolves.toBe('wss://x.webpubsub.azure.com/client/hubs/chat?access_token=t');
+    expect(fetch).toHaveBeenCalledOnce();
   });
 });

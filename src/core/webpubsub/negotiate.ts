@@ -1,4 +1,5 @@
 import { RealtimeError, describeValue, isRealtimeError } from '../errors.js';
+import { resolveRuntime, type RuntimeOption } from '../runtime.js';
 import type { GenerateClientTokenOptions } from './service-types.js';
 import type { ClientAccessToken } from './client-token.js';
 import type { FetchHandler } from './event-handler.js';
@@ -57,9 +58,10 @@ export function createNegotiateHandler(options: NegotiateOptions): FetchHandler 
 }
 
 /** Client side: GET the negotiate URL and return the client access URL from `{ url }`. */
-export async function negotiateClientAccessUrl(negotiateUrl: string | URL, init: RequestInit & { fetch?: typeof fetch } = {}): Promise<string> {
-  const { fetch: fetchOption, ...requestInit } = init;
-  const fetchImpl = fetchOption ?? globalThis.fetch;
+export async function negotiateClientAccessUrl(negotiateUrl: string | URL, init: RequestInit & RuntimeOption & { fetch?: typeof fetch } = {}): Promise<string> {
+  const { fetch: fetchOption, runtime, ...requestInit } = init;
+  // Called as a plain function: a stored `window.fetch` throws "Illegal invocation" when called as a method.
+  const fetchImpl = fetchOption ?? resolveRuntime(runtime).fetch;
   const response = await fetchImpl(String(negotiateUrl), requestInit);
   if (!response.ok) {
     throw new RealtimeError(response.status === 401 ? 'unauthorized' : response.status === 403 ? 'forbidden' : 'service', `negotiate answered ${response.status}`, { status: response.status });
@@ -77,7 +79,7 @@ export type WebPubSubClientSource =
   /** A client access URL `wss://…?access_token=…` (no refresh: the token is checked only at connect). */
   | string
   /** An endpoint answering `{ "url": … }` (createNegotiateHandler); fetched again on each fresh connect. */
-  | { negotiateUrl: string | URL; requestInit?: RequestInit; fetch?: typeof fetch }
+  | ({ negotiateUrl: string | URL; requestInit?: RequestInit; fetch?: typeof fetch } & RuntimeOption)
   /** Anything that returns a client access URL, e.g. `() => serviceClient.getClientAccessToken({ userId })`. */
   | { getClientAccessUrl: ClientAccessUrlProvider };
 
@@ -88,8 +90,8 @@ export function clientAccessUrlProvider(source: WebPubSubClientSource): () => Pr
     return async () => source;
   }
   if (source && 'negotiateUrl' in source) {
-    const { negotiateUrl, requestInit, fetch } = source;
-    return () => negotiateClientAccessUrl(negotiateUrl, fetch ? { ...requestInit, fetch } : { ...requestInit });
+    const { negotiateUrl, requestInit, fetch, runtime } = source;
+    return () => negotiateClientAccessUrl(negotiateUrl, { ...requestInit, ...(fetch && { fetch }), ...(runtime && { runtime }) });
   }
   if (source && typeof (source as { getClientAccessUrl?: unknown }).getClientAccessUrl === 'function') {
     const provider = (source as { getClientAccessUrl: ClientAccessUrlProvider }).getClientAccessUrl;
