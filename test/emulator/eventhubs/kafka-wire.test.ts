@@ -302,3 +302,17 @@ test('a connection that does not finish SASL within handshakeTimeoutMs is closed
     await strict.close();
   }
 });
+
+test('an authenticated connection idle for connectionsMaxIdleMs is closed', async () => {
+  const idle = await startEventHubsEmulator({ config: { hubs: [{ name: 'h', partitionCount: 1 }] }, kafkaPort: 0, kafkaLimits: { connectionsMaxIdleMs: 200 } });
+  try {
+    const socket = connect(Number(idle.info().kafka!.bootstrapServers.split(':').at(-1)), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const client = new RawClient(socket);
+    expect(await client.login('$ConnectionString', idle.connectionString)).toBe(0);
+    expect(await client.response()).toBeUndefined();
+    expect(client.closed).toBe(true);
+  } finally {
+    await idle.close();
+  }
+});

@@ -33,9 +33,17 @@ export function serveKafka(
   let buffered = 0;
   let busy = false;
 
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const stillUsed = (): void => {
+    clearTimeout(idle);
+    idle = setTimeout(() => (busy ? stillUsed() : close(`idle for ${context.limits.connectionsMaxIdleMs} ms`)), context.limits.connectionsMaxIdleMs);
+    idle.unref?.();
+  };
+
   const close = (reason?: string): void => {
     if (closed) return;
     closed = true;
+    clearTimeout(idle);
     markClosed();
     if (reason) log(`eventhubs kafka: closing a connection from ${clientHost}: ${reason}`);
     stream.destroy();
@@ -133,7 +141,9 @@ export function serveKafka(
   };
 
   if (context.auth.acceptAnyToken) sasl.grantAll();
+  stillUsed();
   stream.on('data', (chunk: Buffer) => {
+    stillUsed();
     chunks.push(chunk);
     buffered += chunk.length;
     if (busy || buffered > context.limits.maxRequestBytes + 4) stream.pause();

@@ -18,6 +18,8 @@ export interface KafkaLimits {
   maxFetchBytes: number;
   /** Unsent answer bytes per connection before the next request waits for the socket to drain; default 64 MiB. */
   maxPendingResponseBytes: number;
+  /** A connection with no request for this long is closed, as Kafka's connections.max.idle.ms; default 10 min. */
+  connectionsMaxIdleMs: number;
 }
 
 export interface KafkaContext {
