@@ -1,5 +1,5 @@
 // One partition's event log held in memory. Sequence numbers start at 0 and offsets are byte
-// positions in the partition, as on a non-geo-replicated namespace (note §6.2); both only grow,
+// positions in the partition, as on a non-geo-replicated namespace (docs/protocol/eventhubs.md §6.2); both only grow,
 // so lookups are binary searches. Numbers may skip where a damaged record was dropped on load.
 
 export interface StoredEvent {
