@@ -10,7 +10,7 @@ export interface OperationOptions {
 
 export interface GroupSendToAllOptions extends OperationOptions {
   excludedConnections?: string[];
-  /** OData filter (note §3); build it with `odata` to escape values. */
+  /** OData filter (docs/protocol/webpubsub.md §3); build it with `odata` to escape values. */
   filter?: string;
   /** 0–300; the service drops the message for connections that cannot take it in time. */
   messageTtlSeconds?: number;
