@@ -141,3 +141,39 @@ test('SASL_SSL and SASL_PLAINTEXT on the same port when the emulator has a TLS c
     await secure.emulator.close();
   }
 });
+
+test('kafkajs admin: offsets by timestamp, earliest/latest, group listing and description; idempotent producer', async () => {
+  const kafka = client();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  await producer.send({ topic: 'audit', acks: -1, messages: [{ partition: 1, value: 'early' }] });
+  const between = Date.now() + 1;
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  await producer.send({ topic: 'audit', acks: -1, messages: [{ partition: 1, value: 'late' }] });
+  await producer.disconnect();
+
+  const admin = kafka.admin();
+  await admin.connect();
+  const latest = await admin.fetchTopicOffsets('audit');
+  const partition1 = latest.find((p) => p.partition === 1)!;
+  const high = Number(partition1.high);
+  expect(Number(partition1.low)).toBe(0);
+  const [byTime] = (await admin.fetchTopicOffsetsByTimestamp('audit', between)).filter((p) => p.partition === 1);
+  expect(Number(byTime!.offset)).toBe(high - 1);
+
+  const consumer = kafka.consumer({ groupId: 'kafkajs-described', maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'audit', fromBeginning: true });
+  await consumer.run({ eachMessage: async () => undefined });
+  const { groups } = await admin.listGroups();
+  expect(groups).toContainEqual({ groupId: 'kafkajs-described', protocolType: 'consumer' });
+  let described: Awaited<ReturnType<typeof admin.describeGroups>>['groups'][number] | undefined;
+  for (let attempt = 0; attempt < 100 && described?.state !== 'Stable'; attempt++) {
+    described = (await admin.describeGroups(['kafkajs-described'])).groups[0];
+    if (described?.state !== 'Stable') await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(described).toMatchObject({ groupId: 'kafkajs-described', state: 'Stable', protocolType: 'consumer', protocol: 'RoundRobinAssigner' });
+  expect(described!.members).toHaveLength(1);
+  await consumer.disconnect();
+  await admin.disconnect();
+});
