@@ -12,6 +12,7 @@ import type { EmulatorChild } from './harness/child.js';
 import { LONG, scale } from './harness/budget.js';
 import { EmulatorFixture } from './harness/fixture.js';
 import { everyServiceWorks, relayWorks, webPubSubWorks } from './harness/legit.js';
+import { frame } from './harness/amqp-bytes.js';
 import { upgradeRequest } from './harness/raw-ws.js';
 
 // Exhaustion: slow and stalled peers, crowds of clients and oversize bodies. After each: the
@@ -42,7 +43,8 @@ function holdOpen(port: number, bytes: Buffer): { socket: Socket; closed: () => 
 
 const AMQP = Buffer.from('AMQP\x00\x01\x00\x00', 'latin1');
 const SASL = Buffer.from('AMQP\x03\x01\x00\x00', 'latin1');
-const OPEN = Buffer.from('0000001a02000000005310c00d01a1' + Buffer.from('slowloris').toString('hex').padEnd(18, '0').slice(0, 18), 'hex');
+// open (0x10) with container-id "slowloris", and nothing after it: no token ever comes.
+const OPEN = frame(Buffer.concat([Buffer.from([0x00, 0x53, 0x10, 0xc0, 0x0c, 0x01, 0xa1, 0x09]), Buffer.from('slowloris')]));
 const PARTIAL_HTTP = [
   Buffer.from('GET /client/hubs/chat HTTP/1.1\r\nHost: 127.0.0.1\r\n'),
   Buffer.from('GET /$hc/x?sb-hc-action=listen HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'),

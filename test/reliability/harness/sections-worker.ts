@@ -28,7 +28,9 @@ const input = fc.oneof(
   fc.array(described(SECTION_CODES), { minLength: 1, maxLength: 4 }).map((parts) => Buffer.concat(parts)),
   amqpValue,
   mutatedBytes(SEEDS).map((bytes) => Buffer.from(bytes)),
-  fc.tuple(fc.constantFrom(...SECTION_CODES), fc.constantFrom(...COUNT_BOMBS)).map(([code, bomb]) => Buffer.concat([Buffer.from([0x00, 0x53, code]), bomb])),
+  fc.tuple(fc.constantFrom(...SECTION_CODES), fc.constantFrom(...COUNT_BOMBS), fc.boolean()).map(([code, bomb, inList]) =>
+    Buffer.concat([Buffer.from([0x00, 0x53, code]), inList ? Buffer.from([0xc0, bomb.length + 1, 0x01]) : Buffer.alloc(0), bomb]),
+  ),
 );
 
 const details = fc.check(
