@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../../../src/emulator/eventhubs/index.js';
 import { KafkaReader, KafkaWriter } from '../../../src/emulator/eventhubs/kafka/codec.js';
-import { encodeBatch } from '../../../src/emulator/eventhubs/kafka/records.js';
+import { crc32c, encodeBatch } from '../../../src/emulator/eventhubs/kafka/records.js';
 
 // The Kafka endpoint on the wire, with hand-made frames: version negotiation, SASL ordering,
 // claims, and hostile input closing only the connection that sent it.
@@ -315,4 +315,42 @@ test('an authenticated connection idle for connectionsMaxIdleMs is closed', asyn
   } finally {
     await idle.close();
   }
+});
+
+test('an idempotent producer retrying a batch gets the first offset back and nothing is written twice; a gap is OUT_OF_ORDER_SEQUENCE_NUMBER', async () => {
+  const client = await RawClient.open();
+  expect(await client.login('$ConnectionString', emulator.connectionString)).toBe(0);
+  client.send(22, 1, (w) => w.nullableString(null, false).int32(60_000));
+  const init = (await client.response())!;
+  init.int32();
+  init.int32();
+  expect(init.int16()).toBe(0);
+  const producerId = init.int64();
+  const batchAt = (sequence: number): Buffer => {
+    const batch = encodeBatch(0, [{ key: null, value: Buffer.from(`seq ${sequence}`), headers: [], timestamp: Date.now() }]);
+    batch.writeBigInt64BE(BigInt(producerId), 43);
+    batch.writeInt16BE(0, 51);
+    batch.writeInt32BE(sequence, 53);
+    batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
+    return batch;
+  };
+  const produce = async (batch: Buffer): Promise<{ error: number; offset: number }> => {
+    client.send(0, 3, (w) => w.nullableString(null, false).int16(-1).int32(1000).array([0], false, (t) => t.string('orders', false).array([0], false, (p) => p.int32(1).nullableBytes(batch, false))));
+    const response = (await client.response())!;
+    response.int32();
+    response.int32();
+    response.string(false);
+    response.int32();
+    response.int32();
+    return { error: response.int16(), offset: response.int64() };
+  };
+  const partition = emulator.namespace.hub('orders')!.partitions[1]!;
+  const before = partition.log.nextSequenceNumber;
+  const first = await produce(batchAt(0));
+  expect(first).toEqual({ error: 0, offset: before });
+  expect(await produce(batchAt(0))).toEqual(first);
+  expect(partition.log.nextSequenceNumber).toBe(before + 1);
+  expect((await produce(batchAt(5))).error).toBe(45);
+  expect(await produce(batchAt(1))).toEqual({ error: 0, offset: before + 1 });
+  client.close();
 });
