@@ -1,0 +1,103 @@
+// Row 10: browser bundle of the Relay listener + client, min+gzip, measured as scripts/size.mjs
+// does (esbuild, code-split, what the entry loads statically), but from src/ so no build is needed.
+// The peer is hyco-https (listener only; it has no sender) bundled for the browser with its Node
+// built-ins shimmed: npm polyfills where one is installed, an empty module otherwise.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { ROOT } from '../lib/build.mjs';
+import { finishCase } from '../lib/rounds.mjs';
+
+const NODE_BUILTINS = ['assert', 'buffer', 'crypto', 'events', 'http', 'https', 'net', 'stream', 'tls', 'url', 'util', 'zlib', 'os', 'path', 'fs'];
+
+function shimPlugin(used) {
+  return {
+    name: 'node-shims',
+    setup(build) {
+      const filter = new RegExp(`^(node:)?(${NODE_BUILTINS.join('|')})/?$`);
+      build.onResolve({ filter }, (args) => {
+        const name = args.path.replace(/^node:/, '').replace(/\/$/, '');
+        const polyfill = join(ROOT, 'node_modules', name, 'package.json');
+        // `events`, `util`, `buffer` … resolve to their npm polyfill when installed; the first
+        // import from hyco-https itself names the package, so look it up from the root.
+        const main = existsSync(polyfill) && !args.path.endsWith('/') ? join(ROOT, 'node_modules', name, packageMain(name)) : undefined;
+        if (main && existsSync(main)) {
+          used.add(`${name} (npm polyfill)`);
+          return { path: main };
+        }
+        used.add(`${name} (empty)`);
+        return { path: name, namespace: 'empty-module' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'empty-module' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+    },
+  };
+}
+
+function packageMain(name) {
+  // The browser field, else main: what a browser bundler picks.
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8'));
+  return (typeof pkg.browser === 'string' ? pkg.browser : undefined) ?? pkg.main ?? 'index.js';
+}
+
+async function measure(source, { plugins = [], define } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-size-'));
+  try {
+    writeFileSync(join(dir, 'entry.mjs'), source);
+    const result = await esbuild.build({
+      absWorkingDir: ROOT,
+      entryPoints: [join(dir, 'entry.mjs')],
+      bundle: true,
+      minify: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      outdir: join(dir, 'out'),
+      nodePaths: [join(ROOT, 'node_modules')],
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      plugins,
+      ...(define ? { define } : {}),
+    });
+    const outputs = result.metafile.outputs;
+    const eager = new Set();
+    const visit = (path) => {
+      if (eager.has(path)) return;
+      eager.add(path);
+      for (const dep of outputs[path].imports) if (dep.kind === 'import-statement') visit(dep.path);
+    };
+    visit(Object.keys(outputs).find((path) => outputs[path].entryPoint));
+    const files = new Map(result.outputFiles.map((file) => [basename(file.path), file.contents]));
+    const bytes = (paths) => Buffer.concat(paths.map((p) => files.get(basename(p))));
+    const lazy = Object.keys(outputs).filter((p) => !eager.has(p) && p.endsWith('.js'));
+    return { gzip: gzipSync(bytes([...eager]), { level: 9 }).length, lazy: lazy.length ? gzipSync(bytes(lazy), { level: 9 }).length : 0 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const row = {
+  id: 'bundle-size',
+  title: 'Relay listener + client, browser bundle min+gzip',
+  goal: '≤ 5 kB eager',
+  async run(ctx) {
+    const ours = await measure(`export { HybridConnectionListener, HybridConnectionClient } from ${JSON.stringify(join(ROOT, 'src/browser/index.ts'))};`);
+    const used = new Set();
+    const peer = await measure(`import hyco from 'hyco-https'; export default hyco;`, { plugins: [shimPlugin(used)], define: { global: 'globalThis' } });
+    ctx.notes.push(
+      `Ours: \`export { HybridConnectionListener, HybridConnectionClient }\` from src/browser/index.ts, minified, code-split; the eager part counts${ours.lazy ? ` (lazy chunks: ${ours.lazy} B more)` : ''}.`,
+      `hyco-https 1.4.5 (whole module: it is a listener only and has no sender) needs these Node built-ins shimmed: ${[...used].sort().join(', ')}; its \`ws\` 6 resolves to ws's browser stub, which throws, so the bundle does not run in a browser as is.`,
+      'Size, not time: one measurement, no rounds.',
+    );
+    const value = (bytes) => ({ samples: [bytes / 1000] });
+    return [
+      finishCase(
+        { id: 'gzip', label: 'min+gzip, eager', unit: 'kB', better: 'lower', ratio: { against: 'peer', formula: 'ours/x' }, goal: undefined },
+        { ours: { name: 'azure-realtime/browser listener + client', ...value(ours.gzip) }, peer: { name: 'hyco-https 1.4.5 with shims', ...value(peer.gzip) } },
+      ),
+    ].map((c) => ({ ...c, goal: { op: '<=', value: 5, text: '≤ 5 kB', met: c.contestants.ours.median <= 5 } }));
+  },
+};
