@@ -1,6 +1,7 @@
 // The rows of issue 12's table, in its order.
 import { row as bundleSize } from './bundle-size.mjs';
 import { relayHttp100, relayHttp1mb } from './relay-http.mjs';
+import { relayWs, relayWsConnect } from './relay-ws.mjs';
 import { row as sas } from './sas.mjs';
 
-export const ROWS = [relayHttp100, relayHttp1mb, sas, bundleSize];
+export const ROWS = [relayHttp100, relayHttp1mb, relayWs, relayWsConnect, sas, bundleSize];
