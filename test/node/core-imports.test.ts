@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as browserEntry from '../../src/browser/index.js';
@@ -97,5 +98,26 @@ describe('the package surface', () => {
       expect(typeof entry.resolveRuntime).toBe('function');
     }
     expect(nodeEntry.createSasToken).not.toBe(browserEntry.createSasToken);
+  });
+
+  // An app type-checked for browsers (the `browser` condition) imports the built package by name: it must
+  // get the browser declarations, which need neither the Node ones nor @types/node (node:http and friends).
+  // Needs `npm run build`, as the examples do.
+  it.skipIf(!existsSync(join(repo, 'dist/browser/index.d.ts')))('gives a browser app the browser declarations, without @types/node', () => {
+    const dir = join(repo, 'test-output/browser-types');
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    if (!existsSync(join(dir, 'node_modules/azure-realtime'))) symlinkSync(repo, join(dir, 'node_modules/azure-realtime'), 'dir');
+    const compilerOptions = { target: 'es2022', module: 'esnext', moduleResolution: 'bundler', customConditions: ['browser'], lib: ['es2022', 'dom'], types: [], strict: true, noEmit: true };
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['app.ts'] }));
+    writeFileSync(
+      join(dir, 'app.ts'),
+      "import { createSasToken, HybridConnectionListener, WebPubSubServiceClient } from 'azure-realtime';\n" +
+        'export const used = [createSasToken, HybridConnectionListener, WebPubSubServiceClient];\n',
+    );
+    const result = spawnSync(join(repo, 'node_modules/.bin/tsc'), ['-p', dir, '--listFiles'], { encoding: 'utf8' });
+    const files = result.stdout.split('\n').filter((line) => line.endsWith('.d.ts'));
+    expect(result.status, result.stdout).toBe(0);
+    expect(files.some((file) => file.endsWith('/dist/browser/index.d.ts'))).toBe(true);
+    expect(files.filter((file) => /\/dist\/node\/|@types\/node\//.test(file))).toEqual([]);
   });
 });
