@@ -118,3 +118,15 @@ test('a rebalance timeout beyond what setTimeout takes still waits for the other
   expect(second).toBeUndefined();
   coordinator.close();
 });
+
+test('a static member rejoining with the same group.instance.id replaces its previous incarnation', async () => {
+  const coordinator = new GroupCoordinator(limits);
+  const before = await settle(coordinator.join('g', { ...request(), groupInstanceId: 'worker-1' }));
+  const group = coordinator.get('g')!;
+  group.sync(before.memberId, before.generation, [], () => undefined);
+  const after = await settle(coordinator.join('g', { ...request(), groupInstanceId: 'worker-1' }));
+  expect(after.error).toBe(0);
+  expect(after.memberId).not.toBe(before.memberId);
+  expect([...group.members.keys()]).toEqual([after.memberId]);
+  coordinator.close();
+});

@@ -354,3 +354,12 @@ test('an idempotent producer retrying a batch gets the first offset back and not
   expect(await produce(batchAt(1))).toEqual({ error: 0, offset: before + 1 });
   client.close();
 });
+
+test('Fetch with min_bytes 0 answers at once even when nothing is there', async () => {
+  const client = await RawClient.open();
+  expect(await client.login('$ConnectionString', emulator.connectionString)).toBe(0);
+  const next = emulator.namespace.hub('orders')!.partitions[0]!.log.nextSequenceNumber;
+  fetchV4(client, 'orders', next, 60_000, 0);
+  expect(await fetchedBytes(client)).toEqual({ error: 0, high: next, records: 0 });
+  client.close();
+});

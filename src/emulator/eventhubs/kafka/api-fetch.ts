@@ -126,7 +126,8 @@ export async function fetch(request: KafkaRequest, session: KafkaSession, contex
     const flat = results.flat();
     const total = flat.reduce((sum, data) => sum + data.bytes, 0);
     const remaining = deadline - Date.now();
-    if (total >= Math.max(minBytes, 1) || flat.some((data) => data.error !== ERROR.NONE) || remaining <= 0 || session.isClosed()) break;
+    // min_bytes 0 (or less) means "answer at once", as on a broker.
+    if (total >= minBytes || flat.some((data) => data.error !== ERROR.NONE) || remaining <= 0 || session.isClosed()) break;
     await waitForAppend(topics, session, remaining);
   }
   const writer = new KafkaWriter(1024 + results.flat().reduce((sum, data) => sum + data.bytes, 0));

@@ -108,7 +108,9 @@ export function leaveGroup(request: KafkaRequest, session: KafkaSession, context
   const group = context.coordinator.get(groupId);
   const permitted = mayUseGroups(session, context.namespace);
   const results = leaving.map((entry) => {
-    const member = group?.members.get(entry.memberId);
+    // Static members may leave by group.instance.id alone (KIP-345).
+    const member =
+      group?.members.get(entry.memberId) ?? (entry.memberId === '' && entry.groupInstanceId !== null ? group?.memberByInstance(entry.groupInstanceId) : undefined);
     if (!permitted) return { ...entry, error: ERROR.GROUP_AUTHORIZATION_FAILED };
     if (!group || !member) return { ...entry, error: ERROR.UNKNOWN_MEMBER_ID };
     group.remove(member);

@@ -43,7 +43,8 @@ export function metadata(request: KafkaRequest, session: KafkaSession, context: 
     const hub = context.namespace.hub(name);
     const permitted = hub && (allowed(session, hub, 'Send') || allowed(session, hub, 'Listen'));
     const error = !hub ? ERROR.UNKNOWN_TOPIC_OR_PARTITION : permitted ? ERROR.NONE : ERROR.TOPIC_AUTHORIZATION_FAILED;
-    w.int16(error).string(hub?.name ?? name, f);
+    // Hub names match case-insensitively; the answer names the topic as the client asked for it.
+    w.int16(error).string(name, f);
     if (v >= 10) w.raw(hub ? topicId(hub.name) : Buffer.alloc(16));
     if (v >= 1) w.bool(false);
     w.array(error === ERROR.NONE ? hub!.partitions : [], f, (pw, partition) => {

@@ -90,6 +90,10 @@ export class Group {
     this.remove(member);
   }
 
+  memberByInstance(groupInstanceId: string): Member | undefined {
+    return [...this.members.values()].find((member) => member.groupInstanceId === groupInstanceId);
+  }
+
   touch(memberId: string): void {
     const member = this.members.get(memberId);
     if (member && !member.pendingJoin) this.startSession(member);
@@ -296,6 +300,10 @@ export class GroupCoordinator {
       this.groups.set(groupId, group);
     }
     if (request.memberId && !group.members.has(request.memberId)) return fail(ERROR.UNKNOWN_MEMBER_ID);
+    // Static membership (KIP-345): a restarted member with the same group.instance.id takes over
+    // from its previous incarnation instead of waiting for that one's session to expire.
+    const previous = request.groupInstanceId === null ? undefined : group.memberByInstance(request.groupInstanceId);
+    if (previous && previous.id !== request.memberId) group.remove(previous);
     if (!group.members.has(memberId) && group.members.size >= this.limits.maxMembersPerGroup) return fail(ERROR.GROUP_MAX_SIZE_REACHED);
     if (!group.compatible({ ...request, memberId })) return fail(ERROR.INCONSISTENT_GROUP_PROTOCOL);
     const target = group;

@@ -8,7 +8,7 @@ import { produce } from './api-produce.js';
 import { KAFKA_SASL_USERNAME } from './auth.js';
 import { serveKafka } from './connection.js';
 import type { KafkaContext, KafkaLimits } from './context.js';
-import { GroupCoordinator, type CoordinatorLimits } from './coordinator.js';
+import { GroupCoordinator, type CoordinatorLimits, type Group } from './coordinator.js';
 import { listenKafka } from './listener.js';
 import { OffsetStore } from './offset-store.js';
 import { ProducerIds } from './producer-ids.js';
@@ -44,6 +44,8 @@ export interface KafkaEndpoint {
   port: number;
   bootstrapServers: string;
   saslUsername: string;
+  /** The consumer groups the coordinator holds (read by the dashboard). */
+  groups(): Group[];
   close(): Promise<void>;
 }
 
@@ -122,6 +124,7 @@ export async function startKafkaEndpoint(options: KafkaEndpointOptions): Promise
     port,
     bootstrapServers: hostPort,
     saslUsername: KAFKA_SASL_USERNAME,
+    groups: () => coordinator.list(),
     close: async () => {
       coordinator.close();
       await listener.close();
