@@ -125,3 +125,34 @@ describe('namespace-style TLS (Python ssl client)', () => {
     });
   });
 });
+
+// The SDK the recipe is for: Python's azure-eventhub 5.11 dials amqps://contoso.servicebus.windows.net:5671.
+// This process resolves that name and port to the emulator (what the hosts entry and `--eventhubs-port
+// 5671` do) and the SDK trusts only the written CA through `connection_verify`.
+const PYTHON_SDK = `
+import json, os, socket, sys
+port, ca, key = int(sys.argv[1]), sys.argv[2], os.environ['EMULATOR_KEY']
+original = socket.getaddrinfo
+def hosts_entry(host, p, *args, **kwargs):
+    if host == 'contoso.servicebus.windows.net' and p in (5671, '5671'):
+        return original('127.0.0.1', port, *args, **kwargs)
+    return original(host, p, *args, **kwargs)
+socket.getaddrinfo = hosts_entry
+from azure.eventhub import EventData, EventHubProducerClient
+connection_string = 'Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=' + key
+with EventHubProducerClient.from_connection_string(connection_string, eventhub_name='eh1', connection_verify=ca, retry_total=0) as producer:
+    before = producer.get_partition_properties('3')['last_enqueued_sequence_number']
+    batch = producer.create_batch(partition_id='3')
+    batch.add(EventData('hello from contoso'))
+    producer.send_batch(batch)
+    after = producer.get_partition_properties('3')['last_enqueued_sequence_number']
+    print(json.dumps({'before': before, 'after': after}))
+`;
+
+test('Python azure-eventhub sends through amqps://contoso.servicebus.windows.net:5671 trusting only the written CA', { timeout: 45_000 }, async () => {
+  const key = /SharedAccessKey=([^;]+)/.exec(eventhubs.connectionString)![1]!;
+  const env = { ...process.env, EMULATOR_KEY: key }; // not on the command line
+  const { stdout } = await run('/usr/bin/python3', ['-c', PYTHON_SDK, String(eventhubs.port), tls.caFile], { env, timeout: 40_000 });
+  const { before, after } = JSON.parse(stdout.trim().split('\n').pop()!) as { before: number; after: number };
+  expect(after).toBe(before + 1);
+});
