@@ -58,6 +58,11 @@ export class EpochRegistry {
     return undefined;
   }
 
+  /** Current receivers by ownership key (lowercase `hub/consumergroups/cg/partitions/id`), read by the dashboard. */
+  entries(): IterableIterator<[string, ReadonlySet<OwnedReceiver>]> {
+    return this.owners.entries();
+  }
+
   release(key: string, receiver: OwnedReceiver): void {
     const current = this.owners.get(key);
     if (!current) return;

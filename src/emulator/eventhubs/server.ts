@@ -18,6 +18,7 @@ import { DEFAULT_MAX_OUTBOUND_BYTES } from './outbound-budget.js';
 import { routeRheaConsole } from './rhea-console.js';
 import { MAX_MESSAGE_SIZE } from './sender-link.js';
 import { createAmqpUpgradeHandler } from './websocket.js';
+import { createEventHubsInspector, type EventHubsInspector } from './snapshot.js';
 
 // Starts the Event Hubs emulator: AMQP (bare or SASL), AMQPS, and AMQP over ws/wss, all on one
 // port; the log in memory or under `dataDir`; optionally Azurite beside it for checkpoints.
@@ -86,6 +87,8 @@ export interface RunningEventHubsEmulator extends RunningService {
   readonly namespace: EventHubsNamespace;
   /** PEM of the TLS certificate when TLS is on, to trust it with `ca`. */
   readonly certificate?: string;
+  /** Read-only view and the send action for the dashboard (snapshot.ts). */
+  inspect(): EventHubsInspector;
 }
 
 export async function startEventHubsEmulator(options: EventHubsEmulatorOptions = {}): Promise<RunningEventHubsEmulator> {
@@ -174,6 +177,7 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
     connectionString,
     namespace,
     ...(tls ? { certificate: tls.cert } : {}),
+    inspect: () => createEventHubsInspector({ namespace, epochs: service.epochs, ...(kafka ? { kafkaGroups: () => kafka!.groups() } : {}) }),
     info: () => ({
       connectionString,
       hubs: namespace.hubNames(),

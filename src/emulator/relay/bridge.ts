@@ -43,6 +43,7 @@ function pipe(from: WebSocket, to: WebSocket, log: (line: string) => void): () =
 
 export function bridge(sender: WebSocket, listener: WebSocket, entity: HybridConnection, log: (line: string) => void): void {
   const attachment = {
+    kind: 'bridge' as const,
     terminate(code: number, reason: string) {
       closeSocket(sender, code, reason);
       closeSocket(listener, code, reason);

@@ -6,6 +6,10 @@ import type { HybridConnectionSpec, NamespaceSpec, SasRule } from './config.js';
 /** Anything that lives on an entity and must end when the entity is deleted (note §1.2: 1001). */
 export interface EntityAttachment {
   terminate(code: number, reason: string): void;
+  /** What it is, for the dashboard's counts (relay/snapshot.ts). */
+  readonly kind?: 'bridge' | 'connecting' | 'http' | 'request-channel';
+  /** An HTTP exchange's request: `target` is sb://namespace/path, never the query (tokens travel there). */
+  readonly request?: { method: string; target: string; since: number };
 }
 
 /** The part of a listener session other modules need: routing accepts and requests to it. */

@@ -200,7 +200,7 @@ export class HttpFront {
         },
         abort: (reason) => fail(502, `The listener went away before responding (${reason}).`),
       };
-      const attachment = { terminate: () => fail(502, 'The hybrid connection was deleted.') };
+      const attachment = { kind: 'http' as const, request: { method: request.method, target: tracker, since: Date.now() }, terminate: () => fail(502, 'The hybrid connection was deleted.') };
 
       // 60 s for the response frame, and again for each later part of it (note §1.5).
       let deadline: NodeJS.Timeout | undefined;

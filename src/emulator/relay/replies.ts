@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { redactSecrets } from '../../core/errors.js';
+import { REJECTION_SINK, type RejectionReporting } from './rejections.js';
 
 // Service-style error answers. The service puts a description with a tracking ID into the status
 // line of failed handshakes (note §1.2), e.g. "Endpoint does not exist. TrackingId:…_G57,
@@ -27,6 +28,7 @@ export function reasonPhrase(text: string | undefined, status: number): string {
 export function rejectUpgrade(socket: Duplex, status: number, description: string): void {
   if (socket.destroyed) return;
   const reason = reasonPhrase(description, status);
+  (socket as RejectionReporting)[REJECTION_SINK]?.(status, reason);
   const body = `${reason}\n`;
   socket.on('error', () => {});
   socket.end(
@@ -47,6 +49,7 @@ export function replyHttp(res: ServerResponse, status: number, description: stri
     return;
   }
   const reason = reasonPhrase(description, status);
+  (res as RejectionReporting)[REJECTION_SINK]?.(status, reason);
   const body = `${reason}\n`;
   res.writeHead(status, STATUS_CODES[status] ?? 'Unknown', {
     'Content-Type': 'text/plain; charset=utf-8',

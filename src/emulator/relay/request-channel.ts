@@ -11,6 +11,7 @@ import { closeSocket, frameBytes, sendBounded } from './sockets.js';
 // lives as long as that connection. If the listener closes it, the sender is dropped.
 
 export class RequestChannel implements EntityAttachment {
+  readonly kind = 'request-channel' as const;
   readonly #ws: WebSocket;
   readonly #reader: ResponseReader;
   readonly #entity: HybridConnection;

@@ -32,6 +32,7 @@ export function handleSenderConnect(ctx: RelayContext, req: IncomingMessage, soc
   const url = new URL(req.url ?? '/', 'http://relay.invalid');
   let settled = false;
   const pending = {
+    kind: 'connecting' as const,
     terminate: () => {
       settled = true;
       ctx.rendezvous.cancel(entry);

@@ -18,6 +18,8 @@ import { describeFailure, rejectUpgrade, replyHttp } from './replies.js';
 import { resolveTlsMaterial } from '../tls.js';
 import { DEFAULT_LISTENER_BACKLOG_BYTES } from './sockets.js';
 import { routeUpgrade } from './upgrade-router.js';
+import { RejectionRing } from './rejections.js';
+import { createRelayInspector, type RelayInspector } from './snapshot.js';
 import { ConnectionGuard, guardHttpServer } from '../host/connection-guard.js';
 
 export interface RelayEmulatorOptions extends ListenOptions {
@@ -60,6 +62,8 @@ export interface RunningRelayEmulator extends RunningService {
   /** Deletes a hybrid connection: its listeners and connections close with 1001 (note §1.2). */
   deleteEntity(path: string, namespace?: string): boolean;
   listenerCount(path: string, namespace?: string): number;
+  /** Read-only view for the dashboard (snapshot.ts): entities, listeners, bridges, recent rejections. */
+  inspect(): RelayInspector;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -108,6 +112,7 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
     upgrade,
   };
   const front = new HttpFront(ctx);
+  const rejections = new RejectionRing();
 
   const rendezvousPortOption = checkedRendezvousPort(options.rendezvousPort);
   const newServer = (): Server => (tls ? createHttpsServer({ cert: tls.cert, key: tls.key }) : createHttpServer());
@@ -118,15 +123,22 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
   };
   const server = newServer();
   server.on('request', (req, res) => {
+    rejections.watch(req, res, 'http');
     front.handle(req, res).catch((error: Error) => {
       log(`relay: HTTP handler failed: ${error.message}`);
       replyHttp(res, 500, describeFailure('Internal error in the emulator.', 'relay'));
     });
   });
-  server.on('upgrade', (req, socket, head) => routeUpgrade(ctx, req, socket, head).catch(onUpgradeFailure(socket)));
+  server.on('upgrade', (req, socket, head) => {
+    rejections.watch(req, socket, 'websocket');
+    routeUpgrade(ctx, req, socket, head).catch(onUpgradeFailure(socket));
+  });
   const rendezvousServer = rendezvousPortOption === 'same' ? undefined : newServer();
   rendezvousServer?.on('request', (_req, res) => replyHttp(res, 404, describeFailure('This address serves rendezvous WebSocket addresses only.', 'relay')));
-  rendezvousServer?.on('upgrade', (req, socket, head) => routeUpgrade(ctx, req, socket, head, true).catch(onUpgradeFailure(socket)));
+  rendezvousServer?.on('upgrade', (req, socket, head) => {
+    rejections.watch(req, socket, 'websocket');
+    routeUpgrade(ctx, req, socket, head, true).catch(onUpgradeFailure(socket));
+  });
   const servers = rendezvousServer ? [server, rendezvousServer] : [server];
   for (const each of servers) each.on('clientError', (_error, socket) => socket.destroy());
   // Connection cap and request/upgrade deadline, per port (issue 10 #10).
@@ -174,6 +186,7 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
     }),
     deleteEntity: (path, namespace) => registry.find(namespace)?.delete(path) ?? false,
     listenerCount: (path, namespace) => entityOf(path, namespace)?.listeners.size ?? 0,
+    inspect: () => createRelayInspector(registry, rejections),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         registry.terminateAll(1001, 'The emulator is shutting down');

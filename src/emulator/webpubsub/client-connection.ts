@@ -91,6 +91,11 @@ export class ClientConnection implements HubConnection {
     return this.#ended;
   }
 
+  /** A socket is attached; a reliable session waiting for its client to recover has none. */
+  get online(): boolean {
+    return this.#socket !== undefined;
+  }
+
   attach(socket: WebSocket): void {
     this.#socket = socket;
     socket.on('message', (data, isBinary) => this.#enqueue(data, isBinary));
@@ -340,10 +345,13 @@ export class ClientConnection implements HubConnection {
 
   publishToGroup(group: string, payload: MessagePayload, noEcho: boolean): void {
     const fromUserId = this.userId;
+    let recipients = 0;
     for (const member of this.context.hub.groupMembers(group)) {
       if (noEcho && member === this) continue;
       member.deliver({ from: 'group', group, payload, ...(fromUserId === undefined ? {} : { fromUserId }) });
+      recipients++;
     }
+    this.context.hub.tail?.record(this.context.hub.name, 'group', group, 'group', fromUserId, payload, recipients);
   }
 
   async #handleSimple(bytes: Buffer, isBinary: boolean): Promise<void> {
@@ -364,6 +372,7 @@ export class ClientConnection implements HubConnection {
   /** Sends a server message to this connection now (user-event responses go to the caller only). */
   reply(payload: MessagePayload): void {
     this.deliver({ from: 'server', payload });
+    this.context.hub.tail?.record(this.context.hub.name, 'connection', this.id, 'server', undefined, payload, this.#ended ? 0 : 1);
   }
 
   upstreamIdentity(): UpstreamConnection {

@@ -1,5 +1,6 @@
 import type { MessagePayload } from '../../core/webpubsub/frames.js';
 import type { ConnectionPermissions } from './permissions.js';
+import { MessageTail } from './message-tail.js';
 
 // What the service knows about a hub (docs/protocol/webpubsub.md §3): connections, per-connection group
 // membership, and users as the set of their connections. Hub names are case-insensitive.
@@ -34,6 +35,8 @@ export class HubState {
     readonly name: string,
     /** Called when the last connection leaves, so the registry can forget the hub. */
     private readonly onEmpty: (hub: HubState) => void = () => undefined,
+    /** The registry's record of recent sends, for the dashboard (message-tail.ts). */
+    readonly tail?: MessageTail,
   ) {}
 
   add(connection: HubConnection): void {
@@ -100,6 +103,7 @@ export class HubState {
  */
 export class HubRegistry {
   readonly #hubs = new Map<string, HubState>();
+  readonly tail = new MessageTail();
   readonly #forget = (hub: HubState) => {
     if (this.#hubs.get(hub.name) === hub) this.#hubs.delete(hub.name);
   };
@@ -110,14 +114,14 @@ export class HubRegistry {
 
   /** The hub's state, or an empty one that is not stored (for lookups and REST calls). */
   view(name: string): HubState {
-    return this.find(name) ?? new HubState(name.toLowerCase());
+    return this.find(name) ?? new HubState(name.toLowerCase(), undefined, this.tail);
   }
 
   /** The stored state for a connection being added now (synchronously, so it cannot be forgotten first). */
   acquire(name: string): HubState {
     const key = name.toLowerCase();
     let hub = this.#hubs.get(key);
-    if (!hub) this.#hubs.set(key, (hub = new HubState(key, this.#forget)));
+    if (!hub) this.#hubs.set(key, (hub = new HubState(key, this.#forget, this.tail)));
     return hub;
   }
 

@@ -40,6 +40,15 @@ export class ReliableSession {
     return frame;
   }
 
+  /** Unacked messages held for re-delivery (the dashboard shows them). */
+  get bufferedMessages(): number {
+    return this.#frames.length;
+  }
+
+  get bufferedBytes(): number {
+    return this.#bytes;
+  }
+
   /** Cumulative ack: drops every buffered frame up to and including `sequenceId`. */
   ack(sequenceId: number): void {
     if (sequenceId <= this.#lastAcked) return;

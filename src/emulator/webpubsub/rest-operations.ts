@@ -74,7 +74,15 @@ async function send(ctx: RestContext, targets: HubConnection[], allowExcluded = 
   const select = selector(ctx.url, allowExcluded);
   const expiry = expiresAt(ctx.url);
   const payload = await readSendPayload(ctx);
-  for (const connection of targets) if (select(connection)) connection.deliver({ from: 'server', payload, ...(expiry === undefined ? {} : { expiresAt: expiry }) });
+  let recipients = 0;
+  for (const connection of targets) {
+    if (!select(connection)) continue;
+    connection.deliver({ from: 'server', payload, ...(expiry === undefined ? {} : { expiresAt: expiry }) });
+    recipients++;
+  }
+  const { connectionId, userId, group } = ctx.params;
+  const [target, name] = connectionId !== undefined ? (['connection', connectionId] as const) : userId !== undefined ? (['user', userId] as const) : group !== undefined ? (['group', group] as const) : (['all', undefined] as const);
+  ctx.hub.tail?.record(ctx.hub.name, target, name, 'server', undefined, payload, recipients);
   return { status: 202 };
 }
 

@@ -15,6 +15,7 @@ import { MAX_BODY_BYTES, sendError } from './rest-http.js';
 import { handleRest } from './rest-router.js';
 import { RECOVERY_WINDOW_MS } from './reliable.js';
 import { Upstream } from './upstream.js';
+import { createWebPubSubInspector, type WebPubSubInspector } from './snapshot.js';
 import { ConnectionGuard, guardHttpServer } from '../host/connection-guard.js';
 
 // One HTTP(S) server: the data-plane REST API under /api and client WebSockets under /client.
@@ -31,6 +32,8 @@ export interface RunningWebPubSubEmulator extends RunningService {
   connectionIds(hub: string): string[];
   /** Hubs held in memory (those with connections) and what the limits made the emulator do. */
   stats(): WebPubSubEmulatorStats;
+  /** Read-only view and the send/close actions for the dashboard (snapshot.ts); starts the message tail. */
+  inspect(): WebPubSubInspector;
 }
 
 export interface WebPubSubEmulatorStats extends ConnectionCounters {
@@ -124,6 +127,7 @@ export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions =
     dropConnection: (hub, connectionId) => hubs.find(hub)?.connections.get(connectionId)?.drop() ?? false,
     connectionIds: (hub) => [...(hubs.find(hub)?.connections.keys() ?? [])],
     stats: () => ({ hubs: hubs.size, ...counters }),
+    inspect: () => createWebPubSubInspector(hubs, [...hubSettings.keys()], counters),
     close: async () => {
       for (const hub of hubs.all()) {
         for (const connection of [...hub.connections.values()]) {
