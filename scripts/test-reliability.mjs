@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run test:reliability`: the long form of the reliability suite (test/reliability): 100,000
-// cases per decoder property, network fuzz batches of 20,000 mutated sessions per port, 10,000
+// cases per decoder property, network fuzz batches of 5,000 mutated sessions per port and protocol, 10,000
 // Web PubSub clients, 1,000 Relay senders, slowloris held past Node's own header timeout; then
 // the durability soak (scripts/durability-soak.mjs) when it exists. Writes
 // test/reliability/RESULTS.md: one table per kind of target with cases, crashes, hangs, let in,

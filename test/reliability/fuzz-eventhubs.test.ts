@@ -64,7 +64,7 @@ const port = () => Number(fixture.child.info.eventhubs.connectionString.match(/:
 
 describe('Event Hubs port under mutated traffic', () => {
   it('AMQP over TCP: mutated recorded sessions', { timeout: 300_000 }, async () => {
-    const count = scale(300, 20_000);
+    const count = scale(300, 5_000);
     await fixture.batch({
       target: 'fuzz: Event Hubs AMQP/TCP',
       cases: count,
@@ -74,7 +74,7 @@ describe('Event Hubs port under mutated traffic', () => {
   });
 
   it('AMQP over WebSocket and odd upgrade requests: mutated', { timeout: 300_000 }, async () => {
-    const count = scale(300, 20_000);
+    const count = scale(300, 5_000);
     await fixture.batch({
       target: 'fuzz: Event Hubs AMQP/WebSocket + upgrade',
       cases: count,

@@ -76,7 +76,7 @@ beforeAll(async () => {
 
 describe('Relay ports under mutated traffic', () => {
   it('control channel (listen) and sender (connect) sessions: mutated', { timeout: 300_000 }, async () => {
-    const count = scale(300, 20_000);
+    const count = scale(300, 5_000);
     await fixture.batch({
       target: 'fuzz: Relay control channel + sender connect',
       cases: count,
@@ -86,7 +86,7 @@ describe('Relay ports under mutated traffic', () => {
   });
 
   it('HTTP front: mutated requests to an online listener', { timeout: 300_000 }, async () => {
-    const count = scale(300, 20_000);
+    const count = scale(300, 5_000);
     await fixture.batch({
       target: 'fuzz: Relay HTTP front',
       cases: count,

@@ -101,7 +101,7 @@ beforeAll(async () => {
 
 describe('Web PubSub port under mutated traffic', () => {
   it('client handshakes (four subprotocols, simple, recovery) and their frames: mutated', { timeout: 300_000 }, async () => {
-    const count = scale(400, 20_000);
+    const count = scale(400, 5_000);
     await fixture.batch({
       target: 'fuzz: Web PubSub client handshakes + frames',
       cases: count,
@@ -111,7 +111,7 @@ describe('Web PubSub port under mutated traffic', () => {
   });
 
   it('REST API requests of @azure/web-pubsub: mutated', { timeout: 300_000 }, async () => {
-    const count = scale(300, 20_000);
+    const count = scale(300, 5_000);
     await fixture.batch({
       target: 'fuzz: Web PubSub REST',
       cases: count,

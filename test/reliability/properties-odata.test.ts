@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RealtimeError } from '../../src/core/errors.js';
 import { compileFilter, type FilterSubject } from '../../src/emulator/webpubsub/odata-filter.js';
 import { mutatedText } from './harness/mutate.js';
+import { PROPERTY_TIMEOUT_MS } from './harness/budget.js';
 import { checkProperty } from './harness/property.js';
 import { expectTyped } from './harness/typed.js';
 
@@ -50,16 +51,16 @@ function compileAndRun(text: string): void {
 }
 
 describe('OData filter (compileFilter)', () => {
-  it('seeds compile', () => {
+  it('seeds compile', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     for (const seed of SEEDS) expect(typeof compileFilter(seed)).toBe('function');
   });
-  it('arbitrary text and grammatical expressions', () => {
+  it('arbitrary text and grammatical expressions', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     checkProperty('odata filter, arbitrary', fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), expression), compileAndRun);
   });
-  it('mutated valid filters', () => {
+  it('mutated valid filters', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     checkProperty('odata filter, mutated', mutatedText(SEEDS), compileAndRun);
   });
-  it('deep nesting is a 400, not a stack overflow (finding 14)', () => {
+  it('deep nesting is a 400, not a stack overflow (finding 14)', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     for (const depth of [100, 2_000, 4_000]) {
       compileAndRun(`${'('.repeat(depth)}userId eq 'a'${')'.repeat(depth)}`);
       compileAndRun(`${'not '.repeat(depth)}true`);

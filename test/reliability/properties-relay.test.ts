@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeControlMessage, encodeControlMessage, type ControlMessage } from '../../src/core/relay/protocol.js';
 import { mutatedText } from './harness/mutate.js';
+import { PROPERTY_TIMEOUT_MS } from './harness/budget.js';
 import { checkProperty } from './harness/property.js';
 import { expectTyped } from './harness/typed.js';
 
@@ -23,20 +24,20 @@ function decodeAndReencode(text: string): void {
 }
 
 describe('relay control frames (decodeControlMessage)', () => {
-  it('decodes every seed (the mutations start from valid frames)', () => {
+  it('decodes every seed (the mutations start from valid frames)', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     for (const seed of SEEDS) expect(decodeControlMessage(seed)).toBeTruthy();
   });
 
-  it('arbitrary strings and JSON values: a message or a typed error, quickly', () => {
+  it('arbitrary strings and JSON values: a message or a typed error, quickly', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     const arbitrary = fc.oneof(fc.string({ unit: 'binary', maxLength: 512 }), fc.json({ maxDepth: 4 }), fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify({ accept: value })));
     checkProperty('relay control frames, arbitrary', arbitrary, decodeAndReencode);
   });
 
-  it('mutations of valid frames: a message or a typed error, quickly', () => {
+  it('mutations of valid frames: a message or a typed error, quickly', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     checkProperty('relay control frames, mutated', mutatedText(SEEDS), decodeAndReencode);
   });
 
-  it('deep nesting and oversize frames are refused with a typed error', () => {
+  it('deep nesting and oversize frames are refused with a typed error', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     decodeAndReencode(`{"accept":${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
     decodeAndReencode(JSON.stringify({ renewToken: { token: 'x'.repeat(200_000) } }));
   });

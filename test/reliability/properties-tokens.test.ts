@@ -24,7 +24,7 @@ const CONNECTION_STRINGS = [
 const QUICKSTART = JSON.stringify({ namespace: 'ns.servicebus.windows.net', path: 'hyco', keyrule: 'Root', key: KEY });
 
 describe('connection strings', () => {
-  it('arbitrary and mutated strings: parsed or a typed error', () => {
+  it('arbitrary and mutated strings: parsed or a typed error', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     const parseAll = (text: string) => {
       expectTyped(() => parseConnectionStringPairs(text));
       expectTyped(() => parseServiceBusConnectionString(text));
@@ -45,11 +45,11 @@ describe('SAS tokens', () => {
     original = parseSasToken(token);
   });
 
-  it('the seed verifies (mutations start from a valid token)', async () => {
+  it('the seed verifies (mutations start from a valid token)', { timeout: PROPERTY_TIMEOUT_MS }, async () => {
     await expect(verifySasToken(token, { getKey, audience: resourceUri, now: NOW, hmac: nodeHmac })).resolves.toBeTruthy();
   });
 
-  it('audience helpers take any string', () => {
+  it('audience helpers take any string', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     checkProperty('SAS audience helpers', fc.tuple(fc.string({ unit: 'binary', maxLength: 200 }), fc.webUrl()), ([text, url]) => {
       expectTyped(() => normalizeSasAudience(text));
       expectTyped(() => sasResourceUri(text));
@@ -58,7 +58,7 @@ describe('SAS tokens', () => {
     });
   });
 
-  it('arbitrary and mutated tokens: a typed refusal, or a token that means what was signed', async () => {
+  it('arbitrary and mutated tokens: a typed refusal, or a token that means what was signed', { timeout: PROPERTY_TIMEOUT_MS }, async () => {
     await checkAsyncProperty('SAS parse/verify', fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.constant(null).chain(() => mutatedText([token]))), async (candidate) => {
       expectTyped(() => parseSasToken(candidate));
       const verified = await expectTypedAsync(() => verifySasToken(candidate, { getKey, audience: resourceUri, now: NOW, hmac: nodeHmac }));
@@ -77,11 +77,11 @@ describe('JWT', () => {
     token = await signJwt({ aud: audience, exp: NOW / 1000 + 3600, sub: 'user-1', role: ['webpubsub.joinLeaveGroup.g'] }, KEY, { hmac: nodeHmac });
   });
 
-  it('the seed verifies', async () => {
+  it('the seed verifies', { timeout: PROPERTY_TIMEOUT_MS }, async () => {
     await expect(verifyJwt(token, KEY, { audience, now: NOW, hmac: nodeHmac })).resolves.toMatchObject({ sub: 'user-1' });
   });
 
-  it('arbitrary and mutated tokens: a typed refusal, or the exact payload that was signed', async () => {
+  it('arbitrary and mutated tokens: a typed refusal, or the exact payload that was signed', { timeout: PROPERTY_TIMEOUT_MS }, async () => {
     const signedPayload = JSON.stringify(decodeJwt(token).payload);
     const segment = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_='.split('')), maxLength: 80 });
     const shaped = fc.tuple(segment, segment, segment).map((parts) => parts.join('.'));

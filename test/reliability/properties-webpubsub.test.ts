@@ -13,6 +13,7 @@ import {
   type UpstreamMessage,
 } from '../../src/core/webpubsub/frames.js';
 import { mutatedBytes, mutatedText } from './harness/mutate.js';
+import { PROPERTY_TIMEOUT_MS } from './harness/budget.js';
 import { checkProperty } from './harness/property.js';
 import { UntypedError, expectTyped } from './harness/typed.js';
 
@@ -91,20 +92,20 @@ const typedJson = fc
   .map(({ type, rest }) => JSON.stringify({ ...rest, type }));
 
 describe('Web PubSub JSON frames', () => {
-  it('seeds decode (the mutations start from valid frames)', () => {
+  it('seeds decode (the mutations start from valid frames)', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     for (const seed of JSON_UP) expect(decodeUpstream(seed)).toBeTruthy();
     for (const seed of JSON_DOWN) expect(decodeDownstream(seed)).toBeTruthy();
   });
-  it('upstream: arbitrary text and typed JSON objects', () => {
+  it('upstream: arbitrary text and typed JSON objects', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     checkProperty('webpubsub json upstream, arbitrary', fc.oneof(anyText, typedJson), (frame) => serveUpstream(decodeUpstream, frame));
   });
-  it('upstream: mutated valid frames', () => {
+  it('upstream: mutated valid frames', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     checkProperty('webpubsub json upstream, mutated', mutatedText(JSON_UP), (frame) => serveUpstream(decodeUpstream, frame));
   });
-  it('downstream (the client side): arbitrary and mutated', () => {
+  it('downstream (the client side): arbitrary and mutated', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     checkProperty('webpubsub json downstream', fc.oneof(anyText, typedJson, mutatedText(JSON_DOWN)), (frame) => readDownstream(decodeDownstream, frame));
   });
-  it('deeply nested data: decoded and relayed, or refused with a typed error (finding 14)', () => {
+  it('deeply nested data: decoded and relayed, or refused with a typed error (finding 14)', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     for (const depth of [1_000, 5_000, 20_000]) {
       serveUpstream(decodeUpstream, `{"type":"sendToGroup","group":"g","dataType":"json","data":${'['.repeat(depth)}${']'.repeat(depth)}}`);
     }
@@ -112,16 +113,16 @@ describe('Web PubSub JSON frames', () => {
 });
 
 describe('Web PubSub protobuf frames', () => {
-  it('upstream: arbitrary bytes', () => {
+  it('upstream: arbitrary bytes', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     checkProperty('webpubsub protobuf upstream, arbitrary', anyBytes, (frame) => serveUpstream(decodeUpstreamProtobuf, frame));
   });
-  it('upstream: mutated valid frames', () => {
+  it('upstream: mutated valid frames', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     checkProperty('webpubsub protobuf upstream, mutated', mutatedBytes(PROTO_UP), (frame) => serveUpstream(decodeUpstreamProtobuf, frame));
   });
-  it('downstream: arbitrary and mutated', () => {
+  it('downstream: arbitrary and mutated', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     checkProperty('webpubsub protobuf downstream', fc.oneof(anyBytes, mutatedBytes(PROTO_DOWN)), (frame) => readDownstream(decodeDownstreamProtobuf, frame));
   });
-  it('an over-long varint ackId is refused, not decoded to NaN (finding 14)', () => {
+  it('an over-long varint ackId is refused, not decoded to NaN (finding 14)', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     // joinGroup g, ackId = eleven 0xff continuation bytes then 0x01.
     const frame = Uint8Array.from([0x32, 0x0f, 0x0a, 0x01, 0x67, 0x10, ...new Array(10).fill(0xff), 0x01]);
     serveUpstream(decodeUpstreamProtobuf, frame);

@@ -12,6 +12,9 @@ export function scale(short: number, long: number): number {
   return LONG ? long : short;
 }
 
+/** Per-test timeout of a property: seconds in the short form, up to half an hour for 100,000 cases. */
+export const PROPERTY_TIMEOUT_MS = LONG ? 1_800_000 : 20_000;
+
 /** One wall-clock bound for any single decoder call: far above a normal decode (microseconds),
  * far below what a super-linear or runaway loop on a few kB of input takes. */
 export const CASE_TIME_LIMIT_MS = 250;

@@ -47,7 +47,7 @@ export interface ReplayOptions {
   seeds: readonly Buffer[];
   count: number;
   seed: number;
-  /** Parallel connections (default 16). */
+  /** Parallel connections (default 32). */
   concurrency?: number;
   /** How long one replay may stay open waiting for the emulator to close it (default 300 ms). */
   lingerMs?: number;
@@ -69,7 +69,7 @@ export async function replayMutated(options: ReplayOptions): Promise<{ sent: num
       if (await sendRaw(options.port, options.host ?? '127.0.0.1', suffix ? Buffer.concat([bytes, suffix]) : bytes, splits, options.lingerMs ?? 300)) closedByServer++;
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency ?? 16 }, worker));
+  await Promise.all(Array.from({ length: options.concurrency ?? 32 }, worker));
   return { sent: mutations.length, closedByServer };
 }
 
