@@ -112,6 +112,32 @@ describe('mid-segment corruption', () => {
 });
 
 describe('torn tail', () => {
+  test('a tail shorter than a record header is cut too', async () => {
+    const { directory, segment } = await written(5);
+    await truncate(segment, 4 * RECORD + 3);
+    const log = new FilePartitionLog(directory, 0);
+    expect(numbers(log, 0, 5)).toEqual([0, 1, 2, 3]);
+    expect((await stat(segment)).size).toBe(4 * RECORD);
+    log.close();
+  });
+
+  test('bytes inside a damaged stretch that merely look like a record far ahead are not taken for one', async () => {
+    const directory = await scratch();
+    const log = new FilePartitionLog(directory, 0, { fsync: 'never' });
+    for (let n = 0; n < 3; n++) log.append([{ message: body(n) }], 1_000 + n);
+    // An event whose body is a well-formed record numbered 1,000,000.
+    const forged = encodeRecord({ sequenceNumber: 1_000_000, offset: 0, enqueuedTime: 1, message: body(9) });
+    log.append([{ message: new Uint8Array(forged) }], 2_000);
+    for (let n = 4; n < 6; n++) log.append([{ message: body(n) }], 3_000 + n);
+    log.close();
+    const [name] = await readdir(directory);
+    await flipByte(join(directory, name!), 3 * RECORD + 1); // the length of the record carrying the forgery
+    const again = new FilePartitionLog(directory, 0);
+    expect(numbers(again, 0, 6)).toEqual([0, 1, 2, 4, 5]);
+    expect(again.nextSequenceNumber).toBe(6);
+    again.close();
+  });
+
   test('an incomplete final record is cut; every complete record before it stays', async () => {
     const { directory, segment } = await written(20);
     await truncate(segment, 20 * RECORD - 7);

@@ -75,9 +75,22 @@ function recordAt(data: Buffer, position: number, after: number): { event: Store
   };
 }
 
-function nextValidRecord(data: Buffer, from: number, after: number): number | undefined {
-  for (let position = from; position + RECORD_HEADER + FIXED <= data.length; position++) {
-    if (recordAt(data, position, after)) return position;
+/**
+ * Where intact records resume after a damaged one at `damaged`. Numbers go up by one per record,
+ * so a record found `skipped` bytes later can be at most `skipped / smallest record` numbers
+ * ahead: this keeps bytes inside an event body that merely look like a record from being taken
+ * for one (and from moving the numbering far ahead).
+ */
+function nextValidRecord(data: Buffer, damaged: number, after: number): number | undefined {
+  const fits = (position: number) => {
+    const record = recordAt(data, position, after);
+    return record !== undefined && record.event.sequenceNumber <= after + 1 + Math.ceil((position - damaged) / (RECORD_HEADER + FIXED));
+  };
+  // The damaged record's own length usually still holds: try where it says the next one starts.
+  const claimed = damaged + RECORD_HEADER <= data.length ? damaged + RECORD_HEADER + data.readUInt32BE(damaged) : data.length;
+  if (claimed < data.length && fits(claimed)) return claimed;
+  for (let position = damaged + 1; position + RECORD_HEADER + FIXED <= data.length; position++) {
+    if (fits(position)) return position;
   }
   return undefined;
 }
@@ -99,7 +112,7 @@ export function scanSegment(data: Buffer, after = -1): SegmentScan {
       position = record.end;
       continue;
     }
-    const resume = nextValidRecord(data, position + 1, highest);
+    const resume = nextValidRecord(data, position, highest);
     const previous = events.at(-1)?.sequenceNumber;
     if (resume === undefined) {
       // Nothing intact follows. A final record whose length fits the file was complete when
