@@ -4,6 +4,7 @@ import { parseConnectionStringPairs, parseRelayQuickstartConfig, parseServiceBus
 import { signJwt, verifyJwt, decodeJwt } from '../../src/core/jwt.js';
 import { createSasToken, normalizeSasAudience, parseSasToken, sasAudienceCovers, sasResourceUri, verifySasToken } from '../../src/core/sas.js';
 import { nodeHmac } from '../../src/node/hmac.js';
+import { PROPERTY_TIMEOUT_MS } from './harness/budget.js';
 import { mutatedText } from './harness/mutate.js';
 import { checkAsyncProperty, checkProperty } from './harness/property.js';
 import { UntypedError, expectTyped, expectTypedAsync } from './harness/typed.js';
