@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../../../src/emulator/eventhubs/index.js';
-import { KafkaReader, KafkaWriter } from '../../../src/emulator/eventhubs/kafka/codec.js';
+import { RawClient } from './kafka-raw-client.js';
 import { crc32c, encodeBatch } from '../../../src/emulator/eventhubs/kafka/records.js';
 
 // The Kafka endpoint on the wire, with hand-made frames: version negotiation, SASL ordering,
@@ -27,79 +27,11 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-class RawClient {
-  private buffered = Buffer.alloc(0);
-  private waiting: (() => void) | undefined;
-  closed = false;
-  private correlation = 0;
-
-  constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk) => {
-      this.buffered = Buffer.concat([this.buffered, chunk]);
-      this.waiting?.();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.waiting?.();
-    });
-  }
-
-  static async open(): Promise<RawClient> {
-    const socket = connect(port, '127.0.0.1');
-    await new Promise((resolve) => socket.once('connect', resolve));
-    return new RawClient(socket);
-  }
-
-  sendFrame(frame: Buffer): void {
-    const size = Buffer.alloc(4);
-    size.writeInt32BE(frame.length);
-    this.socket.write(Buffer.concat([size, frame]));
-  }
-
-  /** Header v1 (v2 adds an empty tag section when flexible) then `body`. */
-  send(apiKey: number, version: number, body: (w: KafkaWriter) => void, flexibleHeader = false): number {
-    const id = ++this.correlation;
-    const writer = new KafkaWriter().int16(apiKey).int16(version).int32(id).nullableString('raw', false).tags(flexibleHeader);
-    body(writer);
-    this.sendFrame(writer.finish());
-    return id;
-  }
-
-  async response(): Promise<KafkaReader | undefined> {
-    for (;;) {
-      if (this.buffered.length >= 4 && this.buffered.length >= 4 + this.buffered.readInt32BE(0)) {
-        const size = this.buffered.readInt32BE(0);
-        const frame = this.buffered.subarray(4, 4 + size);
-        this.buffered = this.buffered.subarray(4 + size);
-        return new KafkaReader(Buffer.from(frame));
-      }
-      if (this.closed) return undefined;
-      await new Promise<void>((resolve) => (this.waiting = resolve));
-    }
-  }
-
-  async login(user: string, password: string): Promise<number> {
-    this.send(17, 1, (w) => w.string('PLAIN', false));
-    const handshake = (await this.response())!;
-    handshake.int32();
-    expect(handshake.int16()).toBe(0);
-    this.send(36, 1, (w) => w.nullableBytes(Buffer.from(`\u0000${user}\u0000${password}`), false));
-    const auth = await this.response();
-    if (!auth) return -1;
-    auth.int32();
-    return auth.int16();
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
 const namespaceString = (name: string, key: string, entityPath?: string) =>
   `Endpoint=sb://127.0.0.1/;SharedAccessKeyName=${name};SharedAccessKey=${key}${entityPath ? `;EntityPath=${entityPath}` : ''}`;
 
 test('ApiVersions above our maximum gets a v0 answer: UNSUPPORTED_VERSION and the full list', async () => {
-  const client = await RawClient.open();
+  const client = await RawClient.open(port);
   const id = client.send(18, 99, () => undefined, true);
   const response = (await client.response())!;
   expect(response.int32()).toBe(id);
@@ -112,22 +44,22 @@ test('ApiVersions above our maximum gets a v0 answer: UNSUPPORTED_VERSION and th
 });
 
 test('a request other than ApiVersions/SASL before authentication closes the connection', async () => {
-  const client = await RawClient.open();
+  const client = await RawClient.open(port);
   client.send(3, 1, (w) => w.int32(-1));
   expect(await client.response()).toBeUndefined();
   expect(client.closed).toBe(true);
 });
 
 test('a wrong key is SASL_AUTHENTICATION_FAILED, then the connection closes; the key never reaches the log', async () => {
-  const client = await RawClient.open();
+  const client = await RawClient.open(port);
   expect(await client.login('$ConnectionString', namespaceString('RootManageSharedAccessKey', 'bm90LXRoZS1rZXk='))).toBe(58);
   expect(await client.response()).toBeUndefined();
-  expect(await client.login.bind(await RawClient.open())('wrong-user', namespaceString(SEND_ONLY.name, SEND_ONLY.key))).toBe(58);
+  expect(await (await RawClient.open(port)).login('wrong-user', namespaceString(SEND_ONLY.name, SEND_ONLY.key))).toBe(58);
   expect(logged.join('\n')).not.toContain('bm90LXRoZS1rZXk=');
 });
 
 test('Send and Listen claims are enforced per API', async () => {
-  const sender = await RawClient.open();
+  const sender = await RawClient.open(port);
   expect(await sender.login('$ConnectionString', namespaceString(SEND_ONLY.name, SEND_ONLY.key))).toBe(0);
   const batch = encodeBatch(0, [{ key: null, value: Buffer.from('x'), headers: [], timestamp: Date.now() }]);
   sender.send(0, 3, (w) => w.nullableString(null, false).int16(1).int32(1000).array([0], false, (t) => t.string('orders', false).array([0], false, (p) => p.int32(0).nullableBytes(batch, false))));
@@ -150,7 +82,7 @@ test('Send and Listen claims are enforced per API', async () => {
   expect(fetched.int16()).toBe(29);
   sender.close();
 
-  const listener = await RawClient.open();
+  const listener = await RawClient.open(port);
   expect(await listener.login('$ConnectionString', namespaceString(LISTEN_ONLY.name, LISTEN_ONLY.key))).toBe(0);
   listener.send(0, 3, (w) => w.nullableString(null, false).int16(1).int32(1000).array([0], false, (t) => t.string('orders', false).array([0], false, (p) => p.int32(0).nullableBytes(batch, false))));
   const refused = (await listener.response())!;
@@ -164,7 +96,7 @@ test('Send and Listen claims are enforced per API', async () => {
 });
 
 test('a connection string with EntityPath only sees and uses that hub', async () => {
-  const client = await RawClient.open();
+  const client = await RawClient.open(port);
   expect(await client.login('$ConnectionString', namespaceString(SEND_ONLY.name, SEND_ONLY.key, 'other'))).toBe(0);
   client.send(3, 1, (w) => w.int32(-1));
   const metadata = (await client.response())!;
@@ -183,16 +115,16 @@ test('a connection string with EntityPath only sees and uses that hub', async ()
 });
 
 test('an oversized frame or a malformed request closes only that connection', async () => {
-  const healthy = await RawClient.open();
+  const healthy = await RawClient.open(port);
   expect(await healthy.login('$ConnectionString', namespaceString(LISTEN_ONLY.name, LISTEN_ONLY.key))).toBe(0);
 
-  const oversized = await RawClient.open();
+  const oversized = await RawClient.open(port);
   const size = Buffer.alloc(4);
   size.writeInt32BE(10 * 1024 * 1024);
   (oversized as unknown as { socket: Socket }).socket.write(size);
   expect(await oversized.response()).toBeUndefined();
 
-  const malformed = await RawClient.open();
+  const malformed = await RawClient.open(port);
   expect(await malformed.login('$ConnectionString', namespaceString(LISTEN_ONLY.name, LISTEN_ONLY.key))).toBe(0);
   // Metadata v1 claiming two billion topics in a few bytes.
   malformed.send(3, 1, (w) => w.int32(0x7fffffff).int16(3));
@@ -232,10 +164,10 @@ async function fetchedBytes(client: RawClient): Promise<{ error: number; high: n
 
 test('Fetch long-polls: it waits for an append (min_bytes), or answers empty after max_wait_ms', async () => {
   const root = emulator.connectionString;
-  const waiting = await RawClient.open();
+  const waiting = await RawClient.open(port);
   expect(await waiting.login('$ConnectionString', root)).toBe(0);
   fetchV4(waiting, 'other', 0, 20_000, 1);
-  const producer = await RawClient.open();
+  const producer = await RawClient.open(port);
   expect(await producer.login('$ConnectionString', root)).toBe(0);
   const batch = encodeBatch(0, [{ key: null, value: Buffer.from('wake up'), headers: [], timestamp: Date.now() }]);
   producer.send(0, 3, (w) => w.nullableString(null, false).int16(1).int32(1000).array([0], false, (t) => t.string('other', false).array([0], false, (p) => p.int32(0).nullableBytes(batch, false))));
@@ -318,7 +250,7 @@ test('an authenticated connection idle for connectionsMaxIdleMs is closed', asyn
 });
 
 test('an idempotent producer retrying a batch gets the first offset back and nothing is written twice; a gap is OUT_OF_ORDER_SEQUENCE_NUMBER', async () => {
-  const client = await RawClient.open();
+  const client = await RawClient.open(port);
   expect(await client.login('$ConnectionString', emulator.connectionString)).toBe(0);
   client.send(22, 1, (w) => w.nullableString(null, false).int32(60_000));
   const init = (await client.response())!;
@@ -356,7 +288,7 @@ test('an idempotent producer retrying a batch gets the first offset back and not
 });
 
 test('Fetch with min_bytes 0 answers at once even when nothing is there', async () => {
-  const client = await RawClient.open();
+  const client = await RawClient.open(port);
   expect(await client.login('$ConnectionString', emulator.connectionString)).toBe(0);
   const next = emulator.namespace.hub('orders')!.partitions[0]!.log.nextSequenceNumber;
   fetchV4(client, 'orders', next, 60_000, 0);
