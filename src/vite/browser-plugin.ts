@@ -1,0 +1,44 @@
+import type { Plugin } from 'vite';
+import { browserShimPaths, builtinStubs, injectedGlobals } from './shims.js';
+
+// The half of the plugin every app gets: @azure/event-hubs (behind azure-realtime/eventhubs)
+// builds and runs in the page with no other config.
+// * Node globals: `process`, `Buffer` and `global` are injected as imports into exactly the modules
+//   that read them (rolldown's `transform.inject`), in `vite build` and in the dev server's
+//   dependency pre-bundling; nothing is put on the page's globalThis.
+// * `os` and `path` resolve to small stubs instead of Vite's browser-external proxy (which throws
+//   on use in dev).
+// * The SDK is pre-bundled up front: it loads through a dynamic import on the first factory call,
+//   which Vite would otherwise discover only then, re-optimize, and reload the page.
+// All of it applies to browser environments only (`consumer: 'client'`); SSR keeps real Node.
+
+/** What the dev server pre-bundles: the SDK and what azure-realtime/eventhubs imports beside it. */
+export const PREBUNDLED = ['@azure/event-hubs', '@azure/core-util'];
+
+export function browserPlugin(): Plugin {
+  const paths = browserShimPaths();
+  const stubs = builtinStubs(paths);
+  const inject = injectedGlobals(paths);
+  const isClient = (name: string, consumer: string | undefined) => (consumer ?? (name === 'client' ? 'client' : 'server')) === 'client';
+  return {
+    name: 'azure-realtime:browser',
+    enforce: 'pre',
+    configEnvironment(name, config) {
+      if (!isClient(name, config.consumer)) return;
+      return {
+        optimizeDeps: {
+          include: PREBUNDLED,
+          rolldownOptions: {
+            transform: { inject },
+            plugins: [{ name: 'azure-realtime:stubs', resolveId: (source: string) => stubs[source] ?? null }],
+          },
+        },
+        build: { rolldownOptions: { transform: { inject } } },
+      };
+    },
+    resolveId(source) {
+      if (this.environment.config.consumer !== 'client') return null;
+      return stubs[source] ?? null;
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// What a browser bundle gets for Node's `path`: POSIX rules on strings. rhea (under
+// @azure/event-hubs) requires it for `join`, used only to look for a connect.json file.
+
+export const sep = '/';
+export const delimiter = ':';
+
+export function normalize(path: string): string {
+  const absolute = path.startsWith('/');
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
+      else if (!absolute) out.push('..');
+    } else out.push(part);
+  }
+  const joined = out.join('/');
+  const trailing = path.endsWith('/') && joined !== '' ? '/' : '';
+  return (absolute ? '/' : '') + joined + trailing || (absolute ? '/' : '.');
+}
+
+export const join = (...parts: string[]): string => normalize(parts.filter((part) => part !== '').join('/') || '.');
+export const isAbsolute = (path: string): boolean => path.startsWith('/');
+export const resolve = (...parts: string[]): string => {
+  const start = parts.reduce<string>((acc, part) => (part.startsWith('/') ? part : `${acc}/${part}`), '/');
+  const result = normalize(start);
+  return result.length > 1 && result.endsWith('/') ? result.slice(0, -1) : result;
+};
+export function dirname(path: string): string {
+  const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  const index = trimmed.lastIndexOf('/');
+  return index < 0 ? '.' : index === 0 ? '/' : trimmed.slice(0, index);
+}
+export function basename(path: string, suffix?: string): string {
+  const base = path.replace(/\/+$/, '').split('/').pop() ?? '';
+  return suffix && base.endsWith(suffix) && base !== suffix ? base.slice(0, -suffix.length) : base;
+}
+export function extname(path: string): string {
+  const base = basename(path);
+  const index = base.lastIndexOf('.');
+  return index <= 0 ? '' : base.slice(index);
+}
+
+export const posix = { sep, delimiter, normalize, join, isAbsolute, resolve, dirname, basename, extname };
+export default posix;
