@@ -3,5 +3,6 @@ import { row as bundleSize } from './bundle-size.mjs';
 import { relayHttp100, relayHttp1mb } from './relay-http.mjs';
 import { relayWs, relayWsConnect } from './relay-ws.mjs';
 import { row as sas } from './sas.mjs';
+import { idleMemory, sendToAll, sendToGroup } from './webpubsub.mjs';
 
-export const ROWS = [relayHttp100, relayHttp1mb, relayWs, relayWsConnect, sas, bundleSize];
+export const ROWS = [relayHttp100, relayHttp1mb, relayWs, relayWsConnect, sendToAll, sendToGroup, idleMemory, sas, bundleSize];
