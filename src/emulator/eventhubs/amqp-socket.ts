@@ -46,7 +46,7 @@ export function webSocketTransport(socket: WebSocket, onTextFrame: () => void): 
   return {
     onData: (handler) =>
       socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-        // AMQP rides in binary frames only; a text frame is a protocol violation (note §8).
+        // AMQP rides in binary frames only; a text frame is a protocol violation (docs/protocol/eventhubs.md §8).
         if (!isBinary) return onTextFrame();
         handler(Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer));
       }),

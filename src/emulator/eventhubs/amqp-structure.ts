@@ -1,4 +1,5 @@
-// A bounded structural check of AMQP 1.0 encoded values (AMQP 1.0 types §1.6, docs/protocol/eventhubs.md §0),
+// A bounded structural check of AMQP 1.0 encoded values (type encodings: AMQP 1.0 part 1,
+// http://docs.oasis-open.org/amqp/core/v1.0/os/amqp-core-types-v1.0-os.html),
 // run on every inbound frame body before rhea decodes it. rhea trusts the counts it reads: an array
 // of 2^32-1 nulls in a 35-byte `open` makes it push elements until the heap dies. Here every size
 // must fit in the bytes actually present, every count must fit in its size (an array of zero-width

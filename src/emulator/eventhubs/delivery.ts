@@ -2,7 +2,7 @@ import { amqpTypes, encodeMapSection, mapEntries, SECTION, splitSections, type T
 import type { StoredEvent } from './log/memory-log.js';
 import type { PartitionProperties } from './partition.js';
 
-// The message a consumer receives (note §6.3): the producer's sections unchanged, plus the
+// The message a consumer receives (docs/protocol/eventhubs.md §6.3): the producer's sections unchanged, plus the
 // service annotations x-opt-sequence-number (long), x-opt-offset (string), x-opt-enqueued-time
 // (timestamp) and x-opt-partition-key, and — with runtime metrics on — delivery-annotations
 // describing the partition's last enqueued event.

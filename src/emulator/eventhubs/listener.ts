@@ -4,7 +4,7 @@ import { Duplex } from 'node:stream';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { ConnectionGuard, GuardedConnection } from '../host/connection-guard.js';
 
-// One port for every transport the SDK may use (note §8 "design tip"): the first bytes of a
+// One port for every transport the SDK may use (docs/protocol/eventhubs.md §8): the first bytes of a
 // connection tell `AMQP` (raw AMQP), 0x16 (a TLS handshake: AMQPS or WSS, sniffed again inside)
 // and an HTTP method (a WebSocket upgrade). Anything else gets our AMQP header and is closed.
 // The connection guard admits each socket (cap) and gives it its handshake deadline, which

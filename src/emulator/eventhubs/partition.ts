@@ -40,7 +40,7 @@ export class Partition {
 
   /**
    * Runtime information as `$management` READ and receiver runtime metrics report it. A partition
-   * that never had an event answers -1 / "-1" / epoch, as Microsoft's mock does (note §4, [U]);
+   * that never had an event answers -1 / "-1" / epoch, as Microsoft's mock does (docs/protocol/eventhubs.md §4, [U]);
    * once retention emptied it, "last" still names the newest event and "begin" the next one.
    */
   properties(): PartitionProperties {

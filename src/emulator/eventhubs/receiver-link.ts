@@ -6,7 +6,7 @@ import type { EpochRegistry, OwnedReceiver } from './epochs.js';
 import type { Partition } from './partition.js';
 
 // A consumer's link: the emulator is the AMQP sender. It delivers the partition's events from
-// the start position in order, never beyond the credit the client granted (note §6.1), one
+// the start position in order, never beyond the credit the client granted (docs/protocol/eventhubs.md §6.1), one
 // pre-settled transfer per event (EH ignores consumer dispositions). Events are encoded one at a
 // time from the shared partition log and only while the connection's unsent bytes stay under its
 // outbound budget (outbound-budget.ts): a client that grants credit and never reads pauses here.

@@ -1,7 +1,7 @@
 import type { Connection, Container } from 'rhea';
 import { ConnectionGrants, type CbsAuthority } from './cbs.js';
 
-// SASL (note §2, §13): the JS SDK can only do ANONYMOUS; .NET asks for MSSBCBS ("claims come
+// SASL (docs/protocol/eventhubs.md §2, §13): the JS SDK can only do ANONYMOUS; .NET asks for MSSBCBS ("claims come
 // later over $cbs"), which Microsoft's mock aliases to EXTERNAL. PLAIN with a policy name and
 // key authorizes the whole connection. rhea's selective server also takes the bare AMQP header.
 

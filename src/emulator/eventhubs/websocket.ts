@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 
-// AMQP over WebSocket (note §8): upgrade on `/$servicebus/websocket`, subprotocol `AMQPWSB10`
+// AMQP over WebSocket (docs/protocol/eventhubs.md §8): upgrade on `/$servicebus/websocket`, subprotocol `AMQPWSB10`
 // echoed (browsers abort otherwise), any Origin accepted, binary frames carrying the raw AMQP
 // byte stream including the SASL header.
 

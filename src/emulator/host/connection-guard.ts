@@ -2,7 +2,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-// Per-port admission for every emulator (the seed of the shared host, docs/protocol is silent on
+// Per-port admission for every emulator (the seed of the shared host; the protocols say nothing on
 // it: the services' own caps are far above anything local). Two rules:
 //  - a connection cap: past `maxConnections` open sockets a new one is closed at once, so a
 //    flood costs a file descriptor for a moment, not memory for ever;
