@@ -111,6 +111,22 @@ describe('mid-segment corruption', () => {
   });
 });
 
+test('a record-shaped event body ending where its record ends is not taken for the next record', async () => {
+  const directory = await scratch();
+  const log = new FilePartitionLog(directory, 0, { fsync: 'never' });
+  for (let n = 0; n < 3; n++) log.append([{ message: body(n) }], 1_000 + n);
+  // Event 3's body is a well-formed record claiming number 4: it ends exactly where event 3's record ends.
+  log.append([{ message: new Uint8Array(encodeRecord({ sequenceNumber: 4, offset: 0, enqueuedTime: 1, message: body(666) })) }], 2_000);
+  for (let n = 4; n < 6; n++) log.append([{ message: body(n) }], 3_000 + n);
+  log.close();
+  const [name] = await readdir(directory);
+  await flipByte(join(directory, name!), 3 * RECORD + 26); // event 3's enqueued time: its CRC fails, its length holds
+  const again = new FilePartitionLog(directory, 0);
+  expect(numbers(again, 0, 6)).toEqual([0, 1, 2, 4, 5]);
+  expect(Buffer.from(again.get(4)!.message).toString()).toBe('event-0004');
+  again.close();
+});
+
 describe('torn tail', () => {
   test('a tail shorter than a record header is cut too', async () => {
     const { directory, segment } = await written(5);

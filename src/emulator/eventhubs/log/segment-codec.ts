@@ -78,21 +78,38 @@ function recordAt(data: Buffer, position: number, after: number): { event: Store
 /**
  * Where intact records resume after a damaged one at `damaged`. Numbers go up by one per record,
  * so a record found `skipped` bytes later can be at most `skipped / smallest record` numbers
- * ahead: this keeps bytes inside an event body that merely look like a record from being taken
- * for one (and from moving the numbering far ahead).
+ * ahead, which keeps record-shaped bytes far ahead in numbering from being taken for a record.
  */
 function nextValidRecord(data: Buffer, damaged: number, after: number): number | undefined {
   const fits = (position: number) => {
     const record = recordAt(data, position, after);
     return record !== undefined && record.event.sequenceNumber <= after + 1 + Math.ceil((position - damaged) / (RECORD_HEADER + FIXED));
   };
-  // The damaged record's own length usually still holds: try where it says the next one starts.
+  // Where the damaged record's length says the next one starts (right unless the length was hit).
   const claimed = damaged + RECORD_HEADER <= data.length ? damaged + RECORD_HEADER + data.readUInt32BE(damaged) : data.length;
-  if (claimed < data.length && fits(claimed)) return claimed;
-  for (let position = damaged + 1; position + RECORD_HEADER + FIXED <= data.length; position++) {
-    if (fits(position)) return position;
+  const claimedFits = claimed < data.length && fits(claimed);
+  const limit = claimedFits ? claimed : data.length;
+  let first: number | undefined;
+  for (let position = damaged + 1; position < limit && position + RECORD_HEADER + FIXED <= data.length; position++) {
+    if (fits(position)) {
+      first = position;
+      break;
+    }
   }
-  return undefined;
+  if (first === undefined) return claimedFits ? claimed : undefined;
+  if (!claimedFits) return first;
+  // Both: an earlier record is genuine when the records from it chain exactly onto the claimed
+  // one and the numbering carries on there; otherwise it is record-shaped bytes inside the damaged
+  // event's body (at worst the damaged event's own number, written by its own producer).
+  let position = first;
+  let highest = after;
+  while (position < claimed) {
+    const record = recordAt(data, position, highest);
+    if (!record) break;
+    highest = record.event.sequenceNumber;
+    position = record.end;
+  }
+  return position === claimed && recordAt(data, claimed, highest) ? first : claimed;
 }
 
 /**
