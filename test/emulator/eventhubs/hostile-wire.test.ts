@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import rhea from 'rhea';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../../../src/emulator/defaults.js';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../../../src/emulator/eventhubs/server.js';
@@ -108,6 +109,15 @@ describe('handshake deadline and connection cap (issue 10 #10)', () => {
     if (stalls[name]!.length > 0) client.socket.write(stalls[name]!);
     await client.closed;
     expect(client.socket.destroyed).toBe(true);
+  });
+
+  test('an AMQP-over-WebSocket connection that upgraded but never authorized is closed at the deadline', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${emulator.port}/$servicebus/websocket`, 'AMQPWSB10');
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(AMQP_HEADER);
+    const code = await new Promise<number>((resolve) => socket.once('close', (closeCode: number) => resolve(closeCode)));
+    expect(code).toBe(1006);
   });
 
   test('an open, authorized connection outlives the deadline', async () => {
