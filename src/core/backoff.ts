@@ -1,5 +1,5 @@
 // Reconnect delays in the shape the official Relay clients use: 0, 1, 2, 5, 10, 30 s, then 30 s
-// (relay note §3.2), with jitter so a fleet of listeners does not reconnect in step.
+// (docs/protocol/relay.md §3.2), with jitter so a fleet of listeners does not reconnect in step.
 export interface BackoffOptions {
   /** Delays in ms per attempt; the last one repeats. */
   steps?: readonly number[];

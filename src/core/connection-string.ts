@@ -85,7 +85,7 @@ export interface WebPubSubConnectionString {
   version?: string;
 }
 
-/** Web PubSub: Endpoint, AccessKey, optional Port (overrides the URL's) and Version (webpubsub note §2). */
+/** Web PubSub: Endpoint, AccessKey, optional Port (overrides the URL's) and Version (docs/protocol/webpubsub.md §2). */
 export function parseWebPubSubConnectionString(text: string): WebPubSubConnectionString {
   const pairs = parseConnectionStringPairs(text);
   const raw = pairs.get('endpoint');

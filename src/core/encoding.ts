@@ -1,4 +1,4 @@
-// Web-standard byte helpers: no Buffer in core (DESIGN.md "Rules of the core").
+// Web-standard byte helpers: no Buffer in core (docs/architecture.md "Rules of the core").
 const encoder = new TextEncoder();
 const decoder = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true });
 

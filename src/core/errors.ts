@@ -1,4 +1,4 @@
-// One error class with a stable code union (DESIGN.md "Rules of the core"). Subclasses only
+// One error class with a stable code union (docs/architecture.md "Rules of the core"). Subclasses only
 // where a protocol adds data; callers branch on `code`, not on `instanceof` chains.
 export type RealtimeErrorCode =
   | 'invalid_token' // malformed token string

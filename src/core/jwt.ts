@@ -3,7 +3,7 @@ import type { HmacSha256 } from './runtime-types.js';
 import { base64UrlDecode, base64UrlEncode, base64UrlEncodeText, timingSafeEqual, utf8Decode, utf8Encode } from './encoding.js';
 import { RealtimeError, describeValue } from './errors.js';
 
-// HS256 JWTs for Web PubSub (webpubsub note §1): the key is the UTF-8 bytes of the AccessKey.
+// HS256 JWTs for Web PubSub (docs/protocol/webpubsub.md §1): the key is the UTF-8 bytes of the AccessKey.
 
 export type JwtPayload = Record<string, unknown> & {
   aud?: string | string[];

@@ -4,7 +4,7 @@ import { stripHcSegment } from './relay/wire-rules.js';
 import { clockOf, hmacOf, type NowOption, type RuntimeOption } from './runtime.js';
 import type { HmacSha256 } from './runtime-types.js';
 
-// Service Bus SAS tokens for Relay and Event Hubs (relay note §2):
+// Service Bus SAS tokens for Relay and Event Hubs (docs/protocol/relay.md §2):
 //   SharedAccessSignature sr={enc(uri)}&sig={enc(base64(HMAC))}&se={unix}&skn={name}
 // The string to sign is the *encoded* sr, LF, se; the key is the UTF-8 bytes of the key string.
 
@@ -145,7 +145,7 @@ export async function verifySasToken(token: string, options: VerifySasTokenOptio
 }
 
 /**
- * Audience comparison form: scheme dropped (http, sb, https, wss all seen, relay note §2), host
+ * Audience comparison form: scheme dropped (http, sb, https, wss all seen, docs/protocol/relay.md §2), host
  * lowercased, explicit port, `$hc/`, query and trailing slash removed; the path compared case-
  * insensitively because Service Bus entity names are.
  */
@@ -168,7 +168,7 @@ export function sasAudienceCovers(resourceUri: string, target: string): boolean 
 }
 
 /**
- * The audience the official Node helpers sign for a Relay/Service Bus address (relay note §2):
+ * The audience the official Node helpers sign for a Relay/Service Bus address (docs/protocol/relay.md §2):
  * scheme http, no port, query or fragment, `$hc/` removed, host lowercased, no trailing slash.
  */
 export function sasResourceUri(address: string): string {

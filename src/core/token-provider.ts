@@ -45,7 +45,7 @@ export function isTokenProvider(value: unknown): value is TokenProvider {
 
 /**
  * A token provider over a key (mint, cache per audience, renew before expiry), a fixed SAS string
- * (returned as is: it cannot be renewed, relay note §2 on azure-relay-node#8), or an Entra
+ * (returned as is: it cannot be renewed, docs/protocol/relay.md §2 on azure-relay-node#8), or an Entra
  * `TokenCredential`.
  */
 export function createSasTokenProvider(source: SasTokenSource, options: SasTokenProviderOptions = {}): TokenProvider & { kind: 'token-provider' } {

@@ -1,5 +1,5 @@
 // The WebSocket port: the shape of the browser WebSocket that core code relies on, so the
-// native constructor, `ws`, or a test fake can be passed in (style-anchors "The seam").
+// native constructor, `ws`, or a test fake can be passed in (docs/architecture.md "The runtime port").
 export interface SocketMessageEvent {
   data: unknown;
 }

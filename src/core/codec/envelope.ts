@@ -2,7 +2,7 @@ import { utf8Decode, utf8Encode } from '../encoding.js';
 import { RealtimeError, describeValue } from '../errors.js';
 
 // The application envelope carried on a relayed WebSocket: text, JSON or binary, one per
-// message (DESIGN.md "Framed message codecs"). The Python relay quickstart's sender writes
+// message (docs/architecture.md "Framed message codecs"). The Python relay quickstart's sender writes
 // `{"message": "..."}` as a text frame; `encodeQuickstartMessage`/`decodeQuickstartMessage` speak that.
 
 export type Envelope =

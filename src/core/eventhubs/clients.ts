@@ -7,10 +7,10 @@ import { staticConnectionStringPart, toEventHubsCredential, type EventHubsCreden
 import { plainWebSocketFor } from './websocket.js';
 
 // Factories that return the official clients, unchanged, with the emulator made reachable:
-// * a connection string is handed to the SDK as is (TCP in Node; UseDevelopmentEmulator=true → plain TCP, note §1.2);
+// * a connection string is handed to the SDK as is (TCP in Node; UseDevelopmentEmulator=true → plain TCP, docs/protocol/eventhubs.md §1.2);
 // * where the SDK will use a WebSocket (a browser, or `webSocketOptions.webSocket` given) and the target
-//   is the emulator, the socket class downgrades wss:// to ws:// for the emulator's host:port (note §8).
-// The SDK (≈ 90 kB gzip in a browser, note §11.1) loads on the first call, not with this module: the
+//   is the emulator, the socket class downgrades wss:// to ws:// for the emulator's host:port (docs/protocol/eventhubs.md §8).
+// The SDK (≈ 90 kB gzip in a browser, docs/protocol/eventhubs.md §11.1) loads on the first call, not with this module: the
 // package's one entry re-exports everything, and a page that only uses Web PubSub or Relay must not
 // load it, nor need the `process`/`Buffer` globals it reads as it loads. Hence the async factories.
 
@@ -50,7 +50,7 @@ function parseNamespace(value: string): URL {
   throw new TypeError(`expected fullyQualifiedNamespace as host[:port] or sb://host[:port]/, got ${describeValue(value)}`);
 }
 
-// The WebSocket URL uses the Endpoint's port, else 443 (note §8).
+// The WebSocket URL uses the Endpoint's port, else 443 (docs/protocol/eventhubs.md §8).
 const wsHostPort = (host: string, port: string | number | undefined) => `${host.toLowerCase()}:${port || 443}`;
 
 function resolveTarget(connection: EventHubsConnection): Target {

@@ -3,7 +3,7 @@ import { describeValue } from '../errors.js';
 import { parseSasToken } from '../sas.js';
 import { isTokenCredential, isTokenProvider, type SasTokenSource, type TokenProvider } from '../token-provider.js';
 
-// How @azure/event-hubs 6 treats each credential (read in its connectionContext/withAuth, note §1.3):
+// How @azure/event-hubs 6 treats each credential (read in its connectionContext/withAuth, docs/protocol/eventhubs.md §1.3):
 // * NamedKeyCredential → the SDK mints a SAS per audience itself (WebCrypto in browsers), 1 h, renewed every 45 min.
 // * SASCredential → the SDK sends `.signature` for EVERY audience (hub, partitions, $management), re-read
 //   at each attach and renewal; so the token's `sr` must be the hub (or the namespace), a parent of all of them.

@@ -5,7 +5,7 @@ import { clockOf, type NowOption, type RuntimeOption } from '../runtime.js';
 
 // A CheckpointStore over the Web Storage API (sessionStorage, localStorage, or anything with the
 // same five members), so a page's consumer resumes after a reload. It follows the blob store's
-// rules (note §11.2): names lowercased per namespace/hub/consumer group; a claim names the etag
+// rules (docs/protocol/eventhubs.md §11.2): names lowercased per namespace/hub/consumer group; a claim names the etag
 // it last saw and fails if the entry changed since, and a claim without an etag fails if someone
 // already owns the partition. Web Storage has no compare-and-set across tabs, so claims
 // are exact within one tab only: share a localStorage store between tabs of one consumer group
@@ -99,7 +99,7 @@ export function createWebStorageCheckpointStore(storage: WebStorageLike, options
         const scope = scopeOf(request.fullyQualifiedNamespace, request.eventHubName, request.consumerGroup);
         const key = keyOf(scope, 'ownership', request.partitionId);
         const current = parse<StoredOwnership>(storage.getItem(key), isOwnership);
-        // If-Match: <etag> when the claimant saw one, If-None-Match: * when it saw none (note §11.2).
+        // If-Match: <etag> when the claimant saw one, If-None-Match: * when it saw none (docs/protocol/eventhubs.md §11.2).
         if (request.etag ? current?.etag !== request.etag : current !== undefined) continue;
         // An empty ownerId is the SDK giving the partition up as it closes (eventProcessor.js).
         if (typeof request.ownerId !== 'string') throw new TypeError(`expected ownerId as a string, got ${describeValue(request.ownerId)}`);

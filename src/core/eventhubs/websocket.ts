@@ -1,6 +1,6 @@
 import type { WebSocketCtor } from '../transport.js';
 
-// The SDK always builds `wss://host:port/$servicebus/websocket` (note §8), even for
+// The SDK always builds `wss://host:port/$servicebus/websocket` (docs/protocol/eventhubs.md §8), even for
 // UseDevelopmentEmulator=true. The emulator serves plain ws:// on its AMQP port, and a page cannot
 // trust a self-signed certificate without a manual step, so for the emulator's host:port only we
 // hand rhea a WebSocket class that downgrades the scheme. Any other URL passes through untouched.

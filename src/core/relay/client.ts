@@ -3,8 +3,8 @@ import type { SocketLike } from '../transport.js';
 import { dialEntity, entityToken, resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './listener-config.js';
 import { createRelayHttpUrl } from './urls.js';
 
-// The sender (relay note §1.4, §1.5): WebSocket connections like .NET CreateConnectionAsync, and
-// a fetch for HTTP mode, which none of the official clients offer (note §3.4).
+// The sender (docs/protocol/relay.md §1.4, §1.5): WebSocket connections like .NET CreateConnectionAsync, and
+// a fetch for HTTP mode, which none of the official clients offer (docs/protocol/relay.md §3.4).
 
 export interface HybridConnectionClientOptions extends RelayRuntimeOptions {
   /** fetch implementation for HTTP mode (default `runtime.fetch`, else `globalThis.fetch`). */
@@ -79,7 +79,7 @@ export class HybridConnectionClient {
 }
 
 // The body is buffered: Chromium streams request bodies only over HTTP/2, and the relay's own
-// limit is about the whole body anyway (relay note §1.5).
+// limit is about the whole body anyway (docs/protocol/relay.md §1.5).
 async function requestInit(request: Request): Promise<RequestInit> {
   const init: RequestInit = { method: request.method, redirect: request.redirect, signal: request.signal };
   if (request.body) init.body = await request.arrayBuffer();

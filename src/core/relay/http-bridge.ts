@@ -48,7 +48,7 @@ export function plainResponse(status: number, text: string): Response {
   return new Response(text, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 }
 
-/** Calls the app; a missing handler answers 501 and a throwing one 500, as .NET does (relay note §3.2). */
+/** Calls the app; a missing handler answers 501 and a throwing one 500, as .NET does (docs/protocol/relay.md §3.2). */
 export async function callHandler(handler: RelayRequestHandler | undefined, request: Request, onError: (error: RealtimeError) => void): Promise<Response> {
   if (!handler) return plainResponse(501, 'No request handler on this listener');
   try {
@@ -62,7 +62,7 @@ export async function callHandler(handler: RelayRequestHandler | undefined, requ
 }
 
 // A streamed body is read to the end: the W3C WebSocket cannot send one message in fragments,
-// so the body leaves as one binary message (relay note §1.5: "ends at the frame with FIN").
+// so the body leaves as one binary message (docs/protocol/relay.md §1.5: "ends at the frame with FIN").
 export function readBody(response: Response): Promise<Uint8Array | undefined> {
   if (!response.body) return Promise.resolve(undefined);
   return response.arrayBuffer().then((buffer) => new Uint8Array(buffer));

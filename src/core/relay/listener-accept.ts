@@ -5,7 +5,7 @@ import type { AcceptResult, RelayAcceptRequest } from './listener-types.js';
 import type { AcceptMessage } from './protocol.js';
 import { createRelayRejectUrl, relayAppUrl } from './urls.js';
 
-// The WebSocket accept path (relay note §1.3): the app's hook sees the sender's headers, then the
+// The WebSocket accept path (docs/protocol/relay.md §1.3): the app's hook sees the sender's headers, then the
 // listener dials the rendezvous `address` to accept, or `address&sb-hc-statusCode=…` to reject.
 
 export type { AcceptHandler, AcceptResult, RelayAcceptRequest, RelayConnection } from './listener-types.js';
@@ -23,7 +23,7 @@ export function toAcceptRequest(message: AcceptMessage, namespace: string, secur
   };
 }
 
-// .NET: default rejection 400 "Rejected by user code", 502 when the AcceptHandler throws (note §1.3).
+// .NET: default rejection 400 "Rejected by user code", 502 when the AcceptHandler throws (docs/protocol/relay.md §1.3).
 async function decide(ctx: ListenerContext, request: RelayAcceptRequest): Promise<{ protocol?: string } | { status: number; statusDescription: string }> {
   if (!ctx.wantsConnections()) return { status: 501, statusDescription: 'This listener takes no WebSocket connections' };
   let result: AcceptResult;
@@ -57,7 +57,7 @@ export async function handleAccept(ctx: ListenerContext, message: AcceptMessage)
   }
 }
 
-/** The reject dial is meant to fail with 410 Gone; anything else is reported (note §1.3). */
+/** The reject dial is meant to fail with 410 Gone; anything else is reported (docs/protocol/relay.md §1.3). */
 async function reject(ctx: ListenerContext, address: string, status: number, description: string): Promise<void> {
   try {
     const url = createRelayRejectUrl(address, status, description);

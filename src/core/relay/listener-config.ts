@@ -76,7 +76,7 @@ export function resolveRelayConfig(target: string | RelayEntityOptions, options:
       ? { keyName: parsed.sharedAccessKeyName!, key: parsed.sharedAccessKey }
       : { sharedAccessSignature: parsed.sharedAccessSignature! };
     entity = {
-      // Real namespaces are always wss/https on 443; the emulator's port is kept (brief, DESIGN.md).
+      // Real namespaces are always wss/https on 443; the emulator's port is kept.
       namespace: parsed.port && (parsed.useDevelopmentEmulator || parsed.port !== 443) ? `${parsed.host}:${parsed.port}` : parsed.host,
       path,
       useDevelopmentEmulator: parsed.useDevelopmentEmulator,
@@ -119,7 +119,7 @@ export async function entityToken(config: ResolvedRelayConfig): Promise<AccessTo
 
 /**
  * Gets a token and dials the entity's `listen` or `connect` URL, the token in the
- * ServiceBusAuthorization header or in `sb-hc-token` (note §1.2, §1.4).
+ * ServiceBusAuthorization header or in `sb-hc-token` (docs/protocol/relay.md §1.2, §1.4).
  */
 export async function dialEntity(config: ResolvedRelayConfig, action: 'listen' | 'connect', dial: EntityDial): Promise<{ socket: SocketLike; token?: AccessToken }> {
   const { namespace, path, secure, tokenInHeader } = config;

@@ -1,5 +1,5 @@
 // A tiny typed emitter: EventTarget needs Event subclasses per payload, node `events` is banned
-// in core (DESIGN.md "Rules of the core"). A throwing user listener must not break the state
+// in core (docs/architecture.md "Rules of the core"). A throwing user listener must not break the state
 // machine that emitted, so its error is re-raised on a fresh task (of the injected timers) instead.
 import type { Timers } from '../runtime-types.js';
 

@@ -3,7 +3,7 @@ import { toFrameData } from '../transport.js';
 import { decodeControlMessage, type ControlMessage, type RequestMessage } from './protocol.js';
 
 // One reader for both sockets that carry requests to the listener: the control channel and a
-// request rendezvous (relay note §1.5). A `request` with `body: true` is followed by exactly one
+// request rendezvous (docs/protocol/relay.md §1.5). A `request` with `body: true` is followed by exactly one
 // binary message; every other frame is a JSON control message.
 
 /** A frame that breaks the protocol, and the close code a socket carrying it deserves. */

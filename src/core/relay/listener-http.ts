@@ -6,7 +6,7 @@ import { createFrameReader } from './listener-frames.js';
 import { closeQuietly, openSocket } from './listener-socket.js';
 import { CONTROL_CHANNEL_BODY_LIMIT, CONTROL_CHANNEL_HEADER_LIMIT, encodeControlMessage, type RequestMessage } from './protocol.js';
 
-// HTTP mode on the listener side (relay note §1.5): answer on the control channel when the body
+// HTTP mode on the listener side (docs/protocol/relay.md §1.5): answer on the control channel when the body
 // is at most 64 kB and ready within the flush time (.NET: 2 s), else over a rendezvous socket to
 // the request's `address`; requests the service sends over rendezvous are answered there.
 
@@ -63,7 +63,7 @@ export async function serveRelayRequest(ctx: ListenerContext, message: RequestMe
   try {
     const socket = await (upgrade ?? openRendezvous(ctx, message.address));
     send(socket, frame, bytes);
-    // .NET closes its response rendezvous after each response (relay note §1.5).
+    // .NET closes its response rendezvous after each response (docs/protocol/relay.md §1.5).
     closeQuietly(socket);
   } catch (error) {
     ctx.onError(error as RealtimeError);

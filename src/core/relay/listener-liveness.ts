@@ -1,7 +1,7 @@
 import type { SocketLike } from '../transport.js';
 import type { Timers } from '../runtime-types.js';
 
-// Keep-alive and liveness for the control channel (relay note §1.7). The service defines no
+// Keep-alive and liveness for the control channel (docs/protocol/relay.md §1.7). The service defines no
 // ping message; .NET sends an unsolicited WebSocket Pong every 3.5 min, and an idle Node
 // listener was seen dropped silently after ~4 min (Azure/azure-relay#33). Where the socket can
 // (`ws`), each tick sends that Pong; if nothing at all arrived for a whole tick, it also sends a

@@ -4,7 +4,7 @@ import { SocketState, type SocketLike } from '../transport.js';
 import type { Timers } from '../runtime-types.js';
 import { encodeControlMessage } from './protocol.js';
 
-// Sends `renewToken` on the control channel ahead of expiry (relay note §1.6): 10% of the
+// Sends `renewToken` on the control channel ahead of expiry (docs/protocol/relay.md §1.6): 10% of the
 // remaining lifetime before it, between 1 s and 60 s. The Node packages renewed on a fixed 1 h
 // and let static tokens expire (azure-relay-node#8); .NET and Java renew at expiry.
 

@@ -4,7 +4,7 @@ import type { Timers } from '../runtime-types.js';
 
 // Opening and closing sockets with typed errors. `ws` reports a failed handshake as
 // "Unexpected server response: 404"; the W3C WebSocket reports nothing, so browsers only see
-// 'unavailable' (relay note §1.2 lists the statuses).
+// 'unavailable' (docs/protocol/relay.md §1.2 lists the statuses).
 
 export interface OpenSocketOptions {
   protocols?: string[];
@@ -24,7 +24,7 @@ export function handshakeError(url: string, event: unknown): RealtimeError {
   return new RealtimeError(code, `relay handshake with ${where} failed${status ? `: HTTP ${status}` : ''}`, status === undefined ? {} : { status });
 }
 
-/** Close codes the service uses after setup (relay note §1.2, §1.3). */
+/** Close codes the service uses after setup (docs/protocol/relay.md §1.2, §1.3). */
 export function closeError(what: string, event: SocketCloseEvent): RealtimeError {
   const code: RealtimeErrorCode = event.code === 1008 ? 'expired_token' : event.code === 1001 ? 'unavailable' : 'closed';
   const reason = event.reason ? `: ${redactSecrets(event.reason).slice(0, 200)}` : '';

@@ -17,7 +17,7 @@ import { CONTROL_CHANNEL_BODY_LIMIT, type ControlMessage } from './protocol.js';
 import { createRelayListenUrl } from './urls.js';
 
 // The listener's control channel as a state machine, shaped on .NET's HybridConnectionListener
-// (relay note §3.2): open/close, Connecting/Online/Offline with LastError, reconnect on
+// (docs/protocol/relay.md §3.2): open/close, Connecting/Online/Offline with LastError, reconnect on
 // 0-1-2-5-10-30 s with jitter stopping on 404, renewToken before expiry (listener-renewal.ts),
 // keep-alive (listener-liveness.ts).
 
@@ -39,7 +39,7 @@ export interface HybridConnectionListenerOptions extends RelayRuntimeOptions {
   requestHandler?: RelayRequestHandler;
   /** `sb-hc-id` tracking id. */
   id?: string;
-  /** Unsolicited Pong interval (relay note §1.7; .NET 3.5 min). 0 turns keep-alive and the watchdog off. */
+  /** Unsolicited Pong interval (docs/protocol/relay.md §1.7; .NET 3.5 min). 0 turns keep-alive and the watchdog off. */
   keepAliveIntervalMs?: number;
   backoff?: BackoffOptions;
   /** Largest request body accepted over rendezvous (default 16 MiB). */
@@ -51,7 +51,7 @@ export interface HybridConnectionListenerOptions extends RelayRuntimeOptions {
 }
 
 // A channel that stayed up this long resets the backoff; shorter ones keep escalating, so a
-// service that drops us right after connecting is not hammered (style-anchors §6 minUptime).
+// service that drops us right after connecting is not hammered.
 const MIN_UPTIME_MS = 10_000;
 
 export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
@@ -168,7 +168,7 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
       if (generation !== this.#generation) return;
       const error = cause instanceof RealtimeError ? cause : new RealtimeError('unavailable', 'could not get a token for the control channel', { cause });
       this.#lastError = error;
-      // .NET: the first OpenAsync surfaces the error; afterwards only 404 is terminal (note §3.2).
+      // .NET: the first OpenAsync surfaces the error; afterwards only 404 is terminal (docs/protocol/relay.md §3.2).
       if (this.#firstOpen || error.code === 'not_found') this.#goOffline(error);
       else this.#scheduleReconnect(error);
     }

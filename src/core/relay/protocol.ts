@@ -1,20 +1,20 @@
 import { RealtimeError, describeValue } from '../errors.js';
 
-// The Relay Hybrid Connections control-channel codec (relay note §1.3–1.6). Pure: text in,
+// The Relay Hybrid Connections control-channel codec (docs/protocol/relay.md §1.3–1.6). Pure: text in,
 // message out, shared by the listener/sender in src/core/relay and the emulator. Body frames
 // are plain binary WebSocket messages and need no codec.
 
-/** Request/response bodies up to this size may travel on the control channel (note §1.5). */
+/** Request/response bodies up to this size may travel on the control channel (docs/protocol/relay.md §1.5). */
 export const CONTROL_CHANNEL_BODY_LIMIT = 64 * 1024;
-/** Header metadata (method, target, headers) limit on the control channel (note §1.5). */
+/** Header metadata (method, target, headers) limit on the control channel (docs/protocol/relay.md §1.5). */
 export const CONTROL_CHANNEL_HEADER_LIMIT = 32 * 1024;
 /** Largest control text frame we decode: header metadata plus envelope slack. */
 export const CONTROL_MESSAGE_MAX_LENGTH = 64 * 1024;
-/** The service gives a rendezvous address about 30 s (note §1.3). */
+/** The service gives a rendezvous address about 30 s (docs/protocol/relay.md §1.3). */
 export const RENDEZVOUS_LIFETIME_MS = 30_000;
-/** Every HTTP request needs a `response` within 60 s (note §1.5). */
+/** Every HTTP request needs a `response` within 60 s (docs/protocol/relay.md §1.5). */
 export const HTTP_RESPONSE_DEADLINE_MS = 60_000;
-/** Concurrent listeners per hybrid connection (note §1.1). */
+/** Concurrent listeners per hybrid connection (docs/protocol/relay.md §1.1). */
 export const MAX_LISTENERS_PER_ENTITY = 25;
 
 export interface RemoteEndpoint {
@@ -24,7 +24,7 @@ export interface RemoteEndpoint {
 
 export type HeaderMap = Record<string, string>;
 
-/** Service → listener: a sender wants a WebSocket; dial `address` to accept (note §1.3). */
+/** Service → listener: a sender wants a WebSocket; dial `address` to accept (docs/protocol/relay.md §1.3). */
 export interface AcceptMessage {
   type: 'accept';
   address: string;
@@ -33,7 +33,7 @@ export interface AcceptMessage {
   remoteEndpoint?: RemoteEndpoint;
 }
 
-/** Service → listener: an HTTP request; `body: true` means one binary message follows (note §1.5). */
+/** Service → listener: an HTTP request; `body: true` means one binary message follows (docs/protocol/relay.md §1.5). */
 export interface RequestMessage {
   type: 'request';
   address: string;
@@ -66,7 +66,7 @@ export interface ResponseMessage {
   body: boolean;
 }
 
-/** Listener → service: replace the control channel's token before it expires (note §1.6). */
+/** Listener → service: replace the control channel's token before it expires (docs/protocol/relay.md §1.6). */
 export interface RenewTokenMessage {
   type: 'renewToken';
   token: string;
@@ -74,7 +74,7 @@ export interface RenewTokenMessage {
 
 export type ControlMessage = AcceptMessage | RequestMessage | RequestRendezvousMessage | ResponseMessage | RenewTokenMessage;
 
-/** Wire key of each message: the rendezvous form of a request is still a `request` (note §1.5). */
+/** Wire key of each message: the rendezvous form of a request is still a `request` (docs/protocol/relay.md §1.5). */
 const wireKey = (type: ControlMessage['type']) => (type === 'requestRendezvous' ? 'request' : type);
 
 export function encodeControlMessage(message: ControlMessage): string {
@@ -87,7 +87,7 @@ export function encodeControlMessage(message: ControlMessage): string {
 // How each field is read. A field kind is named by what the field must be, which is also what
 // the error message says. Node listeners (hyco-https) put numbers in header maps
 // (content-length), and the doc's example sends statusCode as a string while .NET sends a
-// number (note §1.5): header values and status codes take both.
+// number (docs/protocol/relay.md §1.5): header values and status codes take both.
 const TEXT = 'a non-empty string';
 const STRING = 'a string';
 const HEADERS = 'an object of strings';
@@ -161,7 +161,7 @@ export function decodeControlMessage(text: string): ControlMessage {
   const body = (parsed as Json)[key];
   if (!['accept', 'request', 'response', 'renewToken'].includes(key)) throw malformed(`unknown message "${key.slice(0, 40)}"`);
   if (!isObject(body)) throw malformed(`expected ${key} to be an object, got ${describeValue(body)}`);
-  // A request without method carries only an address: the rendezvous form (note §1.5).
+  // A request without method carries only an address: the rendezvous form (docs/protocol/relay.md §1.5).
   const type = key === 'request' && (body.method === undefined || body.method === null) ? 'requestRendezvous' : (key as ControlMessage['type']);
   const message: Json = { type };
   for (const [field, kind] of Object.entries(SHAPES[type])) {

@@ -1,4 +1,4 @@
-// Relay Hybrid Connections addresses (relay note §1.2–1.5). Builders are pure string functions:
+// Relay Hybrid Connections addresses (docs/protocol/relay.md §1.2–1.5). Builders are pure string functions:
 // the listener and client use them, and they are public for anyone who dials by hand.
 
 import { sasResourceUri } from '../sas.js';
@@ -15,9 +15,9 @@ export interface RelayUrlOptions {
   id?: string;
   /** `sb-hc-token`, for runtimes that cannot set the ServiceBusAuthorization header (browsers). */
   token?: string;
-  /** App path after the entity name (`/suffix`); passes through to the listener (note §1.3). */
+  /** App path after the entity name (`/suffix`); passes through to the listener (docs/protocol/relay.md §1.3). */
   suffix?: string;
-  /** App query; put before the `sb-hc-*` parameters, as .NET does (note §1.2). */
+  /** App query; put before the `sb-hc-*` parameters, as .NET does (docs/protocol/relay.md §1.2). */
   query?: string | Record<string, string> | URLSearchParams;
 }
 
@@ -25,7 +25,7 @@ const encodePath = (path: string) => path.split('/').filter(Boolean).map(encodeU
 
 function appQuery(query: RelayUrlOptions['query']): URLSearchParams {
   const params = new URLSearchParams(typeof query === 'string' ? query.replace(/^\?/, '') : (query ?? undefined));
-  // sb-hc-* belongs to the protocol; the service strips them anyway (note §1.1).
+  // sb-hc-* belongs to the protocol; the service strips them anyway (docs/protocol/relay.md §1.1).
   for (const name of [...params.keys()]) if (isHcParameter(name)) params.delete(name);
   return params;
 }
@@ -55,31 +55,31 @@ export function createRelayConnectUrl(options: RelayUrlOptions): string {
   return build(wsScheme(options), options, '$hc/', 'connect');
 }
 
-/** `https://{ns}/{path}[/suffix][?app]` — HTTP mode has no `$hc` (note §1.5). */
+/** `https://{ns}/{path}[/suffix][?app]` — HTTP mode has no `$hc` (docs/protocol/relay.md §1.5). */
 export function createRelayHttpUrl(options: RelayUrlOptions): string {
   return build(options.secure === false ? 'http' : 'https', options, '');
 }
 
-/** Reject a pending accept: the dial fails on purpose with 410 when it worked (note §1.3). */
+/** Reject a pending accept: the dial fails on purpose with 410 when it worked (docs/protocol/relay.md §1.3). */
 export function createRelayRejectUrl(address: string, status: number, statusDescription = ''): string {
   if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`expected an HTTP status, got ${status}`);
   const separator = address.includes('?') ? '&' : '?';
   return `${address}${separator}sb-hc-statusCode=${status}&sb-hc-statusDescription=${encodeURIComponent(statusDescription)}`;
 }
 
-/** The SAS audience the official samples sign: `http://{host}/{path}` (DESIGN.md "Tokens"; port dropped). */
+/** The SAS audience the official samples sign: `http://{host}/{path}` (docs/architecture.md "Tokens"; port dropped). */
 export function createRelayAudience(namespace: string, path: string): string {
   return sasResourceUri(`sb://${namespace}/${encodePath(path)}`);
 }
 
-/** The service appends gateway suffixes (`GUID_G0_G1`); .NET strips them before reusing an id (note §1.2). */
+/** The service appends gateway suffixes (`GUID_G0_G1`); .NET strips them before reusing an id (docs/protocol/relay.md §1.2). */
 export function stripRelayTrackingSuffix(id: string): string {
   return id.replace(/(_G\d+)+$/i, '');
 }
 
 /**
  * What the app should see of a rendezvous address or request target: `$hc/` and every `sb-hc-*`
- * parameter removed (note §1.3), rebased on the namespace as an http(s) URL.
+ * parameter removed (docs/protocol/relay.md §1.3), rebased on the namespace as an http(s) URL.
  */
 export function relayAppUrl(addressOrTarget: string, namespace: string, secure = true): string {
   const parsed = new URL(addressOrTarget, 'http://relay.invalid');

@@ -4,7 +4,7 @@ import { clockOf, hmacOf, type NowOption, type RuntimeOption } from '../runtime.
 import type { HmacSha256 } from '../runtime-types.js';
 
 // Client access tokens with the same inputs and outputs as @azure/web-pubsub's
-// getClientAccessToken (webpubsub note §1): aud = {http endpoint}/client/hubs/{hub}.
+// getClientAccessToken (docs/protocol/webpubsub.md §1): aud = {http endpoint}/client/hubs/{hub}.
 
 export type ClientProtocol = 'default' | 'mqtt' | 'socketio';
 

@@ -2,7 +2,7 @@ import { WebPubSubClient, type WebPubSubClientOptions } from '@azure/web-pubsub-
 import { clientAccessUrlProvider, type WebPubSubClientSource } from './negotiate.js';
 
 // Builds an official @azure/web-pubsub-client from a negotiate URL or a token provider. The package
-// picks its WebSocket by export condition (note §6): `browser` → the global WebSocket (browsers,
+// picks its WebSocket by export condition (docs/protocol/webpubsub.md §6): `browser` → the global WebSocket (browsers,
 // bundlers targeting workers), `import` → `ws` (Node). Importing it by name keeps that choice with
 // the bundler instead of sniffing the runtime here. This file is its own entry,
 // `azure-realtime/webpubsub-client`: the SDK brings `ws`, `buffer` and `events`, and imported from the

@@ -2,7 +2,7 @@ import { hmacSha256, type HmacSha256 } from '../crypto.js';
 import { base64Decode, base64Encode, hexEncode, timingSafeEqual, utf8Decode, utf8Encode } from '../encoding.js';
 import { RealtimeError, describeValue } from '../errors.js';
 
-// CloudEvents (HTTP binary mode) as the service sends them upstream (webpubsub note §5).
+// CloudEvents (HTTP binary mode) as the service sends them upstream (docs/protocol/webpubsub.md §5).
 
 export const CE_TYPE_PREFIX = 'azure.webpubsub.';
 export const CE_USER_EVENT_PREFIX = 'azure.webpubsub.user.';
@@ -25,7 +25,7 @@ export interface ConnectionContext {
   origin: string;
   userId?: string;
   subprotocol?: string;
-  /** Decoded `ce-connectionState`; change it with `setState` so the service keeps it (note §5). */
+  /** Decoded `ce-connectionState`; change it with `setState` so the service keeps it (docs/protocol/webpubsub.md §5). */
   states: Record<string, unknown>;
   clientProtocol: ClientProtocolKind;
   /** MQTT only: `ce-physicalConnectionId` / `ce-sessionId`. */
@@ -34,7 +34,7 @@ export interface ConnectionContext {
 }
 
 /**
- * `sha256=<hex HMAC-SHA256(accessKey, connectionId)>` per key, comma-joined (note §5): what the service
+ * `sha256=<hex HMAC-SHA256(accessKey, connectionId)>` per key, comma-joined (docs/protocol/webpubsub.md §5): what the service
  * puts in `ce-signature`. Only the connection id is signed, not the body or the other headers.
  */
 export async function computeEventSignature(connectionId: string, accessKeys: readonly string[], hmac?: HmacSha256): Promise<string> {

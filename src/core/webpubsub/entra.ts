@@ -3,7 +3,7 @@ import type { ClientAccessToken, ClientProtocol } from './client-token.js';
 import type { WebPubSubRestClient } from './rest-types.js';
 import type { GenerateClientTokenOptions } from './service-types.js';
 
-// Microsoft Entra ID (a TokenCredential) instead of the access key (note §1, §3 row 6). Loaded with a
+// Microsoft Entra ID (a TokenCredential) instead of the access key (docs/protocol/webpubsub.md §1, §3 row 6). Loaded with a
 // dynamic import the first time a client built with a TokenCredential needs it, as the @noble/hashes
 // fallback is: key-based clients (most browser and edge bundles) do not carry it, and an app that uses
 // Entra already ships @azure/identity or msal, next to which this chunk is small. It imports nothing at

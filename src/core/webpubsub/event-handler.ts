@@ -13,7 +13,7 @@ import { parseWebPubSubConnectionString } from '../connection-string.js';
 import { hmacOf, type RuntimeOption } from '../runtime.js';
 import type { HmacSha256 } from '../runtime-types.js';
 
-// The upstream event handler as a fetch handler `(Request) => Promise<Response>` (webpubsub note §5):
+// The upstream event handler as a fetch handler `(Request) => Promise<Response>` (docs/protocol/webpubsub.md §5):
 // abuse protection, `ce-signature` verification (which @azure/web-pubsub-express leaves to the app),
 // and dispatch of connect / connected / disconnected / user events with typed contexts.
 
@@ -39,7 +39,7 @@ export type UserEventRequest = { context: ConnectionContext } & (
   | { dataType: 'json'; data: unknown }
   | { dataType: 'binary'; data: Uint8Array }
 );
-/** Sent back to the caller (note §5): text, JSON (any value) or bytes. Return nothing for 204. */
+/** Sent back to the caller (docs/protocol/webpubsub.md §5): text, JSON (any value) or bytes. Return nothing for 204. */
 export type UserEventResponse = { dataType: 'text'; data: string } | { dataType: 'json'; data: unknown } | { dataType: 'binary'; data: Uint8Array | ArrayBuffer };
 export interface ConnectedRequest {
   context: ConnectionContext;
@@ -156,7 +156,7 @@ export function createWebPubSubEventHandler(options: WebPubSubEventHandlerOption
   };
 }
 
-// MQTT clients get their rejection as `{mqtt: {code, reason}}` (note §5), with the CONNACK code for
+// MQTT clients get their rejection as `{mqtt: {code, reason}}` (docs/protocol/webpubsub.md §5), with the CONNACK code for
 // the status as @azure/web-pubsub-express 1.1 maps it: 3.1.1 (version 4) 400→4, 401→5, else 3;
 // 5.0 (version 5) 400→0x86, 401→0x87, else 0x80.
 function mqttConnectError(error: unknown, protocolVersion: number | undefined): Response {

@@ -3,7 +3,7 @@ import type { WebPubSubRestClient } from './rest-types.js';
 import type { GroupCloseAllConnectionsOptions, GroupListConnectionsOptions, GroupSendTextToAllOptions, GroupSendToAllOptions, OperationOptions, PagedMembers } from './service-types.js';
 
 
-// `client.group(name)`: the group half of the data plane (note §3 rows 12–16, 24–25), with the method
+// `client.group(name)`: the group half of the data plane (docs/protocol/webpubsub.md §3 rows 12–16, 24–25), with the method
 // names and options of @azure/web-pubsub's WebPubSubGroup. All but listConnections come from the
 // operations table (operations.ts).
 
@@ -12,7 +12,7 @@ export interface WebPubSubGroup {
   addConnection(connectionId: string, options?: OperationOptions): Promise<void>;
   removeConnection(connectionId: string, options?: OperationOptions): Promise<void>;
   closeAllConnections(options?: GroupCloseAllConnectionsOptions): Promise<void>;
-  /** Adds the user's current connections only; later connections of the user are not added (note §3). */
+  /** Adds the user's current connections only; later connections of the user are not added (docs/protocol/webpubsub.md §3). */
   addUser(userId: string, options?: OperationOptions): Promise<void>;
   removeUser(userId: string, options?: OperationOptions): Promise<void>;
   sendToAll(message: string, options: GroupSendTextToAllOptions): Promise<void>;

@@ -6,7 +6,7 @@ import type { FetchHandler } from './event-handler.js';
 
 // The negotiate endpoint of the Web PubSub samples as a fetch handler: the app authenticates the
 // request, the handler mints a client access URL for that user and answers `{ "url": … }`. The
-// access key stays on the server; browsers only ever see a short-lived token (note §6: shipping
+// access key stays on the server; browsers only ever see a short-lived token (docs/protocol/webpubsub.md §6: shipping
 // the key to a browser is the security hole people ask about).
 
 export interface NegotiateOptions {
@@ -83,7 +83,7 @@ export type WebPubSubClientSource =
   /** Anything that returns a client access URL, e.g. `() => serviceClient.getClientAccessToken({ userId })`. */
   | { getClientAccessUrl: ClientAccessUrlProvider };
 
-/** The URL source as the official client's credential: re-run on every non-recovery reconnect (note §6). */
+/** The URL source as the official client's credential: re-run on every non-recovery reconnect (docs/protocol/webpubsub.md §6). */
 export function clientAccessUrlProvider(source: WebPubSubClientSource): () => Promise<string> {
   if (typeof source === 'string') {
     if (!/^wss?:\/\//i.test(source)) throw new TypeError(`expected a ws(s):// client access URL, got ${describeValue(source)}`);

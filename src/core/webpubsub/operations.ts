@@ -1,7 +1,7 @@
 import { describeValue } from '../errors.js';
 import type { QueryValue, WebPubSubRestClient } from './rest-types.js';
 
-// The data-plane operations as a table (webpubsub note §3): one generic invoker builds the path,
+// The data-plane operations as a table (docs/protocol/webpubsub.md §3): one generic invoker builds the path,
 // query and body of every call, so the hub and group clients hold no per-operation request code.
 // Their typed signatures are declared next to the classes (service-client.ts, group-client.ts).
 
@@ -18,7 +18,7 @@ const PERMISSION = 'permissions/{permission}/connections/{connectionId}';
 
 export const HUB_OPERATIONS = {
   sendToAll: ['POST', ':send', SEND_QUERY, 'message'],
-  // No `excluded` when sending to a user (note §3 row 22).
+  // No `excluded` when sending to a user (docs/protocol/webpubsub.md §3 row 22).
   sendToUser: ['POST', 'users/{userId}/:send', 'filter messageTtlSeconds', 'message'],
   sendToConnection: ['POST', 'connections/{connectionId}/:send', 'messageTtlSeconds', 'message'],
   connectionExists: ['HEAD', 'connections/{connectionId}'],
@@ -29,10 +29,10 @@ export const HUB_OPERATIONS = {
   closeUserConnections: ['POST', 'users/{userId}/:closeConnections', 'excluded reason'],
   removeUserFromAllGroups: ['DELETE', 'users/{userId}/groups'],
   removeConnectionFromAllGroups: ['DELETE', 'connections/{connectionId}/groups'],
-  // An empty filter selects every connection of the hub (note §3).
+  // An empty filter selects every connection of the hub (docs/protocol/webpubsub.md §3).
   addConnectionsToGroups: ['POST', ':addToGroups', '', 'groups'],
   removeConnectionsFromGroups: ['POST', ':removeFromGroups', '', 'groups'],
-  // `targetName` is a group; omitted means every group (note §3).
+  // `targetName` is a group; omitted means every group (docs/protocol/webpubsub.md §3).
   grantPermission: ['PUT', PERMISSION, 'targetName', undefined, 'connectionId permission'],
   revokePermission: ['DELETE', PERMISSION, 'targetName', undefined, 'connectionId permission'],
   hasPermission: ['HEAD', PERMISSION, 'targetName', undefined, 'connectionId permission'],
@@ -43,7 +43,7 @@ export const GROUP_OPERATIONS = {
   addConnection: ['PUT', 'groups/{group}/connections/{connectionId}'],
   removeConnection: ['DELETE', 'groups/{group}/connections/{connectionId}'],
   closeAllConnections: ['POST', 'groups/{group}/:closeConnections', 'excluded reason'],
-  // Adds the user's current connections only, not later ones (note §3).
+  // Adds the user's current connections only, not later ones (docs/protocol/webpubsub.md §3).
   addUser: ['PUT', 'users/{userId}/groups/{group}'],
   removeUser: ['DELETE', 'users/{userId}/groups/{group}'],
   sendToAll: ['POST', 'groups/{group}/:send', SEND_QUERY, 'message'],
@@ -102,7 +102,7 @@ export function defineOperations<T>(target: { prototype: T }, table: Record<stri
 
 export type JSONTypes = string | number | boolean | object;
 
-/** Content type as @azure/web-pubsub picks it (note §3 "Send bodies"): text when asked, bytes as octet-stream, else JSON. */
+/** Content type as @azure/web-pubsub picks it (docs/protocol/webpubsub.md §3 "Send bodies"): text when asked, bytes as octet-stream, else JSON. */
 export function messageBody(message: unknown, contentType: unknown): { body: BodyInit; contentType: string } {
   if (contentType === undefined) {
     // ArrayBuffer (also from another realm), typed-array views and Blobs are bytes; fetch takes each as a body.

@@ -1,7 +1,7 @@
 import type { WebPubSubRestClient } from './rest-types.js';
 import type { GroupListConnectionsOptions, PagedMembers, WebPubSubGroupMember, WebPubSubGroupMemberPage } from './service-types.js';
 
-// Group member listing (note §3 row 14), shaped as @azure/core-paging's PagedAsyncIterableIterator.
+// Group member listing (docs/protocol/webpubsub.md §3 row 14), shaped as @azure/core-paging's PagedAsyncIterableIterator.
 // Loaded by group.listConnections() on first use; it imports only types, so it adds no shared chunk.
 
 /** `path` is the collection's path relative to the endpoint (`api/hubs/{hub}/groups/{group}/connections`). */

@@ -11,8 +11,8 @@ import type { KeyCredentialLike, RestClientOptions, WebPubSubCredential, WebPubS
 export { restError } from './rest-error.js';
 export type { KeyCredentialLike, QueryValue, RestClientOptions, RetryOptions, WebPubSubCredential, WebPubSubRestClient } from './rest-types.js';
 
-// The data-plane REST transport (webpubsub note §3): every request carries a fresh HS256 JWT whose
-// `aud` is the full request URL including the query (note §1), or an Entra token. Plain `fetch`, so
+// The data-plane REST transport (docs/protocol/webpubsub.md §3): every request carries a fresh HS256 JWT whose
+// `aud` is the full request URL including the query (docs/protocol/webpubsub.md §1), or an Entra token. Plain `fetch`, so
 // the same code runs in browsers, Node 18+, Deno, Bun and Workers.
 
 export const WEBPUBSUB_API_VERSION = '2024-12-01';
@@ -60,7 +60,7 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
   async function bearer(url: string, abortSignal: AbortSignal | undefined): Promise<string> {
     if (!entra) {
       const iat = Math.floor(now() / 1000);
-      // Claim order as jsonwebtoken writes it for the official SDK: iat, exp, aud (note §1).
+      // Claim order as jsonwebtoken writes it for the official SDK: iat, exp, aud (docs/protocol/webpubsub.md §1).
       return signJwt({ iat, exp: iat + 3600, aud: url }, (credential as KeyCredentialLike).key, { hmac });
     }
     // Entra ID support loads on first use (entra.ts).

@@ -11,7 +11,7 @@ import type { GenerateClientTokenOptions, OperationOptions } from './service-typ
 
 export type { GenerateClientTokenOptions } from './service-types.js';
 
-// Drop-in for @azure/web-pubsub's WebPubSubServiceClient (note §6): same constructors, method names
+// Drop-in for @azure/web-pubsub's WebPubSubServiceClient (docs/protocol/webpubsub.md §6): same constructors, method names
 // and options, over `fetch` and a pluggable HMAC instead of core-rest-pipeline and jsonwebtoken.
 // The REST methods come from the operations table (operations.ts); their signatures are below.
 
@@ -48,7 +48,7 @@ export interface HubCloseAllConnectionsOptions extends OperationOptions {
 export type HubCloseUserConnectionsOptions = HubCloseAllConnectionsOptions;
 export type Permission = 'joinLeaveGroup' | 'sendToGroup';
 export interface HubPermissionOptions extends OperationOptions {
-  /** A group name; omitted means every group (note §3). */
+  /** A group name; omitted means every group (docs/protocol/webpubsub.md §3). */
   targetName?: string;
 }
 export type ClientTokenResponse = ClientAccessToken;
@@ -70,7 +70,7 @@ export interface WebPubSubServiceClient {
   closeUserConnections(userId: string, options?: HubCloseUserConnectionsOptions): Promise<void>;
   removeUserFromAllGroups(userId: string, options?: OperationOptions): Promise<void>;
   removeConnectionFromAllGroups(connectionId: string, options?: OperationOptions): Promise<void>;
-  /** An empty filter selects every connection of the hub (note §3). */
+  /** An empty filter selects every connection of the hub (docs/protocol/webpubsub.md §3). */
   addConnectionsToGroups(groups: string[], filter: string, options?: OperationOptions): Promise<void>;
   removeConnectionsFromGroups(groups: string[], filter: string, options?: OperationOptions): Promise<void>;
   grantPermission(connectionId: string, permission: Permission, options?: HubPermissionOptions): Promise<void>;
