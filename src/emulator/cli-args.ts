@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { EmulatorOptions, ServiceName } from './start.js';
 import { SERVICE_NAMES } from './start.js';
 import { FSYNC_POLICIES, type FsyncPolicy } from './eventhubs/log/group-commit.js';
+import { DEFAULT_DASHBOARD_PORT, type DashboardOptions } from './dashboard/options.js';
 
 export const DEFAULT_PORTS: Record<ServiceName, number> = { relay: 7380, webpubsub: 8080, eventhubs: 5672 };
 
@@ -18,6 +19,10 @@ With no --*-port flag all three start on their default ports; with any, only tho
   --eventhubs-port N    Event Hubs AMQP, TCP and WebSocket (default ${DEFAULT_PORTS.eventhubs})
   --kafka-port N        also serve Event Hubs' hubs over Kafka on N (SASL PLAIN; 0 picks a free port)
   --host H              address to bind (default 127.0.0.1)
+  --dashboard-port N    serve the dashboard, a live web page of all three, on N (0 picks a
+                        free port); on by default on ${DEFAULT_DASHBOARD_PORT} (or a free port when
+                        taken) when no other --*-port flag is given
+  --no-dashboard        no dashboard
   --config F            JSON file: { "relay": {…}, "webpubsub": {…}, "eventhubs": {…} }
   --data-dir D          keep the Event Hubs log on disk in D (a restart loses nothing)
   --fsync always|batch|never
@@ -49,6 +54,8 @@ export interface CliCommand {
   json: boolean;
   options: EmulatorOptions;
   tls?: CliTlsRequest;
+  /** Where to serve the dashboard; absent for none. */
+  dashboard?: DashboardOptions;
 }
 
 function parsePort(flag: string, value: string): number {
@@ -69,6 +76,8 @@ export function parseCliArgs(argv: string[], readConfig: (path: string) => unkno
       'webpubsub-port': { type: 'string' },
       'eventhubs-port': { type: 'string' },
       'kafka-port': { type: 'string' },
+      'dashboard-port': { type: 'string' },
+      'no-dashboard': { type: 'boolean' },
       host: { type: 'string' },
       config: { type: 'string' },
       'data-dir': { type: 'string' },
@@ -128,5 +137,14 @@ export function parseCliArgs(argv: string[], readConfig: (path: string) => unkno
         ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
       }
     : undefined;
-  return { help: Boolean(values.help), json: Boolean(values.json), options, ...(tls ? { tls } : {}) };
+  if (values['no-dashboard'] && values['dashboard-port'] !== undefined) throw new TypeError('expected --dashboard-port or --no-dashboard, not both');
+  // Like the services: the default port when nothing was named, but a taken one is no reason to fail.
+  const dashboard: DashboardOptions | undefined = values['no-dashboard']
+    ? undefined
+    : values['dashboard-port'] !== undefined
+      ? { port: parsePort('--dashboard-port', values['dashboard-port']) }
+      : named.length === 0
+        ? { port: DEFAULT_DASHBOARD_PORT, fallbackToFreePort: true }
+        : undefined;
+  return { help: Boolean(values.help), json: Boolean(values.json), options, ...(tls ? { tls } : {}), ...(dashboard ? { dashboard } : {}) };
 }

@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
       typeof options === 'object' ? { ...options, ...(log ? { log } : {}), ...(tls ? { tls: tls.options } : {}) } : options,
     ]),
   );
-  const emulator = await startEmulator(withLog);
+  const emulator = await startEmulator({ ...withLog, ...(parsed.dashboard ? { dashboard: { ...parsed.dashboard, ...(log ? { log } : {}) } } : {}) });
   // Listen for the signals before announcing readiness: a supervisor may stop us right after the line.
   const stopped = new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -47,7 +47,8 @@ async function main(argv: string[]): Promise<number> {
   });
   const info = emulator.info();
   if (parsed.json) {
-    process.stdout.write(`${JSON.stringify({ ...info, ...(tls ? { tls: { caFile: tls.caFile, hostNames: tls.hostNames } } : {}) })}\n`);
+    const dashboard = emulator.dashboard ? { dashboard: { url: emulator.dashboard.url } } : {};
+    process.stdout.write(`${JSON.stringify({ ...info, ...dashboard, ...(tls ? { tls: { caFile: tls.caFile, hostNames: tls.hostNames } } : {}) })}\n`);
   } else {
     process.stdout.write('azure-realtime emulator is running (Ctrl+C to stop)\n\n');
     for (const [name, service] of Object.entries(emulator.services)) {
@@ -57,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
         if (!BANNER_SKIPS.has(key)) process.stdout.write(`    ${key}: ${JSON.stringify(value)}\n`);
       }
     }
+    if (emulator.dashboard) process.stdout.write(`  dashboard  ${emulator.dashboard.url}\n`);
     if (tls) {
       process.stdout.write(`\n  TLS CA     ${tls.caFile}\n    trust it: NODE_EXTRA_CA_CERTS=${tls.caFile} (Node), SSL_CERT_FILE=${tls.caFile} (Python, OpenSSL)\n`);
       if (tls.hostNames.length > 0) process.stdout.write(`    certificate names: ${tls.hostNames.join(', ')} (point them at this host in /etc/hosts)\n`);
