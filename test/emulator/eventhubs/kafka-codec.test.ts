@@ -71,3 +71,26 @@ test('int64 values beyond the range (a double rounding int64 max up) are clamped
   expect(reader.buffer.readBigInt64BE(0)).toBe(0x7fffffffffffffffn);
   expect(reader.buffer.readBigInt64BE(8)).toBe(-0x8000000000000000n);
 });
+
+test('fetched events go out as one batch per run of consecutive offsets, within the counted size', async () => {
+  const { RecordRuns } = await import('../../../src/emulator/eventhubs/kafka/fetch-records.js');
+  const { recordToEvent } = await import('../../../src/emulator/eventhubs/kafka/amqp-mapping.js');
+  const event = (sequenceNumber: number, value: string) => ({
+    ...recordToEvent({ key: Buffer.from('k'), value: Buffer.from(value), headers: [{ key: 'h', value: Buffer.from('v') }], timestamp: 0 }),
+    sequenceNumber,
+    offset: sequenceNumber * 100,
+    enqueuedTime: 1_700_000_000_000 + sequenceNumber,
+  });
+  const runs = new RecordRuns();
+  for (const e of [event(4, 'a'), event(5, 'b'), event(7, 'c')]) runs.add(e);
+  const batches = runs.encode();
+  expect(batches).toHaveLength(2);
+  expect(batches.reduce((sum, batch) => sum + batch.length, 0)).toBeLessThanOrEqual(runs.bytes);
+  const decoded = batches.flatMap((batch) => decodeBatches(batch, 1 << 20));
+  expect(decoded.map((b) => [b.baseOffset, b.records.map((r) => r.value!.toString())])).toEqual([
+    [4, ['a', 'b']],
+    [7, ['c']],
+  ]);
+  expect(decoded[0]!.records[1]!.timestamp).toBe(1_700_000_000_005);
+  expect(decoded[0]!.records[0]!.headers).toEqual([{ key: 'h', value: Buffer.from('v') }]);
+});

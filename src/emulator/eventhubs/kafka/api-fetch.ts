@@ -1,29 +1,15 @@
-import type { StoredEvent } from '../log/memory-log.js';
 import type { Hub } from '../namespace.js';
 import type { Partition } from '../partition.js';
-import { eventToRecord } from './amqp-mapping.js';
 import { KafkaWriter } from './codec.js';
 import { allowed, hubByTopicId, type KafkaContext, type KafkaSession } from './context.js';
 import { ERROR } from './protocol.js';
-import { encodeBatch } from './records.js';
+import { RecordRuns } from './fetch-records.js';
 import type { KafkaRequest } from './request.js';
 
 // Fetch v4–v17 and ListOffsets v1–v9. Offsets are sequence numbers. Fetch answers at once when
 // it has `min_bytes` or an error, else waits for an append to any asked partition, up to
 // `max_wait_ms` (capped by limits.maxFetchWaitMs). Sessions (KIP-227) are declined with session
 // id 0, so clients keep sending full fetches, which brokers allow.
-
-/** Each event becomes its own one-record batch, encoded once and kept while the event is. */
-const encoded = new WeakMap<StoredEvent, Buffer>();
-
-function batchOf(event: StoredEvent): Buffer {
-  let batch = encoded.get(event);
-  if (!batch) {
-    batch = encodeBatch(event.sequenceNumber, [eventToRecord(event)]);
-    encoded.set(event, batch);
-  }
-  return batch;
-}
 
 interface FetchPartition {
   index: number;
@@ -57,21 +43,20 @@ function read(session: KafkaSession, topic: FetchTopic, ask: FetchPartition, bud
   const high = log.nextSequenceNumber;
   const start = log.firstSequenceNumber;
   if (ask.offset < start || ask.offset > high) return { ...empty(ERROR.OFFSET_OUT_OF_RANGE), high, start };
-  const records: Buffer[] = [];
-  let bytes = 0;
+  const runs = new RecordRuns();
   // Numbering may have gaps (a damaged record dropped on load, log/file-log.ts); Kafka clients
   // step over missing offsets as they do on compacted topics.
   for (let event = log.atOrAfter(ask.offset); event && event.sequenceNumber < high; event = log.atOrAfter(event.sequenceNumber + 1)) {
-    const batch = batchOf(event);
-    // KIP-74: the first batch of the response goes out even when larger than the limits.
-    const fits = bytes + batch.length <= ask.maxBytes && batch.length <= budget.left;
-    if (!fits && !(budget.first && records.length === 0)) break;
-    records.push(batch);
-    bytes += batch.length;
-    budget.left -= batch.length;
+    const cost = runs.cost(event);
+    // KIP-74: the first record of the response goes out even when larger than the limits.
+    const fits = runs.bytes + cost <= ask.maxBytes && cost <= budget.left;
+    if (!fits && !(budget.first && runs.empty)) break;
+    runs.add(event);
+    budget.left -= cost;
     budget.first = false;
   }
-  return { index: ask.index, error: ERROR.NONE, high, start, records, bytes };
+  const records = runs.encode();
+  return { index: ask.index, error: ERROR.NONE, high, start, records, bytes: records.reduce((sum, batch) => sum + batch.length, 0) };
 }
 
 function waitForAppend(topics: FetchTopic[], session: KafkaSession, waitMs: number): Promise<void> {
