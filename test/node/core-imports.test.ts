@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import * as browserEntry from '../../src/browser/index.js';
 import * as nodeEntry from '../../src/node/index.js';
 
-// DESIGN.md "Rules of the core": src/core uses web-standard APIs only.
-const root = new URL('../../src/core/', import.meta.url).pathname;
+// docs/architecture.md "Rules of the core": src/core uses web-standard APIs only, and so do the entries
+// that publish it for every runtime (src/browser, src/eventhubs, src/webpubsub-client).
+const root = new URL('../../src/', import.meta.url).pathname;
+const PORTABLE = ['core', 'browser', 'eventhubs', 'webpubsub-client'];
 const FORBIDDEN = [
   /from\s+['"](node:[^'"]+|ws|isomorphic-ws|events|buffer|crypto|fs|path|os|http|https|net|tls|stream|util)['"]/,
   /import\(\s*['"](node:|ws['"]|isomorphic-ws)/,
@@ -25,8 +27,8 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-describe('src/core', () => {
-  const files = sourceFiles(root);
+describe('src/core and the portable entries', () => {
+  const files = PORTABLE.flatMap((dir) => sourceFiles(join(root, dir)));
 
   it('has source files to check', () => {
     expect(files.length).toBeGreaterThan(5);
