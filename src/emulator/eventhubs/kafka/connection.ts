@@ -60,7 +60,8 @@ export function serveKafka(
     if (buffered < 4 + size) return undefined;
     const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     const frame = all.subarray(4, 4 + size);
-    const rest = all.subarray(4 + size);
+    // Copied, so a small remainder does not keep a large joined buffer alive.
+    const rest = Buffer.from(all.subarray(4 + size));
     chunks.length = 0;
     if (rest.length > 0) chunks.push(rest);
     buffered = rest.length;
