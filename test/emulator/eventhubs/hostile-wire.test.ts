@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import rhea from 'rhea';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../../../src/emulator/defaults.js';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../../../src/emulator/eventhubs/server.js';
 import { AMQP_HEADER, SASL_HEADER, attach, begin, described, frame, open, rawClient, retainedBytes, transfer } from './raw-amqp.js';
@@ -90,8 +90,35 @@ describe('multi-frame transfers (issue 10 #5)', () => {
     // 24 MB went out; what the emulator holds of it stays around the 1 MiB limit.
     expect(grown).toBeLessThan(4 * 1024 * 1024);
     expect(client.received().toString('latin1')).toContain('exceeds the limit (1048576 bytes)');
+    // The connection stays usable: a new link's delivery (the next delivery-id) is accepted.
+    const seen = client.received().length;
+    client.socket.write(Buffer.concat([attach('cbs-again', 1, 'sender', '$cbs'), transfer(1, 1, false, Buffer.from([0x00, 0x53, 0x77, 0xa1, 2, 0x68, 0x69]))]));
+    const accepted = Buffer.from([0x00, 0x53, 0x24]);
+    await vi.waitFor(() => expect(client.received().subarray(seen).includes(accepted)).toBe(true));
     client.socket.destroy();
     await stillServes();
+  });
+
+  test('limits.maxMessageBytes applies to a single frame too, and later deliveries keep their numbering', async () => {
+    const small = await startEventHubsEmulator({ limits: { maxMessageBytes: 1000 } });
+    try {
+      const client = await rawClient(small.port);
+      const message = (bytes: number) => Buffer.concat([Buffer.from([0x00, 0x53, 0x75, 0xb0, 0, 0, (bytes >> 8) & 0xff, bytes & 0xff]), Buffer.alloc(bytes)]);
+      client.socket.write(Buffer.concat([AMQP_HEADER, open(), begin(), attach('a', 0, 'sender', '$cbs'), attach('b', 1, 'sender', '$cbs')]));
+      await client.waitFor('$cbs');
+      client.socket.write(Buffer.concat([transfer(0, 0, false, message(10)), transfer(0, 1, false, message(2000)), transfer(1, 2, false, message(10))]));
+      expect(await client.waitFor('amqp:link:message-size-exceeded')).toBe(true);
+      // Deliveries 0 and 2 accepted: rhea counted the withheld delivery 1 and kept its sequence.
+      const accepted = Buffer.from([0x00, 0x53, 0x24]);
+      await vi.waitFor(() => {
+        const received = client.received();
+        expect(received.indexOf(accepted, received.indexOf(accepted) + 1)).toBeGreaterThan(0);
+      });
+      expect(client.socket.destroyed).toBe(false);
+      client.socket.destroy();
+    } finally {
+      await small.close();
+    }
   });
 });
 
