@@ -60,8 +60,10 @@ export function serveKafka(
     if (buffered < 4 + size) return undefined;
     const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     const frame = all.subarray(4, 4 + size);
-    // Copied, so a small remainder does not keep a large joined buffer alive.
-    const rest = Buffer.from(all.subarray(4 + size));
+    // After a large frame the remainder is copied, so it does not keep the joined buffer alive;
+    // after small ones it stays a view (copying it per frame would cost O(chunk) each time).
+    const tail = all.subarray(4 + size);
+    const rest = all.length > 1024 * 1024 ? Buffer.from(tail) : tail;
     chunks.length = 0;
     if (rest.length > 0) chunks.push(rest);
     buffered = rest.length;
