@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeJwt } from '../../src/core/jwt.js';
-import { resolveRelayConfig } from '../../src/core/relay/listener-config.js';
+import { resolveRelayConfig } from '../../src/core/relay/entity-config.js';
 import { HybridConnectionListener } from '../../src/core/relay/listener.js';
 import { clockOf, hmacOf, resolveRuntime } from '../../src/core/runtime.js';
 import type { HmacSha256 } from '../../src/core/runtime-types.js';

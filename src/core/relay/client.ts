@@ -1,6 +1,6 @@
 import { RealtimeError, describeValue } from '../errors.js';
 import type { SocketLike } from '../transport.js';
-import { dialEntity, entityToken, resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './listener-config.js';
+import { dialEntity, entityToken, resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './entity-config.js';
 import { createRelayHttpUrl } from './urls.js';
 
 // The sender (docs/protocol/relay.md §1.4, §1.5): WebSocket connections like .NET CreateConnectionAsync, and

@@ -1,6 +1,6 @@
 import { RealtimeError } from '../errors.js';
 import type { ListenerContext } from './listener-context.js';
-import { closeQuietly, openSocket } from './listener-socket.js';
+import { closeQuietly, openSocket } from './sockets.js';
 import type { AcceptResult, RelayAcceptRequest } from './listener-types.js';
 import type { AcceptMessage } from './protocol.js';
 import { createRelayRejectUrl, relayAppUrl } from './urls.js';

@@ -3,7 +3,7 @@ import type { SocketLike } from '../transport.js';
 import { callHandler, plainResponse, readBody, responseFrame, toWhatwgRequest } from './http-bridge.js';
 import type { ListenerContext } from './listener-context.js';
 import { createFrameReader } from './listener-frames.js';
-import { closeQuietly, openSocket } from './listener-socket.js';
+import { closeQuietly, openSocket } from './sockets.js';
 import { CONTROL_CHANNEL_BODY_LIMIT, CONTROL_CHANNEL_HEADER_LIMIT, encodeControlMessage, type RequestMessage } from './protocol.js';
 
 // HTTP mode on the listener side (docs/protocol/relay.md §1.5): answer on the control channel when the body

@@ -4,7 +4,7 @@ import type { AccessToken } from '../token-provider.js';
 import { SocketState, type SocketLike } from '../transport.js';
 import type { RelayRequestHandler } from './http-bridge.js';
 import { handleAccept } from './listener-accept.js';
-import { dialEntity, resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './listener-config.js';
+import { dialEntity, resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './entity-config.js';
 import type { ListenerContext } from './listener-context.js';
 import type { AcceptHandler, RelayConnection } from './listener-types.js';
 import { TypedEmitter } from './listener-events.js';
@@ -12,7 +12,7 @@ import { createFrameReader } from './listener-frames.js';
 import { serveRelayRequest, serveRequestRendezvous } from './listener-http.js';
 import { startLiveness } from './listener-liveness.js';
 import { startTokenRenewal } from './listener-renewal.js';
-import { closeError, closeQuietly } from './listener-socket.js';
+import { closeError, closeQuietly } from './sockets.js';
 import { CONTROL_CHANNEL_BODY_LIMIT, type ControlMessage } from './protocol.js';
 import { createRelayListenUrl } from './urls.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveRelayConfig } from '../../../src/core/relay/listener-config.js';
+import { resolveRelayConfig } from '../../../src/core/relay/entity-config.js';
 import { FakeWebSocket } from './fake-socket.js';
 
 const KEY = 'SharedAccessKeyName=Root;SharedAccessKey=dGVzdC1rZXk=';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openSocket } from '../../../src/core/relay/listener-socket.js';
+import { openSocket } from '../../../src/core/relay/sockets.js';
 import type { SocketMessageEvent, WebSocketCtor } from '../../../src/core/transport.js';
 import { FakeSocket } from './fake-socket.js';
 

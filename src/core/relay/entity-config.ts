@@ -3,7 +3,7 @@ import { globalWebSocket, resolveRuntime, type RuntimeOption } from '../runtime.
 import type { HmacSha256, Runtime, Timers } from '../runtime-types.js';
 import { createSasTokenProvider, type AccessToken, type TokenProvider } from '../token-provider.js';
 import { resolveWebSocket, type SocketLike, type WebSocketCtor } from '../transport.js';
-import { openSocket } from './listener-socket.js';
+import { openSocket } from './sockets.js';
 import { createRelayAudience, createRelayConnectUrl, createRelayListenUrl, type RelayUrlOptions } from './urls.js';
 
 // Options shared by HybridConnectionListener and HybridConnectionClient, their resolution from a
