@@ -287,3 +287,28 @@ test('Fetch with min_bytes 0 answers at once even when nothing is there', async 
   expect(await fetchedBytes(client)).toEqual({ error: 0, high: next, records: 0 });
   client.close();
 });
+
+test('Metadata v12 finds a topic named by its id alone', async () => {
+  const { topicId } = await import('../../../src/emulator/eventhubs/kafka/context.js');
+  const client = await RawClient.open(port);
+  expect(await client.login('$ConnectionString', emulator.connectionString)).toBe(0);
+  client.send(3, 12, (w) => w.array([topicId('orders')], true, (t, id) => t.raw(id).nullableString(null, true)).bool(false).bool(false).tags(true), true);
+  const response = (await client.response())!;
+  response.int32();
+  response.skipTaggedFields();
+  response.int32();
+  response.array(true, (r) => [r.int32(), r.string(true), r.int32(), r.nullableString(true)]);
+  response.nullableString(true);
+  response.int32();
+  const [first] = response.array(true, (r) => {
+    const error = r.int16();
+    const name = r.nullableString(true);
+    const id = Buffer.from(r.uuid());
+    r.bool();
+    r.array(true, (p) => [p.int16(), p.int32(), p.int32(), p.int32(), p.array(true, (x) => x.int32(), 4, false), p.array(true, (x) => x.int32(), 4, false), p.array(true, (x) => x.int32(), 4, false)]);
+    r.int32();
+    return { error, name, id };
+  });
+  expect(first).toEqual({ error: 0, name: 'orders', id: topicId('orders') });
+  client.close();
+});

@@ -1,5 +1,5 @@
 import { KafkaWriter } from './codec.js';
-import { allowed, topicId, type KafkaContext, type KafkaSession } from './context.js';
+import { allowed, hubByTopicId, topicId, type KafkaContext, type KafkaSession } from './context.js';
 import { API, ERROR, NODE_ID, SUPPORTED } from './protocol.js';
 import type { KafkaRequest } from './request.js';
 
@@ -24,13 +24,15 @@ const UNKNOWN_AUTHORIZED_OPERATIONS = -2147483648;
 export function metadata(request: KafkaRequest, session: KafkaSession, context: KafkaContext): KafkaWriter {
   const { body, version: v, flexible: f } = request;
   const asked = body.nullableArray(f, (r) => {
-    if (v >= 10) r.uuid();
-    return v >= 10 ? r.nullableString(f) : r.string(f);
+    // v10+: a topic may be named by id alone (KIP-516).
+    const id = v >= 10 ? Buffer.from(r.uuid()) : undefined;
+    const name = v >= 10 ? r.nullableString(f) : r.string(f);
+    return name ?? (id && hubByTopicId(context.namespace, id)?.name) ?? '';
   }, 2);
   // v0: an empty list means every topic; v1+: null means every topic.
   const all = asked === null || (v === 0 && asked.length === 0);
   const visible = context.namespace.hubNames().filter((name) => allowed(session, name, 'Send') || allowed(session, name, 'Listen'));
-  const names = all ? visible : asked.map((name) => name ?? '');
+  const names = all ? visible : asked;
   const writer = new KafkaWriter();
   if (v >= 3) writer.int32(0);
   writer.array([NODE_ID], f, (w) => {
