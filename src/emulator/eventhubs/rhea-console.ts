@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { format } from 'node:util';
 import { redactSecrets } from '../../core/errors.js';
 
@@ -7,7 +8,9 @@ import { redactSecrets } from '../../core/errors.js';
 // any client could make the process print without bound. rhea has no hook for these, so while an
 // Event Hubs emulator runs, `console` calls whose caller is rhea go to the emulator's log instead:
 // redacted, and at most LINES_PER_SECOND a second, then one "suppressed" summary. Other callers are
-// untouched. (rhea's `debug` output appears only when DEBUG=rhea* is set by the developer.)
+// untouched. rhea's `debug` loggers (printed only when the developer sets DEBUG=rhea*) stay on
+// stderr but pass the same redaction, with buffers and hex dumps elided (a token inside a
+// transfer's payload would otherwise show in hex, where no redaction can see it).
 
 export const LINES_PER_SECOND = 20;
 
@@ -62,8 +65,44 @@ function route(args: unknown[]): void {
   emit(`eventhubs: rhea: ${redactSecrets(text)}`);
 }
 
+interface DebugLogger {
+  log?: (...args: unknown[]) => void;
+}
+
+const requireFromHere = createRequire(import.meta.url);
+let debugLoggers: Array<[DebugLogger, DebugLogger['log']]> = [];
+
+function withoutBytes(text: string): string {
+  return text.replace(/<Buffer[ 0-9a-f]*(\.\.\. \d+ more bytes)?>/g, '<Buffer …>').replace(/\b(?:0x)?[0-9a-f]{32,}\b/gi, '<hex …>');
+}
+
+function installDebugRedaction(): void {
+  let loggers: Record<string, DebugLogger>;
+  try {
+    loggers = requireFromHere('rhea/lib/log.js') as Record<string, DebugLogger>;
+  } catch {
+    return;
+  }
+  debugLoggers = Object.values(loggers).map((logger) => {
+    const previous = logger.log;
+    logger.log = (...args: unknown[]) => {
+      process.stderr.write(`${redactSecrets(withoutBytes(format(...args)))}\n`);
+    };
+    return [logger, previous];
+  });
+}
+
+function uninstallDebugRedaction(): void {
+  for (const [logger, previous] of debugLoggers) {
+    if (previous === undefined) delete logger.log;
+    else logger.log = previous;
+  }
+  debugLoggers = [];
+}
+
 function install(): void {
   if (originals) return;
+  installDebugRedaction();
   const saved = {} as Record<Method, (...args: unknown[]) => void>;
   for (const method of METHODS) {
     const original = console[method] as (...args: unknown[]) => void;
@@ -80,6 +119,7 @@ function install(): void {
 
 function uninstall(): void {
   if (!originals) return;
+  uninstallDebugRedaction();
   // Someone who wrapped console after us keeps their wrapper (ours then just passes through).
   for (const method of METHODS) if (console[method] === wrappers.get(method)) console[method] = originals[method];
   originals = undefined;

@@ -55,3 +55,29 @@ test('a put-token whose body is not a described section closes that connection; 
     await emulator.close();
   }
 });
+
+test("rhea's debug output (DEBUG=rhea*) passes the redaction, with payload bytes elided", async () => {
+  const { createRequire } = await import('node:module');
+  const loggers = createRequire(import.meta.url)('rhea/lib/log.js') as Record<string, ((...args: unknown[]) => void) & { enabled: boolean }>;
+  // As DEBUG=rhea:message,rhea:raw would.
+  loggers.message!.enabled = true;
+  loggers.raw!.enabled = true;
+  const written: string[] = [];
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  const emulator = await startEventHubsEmulator({});
+  try {
+    loggers.message!('decoded %s from %o', TOKEN, Buffer.from(TOKEN));
+    loggers.raw!('read %h', Buffer.from(TOKEN));
+  } finally {
+    await emulator.close();
+    write.mockRestore();
+    loggers.message!.enabled = false;
+    loggers.raw!.enabled = false;
+  }
+  expect(written.join('')).toContain('sig=REDACTED');
+  expect(written.join('')).not.toContain(SIGNATURE);
+  expect(written.join('')).not.toContain(Buffer.from(SIGNATURE).toString('hex'));
+});
