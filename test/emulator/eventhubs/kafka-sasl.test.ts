@@ -59,3 +59,15 @@ test('a mechanism other than PLAIN is UNSUPPORTED_SASL_MECHANISM with the list o
   expect(response.array(false, (r) => r.string(false))).toEqual(['PLAIN']);
   expect(await client.response()).toBeUndefined();
 });
+
+test('a connection string carrying a SharedAccessSignature is verified like a CBS token and scoped to its audience', async () => {
+  const { createSasToken } = await import('../../../src/core/sas.js');
+  const { nodeHmac } = await import('../../../src/node/hmac.js');
+  const token = await createSasToken({ resourceUri: 'sb://127.0.0.1/orders', keyName: SEND_ONLY.name, key: SEND_ONLY.key, ttlSeconds: 600, hmac: nodeHmac });
+  const client = await RawClient.open(port);
+  expect(await client.login('$ConnectionString', `Endpoint=sb://127.0.0.1/;SharedAccessSignature=${token}`)).toBe(0);
+  client.close();
+  const forged = await createSasToken({ resourceUri: 'sb://127.0.0.1/orders', keyName: SEND_ONLY.name, key: 'Zm9yZ2Vk', ttlSeconds: 600, hmac: nodeHmac });
+  const refused = await RawClient.open(port);
+  expect(await refused.login('$ConnectionString', `Endpoint=sb://127.0.0.1/;SharedAccessSignature=${forged}`)).toBe(58);
+});
