@@ -5,10 +5,9 @@ import { signJwt } from '../jwt.js';
 import { resolveRuntime } from '../runtime.js';
 import type { Timers } from '../runtime-types.js';
 import { isTokenCredential } from '../token-provider.js';
-import { restError } from './rest-error.js';
+import { webPubSubError } from './service-error.js';
 import type { KeyCredentialLike, RestClientOptions, WebPubSubCredential, WebPubSubRestClient } from './rest-types.js';
 
-export { restError } from './rest-error.js';
 export type { KeyCredentialLike, QueryValue, RestClientOptions, RetryOptions, WebPubSubCredential, WebPubSubRestClient } from './rest-types.js';
 
 // The data-plane REST transport (docs/protocol/webpubsub.md §3): every request carries a fresh HS256 JWT whose
@@ -69,7 +68,7 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
       return await (await entraTokens)(abortSignal);
     } catch (cause) {
       // A credential failure is not a service outage: report it, do not retry it.
-      throw restError('unauthorized', `TokenCredential failed: ${(cause as Error)?.message ?? cause}`, cause);
+      throw webPubSubError('unauthorized', `TokenCredential failed: ${(cause as Error)?.message ?? cause}`, cause);
     }
   }
 
@@ -84,7 +83,7 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
       target = parsed.href;
     }
     for (let attempt = 0; ; attempt++) {
-      if (abortSignal?.aborted) throw restError('aborted', `${operation} was aborted`, abortSignal.reason);
+      if (abortSignal?.aborted) throw webPubSubError('aborted', `${operation} was aborted`, abortSignal.reason);
       const headers = { authorization: `Bearer ${await bearer(url, abortSignal)}`, ...(contentType && { 'content-type': contentType }) };
       const delay = exponentialDelay(attempt, retryDelayInMs, maxRetryDelayInMs);
       let response: Response;
@@ -92,7 +91,7 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
         response = await fetchImpl(target, { method, headers, body, signal: abortSignal });
       } catch (error) {
         // Network failures are retried; an abort is reported at the top of the loop.
-        if (attempt >= maxRetries && !abortSignal?.aborted) throw restError('unavailable', `${operation} could not reach the service: ${(error as Error)?.message ?? error}`, error);
+        if (attempt >= maxRetries && !abortSignal?.aborted) throw webPubSubError('unavailable', `${operation} could not reach the service: ${(error as Error)?.message ?? error}`, error);
         await sleep(timers, delay, abortSignal);
         continue;
       }
@@ -154,5 +153,5 @@ async function responseError(operation: string, response: Response): Promise<Rea
   const { status } = response;
   const serviceCode = response.headers.get('x-ms-error-code') ?? (typeof detail?.code === 'string' ? detail.code : null);
   const reason = typeof detail?.message === 'string' ? detail.message : text || response.statusText;
-  return restError(STATUS_CODES[status] ?? 'service', `${operation} failed with status ${status}${serviceCode ? ` (${serviceCode})` : ''}${reason ? `: ${reason}` : ''}`, undefined, status, serviceCode);
+  return webPubSubError(STATUS_CODES[status] ?? 'service', `${operation} failed with status ${status}${serviceCode ? ` (${serviceCode})` : ''}${reason ? `: ${reason}` : ''}`, undefined, status, serviceCode);
 }

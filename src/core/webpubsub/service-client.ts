@@ -5,7 +5,7 @@ import { HUB_NAME_PATTERN, clientPath, clientTokenMinter, type ClientAccessToken
 import { WebPubSubGroup } from './group-client.js';
 import { HUB_OPERATIONS, defineOperations, type JSONTypes } from './operations.js';
 import { createRestClient } from './rest.js';
-import { restError } from './rest-error.js';
+import { webPubSubError } from './service-error.js';
 import type { RestClientOptions, WebPubSubCredential, WebPubSubRestClient } from './rest-types.js';
 import type { GenerateClientTokenOptions, OperationOptions } from './service-types.js';
 
@@ -127,7 +127,7 @@ export class WebPubSubServiceClient {
     if (isTokenCredential(credential)) {
       return import('./entra.js')
         .then((entra) => entra.generateClientToken(rest, hub, clientPath(hub, options.clientProtocol), options))
-        .then((token) => token ?? Promise.reject(restError('protocol', 'generateToken answered without a token')));
+        .then((token) => token ?? Promise.reject(webPubSubError('protocol', 'generateToken answered without a token')));
     }
     // Re-created only when AzureKeyCredential.update() changed the key.
     if (this.#minter?.[0] !== credential.key) this.#minter = [credential.key, clientTokenMinter(rest.endpoint, hub, credential.key, rest.hmac, rest.now)];
