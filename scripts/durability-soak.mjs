@@ -123,38 +123,62 @@ const dataDir = await mkdtemp(join(tmpdir(), 'durability-soak-'));
 const args = ['--eventhubs-port', '0', '--data-dir', dataDir, '--fsync', values.fsync];
 let passed = 0;
 let failed = 0;
+
+function within(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** One kill and restart; returns the run's line. Children are always stopped. */
+async function soakRun(run, children) {
+  const emulator = startEmulatorChild(args, { cli: values.cli });
+  children.push(emulator);
+  const { eventhubs } = await emulator.ready;
+  const stop = { stopped: false };
+  // The kill clock starts at the first acknowledgement, so every run kills a producer mid-stream.
+  const counter = { resolved: 0 };
+  const firstAck = new Promise((resolve) => (counter.onFirst = resolve));
+  void produce(eventhubs.connectionString, run, stop, counter);
+  await within(firstAck, 20_000, 'the first acknowledged send');
+  const killAfter = between(Number(values['min-ms']), Number(values['max-ms']));
+  await new Promise((resolve) => setTimeout(resolve, killAfter));
+  await emulator.kill('SIGKILL');
+  // Once the process is gone no acknowledgement can arrive; sends still in flight can only fail
+  // (unacknowledged, so nothing is owed for them). Let already-read acknowledgements land.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  stop.stopped = true;
+  const sentThisRun = counter.resolved;
+
+  // Restart on the same data dir and read everything back.
+  const again = startEmulatorChild(args, { cli: values.cli });
+  children.push(again);
+  const { eventhubs: restarted } = await again.ready;
+  const report = await within(verify(restarted.connectionString), 120_000, 'reading everything back');
+  const ok = report.lost === 0 && report.reordered === 0 && report.renumbered === 0 && report.duplicateNumbers === 0;
+  return {
+    ok,
+    line:
+      `run ${run}: killed after ${killAfter} ms, ${sentThisRun} acknowledged this run, ${report.acknowledged} in total; ` +
+      `lost ${report.lost}, reordered ${report.reordered}, renumbered ${report.renumbered}, reused numbers ${report.duplicateNumbers}${ok ? '' : '  FAILED'}`,
+  };
+}
+
 console.log(`durability soak: ${RUNS} SIGKILLs, fsync ${values.fsync}, seed ${values.seed}, data dir ${dataDir}`);
 try {
   for (let run = 1; run <= RUNS; run++) {
-    const emulator = startEmulatorChild(args, { cli: values.cli });
-    const { eventhubs } = await emulator.ready;
-    const stop = { stopped: false };
-    // The kill clock starts at the first acknowledgement, so every run kills a producer mid-stream.
-    const counter = { resolved: 0 };
-    const firstAck = new Promise((resolve) => (counter.onFirst = resolve));
-    void produce(eventhubs.connectionString, run, stop, counter);
-    await firstAck;
-    const killAfter = between(Number(values['min-ms']), Number(values['max-ms']));
-    await new Promise((resolve) => setTimeout(resolve, killAfter));
-    await emulator.kill('SIGKILL');
-    // Once the process is gone no acknowledgement can arrive; sends still in flight can only fail
-    // (unacknowledged, so nothing is owed for them). Let already-read acknowledgements land.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    stop.stopped = true;
-    const sentThisRun = counter.resolved;
-
-    // Restart on the same data dir and read everything back.
-    const again = startEmulatorChild(args, { cli: values.cli });
-    const { eventhubs: restarted } = await again.ready;
-    const report = await verify(restarted.connectionString);
-    await again.kill('SIGTERM');
-    const ok = report.lost === 0 && report.reordered === 0 && report.renumbered === 0 && report.duplicateNumbers === 0;
-    if (ok) passed++;
+    const children = [];
+    let result;
+    try {
+      result = await soakRun(run, children);
+    } catch (error) {
+      result = { ok: false, line: `run ${run}: error: ${error instanceof Error ? error.message.slice(0, 2000) : String(error)}  FAILED` };
+    } finally {
+      await Promise.all(children.map((child) => child.kill('SIGTERM')));
+    }
+    if (result.ok) passed++;
     else failed++;
-    console.log(
-      `run ${run}: killed after ${killAfter} ms, ${sentThisRun} acknowledged this run, ${report.acknowledged} in total; ` +
-        `lost ${report.lost}, reordered ${report.reordered}, renumbered ${report.renumbered}, reused numbers ${report.duplicateNumbers}${ok ? '' : '  FAILED'}`,
-    );
+    console.log(result.line);
   }
 } finally {
   await rm(dataDir, { recursive: true, force: true });

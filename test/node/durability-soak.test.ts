@@ -18,12 +18,16 @@ beforeAll(() => {
 });
 
 test('two SIGKILLs mid-stream lose no acknowledged event', { timeout: 60_000 }, async () => {
-  const { stdout } = await run(process.execPath, [script, '--runs', '2', '--min-ms', '200', '--max-ms', '800'], { timeout: 55_000 });
+  // The soak exits 1 when a run failed; keep its output either way, it is the diagnosis.
+  const { stdout, stderr } = await run(process.execPath, [script, '--runs', '2', '--min-ms', '200', '--max-ms', '800'], { timeout: 55_000 }).catch(
+    (error: { stdout?: string; stderr?: string; message: string }) => ({ stdout: error.stdout ?? '', stderr: `${error.message}\n${error.stderr ?? ''}` }),
+  );
+  const output = `${stdout}\n${stderr}`;
   const runs = stdout.split('\n').filter((line) => line.startsWith('run '));
-  expect(runs).toHaveLength(2);
+  expect(runs, output).toHaveLength(2);
   for (const line of runs) {
-    expect(Number(/(\d+) acknowledged this run/.exec(line)![1])).toBeGreaterThan(0); // a kill mid-stream, not before it
-    expect(line).toContain('lost 0, reordered 0, renumbered 0, reused numbers 0');
+    expect(Number(/(\d+) acknowledged this run/.exec(line)![1]), output).toBeGreaterThan(0); // a kill mid-stream, not before it
+    expect(line, output).toContain('lost 0, reordered 0, renumbered 0, reused numbers 0');
   }
-  expect(stdout).toContain('durability: 2 passed, 0 failed');
+  expect(stdout, output).toContain('durability: 2 passed, 0 failed');
 });
