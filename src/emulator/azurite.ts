@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DEFAULT_HOST } from './defaults.js';
 import { authority } from './service-address.js';
 
-// Azurite's blob service in this process, for Event Hubs checkpoint stores (note §11.2). It
+// Azurite's blob service in this process, for Event Hubs checkpoint stores (docs/protocol/eventhubs.md §11.2). It
 // starts in memory (or under `location`), accepts any API version the installed storage SDK
 // speaks, and gets Blob CORS rules so a browser page can use it (Azurite answers preflights
 // with 403 until someone sets them: Azurite#729, #2449).

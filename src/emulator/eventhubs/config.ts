@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { describeValue } from '../../core/errors.js';
 
 // Namespace layout: hubs with partitions, consumer groups and retention. Accepts our own shape or
-// Microsoft's emulator Config.json (`UserConfig.NamespaceConfig[0].Entities`, note §10), so a file
+// Microsoft's emulator Config.json (`UserConfig.NamespaceConfig[0].Entities`, docs/protocol/eventhubs.md §10), so a file
 // written for the Docker emulator works here unchanged.
 
 export interface EventHubConfig {
   name: string;
   /** 1–1024; default 4. */
   partitionCount?: number;
-  /** `$Default` is always present; names match case-insensitively (note §6.1). */
+  /** `$Default` is always present; names match case-insensitively (docs/protocol/eventhubs.md §6.1). */
   consumerGroups?: string[];
   /** How long events stay readable; default 24 h. */
   retentionHours?: number;

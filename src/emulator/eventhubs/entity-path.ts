@@ -1,4 +1,4 @@
-// Link addresses and CBS audiences name the same entities (note §3–§6):
+// Link addresses and CBS audiences name the same entities (docs/protocol/eventhubs.md §3–§6):
 //   <hub>                                      sender, service picks the partition
 //   <hub>/Partitions/<id>                      sender to one partition
 //   <hub>/ConsumerGroups/<cg>/Partitions/<id>  receiver

@@ -1,4 +1,4 @@
-// Receiver ownership per (hub, consumer group, partition), note §6.4:
+// Receiver ownership per (hub, consumer group, partition), docs/protocol/eventhubs.md §6.4:
 // * a new receiver whose epoch is >= every existing epoch detaches all current receivers
 //   (epoch or not) with amqp:link:stolen;
 // * a lower epoch, or no epoch while an epoch receiver holds the partition, is refused;

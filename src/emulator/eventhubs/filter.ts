@@ -1,7 +1,7 @@
 import type { PartitionLog } from './log/memory-log.js';
 
 // The receiver's start position: the `apache.org:selector-filter:string` source filter
-// (note §6.1–6.2), e.g. `amqp.annotation.x-opt-offset > '-1'`. The SDK writes `>` or `>=` and
+// (docs/protocol/eventhubs.md §6.1–6.2), e.g. `amqp.annotation.x-opt-offset > '-1'`. The SDK writes `>` or `>=` and
 // single-quoted values; `=` is accepted as inclusive too. Offsets are byte positions, so any
 // offset the emulator handed out (and any number in between) resolves.
 
@@ -47,7 +47,7 @@ export function selectorFrom(filter: unknown): string | undefined {
 
 /**
  * First sequence number to deliver. A position past the end waits for new events; one before
- * the retained range starts at the oldest retained event (note §6.2, [U]).
+ * the retained range starts at the oldest retained event (docs/protocol/eventhubs.md §6.2, [U]).
  */
 export function resolveStart(position: StartPosition | undefined, log: PartitionLog): number {
   const first = log.firstSequenceNumber;

@@ -1,7 +1,7 @@
 import { amqpTypes, annotationValue, SECTION, splitSections } from './amqp-sections.js';
 import type { NewEvent } from './log/memory-log.js';
 
-// Idempotent publishing (note §5, low priority, **[U]** in its error conditions): the client
+// Idempotent publishing (docs/protocol/eventhubs.md §5, low priority, **[U]** in its error conditions): the client
 // asks for `com.microsoft:idempotent-producer` on a partition sender and sends producer-epoch,
 // producer-id and producer-sequence-number as link properties (null or absent = "assign");
 // the attach answer carries all three; each event carries its sequence number as an annotation.

@@ -5,7 +5,7 @@ import { Partition } from './partition.js';
 import { partitionForKey } from './partition-key.js';
 
 // The emulated namespace: hubs by case-insensitive name, their partitions, and routing of
-// sends to `<hub>` (partition key hash, else round-robin; note §5).
+// sends to `<hub>` (partition key hash, else round-robin; docs/protocol/eventhubs.md §5).
 
 export class Hub {
   readonly partitions: Partition[];
@@ -29,7 +29,7 @@ export class Hub {
     return /^\d+$/.test(id) ? this.partitions[Number(id)] : undefined;
   }
 
-  /** The configured spelling of a consumer group, matched case-insensitively (note §6.1). */
+  /** The configured spelling of a consumer group, matched case-insensitively (docs/protocol/eventhubs.md §6.1). */
   consumerGroup(name: string): string | undefined {
     return this.definition.consumerGroups.get(name.toLowerCase());
   }

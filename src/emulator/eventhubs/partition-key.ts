@@ -1,5 +1,5 @@
 // Partition-key routing. Uses the same function as the SDK's EventHubBufferedProducerClient
-// (note §5): Bob Jenkins' lookup3 `hashlittle2` over the UTF-8 bytes with both seeds 0, then
+// (docs/protocol/eventhubs.md §5): Bob Jenkins' lookup3 `hashlittle2` over the UTF-8 bytes with both seeds 0, then
 // int16(c ^ b) and |h mod count|, so keyed sends land on the same partition from either producer.
 
 function rotate(value: number, bits: number): number {

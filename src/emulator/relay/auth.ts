@@ -5,7 +5,7 @@ import { nodeHmac } from '../../node/hmac.js';
 import type { RelayClaim, SasRule } from './config.js';
 import { hostnameOf, type HybridConnection } from './entities.js';
 
-// SAS checks for every entry point (relay note §2): signature with the rule's key (primary or
+// SAS checks for every entry point (docs/protocol/relay.md §2): signature with the rule's key (primary or
 // secondary), expiry, audience (sr must be the entity or a parent), then the claim the action
 // needs. Entity-level rules are consulted before namespace-level ones of the same name.
 

@@ -4,10 +4,10 @@ import { isSendableCloseCode } from '../close-frames.js';
 import { closeSocket } from './sockets.js';
 
 // After an accept, the rendezvous socket is "a clean end-to-end pipe" to the sender (relay
-// note §1.3): frames pass through with their text/binary type; pings are answered by each hop.
+// docs/protocol/relay.md §1.3): frames pass through with their text/binary type; pings are answered by each hop.
 // A close on one side closes the other with the same code when it can be sent on the wire;
 // otherwise (1005/1006: the peer vanished) the service's own codes apply: the sender sees 1000
-// when the listener went away, the listener sees 1001 when the sender did (note §1.3, §1.4).
+// when the listener went away, the listener sees 1001 when the sender did (docs/protocol/relay.md §1.3, §1.4).
 // A side that breaks RFC 6455 (ws closes it with 1002/1007/1009) is no clean goodbye: the other
 // side gets 1011, the service's code for an error on its end [U].
 

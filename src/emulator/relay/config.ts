@@ -3,7 +3,7 @@ import { describeValue } from '../../core/errors.js';
 import { EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../defaults.js';
 
 // The emulator's entity configuration: namespaces, hybrid connections and SAS rules, as the
-// portal/ARM would define them (relay note §2: rules with Listen/Send/Manage at namespace and
+// portal/ARM would define them (docs/protocol/relay.md §2: rules with Listen/Send/Manage at namespace and
 // entity level). Everything is optional: with no config, one namespace exists and any path is
 // created on first use with client authorization required (the service's default).
 export type RelayClaim = 'Listen' | 'Send' | 'Manage';
@@ -98,7 +98,7 @@ function normalizeRule(where: string, raw: unknown): SasRule {
     if (!claim) fail(`${where}.rights[${i}]`, 'Listen, Send or Manage', right);
     return claim;
   });
-  // Manage implies Listen and Send on the service (note §2).
+  // Manage implies Listen and Send on the service (docs/protocol/relay.md §2).
   if (rights.includes('Manage')) rights.push('Listen', 'Send');
   const keys = [text(`${where}.primaryKey`, rule.primaryKey)];
   if (rule.secondaryKey !== undefined) keys.push(text(`${where}.secondaryKey`, rule.secondaryKey));
@@ -107,7 +107,7 @@ function normalizeRule(where: string, raw: unknown): SasRule {
 
 function rules(where: string, raw: unknown): SasRule[] {
   const out = list(where, raw).map((rule, i) => normalizeRule(`${where}[${i}]`, rule));
-  // At most 12 rules per level on the service (note §2).
+  // At most 12 rules per level on the service (docs/protocol/relay.md §2).
   if (out.length > 12) throw new RangeError(`relay emulator config: expected at most 12 rules in ${where}, got ${out.length}`);
   return out;
 }

@@ -93,7 +93,7 @@ export function rawHeaderMap(req: IncomingMessage, drop: (lowerName: string) => 
   return headers;
 }
 
-/** The app's raw query string with every sb-hc-* parameter removed, other bytes untouched (note §1.1). */
+/** The app's raw query string with every sb-hc-* parameter removed, other bytes untouched (docs/protocol/relay.md §1.1). */
 export function appQuery(rawQuery: string): string {
   return rawQuery
     .split('&')

@@ -6,9 +6,9 @@ import type { HybridConnection, OnlineListener } from './entities.js';
 import { ResponseReader, type ExchangeTable } from './exchanges.js';
 import { closeSocket, frameBytes, sendBounded } from './sockets.js';
 
-// One listener's control channel (relay note §1.2): the service sends `accept` and `request`
+// One listener's control channel (docs/protocol/relay.md §1.2): the service sends `accept` and `request`
 // frames down it; the listener sends `response` (+ body) and `renewToken` up it. The token's
-// expiry closes the channel with 1008 (note §1.6); a frame we cannot read closes only this
+// expiry closes the channel with 1008 (docs/protocol/relay.md §1.6); a frame we cannot read closes only this
 // channel, with 1008 for bad JSON/unknown messages and 1003 for an unannounced binary frame.
 
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -3,7 +3,7 @@ import type { HybridConnectionSpec, NamespaceSpec, SasRule } from './config.js';
 // Namespaces and hybrid connections held in memory. Entity names are case-insensitive on the
 // service, so lookups use lowercase keys while the declared spelling is kept for messages.
 
-/** Anything that lives on an entity and must end when the entity is deleted (note §1.2: 1001). */
+/** Anything that lives on an entity and must end when the entity is deleted (docs/protocol/relay.md §1.2: 1001). */
 export interface EntityAttachment {
   terminate(code: number, reason: string): void;
   /** What it is, for the dashboard's counts (relay/snapshot.ts). */
@@ -37,7 +37,7 @@ export class HybridConnection {
     return this.spec.name;
   }
 
-  /** Random choice among online listeners: the service spreads "best effort fair" (note §1.1). */
+  /** Random choice among online listeners: the service spreads "best effort fair" (docs/protocol/relay.md §1.1). */
   pickListener(random: () => number = Math.random): OnlineListener | undefined {
     const online = [...this.listeners];
     return online.length === 0 ? undefined : online[Math.floor(random() * online.length)];
@@ -80,7 +80,7 @@ export class RelayNamespace {
   /**
    * Longest declared entity that prefixes the path (segments decoded). With auto-creation on, an
    * unknown path creates an entity named by its first segment, so `/a/b` means entity `a` plus
-   * suffix `/b`, as senders may add suffixes (note §1.3); declare `a/b` to get a nested name.
+   * suffix `/b`, as senders may add suffixes (docs/protocol/relay.md §1.3); declare `a/b` to get a nested name.
    * An auto-created entity is not kept until a listener that passed authorization adopts it, so
    * unauthenticated requests to random paths cannot grow the registry.
    */

@@ -1,6 +1,6 @@
 import type { ResponseMessage } from '../../core/relay/protocol.js';
 
-// HTTP requests in flight between the front door and a listener (relay note §1.5). A response
+// HTTP requests in flight between the front door and a listener (docs/protocol/relay.md §1.5). A response
 // may come back on the control channel or on a rendezvous socket, so exchanges are found by
 // request id, not by socket.
 

@@ -17,7 +17,7 @@ import type { HttpExchange } from './exchanges.js';
 import { describeFailure, newTrackingId, reasonPhrase, replyHttp } from './replies.js';
 import { RequestChannel } from './request-channel.js';
 
-// The HTTP front door (relay note §1.5): plain requests to https://{ns}/{path}[/suffix][?query]
+// The HTTP front door (docs/protocol/relay.md §1.5): plain requests to https://{ns}/{path}[/suffix][?query]
 // become `request` frames to one listener, on the control channel when small, over a
 // `sb-hc-action=request` rendezvous when not. 502 when no listener is online, 504 when no
 // `response` arrives within the deadline.
@@ -69,7 +69,7 @@ function responseHeaders(response: ResponseMessage, viaHost: string): Record<str
     if (lower === 'via') via = value;
     else if (!HOP_BY_HOP.has(lower)) headers[name] = value;
   }
-  // A Via header tells the sender the answer came from the listener, not the service (note §1.5).
+  // A Via header tells the sender the answer came from the listener, not the service (docs/protocol/relay.md §1.5).
   headers['Via'] = via ? `${via}, 1.1 ${viaHost}` : `1.1 ${viaHost}`;
   return headers;
 }
@@ -78,7 +78,7 @@ export class HttpFront {
   /**
    * Rendezvous request channels bound to the sender's HTTP connection they serve, one per entity:
    * a keep-alive connection may carry requests for several hybrid connections, and each must
-   * reach its own entity's listeners (note §1.5 binds a rendezvous to the sender connection of
+   * reach its own entity's listeners (docs/protocol/relay.md §1.5 binds a rendezvous to the sender connection of
    * *that* hybrid connection).
    */
   readonly #channels = new WeakMap<Duplex, Map<HybridConnection, RequestChannel>>();
@@ -110,7 +110,7 @@ export class HttpFront {
 
   async #forward(req: IncomingMessage, res: ServerResponse, match: EntityMatch, auth: Auth, reservation: BodyReservation, pathname: string, tracker: string): Promise<void> {
     const limit = this.ctx.httpBodyLimitBytes;
-    // A body may not stall longer than a response may (note §1.5's 60 s) [U].
+    // A body may not stall longer than a response may (docs/protocol/relay.md §1.5's 60 s) [U].
     const body = await readBudgetedBody(req, limit, reservation, this.ctx.httpTimeoutMs);
     // A refused body is not read: the answer closes the connection instead of draining it.
     if (body === 'too_large') return replyHttp(res, 413, describeFailure(`Request bodies are limited to ${limit} bytes here.`, tracker), { Connection: 'close' });
@@ -202,7 +202,7 @@ export class HttpFront {
       };
       const attachment = { kind: 'http' as const, request: { method: request.method, target: tracker, since: Date.now() }, terminate: () => fail(502, 'The hybrid connection was deleted.') };
 
-      // 60 s for the response frame, and again for each later part of it (note §1.5).
+      // 60 s for the response frame, and again for each later part of it (docs/protocol/relay.md §1.5).
       let deadline: NodeJS.Timeout | undefined;
       const restartDeadline = () => {
         clearTimeout(deadline);

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { RENDEZVOUS_LIFETIME_MS } from '../../core/relay/protocol.js';
 
-// Single-use rendezvous addresses (relay note §1.3, §1.5): the service hands the listener an
+// Single-use rendezvous addresses (docs/protocol/relay.md §1.3, §1.5): the service hands the listener an
 // address that works for one connect within ~30 s and needs no token. Each entry is taken out
 // of the table by the first connect that reaches it, or by its timer.
 
@@ -34,7 +34,7 @@ export interface RendezvousSpec {
   host: string;
   /** Encoded `$hc/…` path: entity plus any sender suffix. */
   path: string;
-  /** The sender's app query (sb-hc-* removed), carried through for accept (note §1.3). */
+  /** The sender's app query (sb-hc-* removed), carried through for accept (docs/protocol/relay.md §1.3). */
   appQuery?: string;
   /** Sender-supplied sb-hc-id, if any; the service appends gateway suffixes to it. */
   trackingId?: string;
@@ -49,7 +49,7 @@ export class RendezvousTable {
 
   /**
    * The port rendezvous addresses point at, or undefined for the port the listener reached us on.
-   * The service hands out another gateway host (note §1.3); a separate port plays that part.
+   * The service hands out another gateway host (docs/protocol/relay.md §1.3); a separate port plays that part.
    */
   port: number | undefined;
 

@@ -6,7 +6,7 @@ import { redactSecrets } from '../../core/errors.js';
 import { REJECTION_SINK, type RejectionReporting } from './rejections.js';
 
 // Service-style error answers. The service puts a description with a tracking ID into the status
-// line of failed handshakes (note §1.2), e.g. "Endpoint does not exist. TrackingId:…_G57,
+// line of failed handshakes (docs/protocol/relay.md §1.2), e.g. "Endpoint does not exist. TrackingId:…_G57,
 // SystemTracker:sb://ns/path, Timestamp:2024-09-24T15:06:04" (seen in a .NET stack trace).
 
 export function newTrackingId(): string {
@@ -42,7 +42,7 @@ export function rejectUpgrade(socket: Duplex, status: number, description: strin
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
-/** A service-originated HTTP answer (no Via: the sender can tell it did not come from the listener, note §1.5). */
+/** A service-originated HTTP answer (no Via: the sender can tell it did not come from the listener, docs/protocol/relay.md §1.5). */
 export function replyHttp(res: ServerResponse, status: number, description: string, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();

@@ -5,7 +5,7 @@ import type { EntityAttachment, HybridConnection } from './entities.js';
 import { ResponseReader, type ExchangeTable, type HttpExchange } from './exchanges.js';
 import { closeSocket, frameBytes, sendBounded } from './sockets.js';
 
-// A rendezvous socket opened by the listener for HTTP (`sb-hc-action=request`, relay note §1.5):
+// A rendezvous socket opened by the listener for HTTP (`sb-hc-action=request`, docs/protocol/relay.md §1.5):
 // the service sends requests down it, the listener answers with `response` (+ body). Once one
 // exists for a sender's HTTP connection, later requests on that connection use it too, and it
 // lives as long as that connection. If the listener closes it, the sender is dropped.

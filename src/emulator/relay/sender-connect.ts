@@ -9,7 +9,7 @@ import type { RendezvousArrival } from './rendezvous.js';
 import { describeFailure, rejectUpgrade } from './replies.js';
 import { closeSocket } from './sockets.js';
 
-// Sender WebSocket (relay note §1.4) → `accept` on one listener's control channel (§1.3) → the
+// Sender WebSocket (docs/protocol/relay.md §1.4) → `accept` on one listener's control channel (§1.3) → the
 // listener dials the single-use address, or dials it with sb-hc-statusCode to reject. The
 // sender's own handshake stays open until then, so a rejection reaches it as an HTTP status.
 
@@ -92,7 +92,7 @@ async function completeRendezvous(
 ): Promise<void> {
   const rejectCode = arrival.url.searchParams.get('sb-hc-statusCode');
   if (rejectCode !== null) {
-    // The rejecting connect "fails on purpose" with 410 Gone; the sender gets the listener's status (note §1.3).
+    // The rejecting connect "fails on purpose" with 410 Gone; the sender gets the listener's status (docs/protocol/relay.md §1.3).
     const description = arrival.url.searchParams.get('sb-hc-statusDescription') ?? 'Rejected by the listener';
     rejectUpgrade(senderSocket, rejectionStatus(rejectCode), description);
     rejectUpgrade(arrival.socket, 410, 'Gone: the connection was rejected');

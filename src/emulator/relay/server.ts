@@ -25,7 +25,7 @@ import { ConnectionGuard, guardHttpServer } from '../host/connection-guard.js';
 export interface RelayEmulatorOptions extends ListenOptions {
   /** Entities and rules, or the path of a JSON file holding them. */
   config?: RelayEmulatorConfig | string;
-  /** The HTTP response deadline; 60 s like the service (note §1.5). Shorten it for tests. */
+  /** The HTTP response deadline; 60 s like the service (docs/protocol/relay.md §1.5). Shorten it for tests. */
   httpTimeoutMs?: number;
   /** Largest HTTP request (→ 413) or response (→ 502) body of one exchange; default 64 MiB. */
   httpBodyLimitBytes?: number;
@@ -33,13 +33,13 @@ export interface RelayEmulatorOptions extends ListenOptions {
   httpBodyBudgetBytes?: number;
   /** Bytes queued towards one listener socket past which it counts as not reading and is closed with 1008; default 16 MiB. */
   listenerBacklogBytes?: number;
-  /** How long a rendezvous address stays usable; ~30 s like the service (note §1.3). */
+  /** How long a rendezvous address stays usable; ~30 s like the service (docs/protocol/relay.md §1.3). */
   rendezvousTimeoutMs?: number;
   /** Name of the default namespace when the config declares none (default `emulator`). */
   namespace?: string;
   /**
    * Where accept/request rendezvous addresses point. The service hands out another gateway host
-   * (note §1.3), and browsers allow one CONNECTING WebSocket per IP:port, so by default (0) a
+   * (docs/protocol/relay.md §1.3), and browsers allow one CONNECTING WebSocket per IP:port, so by default (0) a
    * second free port on the same host serves them; a number picks that port; `'same'` serves
    * them on the main port.
    */
@@ -59,7 +59,7 @@ export interface RunningRelayEmulator extends RunningService {
   readonly certificate: string | undefined;
   /** Host name of the default namespace (what tokens may name besides 127.0.0.1/localhost). */
   readonly namespaceHost: string;
-  /** Deletes a hybrid connection: its listeners and connections close with 1001 (note §1.2). */
+  /** Deletes a hybrid connection: its listeners and connections close with 1001 (docs/protocol/relay.md §1.2). */
   deleteEntity(path: string, namespace?: string): boolean;
   listenerCount(path: string, namespace?: string): number;
   /** Read-only view for the dashboard (snapshot.ts): entities, listeners, bridges, recent rejections. */

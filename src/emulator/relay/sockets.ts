@@ -27,7 +27,7 @@ export const DEFAULT_LISTENER_BACKLOG_BYTES = 16 * 1024 * 1024;
 /**
  * Sends unless more than `backlogBytes` is still queued towards this peer: a listener that stops
  * reading would otherwise make the emulator hold every request sent to it. Such a socket is
- * closed with 1008 (the service "MAY block" listeners that keep failing to respond, note §1.5 [U]).
+ * closed with 1008 (the service "MAY block" listeners that keep failing to respond, docs/protocol/relay.md §1.5 [U]).
  * Returns false when the frame was not sent.
  */
 export function sendBounded(ws: WebSocket, data: string | Uint8Array, backlogBytes: number): boolean {

@@ -14,7 +14,7 @@ import { handleSenderConnect } from './sender-connect.js';
 import { closeSocket } from './sockets.js';
 
 // Every WebSocket upgrade lands here: `/$hc/{path}?sb-hc-action=listen|connect|accept|request`
-// (relay note §1.2–1.5). Handshake failures are plain HTTP statuses: 400 bad action, 401 token
+// (docs/protocol/relay.md §1.2–1.5). Handshake failures are plain HTTP statuses: 400 bad action, 401 token
 // missing/invalid/expired, 403 wrong claim or audience, 404 unknown path; rendezvous addresses
 // that are unknown, used or expired get 403.
 
