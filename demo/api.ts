@@ -1,16 +1,12 @@
 import { RealtimeError, type AccessToken, type TokenProvider } from 'azure-realtime';
+import type { DevConfig } from 'azure-realtime/vite';
 
-// The page's view of the dev server's /api (demo/server/backend.ts). Nothing here holds a key:
-// Web PubSub URLs come from /api/negotiate, Relay SAS tokens from /api/relay-token, the Event Hubs
-// hub's SAS token from /api/eventhubs-token.
+// The page's view of the dev server's /api, which azureRealtime({ emulator }) serves (vite.config.ts).
+// Nothing here holds a key: Web PubSub URLs come from /api/negotiate, Relay SAS tokens from
+// /api/relay-token, the Event Hubs hub's SAS token from /api/eventhubs-token.
 
-export interface DemoConfig {
-  hub: string;
-  broadcastEvent: string;
-  relay: { namespace: string; useDevelopmentEmulator: boolean };
-  /** null when the dev server runs without the Event Hubs emulator (DEMO_EVENTHUBS=0). */
-  eventhubs: { namespace: string; hub: string; useDevelopmentEmulator: boolean } | null;
-}
+// What GET /api/config answers: where each emulator is, no keys (null for one not started).
+export type DemoConfig = DevConfig;
 
 export async function fetchDemoConfig(): Promise<DemoConfig> {
   const response = await fetch('/api/config');

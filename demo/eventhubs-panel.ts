@@ -1,4 +1,3 @@
-import './node-globals.js';
 import type { EventHubConsumerClient, EventHubProducerClient, EventPosition, ReceivedEventData, Subscription } from '@azure/event-hubs';
 import { createEventHubConsumerClient, createEventHubProducerClient, eventHubsSasTokenProvider, type EventHubsEndpoint } from 'azure-realtime/eventhubs';
 import { serverEventHubsTokenProvider, type DemoConfig } from './api.js';

@@ -11,8 +11,10 @@ async function main(): Promise<void> {
   const pageStatus = document.getElementById('page-status')!;
   try {
     const config = await fetchDemoConfig();
-    mountWebPubSubPanel(document.getElementById('webpubsub')!, config);
-    mountRelayPanel(document.getElementById('relay')!, config);
+    // The dev server starts both (vite.config.ts); Event Hubs is optional (DEMO_EVENTHUBS=0).
+    if (!config.webpubsub || !config.relay) throw new TypeError('expected the dev server to run the Web PubSub and Relay emulators');
+    mountWebPubSubPanel(document.getElementById('webpubsub')!, config.webpubsub);
+    mountRelayPanel(document.getElementById('relay')!, config.relay);
     mountEventHubsPanel(document.getElementById('eventhubs')!, config);
     pageStatus.textContent = 'ready: emulators reachable through the dev server';
     pageStatus.dataset.state = 'ok';

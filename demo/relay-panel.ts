@@ -10,8 +10,10 @@ const ECHO_TIMEOUT_MS = 10_000;
 // page calls the relay's origin, not its own). POST with text/plain needs no preflight.
 const CORS = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, POST, OPTIONS', 'access-control-allow-headers': 'content-type' };
 
-function entity(config: DemoConfig, path: string): RelayEntityOptions {
-  const { namespace, useDevelopmentEmulator } = config.relay;
+type RelaySettings = NonNullable<DemoConfig['relay']>;
+
+function entity(config: RelaySettings, path: string): RelayEntityOptions {
+  const { namespace, useDevelopmentEmulator } = config;
   return { namespace, path, useDevelopmentEmulator, tokenProvider: serverRelayTokenProvider(path) };
 }
 
@@ -19,19 +21,19 @@ function decode(data: unknown): string {
   return typeof data === 'string' ? data : `${new TextDecoder().decode(data as ArrayBuffer)}`;
 }
 
-export function mountRelayPanel(root: HTMLElement, config: DemoConfig): void {
+export function mountRelayPanel(root: HTMLElement, config: RelaySettings): void {
   const listenerSection = el('section', { class: 'half' });
   const senderSection = el('section', { class: 'half' });
   mountListener(listenerSection, config);
   mountSender(senderSection, config);
   root.append(
     el('h2', {}, 'Relay Hybrid Connections'),
-    el('p', { class: 'hint' }, `Namespace ${config.relay.namespace} (emulator). Listen in one tab, send from another.`),
+    el('p', { class: 'hint' }, `Namespace ${config.namespace} (emulator). Listen in one tab, send from another.`),
     el('div', { class: 'columns' }, listenerSection, senderSection),
   );
 }
 
-function mountListener(root: HTMLElement, config: DemoConfig): void {
+function mountListener(root: HTMLElement, config: RelaySettings): void {
   const name = randomName('listener');
   const path = input('relay-listen-path', 'demo', { maxlength: '50' });
   const status = statusLine('relay-listener-status', 'not listening');
@@ -107,7 +109,7 @@ async function answerHttp(request: Request, name: string, log: LogView): Promise
   );
 }
 
-function mountSender(root: HTMLElement, config: DemoConfig): void {
+function mountSender(root: HTMLElement, config: RelaySettings): void {
   const path = input('relay-send-path', 'demo', { maxlength: '50' });
   const message = input('relay-message', 'hello relay', { maxlength: '2000' });
   const status = statusLine('relay-sender-status', 'nothing sent yet');

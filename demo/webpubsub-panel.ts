@@ -8,10 +8,15 @@ import { button, describeError, el, field, input, logView, randomName, statusLin
 
 interface ChatPayload {
   text?: unknown;
-  from?: unknown;
 }
 
-export function mountWebPubSubPanel(root: HTMLElement, config: DemoConfig): void {
+/** What the dev server sends to all for the broadcast user event: { from, data }. */
+interface Broadcast {
+  from?: unknown;
+  data?: ChatPayload;
+}
+
+export function mountWebPubSubPanel(root: HTMLElement, config: NonNullable<DemoConfig['webpubsub']>): void {
   const user = input('wps-user', randomName('user'), { maxlength: '64' });
   const group = input('wps-group', 'lobby', { maxlength: '64' });
   const message = input('wps-message', '', { placeholder: 'say something', maxlength: '2000' });
@@ -49,8 +54,8 @@ export function mountWebPubSubPanel(root: HTMLElement, config: DemoConfig): void
       log.add('in', `[${m.group}] ${m.fromUserId ?? 'server'}: ${chatText(data)}`);
     });
     current.on('server-message', ({ message: m }) => {
-      const data = m.data as ChatPayload;
-      log.add('in', `[all] ${typeof data?.from === 'string' ? data.from : 'server'}: ${chatText(data)}`);
+      const broadcast = m.data as Broadcast;
+      log.add('in', `[all] ${typeof broadcast?.from === 'string' ? broadcast.from : 'server'}: ${chatText(broadcast?.data ?? {})}`);
     });
     current.on('rejoin-group-failed', (e) => report(e.error));
     try {
@@ -75,7 +80,8 @@ export function mountWebPubSubPanel(root: HTMLElement, config: DemoConfig): void
     if (!text) return;
     if (!client) throw new TypeError('connect first');
     if (target === 'group') await client.sendToGroup(joinedGroup, { text }, 'json');
-    else await client.sendEvent(config.broadcastEvent, { text }, 'json');
+    else if (config.broadcastEvent) await client.sendEvent(config.broadcastEvent, { text }, 'json');
+    else throw new TypeError('the dev server has no broadcast event (azureRealtime({ emulator: { broadcastEvent } }))');
     log.add('out', `sent to ${target === 'group' ? `group ${joinedGroup}` : 'all'}: ${text}`);
     message.value = '';
   };

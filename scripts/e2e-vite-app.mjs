@@ -8,15 +8,16 @@
 // too, and it runs under the Vite dev server with `azureRealtime({ emulator: true })` without a
 // reload. Run after `npm run build`: `node scripts/e2e-vite-app.mjs`. Last line: `vite-app: N passed, M failed`.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright';
 import { startEmulator } from 'azure-realtime/emulator';
 import { createSasToken } from 'azure-realtime/node';
 import { chromiumLaunchOptions } from './chromium.mjs';
-import { linkSelf, root } from './link-self.mjs';
+import { root } from './link-self.mjs';
 
 const WAIT_MS = 15_000;
 const OVERALL_MS = 90_000;
@@ -113,13 +114,26 @@ async function servePage(dir, api) {
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
+/**
+ * Puts this package into `folder`/node_modules as npm would install it (package.json and dist/, a
+ * copy, not a link): bundlers then treat it as a dependency, as in a user's app. Its own
+ * dependencies resolve from the repository's node_modules further up.
+ */
+function installPackage(folder) {
+  const target = join(folder, 'node_modules/azure-realtime');
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  cpSync(join(root, 'package.json'), join(target, 'package.json'));
+  cpSync(join(root, 'dist'), join(target, 'dist'), { recursive: true, filter: (source) => !source.endsWith('.map') });
+}
+
 if (!existsSync(join(root, 'dist/vite/index.js')) || !existsSync(join(root, 'dist/eventhubs/index.js'))) {
   console.log('vite-app: dist/ is missing; run `npm run build` first');
   console.log('vite-app: 0 passed, 1 failed');
   process.exit(1);
 }
 mkdirSync(outDir, { recursive: true });
-for (const app of ['vite-app', 'esbuild-app', 'webpack-app']) linkSelf(fixture(app)); // `azure-realtime` by name, as an installed package
+for (const app of ['vite-app', 'esbuild-app', 'webpack-app']) installPackage(fixture(app));
 
 const closers = [];
 let browser;
@@ -256,6 +270,43 @@ try {
     for (const page of [a, b].filter(Boolean)) assert(!(await page.content()).includes(policyKey), 'the policy key is in the page');
   });
   await context.close();
+
+  // The dev server: the same page with `vite` (no build) and the plugin's emulator option serving
+  // /api/config and /api/eventhubs-token. A fresh dependency cache, so this is the first use: had the
+  // SDK not been pre-bundled up front, Vite would re-optimize and reload the page when it loads.
+  await check('vite dev server with azureRealtime({ emulator }): the page sends and receives, no reload on first use', [], async () => {
+    const { createServer } = await import('vite');
+    const { azureRealtime } = await import(pathToFileURL(join(fixture('vite-app'), 'node_modules/azure-realtime/dist/vite/index.js')).href);
+    const cacheDir = join(outDir, '.vite-dev-cache');
+    rmSync(cacheDir, { recursive: true, force: true });
+    const server = await createServer({
+      root: fixture('vite-app'),
+      configFile: false,
+      cacheDir,
+      logLevel: 'warn',
+      clearScreen: false,
+      server: { host: '127.0.0.1', port: 0 },
+      plugins: [azureRealtime({ emulator: { relay: false, webpubsub: false, ports: 'free' } })],
+    });
+    closers.push(() => server.close());
+    await server.listen();
+    const devContext = await browser.newContext();
+    const page = await devContext.newPage();
+    const reloads = [];
+    page.on('pageerror', (error) => uncaught.push(`dev tab: ${error.message}`));
+    await page.goto(server.resolvedUrls.local[0]);
+    page.on('framenavigated', (frame) => frame === page.mainFrame() && reloads.push(frame.url()));
+    await waitFor(page, () => document.getElementById('status')?.dataset.state, (state) => state !== 'loading', 'page status');
+    assert((await page.locator('#status').getAttribute('data-state')) === 'ready', `the page says: ${await page.locator('#status').textContent()}`);
+    await waitFor(page, () => window.app.ownedPartitions(), (owned) => owned?.length === 4, 'the dev page owning every partition');
+    const bodies = ['dev-0', 'dev-1', 'dev-2', 'dev-3'];
+    await page.evaluate((list) => window.app.send(list), bodies);
+    const seen = await waitFor(page, () => window.app.received.map((e) => e.body), (got) => got?.length >= 4, 'the dev page receiving 4 events');
+    assert([...seen].sort().join() === bodies.join(), `expected ${bodies.join()}, got ${seen.join()}`);
+    assert(reloads.length === 0, `the page reloaded: ${reloads.join(', ')}`);
+    assert(uncaught.length === 0, uncaught.join('; '));
+    await devContext.close();
+  });
 } catch (error) {
   results.push({ name: 'setup', ok: false });
   console.log(`FAIL setup: ${error?.stack ?? error}`);

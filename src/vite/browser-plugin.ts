@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 import type { Plugin } from 'vite';
 import { browserShimPaths, builtinStubs, injectedGlobals } from './shims.js';
 
@@ -15,19 +17,40 @@ import { browserShimPaths, builtinStubs, injectedGlobals } from './shims.js';
 /** What the dev server pre-bundles: the SDK and what azure-realtime/eventhubs imports beside it. */
 export const PREBUNDLED = ['@azure/event-hubs', '@azure/core-util'];
 
+/**
+ * PREBUNDLED as the app's root can name them: by name where they resolve from there (npm's flat
+ * node_modules, a linked checkout), else through azure-realtime (`a > b`, Vite's syntax for a
+ * dependency of a dependency, e.g. under pnpm).
+ */
+export function prebundledFrom(root: string): string[] {
+  const fromRoot = createRequire(join(root, 'package.json'));
+  return PREBUNDLED.map((name) => {
+    try {
+      fromRoot.resolve(`${name}/package.json`);
+      return name;
+    } catch {
+      return `azure-realtime > ${name}`;
+    }
+  });
+}
+
 export function browserPlugin(): Plugin {
   const paths = browserShimPaths();
   const stubs = builtinStubs(paths);
   const inject = injectedGlobals(paths);
   const isClient = (name: string, consumer: string | undefined) => (consumer ?? (name === 'client' ? 'client' : 'server')) === 'client';
+  let root = process.cwd();
   return {
     name: 'azure-realtime:browser',
     enforce: 'pre',
+    config(user) {
+      root = resolve(user.root ?? process.cwd());
+    },
     configEnvironment(name, config) {
       if (!isClient(name, config.consumer)) return;
       return {
         optimizeDeps: {
-          include: PREBUNDLED,
+          include: prebundledFrom(root),
           rolldownOptions: {
             transform: { inject },
             plugins: [{ name: 'azure-realtime:stubs', resolveId: (source: string) => stubs[source] ?? null }],

@@ -2,4 +2,6 @@
  * @module azure-realtime/vite — build-tool integration (Node only): the Vite plugin, and the same
  * browser shims for esbuild and webpack 5. See docs/eventhubs-client.md "Bundling".
  */
-export { browserPlugin as azureRealtime } from './browser-plugin.js';
+export { azureRealtime } from './plugin.js';
+export type { AzureRealtimeOptions, DevEmulatorOptions } from './options.js';
+export type { DevConfig } from './dev-backend.js';
