@@ -1,5 +1,5 @@
 export { startEventHubsEmulator } from './server.js';
-export type { EventHubsEmulatorOptions, EventHubsEmulatorInfo, RunningEventHubsEmulator } from './server.js';
+export type { EventHubsEmulatorOptions, EventHubsEmulatorInfo, EventHubsLimits, RunningEventHubsEmulator } from './server.js';
 export type { EventHubsEmulatorConfig, EventHubConfig } from './config.js';
 export { DEFAULT_EVENTHUBS_CONFIG } from './config.js';
 export type { SharedAccessPolicy, Claim } from './cbs.js';
