@@ -94,3 +94,14 @@ test('fetched events go out as one batch per run of consecutive offsets, within 
   expect(decoded[0]!.records[1]!.timestamp).toBe(1_700_000_000_005);
   expect(decoded[0]!.records[0]!.headers).toEqual([{ key: 'h', value: Buffer.from('v') }]);
 });
+
+test('connection log lines are rate-limited, with the count of those left out', async () => {
+  const { rateLimitedLog } = await import('../../../src/emulator/eventhubs/kafka/log-limit.js');
+  const lines: string[] = [];
+  let time = 10_000;
+  const log = rateLimitedLog((line) => lines.push(line), 3, () => time);
+  for (let i = 0; i < 10; i++) log(`closed ${i}`);
+  time += 1000;
+  log('later');
+  expect(lines).toEqual(['closed 0', 'closed 1', 'closed 2', 'eventhubs kafka: suppressed 7 log line(s) (over 3/s)', 'later']);
+});

@@ -10,6 +10,7 @@ import { serveKafka } from './connection.js';
 import type { KafkaContext, KafkaLimits } from './context.js';
 import { GroupCoordinator, type CoordinatorLimits, type Group } from './coordinator.js';
 import { listenKafka } from './listener.js';
+import { rateLimitedLog } from './log-limit.js';
 import { OffsetStore } from './offset-store.js';
 import { ProducerIds } from './producer-ids.js';
 import { API } from './protocol.js';
@@ -84,6 +85,7 @@ const HANDLERS: ReadonlyMap<number, KafkaHandler> = new Map<number, KafkaHandler
 
 export async function startKafkaEndpoint(options: KafkaEndpointOptions): Promise<KafkaEndpoint> {
   const pick = <K extends keyof typeof DEFAULT_KAFKA_LIMITS>(key: K): number => options[key] ?? DEFAULT_KAFKA_LIMITS[key];
+  const log = rateLimitedLog(options.log);
   const coordinator = new GroupCoordinator({
     maxGroups: pick('maxGroups'),
     maxMembersPerGroup: pick('maxMembersPerGroup'),
@@ -111,11 +113,11 @@ export async function startKafkaEndpoint(options: KafkaEndpointOptions): Promise
   const guard = new ConnectionGuard({
     maxConnections: pick('maxConnections'),
     handshakeTimeoutMs: pick('handshakeTimeoutMs'),
-    log: options.log,
+    log,
     service: 'eventhubs kafka',
   });
   const listener = await listenKafka(options.host, options.port, options.tls, guard, (stream, clientHost, guarded) =>
-    serveKafka(stream, context, HANDLERS, clientHost, guarded, options.log),
+    serveKafka(stream, context, HANDLERS, clientHost, guarded, log),
   );
   port = listener.port;
   const hostPort = options.advertisedHost.includes(':') ? `[${options.advertisedHost}]:${port}` : `${options.advertisedHost}:${port}`;
