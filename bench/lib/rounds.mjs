@@ -11,12 +11,19 @@ import { percentile, summarize } from './stats.mjs';
 export async function alternate(contestants, { rounds = 5, minRounds = 2, warmup = true, deadline = Infinity } = {}) {
   const keys = Object.keys(contestants);
   const samples = Object.fromEntries(keys.map((key) => [key, []]));
-  if (warmup) for (const key of keys) await contestants[key].run();
+  const debug = process.env.BENCH_DEBUG ? (key, what) => console.log(`  [${key}] ${what}`) : () => undefined;
+  const run = async (key) => {
+    debug(key, 'round starts');
+    const value = await contestants[key].run();
+    debug(key, `→ ${Array.isArray(value) ? `${value.length} samples` : value.toFixed(2)}`);
+    return value;
+  };
+  if (warmup) for (const key of keys) await run(key);
   let longest = 0;
   for (let round = 0; round < rounds; round++) {
     if (round >= minRounds && performance.now() + longest > deadline) break;
     const start = performance.now();
-    for (const key of keys) samples[key].push(await contestants[key].run());
+    for (const key of keys) samples[key].push(await run(key));
     longest = Math.max(longest, performance.now() - start);
   }
   return Object.fromEntries(keys.map((key) => [key, { name: contestants[key].name, samples: samples[key] }]));

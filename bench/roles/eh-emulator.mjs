@@ -1,0 +1,26 @@
+// Our Event Hubs emulator, one hub `bench` with 4 partitions; in memory, or with `dataDir` (a fresh
+// temporary folder) under the default fsync policy unless `fsync` is given.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importOurs } from '../lib/build.mjs';
+
+export async function start({ dataDir = false, fsync } = {}) {
+  const { startEventHubsEmulator } = await importOurs('emulator');
+  const dir = dataDir ? mkdtempSync(join(tmpdir(), 'bench-eh-')) : undefined;
+  const emulator = await startEventHubsEmulator({
+    port: 0,
+    config: { hubs: [{ name: 'bench', partitionCount: 4 }] },
+    ...(dir ? { dataDir: dir } : {}),
+    ...(fsync ? { fsync } : {}),
+  });
+  return {
+    info: { port: emulator.port, connectionString: emulator.connectionString, dataDir: dir },
+    methods: {
+      close: async () => {
+        await emulator.close();
+        if (dir) rmSync(dir, { recursive: true, force: true });
+      },
+    },
+  };
+}
