@@ -271,6 +271,46 @@ try {
   });
   await context.close();
 
+  // The same page bundled by esbuild and by webpack 5, each with the package's plugin for it.
+  const bundlers = {
+    esbuild: async (out) => (await import(pathToFileURL(join(fixture('esbuild-app'), 'build.mjs')).href)).buildPage(out),
+    webpack: async (out) => {
+      const { default: webpack } = await import('webpack');
+      const config = (await import(pathToFileURL(join(fixture('webpack-app'), 'webpack.config.mjs')).href)).default({ outDir: out });
+      const stats = await new Promise((resolve, reject) => webpack(config, (error, result) => (error ? reject(error) : resolve(result))));
+      if (stats.hasErrors()) throw new Error(stats.toString({ all: false, errors: true }).slice(0, 1500));
+      const { copyFileSync } = await import('node:fs');
+      copyFileSync(join(fixture('webpack-app'), 'index.html'), join(out, 'index.html'));
+    },
+  };
+  for (const [name, bundle] of Object.entries(bundlers)) {
+    await check(`${name}: the page built with azureRealtime${name === 'esbuild' ? 'Esbuild' : 'Webpack'}() sends and receives through the emulator`, [], async () => {
+      const out = join(outDir, name);
+      rmSync(out, { recursive: true, force: true });
+      const t0 = Date.now();
+      await bundle(out);
+      notes.push(`bundle ${name}: ${bundleSize(out)} (built in ${Date.now() - t0} ms)`);
+      const served = await servePage(out, api);
+      closers.push(served.close);
+      const pageContext = await browser.newContext();
+      const page = await pageContext.newPage();
+      const errors = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(served.url);
+      await waitFor(page, () => document.getElementById('status')?.dataset.state, (state) => state !== 'loading', 'page status');
+      assert((await page.locator('#status').getAttribute('data-state')) === 'ready', `the page says: ${await page.locator('#status').textContent()}`);
+      await waitFor(page, () => window.app.ownedPartitions(), (owned) => owned?.length === 4, 'the page owning every partition');
+      // This origin's IndexedDB is new, so the consumer starts at the beginning: count only ours.
+      const bodies = [0, 1, 2, 3].map((i) => `${name}-${i}`);
+      await page.evaluate((list) => window.app.send(list), bodies);
+      const ours = (got) => (Array.isArray(got) ? got.filter((body) => body.startsWith(`${name}-`)) : []);
+      const seen = ours(await waitFor(page, () => window.app.received.map((e) => e.body), (got) => ours(got).length >= 4, `the ${name} page receiving 4 events`));
+      assert([...seen].sort().join() === bodies.join(), `expected ${bodies.join()}, got ${seen.join()}`);
+      assert(errors.length === 0, errors.join('; '));
+      await pageContext.close();
+    });
+  }
+
   // The dev server: the same page with `vite` (no build) and the plugin's emulator option serving
   // /api/config and /api/eventhubs-token. A fresh dependency cache, so this is the first use: had the
   // SDK not been pre-bundled up front, Vite would re-optimize and reload the page when it loads.

@@ -14,6 +14,7 @@ const steps = [
   { name: 'smoke', command: process.execPath, args: ['scripts/smoke-runtimes.mjs'], counts: lineCounts },
   { name: 'e2e', command: process.execPath, args: ['scripts/e2e-demo.mjs'], counts: lineCounts },
   { name: 'size', command: process.execPath, args: ['scripts/size.mjs'], counts: lineCounts },
+  { name: 'vite-app', command: process.execPath, args: ['scripts/e2e-vite-app.mjs'], counts: lineCounts },
 ];
 
 function vitestCounts() {
