@@ -49,9 +49,9 @@ test('confluent-kafka produces (plain and gzip) and a group consumer reads them 
   expect(messages[0]!.headers).toEqual({ h: 'x' });
 });
 
-// librdkafka 2.0.2 compresses with lz4 or snappy only when the broker offers Produce v2 (its "MsgVer1"
-// feature), which we do not, as Kafka 4 brokers do not (KIP-896); so it sends those uncompressed and
-// this test uses zstd.
+// Debian's librdkafka 2.0.2 sends lz4 and snappy batches to us uncompressed ("Broker does not
+// support compression type lz4: not compressing batch", also when Produce v2 is offered; cause not
+// found), zstd it compresses, so this test uses zstd.
 test('codecs other than gzip (here zstd) are refused with UNSUPPORTED_COMPRESSION_TYPE', async () => {
   const { errors } = await python<{ errors: string[] }>('produce', { ...credentials(), topic: 'audit', compression: 'zstd', messages: [{ value: 'x'.repeat(2000), partition: 0 }] });
   expect(errors.join(' ')).toMatch(/UNSUPPORTED_COMPRESSION_TYPE|compression/i);
