@@ -11,7 +11,7 @@ const KEY_CACHE_LIMIT = 32;
 /** HMAC over WebCrypto (`crypto.subtle`), with imported keys cached. Needs a secure context in browsers. */
 export function createWebCryptoHmac(subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle): HmacSha256 {
   if (!subtle) {
-    throw new TypeError('expected crypto.subtle (a secure context), got undefined; pass `runtime: { hmac: nobleHmac }` (nobleHmac from azure-realtime/browser)');
+    throw new TypeError('expected crypto.subtle (a secure context), got undefined; pass `hmac: nobleHmac`');
   }
   const cache = new Map<string, Promise<CryptoKey>>();
   const importKey = (key: Uint8Array) =>
