@@ -12,3 +12,8 @@ test('--kafka-port starts Event Hubs with its Kafka endpoint; 0 picks a free por
   expect(named.eventhubs).toMatchObject({ kafkaPort: 9092 });
   expect(() => parseCliArgs(['--kafka-port', '99999'], noConfig)).toThrow(/--kafka-port/);
 });
+
+test('kafkaLimits must be positive numbers', async () => {
+  const { startEventHubsEmulator } = await import('../../../src/emulator/eventhubs/index.js');
+  await expect(startEventHubsEmulator({ kafkaPort: 0, kafkaLimits: { maxRequestBytes: -1 } })).rejects.toThrow(/kafkaLimits.maxRequestBytes/);
+});

@@ -84,7 +84,14 @@ const HANDLERS: ReadonlyMap<number, KafkaHandler> = new Map<number, KafkaHandler
 ]);
 
 export async function startKafkaEndpoint(options: KafkaEndpointOptions): Promise<KafkaEndpoint> {
-  const pick = <K extends keyof typeof DEFAULT_KAFKA_LIMITS>(key: K): number => options[key] ?? DEFAULT_KAFKA_LIMITS[key];
+  const pick = <K extends keyof typeof DEFAULT_KAFKA_LIMITS>(key: K): number => {
+    const value = options[key];
+    if (value === undefined) return DEFAULT_KAFKA_LIMITS[key];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new RangeError(`expected kafkaLimits.${key} to be a positive number, got ${String(value)}`);
+    }
+    return value;
+  };
   const log = rateLimitedLog(options.log);
   const coordinator = new GroupCoordinator({
     maxGroups: pick('maxGroups'),
