@@ -10,9 +10,10 @@ import { plainWebSocketFor } from './websocket.js';
 // * a connection string is handed to the SDK as is (TCP in Node; UseDevelopmentEmulator=true → plain TCP, docs/protocol/eventhubs.md §1.2);
 // * where the SDK will use a WebSocket (a browser, or `webSocketOptions.webSocket` given) and the target
 //   is the emulator, the socket class downgrades wss:// to ws:// for the emulator's host:port (docs/protocol/eventhubs.md §8).
-// The SDK (≈ 90 kB gzip in a browser, docs/protocol/eventhubs.md §11.1) loads on the first call, not with this module: the
-// package's one entry re-exports everything, and a page that only uses Web PubSub or Relay must not
-// load it, nor need the `process`/`Buffer` globals it reads as it loads. Hence the async factories.
+// The SDK (≈ 90 kB gzip in a browser, docs/protocol/eventhubs.md §11.1) loads on the first call, not
+// with this module: a page that imports `azure-realtime/eventhubs` for a credential or a checkpoint
+// store only must not load it, nor need the `process`/`Buffer` globals it reads as it loads. Hence the
+// async factories.
 
 async function loadSdk() {
   const [sdk, util] = await Promise.all([import('@azure/event-hubs'), import('@azure/core-util')]);
