@@ -1,4 +1,4 @@
-import { Consumer, MessagesStreamModes, Producer, stringDeserializers, stringSerializers, type Message } from '@platformatic/kafka';
+import { Admin, Consumer, MessagesStreamModes, Producer, stringDeserializers, stringSerializers, type Message } from '@platformatic/kafka';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startKafkaEmulator, waitFor, type KafkaTarget } from './kafka-helpers.js';
 
@@ -117,5 +117,24 @@ test('@platformatic/kafka: committed offsets survive an emulator restart with th
   } finally {
     await first.emulator.close();
     await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('@platformatic/kafka admin lists and describes groups (ListGroups v4, DescribeGroups v5)', async () => {
+  const consumer = new Consumer({ clientId: 'platformatic-admin', groupId: 'platformatic-admin', ...base(), deserializers: stringDeserializers });
+  const stream = await consumer.consume({ topics: ['audit'], mode: MessagesStreamModes.EARLIEST, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTime: 100 });
+  stream.on('data', () => undefined);
+  await waitFor(() => ((consumer.assignments ?? []).length > 0 ? true : undefined), 'an assignment');
+  const admin = new Admin({ clientId: 'platformatic-admin', ...base() });
+  try {
+    const listed = await admin.listGroups();
+    expect(listed.get('platformatic-admin')).toMatchObject({ id: 'platformatic-admin', state: 'STABLE', protocolType: 'consumer' });
+    const described = (await admin.describeGroups({ groups: ['platformatic-admin'] })).get('platformatic-admin')!;
+    expect(described).toMatchObject({ id: 'platformatic-admin', state: 'STABLE', protocolType: 'consumer' });
+    expect(described.members.size).toBe(1);
+  } finally {
+    await admin.close();
+    await stream.close();
+    await consumer.close(true);
   }
 });
