@@ -138,3 +138,16 @@ test('@platformatic/kafka admin lists and describes groups (ListGroups v4, Descr
     await consumer.close(true);
   }
 });
+
+test('@platformatic/kafka idempotent producer (InitProducerId v5, sequence numbers on Produce v11)', async () => {
+  const producer = new Producer({ clientId: 'platformatic-idempotent', ...base(), idempotent: true, serializers: stringSerializers });
+  try {
+    const partition = target.emulator.namespace.hub('orders')!.partitions[2]!;
+    const before = partition.log.nextSequenceNumber;
+    for (const value of ['one', 'two']) await producer.send({ messages: [{ topic: 'orders', partition: 2, value }] });
+    expect(partition.log.nextSequenceNumber).toBe(before + 2);
+    expect(producer.producerId).toBeGreaterThanOrEqual(1000n);
+  } finally {
+    await producer.close();
+  }
+});
