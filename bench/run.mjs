@@ -16,6 +16,7 @@ import { killAllChildren, profiling } from './lib/child.mjs';
 import { load, machine } from './lib/machine.mjs';
 import { summarizeProfiles } from './lib/profile.mjs';
 import { renderResults } from './lib/report.mjs';
+import { roundOptions } from './lib/rounds.mjs';
 import { ROWS } from './rows/index.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -59,6 +60,7 @@ for (const row of selected) {
   if (profileRow) {
     profiling.dir = profileDir;
     profiling.roles = new Set(row.profileRoles ?? []);
+    roundOptions.oursOnly = true;
   }
   const ctx = {
     mode,
@@ -90,13 +92,16 @@ for (const row of selected) {
 }
 results.durationMs = Math.round(performance.now() - runStart);
 results.load.end = load();
-removeBuild(buildDir);
 
 if (profileRow) {
   const out = join(here, 'profiles', `${profileRow}.md`);
   writeFileSync(out, summarizeProfiles(profileDir, buildDir, selected[0], results));
   rmSync(profileDir, { recursive: true, force: true });
   console.log(`wrote ${out}`);
+}
+removeBuild(buildDir);
+if (profileRow) {
+  // A profiled run measures ours alone, slowed by the profiler: its numbers are not results.
 } else if (mode === 'smoke') {
   const missing = results.rows.filter((row) => row.error || !row.cases?.length || row.cases.some((c) => !Object.values(c.contestants).every((x) => Number.isFinite(x.median))));
   if (missing.length) {

@@ -8,8 +8,11 @@ import { percentile, summarize } from './stats.mjs';
  * (a number per round, or latency samples to pool). Stops starting rounds when the next one would
  * pass `deadline` (a performance.now() value), keeping at least `minRounds`.
  */
+/** `--profile` sets oursOnly: peers and limits sit out so a server's profile shows our traffic only. */
+export const roundOptions = { oursOnly: false };
+
 export async function alternate(contestants, { rounds = 5, minRounds = 2, warmup = true, deadline = Infinity } = {}) {
-  const keys = Object.keys(contestants);
+  const keys = Object.keys(contestants).filter((key) => !roundOptions.oursOnly || (key !== 'peer' && key !== 'limit'));
   const samples = Object.fromEntries(keys.map((key) => [key, []]));
   const debug = process.env.BENCH_DEBUG ? (key, what) => console.log(`  [${key}] ${what}`) : () => undefined;
   const run = async (key) => {
@@ -38,7 +41,8 @@ const ratioOf = (formula, ours, other) => (formula === 'x/ours' ? other / ours :
  */
 export function finishCase(spec, measured) {
   const stat = spec.stat ?? 'median';
-  const out = { ...spec, contestants: {} };
+  const { ratio: _ratio, goal: _goal, ...rest } = spec;
+  const out = { ...rest, contestants: {} };
   const perRound = {};
   for (const [key, { name, samples }] of Object.entries(measured)) {
     if (stat === 'median') {
