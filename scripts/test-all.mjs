@@ -13,6 +13,7 @@ const steps = [
   { name: 'vitest', command: 'npx', args: ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], counts: vitestCounts },
   { name: 'smoke', command: process.execPath, args: ['scripts/smoke-runtimes.mjs'], counts: lineCounts },
   { name: 'e2e', command: process.execPath, args: ['scripts/e2e-demo.mjs'], counts: lineCounts },
+  { name: 'dashboard', command: process.execPath, args: ['scripts/e2e-dashboard.mjs'], counts: lineCounts },
   { name: 'size', command: process.execPath, args: ['scripts/size.mjs'], counts: lineCounts },
   { name: 'vite-app', command: process.execPath, args: ['scripts/e2e-vite-app.mjs'], counts: lineCounts },
 ];

@@ -84,7 +84,7 @@ export function dashboardClient(): void {
       'relay-rejections',
       table(
         ['time', 'status', 'what', 'path', 'reason'],
-        relay.rejections.map((r) => cells({ 'data-status': String(r.status) }, time(r.at), r.status, r.kind === 'websocket' ? `upgrade${r.action ? ` (${r.action})` : ''}` : r.method, r.path, el('span', { class: 'reason' }, r.reason))),
+        relay.rejections.map((r) => cells({ 'data-status': String(r.status) }, time(r.at), r.status, r.kind === 'websocket' ? `upgrade${r.action ? ` (${r.action})` : ''}` : r.method, r.path, el('span', { class: 'reason', title: r.reason }, r.reason.split(' TrackingId:')[0]))),
         'none',
       ),
       relay.rejectionsTotal > relay.rejections.length ? el('p', { class: 'more' }, `${relay.rejectionsTotal} since start`) : undefined,

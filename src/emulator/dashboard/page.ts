@@ -16,6 +16,7 @@ export function pageHtml(token: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="dashboard-token" content="${escapeAttribute(token)}">
 <title>azure-realtime emulator dashboard</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/dashboard.css">
 <script src="/dashboard.js" defer></script>
 </head>
@@ -84,7 +85,7 @@ header { display: flex; gap: 1em; align-items: baseline; padding: .6em 1em; bord
 header h1 { font-size: 1.2em; margin: 0; }
 #status[data-state="live"] { color: var(--ok); }
 #status[data-state="offline"] { color: var(--bad); }
-main { display: grid; gap: 1em; padding: 1em; grid-template-columns: repeat(auto-fit, minmax(34em, 1fr)); }
+main { display: grid; gap: 1em; padding: 1em; grid-template-columns: repeat(auto-fit, minmax(44em, 1fr)); }
 section { border: 1px solid var(--line); border-radius: 6px; padding: .5em 1em 1em; min-width: 0; overflow-x: auto; }
 h2 { font-size: 1.1em; margin: .3em 0; }
 h3 { font-size: 1em; margin: .8em 0 .3em; }
