@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_PORTS, startEmulator, type StartedEmulator } from '../emulator/index.js';
+import { DEFAULT_DASHBOARD_PORT, DEFAULT_PORTS, startEmulator, type StartedEmulator } from '../emulator/index.js';
 import {
   WebPubSubServiceClient,
   createNegotiateHandler,
@@ -65,6 +65,7 @@ export async function startDevBackend(options: DevBackendOptions): Promise<DevBa
         ? { webpubsub: { port: ports.webpubsub, hubs: broadcastEvent ? { [webPubSubHub]: { eventHandlers: [{ urlTemplate: `${options.origin}${apiBase}/eventhandler`, userEventPattern: broadcastEvent }] } } : {} } }
         : {}),
       ...(wanted.eventhubs ? { eventhubs: { port: ports.eventhubs, policies: [{ name: EVENTHUBS_PAGE_POLICY, key: pagePolicyKey, rights: ['Send', 'Listen'] as ('Send' | 'Listen')[] }] } } : {}),
+      ...(options.dashboard === false ? {} : { dashboard: { port: ports === FREE_PORTS ? 0 : DEFAULT_DASHBOARD_PORT, fallbackToFreePort: true } }),
     });
   let emulator: StartedEmulator;
   let note = '';
@@ -170,6 +171,7 @@ export async function startDevBackend(options: DevBackendOptions): Promise<DevBa
     },
     describe: () => [
       ...Object.entries(emulator.info()).map(([name, info]) => `${name.padEnd(10)} ${redactSecrets(String(info?.connectionString ?? ''))}`),
+      ...(emulator.dashboard ? [`dashboard  ${emulator.dashboard.url}`] : []),
       ...(note ? [note] : []),
     ],
     close: () => emulator.close(),

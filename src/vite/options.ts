@@ -37,4 +37,9 @@ export interface DevEmulatorOptions {
   broadcastEvent?: string;
   /** The Event Hubs hub `eventhubs-token` signs for (default `eh1`, the emulator's default hub). */
   eventHubName?: string;
+  /**
+   * Also serve the emulator dashboard, a live page of all three (src/emulator/dashboard), on port
+   * 7390 (a free one when busy, or with `ports: 'free'`); its URL is printed with the emulators. Default true.
+   */
+  dashboard?: boolean;
 }
