@@ -20,36 +20,46 @@ export class UntypedError extends Error {
   override readonly name = 'UntypedError';
 }
 
-/** Runs `decode`; throws UntypedError if it threw anything outside `allowed` or ran too long. */
+/**
+ * Runs `decode`; throws UntypedError if it threw anything outside `allowed` or ran too long. A call
+ * over the limit is timed twice more and judged by the fastest run: a GC pause or a busy core
+ * (the suite shares the machine) slows one run, a super-linear decoder slows all three.
+ */
 export function expectTyped<T>(decode: () => T, allowed: readonly ErrorClass[] = CORE_TYPED, limitMs = CASE_TIME_LIMIT_MS): T | Error {
-  const started = performance.now();
-  let outcome: T | Error;
-  try {
-    outcome = decode();
-  } catch (error) {
-    if (!isTyped(error, allowed)) {
-      throw new UntypedError(`untyped failure: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`);
+  let outcome: T | Error = new Error('not run');
+  let fastest = Number.POSITIVE_INFINITY;
+  for (let attempt = 0; attempt < 3 && fastest > limitMs; attempt++) {
+    const started = performance.now();
+    try {
+      outcome = decode();
+    } catch (error) {
+      if (!isTyped(error, allowed)) {
+        throw new UntypedError(`untyped failure: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`);
+      }
+      outcome = error as Error;
     }
-    outcome = error as Error;
+    fastest = Math.min(fastest, performance.now() - started);
   }
-  const took = performance.now() - started;
-  if (took > limitMs) throw new UntypedError(`one call took ${took.toFixed(0)} ms (limit ${limitMs} ms)`);
+  if (fastest > limitMs) throw new UntypedError(`one call took ${fastest.toFixed(0)} ms (limit ${limitMs} ms), fastest of 3`);
   return outcome;
 }
 
-/** The async form, for verify functions that return promises (SAS, JWT). */
+/** The async form, for verify functions that return promises (SAS, JWT); same timing rule. */
 export async function expectTypedAsync<T>(decode: () => Promise<T>, allowed: readonly ErrorClass[] = CORE_TYPED, limitMs = CASE_TIME_LIMIT_MS): Promise<T | Error> {
-  const started = performance.now();
-  let outcome: T | Error;
-  try {
-    outcome = await decode();
-  } catch (error) {
-    if (!isTyped(error, allowed)) {
-      throw new UntypedError(`untyped failure: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`);
+  let outcome: T | Error = new Error('not run');
+  let fastest = Number.POSITIVE_INFINITY;
+  for (let attempt = 0; attempt < 3 && fastest > limitMs; attempt++) {
+    const started = performance.now();
+    try {
+      outcome = await decode();
+    } catch (error) {
+      if (!isTyped(error, allowed)) {
+        throw new UntypedError(`untyped failure: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`);
+      }
+      outcome = error as Error;
     }
-    outcome = error as Error;
+    fastest = Math.min(fastest, performance.now() - started);
   }
-  const took = performance.now() - started;
-  if (took > limitMs) throw new UntypedError(`one call took ${took.toFixed(0)} ms (limit ${limitMs} ms)`);
+  if (fastest > limitMs) throw new UntypedError(`one call took ${fastest.toFixed(0)} ms (limit ${limitMs} ms), fastest of 3`);
   return outcome;
 }
