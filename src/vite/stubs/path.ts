@@ -15,8 +15,9 @@ export function normalize(path: string): string {
     } else out.push(part);
   }
   const joined = out.join('/');
-  const trailing = path.endsWith('/') && joined !== '' ? '/' : '';
-  return (absolute ? '/' : '') + joined + trailing || (absolute ? '/' : '.');
+  const trailing = path.endsWith('/') ? '/' : '';
+  if (joined === '') return absolute ? '/' : `.${trailing}`;
+  return (absolute ? '/' : '') + joined + trailing;
 }
 
 export const join = (...parts: string[]): string => normalize(parts.filter((part) => part !== '').join('/') || '.');
@@ -26,10 +27,21 @@ export const resolve = (...parts: string[]): string => {
   const result = normalize(start);
   return result.length > 1 && result.endsWith('/') ? result.slice(0, -1) : result;
 };
+// Node's scan: skip trailing slashes and the last segment; what is left before its slash is the dirname.
 export function dirname(path: string): string {
-  const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
-  const index = trimmed.lastIndexOf('/');
-  return index < 0 ? '.' : index === 0 ? '/' : trimmed.slice(0, index);
+  if (path === '') return '.';
+  const hasRoot = path.startsWith('/');
+  let end = -1;
+  let inTrailingSlashes = true;
+  for (let i = path.length - 1; i >= 1; i--) {
+    if (path[i] !== '/') inTrailingSlashes = false;
+    else if (!inTrailingSlashes) {
+      end = i;
+      break;
+    }
+  }
+  if (end === -1) return hasRoot ? '/' : '.';
+  return hasRoot && end === 1 ? '//' : path.slice(0, end);
 }
 export function basename(path: string, suffix?: string): string {
   const base = path.replace(/\/+$/, '').split('/').pop() ?? '';
@@ -38,7 +50,7 @@ export function basename(path: string, suffix?: string): string {
 export function extname(path: string): string {
   const base = basename(path);
   const index = base.lastIndexOf('.');
-  return index <= 0 ? '' : base.slice(index);
+  return index <= 0 || base === '..' ? '' : base.slice(index);
 }
 
 export const posix = { sep, delimiter, normalize, join, isAbsolute, resolve, dirname, basename, extname };
