@@ -74,7 +74,7 @@ function waitForAppend(topics: FetchTopic[], session: KafkaSession, waitMs: numb
         if (partition) stops.push(partition.onAppend(done));
       }
     }
-    void session.closed.then(done);
+    stops.push(session.onClose(done));
   });
 }
 

@@ -20,12 +20,15 @@ export function serveKafka(
   log: (line: string) => void,
 ): void {
   let closed = false;
-  let markClosed!: () => void;
+  const closeListeners = new Set<() => void>();
   const session: KafkaSession = {
     grants: undefined,
     clientId: '',
     clientHost,
-    closed: new Promise<void>((resolve) => (markClosed = resolve)),
+    onClose: (listener) => {
+      closeListeners.add(listener);
+      return () => closeListeners.delete(listener);
+    },
     isClosed: () => closed,
   };
   const sasl = new SaslExchange(context, session);
@@ -44,7 +47,8 @@ export function serveKafka(
     if (closed) return;
     closed = true;
     clearTimeout(idle);
-    markClosed();
+    for (const listener of [...closeListeners]) listener();
+    closeListeners.clear();
     if (reason) log(`eventhubs kafka: closing a connection from ${clientHost}: ${reason}`);
     stream.destroy();
   };

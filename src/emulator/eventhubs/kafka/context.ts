@@ -39,8 +39,11 @@ export interface KafkaSession {
   grants: ConnectionGrants | undefined;
   clientId: string;
   clientHost: string;
-  /** Resolves when the connection closes, to cut long polls short. */
-  closed: Promise<void>;
+  /**
+   * Calls `listener` when the connection closes (to cut a long poll short); returns the way to
+   * stop listening, so a long-lived connection does not collect one listener per Fetch.
+   */
+  onClose(listener: () => void): () => void;
   isClosed(): boolean;
 }
 
