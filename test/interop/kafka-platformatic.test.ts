@@ -52,14 +52,15 @@ test('@platformatic/kafka with a wrong password is refused', async () => {
     sasl: { mechanism: 'PLAIN', username: target.username, password: target.password.replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=wrong') },
     serializers: stringSerializers,
   });
+  type Nested = Error & { errors?: Nested[]; cause?: Nested };
   const failure = await producer.send({ messages: [{ topic: 'audit', value: 'x' }] }).then(
     () => undefined,
-    (error: Error & { errors?: Error[]; cause?: Error }) => error,
+    (error: Nested) => error,
   );
-  const describe = (error: (Error & { errors?: Error[]; cause?: Error }) | undefined): string =>
-    error ? [error.message, ...(error.errors ?? []).map(describe), describe(error.cause)].join(' | ') : '';
+  const describe = (error: Nested | undefined): string =>
+    error ? [error.message, ...(error.errors ?? []).map((inner) => describe(inner)), describe(error.cause)].join(' | ') : '';
   expect(describe(failure)).toMatch(/SASL_AUTHENTICATION_FAILED|Authentication failed/i);
-  await producer.close(true).catch(() => undefined);
+  await Promise.resolve(producer.close(true)).catch(() => undefined);
 });
 
 test('a @platformatic/kafka group of two splits the partitions and rebalances when one leaves', { timeout: 40_000 }, async () => {

@@ -11,7 +11,7 @@ export class RawClient {
   private correlation = 0;
 
   constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk) => {
+    socket.on('data', (chunk: Buffer) => {
       this.buffered = Buffer.concat([this.buffered, chunk]);
       this.waiting?.();
     });
