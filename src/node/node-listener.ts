@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FetchHandler } from '../core/webpubsub/event-handler.js';
 import { WEBPUBSUB_MAX_MESSAGE_BYTES } from '../core/webpubsub/limits.js';
+import { BodyReadError, readBody } from './http-body.js';
 
 // An event or negotiate body above the service's own message limit is refused before it is buffered.
 const MAX_BODY_BYTES = WEBPUBSUB_MAX_MESSAGE_BYTES;
@@ -12,12 +13,12 @@ const MAX_BODY_BYTES = WEBPUBSUB_MAX_MESSAGE_BYTES;
 export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     void (async () => {
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      for await (const chunk of req as AsyncIterable<Uint8Array>) {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) return void res.writeHead(413).end();
-        chunks.push(chunk);
+      let body: Uint8Array<ArrayBuffer>;
+      try {
+        body = (await readBody(req, { maxBytes: MAX_BODY_BYTES })).bytes;
+      } catch (error) {
+        if (error instanceof BodyReadError) return void res.writeHead(error.status).end();
+        throw error;
       }
       const headers = new Headers();
       for (const [name, value] of Object.entries(req.headers)) {
@@ -29,7 +30,7 @@ export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, re
       const request = new Request(new URL(path, `http://${req.headers.host ?? 'localhost'}`), {
         method: req.method ?? 'GET',
         headers,
-        ...(hasBody ? { body: Buffer.concat(chunks) } : {}),
+        ...(hasBody ? { body } : {}),
       });
       const response = await handler(request);
       res.writeHead(response.status, Object.fromEntries(response.headers));

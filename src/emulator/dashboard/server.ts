@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { redactSecrets } from '../../core/errors.js';
-import { ByteBudget, readBody } from '../host/body.js';
+import { ByteBudget, readBody } from '../../node/http-body.js';
 import { ConnectionGuard, guardHttpServer } from '../host/connection-guard.js';
 import { DEFAULT_HOST } from '../defaults.js';
 import { authority, serviceLog } from '../service-address.js';

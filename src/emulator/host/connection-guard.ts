@@ -109,21 +109,30 @@ export class ConnectionGuard {
   }
 }
 
+export interface HttpGuardOptions {
+  /** Count and cap the server's raw connections (default); off when a listener in front admits them. */
+  admit?: boolean;
+  /** An upgrade's headers complete the handshake (default); off when the protocol inside has its own. */
+  passOnUpgrade?: boolean;
+}
+
 /**
- * Wires a guard into a plain `http`/`https` server: cap on raw connections, and the handshake is
- * done once a request's or an upgrade's headers arrived (what comes after is the service's own
+ * Wires a guard into an `http`/`https` server: cap on raw connections, and the handshake is done
+ * once a request's or an upgrade's headers arrived (what comes after is the service's own
  * timeouts' business). Call before `listen`.
  */
-export function guardHttpServer(server: HttpServer, guard: ConnectionGuard): void {
-  server.on('connection', (socket: Socket) => {
-    guard.admit(socket);
-  });
-  // An https server emits 'connection' for the raw socket and serves requests on its TLS socket.
-  server.on('secureConnection', (tlsSocket: Socket & { _parent?: Socket }) => {
-    const raw = (tlsSocket as unknown as { _parent?: Socket })._parent;
-    guard.track(tlsSocket, guard.of(raw));
-  });
+export function guardHttpServer(server: HttpServer, guard: ConnectionGuard, options: HttpGuardOptions = {}): void {
+  if (options.admit !== false) {
+    server.on('connection', (socket: Socket) => {
+      guard.admit(socket);
+    });
+    // An https server emits 'connection' for the raw socket and serves requests on its TLS socket.
+    server.on('secureConnection', (tlsSocket: Socket) => {
+      const raw = (tlsSocket as unknown as { _parent?: Socket })._parent;
+      guard.track(tlsSocket, guard.of(raw));
+    });
+  }
   const passRequest = (request: IncomingMessage): void => guard.of(request.socket)?.pass();
   server.on('request', passRequest);
-  server.on('upgrade', passRequest);
+  if (options.passOnUpgrade !== false) server.on('upgrade', passRequest);
 }

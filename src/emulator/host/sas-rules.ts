@@ -1,3 +1,4 @@
+import { safeDecodeURIComponent } from '../../core/encoding.js';
 import { isRealtimeError } from '../../core/errors.js';
 import { verifySasToken, type ParsedSasToken } from '../../core/sas.js';
 import { nodeHmac } from '../../node/hmac.js';
@@ -73,12 +74,7 @@ export function findRule(levels: ReadonlyArray<readonly SasRule[]>, keyName: str
 /** The `skn` a token names, without verifying anything; undefined when it names none. */
 export function tokenKeyName(token: string): string | undefined {
   const raw = /[?&\s]skn=([^&\s]*)/i.exec(` ${token}`)?.[1];
-  if (raw === undefined) return undefined;
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
+  return raw === undefined ? undefined : safeDecodeURIComponent(raw);
 }
 
 /** Verifies a SAS token against a rule's keys (primary, then secondary on a signature mismatch). */

@@ -1,8 +1,7 @@
-import { safeDecodeURIComponent as safeDecode } from '../../core/encoding.js';
 import { isRealtimeError } from '../../core/errors.js';
-import { sasAudienceCovers, verifySasToken, type ParsedSasToken } from '../../core/sas.js';
-import { nodeHmac } from '../../node/hmac.js';
-import type { RelayClaim, SasRule } from './config.js';
+import { sasAudienceCovers, type ParsedSasToken } from '../../core/sas.js';
+import { findRule, tokenKeyName, verifyWithRule } from '../host/sas-rules.js';
+import type { RelayClaim } from './config.js';
 import { hostnameOf, type HybridConnection } from './entities.js';
 
 // SAS checks for every entry point (docs/protocol/relay.md §2): signature with the rule's key (primary or
@@ -25,15 +24,6 @@ export interface AuthorizeOptions {
   now?: number;
 }
 
-function rulesFor(entity: HybridConnection): SasRule[] {
-  return [...entity.spec.rules, ...entity.namespace.rules];
-}
-
-function findRule(entity: HybridConnection, keyName: string): SasRule | undefined {
-  const lower = keyName.toLowerCase();
-  return rulesFor(entity).find((rule) => rule.name.toLowerCase() === lower);
-}
-
 /**
  * The emulator answers for a namespace under several names (loopback, the namespace FQDN, a hosts
  * entry), so the audience host may be any of them; the path must still cover the entity.
@@ -43,29 +33,16 @@ function audienceMatches(token: ParsedSasToken, entity: HybridConnection, hostHe
   return [...hosts].some((host) => host !== '' && sasAudienceCovers(token.resourceUri, `http://${host}/${entity.name}`));
 }
 
-async function verifyWithRule(token: string, rule: SasRule, now: number | undefined): Promise<ParsedSasToken> {
-  let lastError: unknown;
-  for (const key of rule.keys) {
-    try {
-      return await verifySasToken(token, { getKey: () => key, hmac: nodeHmac, ...(now !== undefined ? { now } : {}) });
-    } catch (error) {
-      lastError = error;
-      // Only a signature mismatch is worth retrying with the secondary key.
-      if (!isRealtimeError(error, 'unauthorized')) throw error;
-    }
-  }
-  throw lastError;
-}
-
 export async function authorize(options: AuthorizeOptions): Promise<AuthOutcome> {
   const { entity, token, claim } = options;
   if (!token) return { ok: false, status: 401, message: `A ${claim} token is required (sb-hc-token or ServiceBusAuthorization).` };
   let parsed: ParsedSasToken;
   try {
-    const keyName = /[?&\s]skn=([^&\s]*)/i.exec(` ${token}`)?.[1];
-    const rule = keyName === undefined ? undefined : findRule(entity, safeDecode(keyName));
+    const keyName = tokenKeyName(token);
+    // Entity-level rules before namespace-level ones of the same name.
+    const rule = keyName === undefined ? undefined : findRule([entity.spec.rules, entity.namespace.rules], keyName);
     if (!rule) return { ok: false, status: 401, message: 'InvalidSignature: the token names no known shared access rule.' };
-    parsed = await verifyWithRule(token, rule, options.now);
+    parsed = await verifyWithRule(token, rule, options.now !== undefined ? { now: options.now } : {});
     if (!audienceMatches(parsed, entity, options.hostHeader)) {
       return { ok: false, status: 403, message: `The token's audience does not cover the hybrid connection '${entity.name}'.` };
     }

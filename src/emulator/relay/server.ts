@@ -1,18 +1,17 @@
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { formatServiceBusConnectionString } from '../../core/connection-string.js';
 import { authority, reachableHost, serviceLog } from '../service-address.js';
 import { HTTP_RESPONSE_DEADLINE_MS, RENDEZVOUS_LIFETIME_MS } from '../../core/relay/protocol.js';
+import { ByteBudget } from '../../node/http-body.js';
 import { DEFAULT_HOST, EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../defaults.js';
+import { listen, type Listening } from '../host/listen.js';
+import type { ServiceRoutes } from '../host/routes.js';
+import { createUpgrader } from '../host/upgrade.js';
 import type { EmulatorServiceInfo, ListenOptions, RunningService } from '../types.js';
-import { BodyBudget, DEFAULT_HTTP_BODY_BUDGET_BYTES, DEFAULT_HTTP_BODY_LIMIT_BYTES } from './body-budget.js';
 import { loadRelayConfig, type RelayEmulatorConfig } from './config.js';
-import { createUpgrader, type RelayContext } from './context.js';
 import { EntityRegistry } from './entities.js';
 import { ExchangeTable } from './exchanges.js';
-import { HttpFront } from './http-front.js';
+import { MAX_FRAME_BYTES, type RelayContext } from './handler-context.js';
+import { DEFAULT_HTTP_BODY_BUDGET_BYTES, DEFAULT_HTTP_BODY_LIMIT_BYTES, HttpFront } from './http-front.js';
 import { RendezvousTable } from './rendezvous.js';
 import { describeFailure, rejectUpgrade, replyHttp } from './replies.js';
 import { resolveTlsMaterial } from '../tls.js';
@@ -20,7 +19,9 @@ import { DEFAULT_LISTENER_BACKLOG_BYTES } from './sockets.js';
 import { routeUpgrade } from './upgrade-router.js';
 import { RejectionRing } from './rejections.js';
 import { createRelayInspector, type RelayInspector } from './snapshot.js';
-import { ConnectionGuard, guardHttpServer } from '../host/connection-guard.js';
+
+// The Relay emulator as a service of the host (src/emulator/host/): its routes on the main port
+// (HTTP front door, `$hc` upgrades) and on the rendezvous port (accept/request addresses only).
 
 export interface RelayEmulatorOptions extends ListenOptions {
   /** Entities and rules, or the path of a JSON file holding them. */
@@ -66,16 +67,6 @@ export interface RunningRelayEmulator extends RunningService {
   inspect(): RelayInspector;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
 function checkedRendezvousPort(value: number | 'same' | undefined): number | 'same' {
   if (value === undefined || value === 'same') return value ?? 0;
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new RangeError(`expected rendezvousPort to be a port 0-65535 or 'same', got ${String(value)}`);
@@ -96,7 +87,7 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
 
   const tls = await resolveTlsMaterial(options.tls, namespaces.map((ns) => ns.host));
 
-  const { wss, upgrade } = createUpgrader();
+  const upgrader = createUpgrader({ maxPayload: MAX_FRAME_BYTES, log, service: 'relay' });
   const rendezvous = new RendezvousTable();
   const ctx: RelayContext = {
     registry,
@@ -107,58 +98,55 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
     httpTimeoutMs: positive('httpTimeoutMs', options.httpTimeoutMs, HTTP_RESPONSE_DEADLINE_MS),
     httpBodyLimitBytes: positive('httpBodyLimitBytes', options.httpBodyLimitBytes, DEFAULT_HTTP_BODY_LIMIT_BYTES),
     listenerBacklogBytes: positive('listenerBacklogBytes', options.listenerBacklogBytes, DEFAULT_LISTENER_BACKLOG_BYTES),
-    bodyBudget: new BodyBudget(positive('httpBodyBudgetBytes', options.httpBodyBudgetBytes, DEFAULT_HTTP_BODY_BUDGET_BYTES)),
+    bodyBudget: new ByteBudget(positive('httpBodyBudgetBytes', options.httpBodyBudgetBytes, DEFAULT_HTTP_BODY_BUDGET_BYTES)),
     log,
-    upgrade,
+    // Paused, so that the caller's handlers are on before anything that came with the handshake is read.
+    upgrade: (req, socket, head, protocol) => upgrader.upgrade(req, socket, head, { ...(protocol ? { protocol } : {}), onOpen: (ws) => ws.pause() }),
   };
   const front = new HttpFront(ctx);
   const rejections = new RejectionRing();
-
   const rendezvousPortOption = checkedRendezvousPort(options.rendezvousPort);
-  const newServer = (): Server => (tls ? createHttpsServer({ cert: tls.cert, key: tls.key }) : createHttpServer());
-  // Nothing a client sends may take the emulator down: every handler's failure stays on its request.
-  const onUpgradeFailure = (socket: Duplex) => (error: Error) => {
-    log(`relay: upgrade handler failed: ${error.message}`);
-    rejectUpgrade(socket, 500, describeFailure('Internal error in the emulator.', 'relay'));
-  };
-  const server = newServer();
-  server.on('request', (req, res) => {
-    rejections.watch(req, res, 'http');
-    front.handle(req, res).catch((error: Error) => {
-      log(`relay: HTTP handler failed: ${error.message}`);
-      replyHttp(res, 500, describeFailure('Internal error in the emulator.', 'relay'));
-    });
-  });
-  server.on('upgrade', (req, socket, head) => {
-    rejections.watch(req, socket, 'websocket');
-    routeUpgrade(ctx, req, socket, head).catch(onUpgradeFailure(socket));
-  });
-  const rendezvousServer = rendezvousPortOption === 'same' ? undefined : newServer();
-  rendezvousServer?.on('request', (_req, res) => replyHttp(res, 404, describeFailure('This address serves rendezvous WebSocket addresses only.', 'relay')));
-  rendezvousServer?.on('upgrade', (req, socket, head) => {
-    rejections.watch(req, socket, 'websocket');
-    routeUpgrade(ctx, req, socket, head, true).catch(onUpgradeFailure(socket));
-  });
-  const servers = rendezvousServer ? [server, rendezvousServer] : [server];
-  for (const each of servers) each.on('clientError', (_error, socket) => socket.destroy());
-  // Connection cap and request/upgrade deadline, per port (issue 10 #10).
-  for (const each of servers) {
-    guardHttpServer(each, new ConnectionGuard({ maxConnections: options.maxConnections, handshakeTimeoutMs: options.handshakeTimeoutMs, log, service: 'relay' }));
-  }
-  wss.on('error', (error) => log(`relay: ws server error: ${error.message}`));
 
-  const port = await listen(server, options.port ?? 0, host);
+  // Nothing a client sends may take the emulator down: every handler's failure stays on its request.
+  const failures: Pick<ServiceRoutes, 'requestFailed' | 'upgradeFailed'> = {
+    requestFailed: (res) => replyHttp(res, 500, describeFailure('Internal error in the emulator.', 'relay')),
+    upgradeFailed: (socket) => rejectUpgrade(socket, 500, describeFailure('Internal error in the emulator.', 'relay')),
+  };
+  const mainRoutes: ServiceRoutes = {
+    request: (req, res) => {
+      rejections.watch(req, res, 'http');
+      return front.handle(req, res);
+    },
+    upgrade: (req, socket, head) => {
+      rejections.watch(req, socket, 'websocket');
+      return routeUpgrade(ctx, req, socket, head);
+    },
+    ...failures,
+  };
+  const rendezvousRoutes: ServiceRoutes = {
+    request: (_req, res) => replyHttp(res, 404, describeFailure('This address serves rendezvous WebSocket addresses only.', 'relay')),
+    upgrade: (req, socket, head) => {
+      rejections.watch(req, socket, 'websocket');
+      return routeUpgrade(ctx, req, socket, head, true);
+    },
+    ...failures,
+  };
+  // Connection cap and request/upgrade deadline, per port (issue 10 #10).
+  const listenSpec = { service: 'relay', host, ...(tls ? { tls } : {}), maxConnections: options.maxConnections, handshakeTimeoutMs: options.handshakeTimeoutMs, log };
+  const main = await listen({ ...listenSpec, port: options.port ?? 0, routes: mainRoutes });
+  const port = main.port;
   let rendezvousPort = port;
-  if (rendezvousServer && rendezvousPortOption !== 'same') {
+  let rendezvousListening: Listening | undefined;
+  if (rendezvousPortOption !== 'same') {
     try {
-      rendezvousPort = await listen(rendezvousServer, rendezvousPortOption, host);
+      rendezvousListening = await listen({ ...listenSpec, port: rendezvousPortOption, routes: rendezvousRoutes });
     } catch (error) {
-      server.close();
+      await main.close();
       throw error;
     }
+    rendezvousPort = rendezvousListening.port;
     rendezvous.port = rendezvousPort;
   }
-  for (const each of servers) each.on('error', (error) => log(`relay: server error: ${error.message}`));
 
   const hostPort = authority(host, port);
   const connectionString = formatServiceBusConnectionString({ endpoint: `sb://${hostPort}/`, sharedAccessKeyName: EMULATOR_KEY_NAME, sharedAccessKey: EMULATOR_SAS_KEY, useDevelopmentEmulator: true });
@@ -187,18 +175,12 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
     deleteEntity: (path, namespace) => registry.find(namespace)?.delete(path) ?? false,
     listenerCount: (path, namespace) => entityOf(path, namespace)?.listeners.size ?? 0,
     inspect: () => createRelayInspector(registry, rejections),
-    close: () => {
-      closing ??= new Promise<void>((resolve) => {
+    close: () =>
+      (closing ??= (async () => {
         registry.terminateAll(1001, 'The emulator is shutting down');
         rendezvous.clear();
-        for (const client of wss.clients) client.terminate();
-        let open = servers.length;
-        for (const each of servers) {
-          each.close(() => --open === 0 && resolve());
-          each.closeAllConnections();
-        }
-      });
-      return closing;
-    },
+        upgrader.close();
+        await Promise.all([main.close(), rendezvousListening?.close()]);
+      })()),
   };
 }

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { MAX_LISTENERS_PER_ENTITY } from '../../core/relay/protocol.js';
 import { stripHcSegment } from '../../core/relay/wire-rules.js';
 import { authorize } from './auth.js';
-import type { RelayContext } from './context.js';
+import type { RelayContext } from './handler-context.js';
 import { ListenerSession } from './control-channel.js';
 import { handshakeProblem } from './handshake-check.js';
 import { pathSegments, type EntityMatch } from './entities.js';

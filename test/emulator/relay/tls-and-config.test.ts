@@ -191,7 +191,7 @@ describe('config files', () => {
       await writeFile(bad, JSON.stringify({ namespaces: [{ name: 'x', authorizationRules: [{ name: 'r', primaryKey: 'k', rights: ['Dance'] }] }] }));
       await expect(loadRelayConfig(bad)).rejects.toThrow(/namespaces\[0\]\.authorizationRules\[0\]\.rights\[0\].*Listen, Send or Manage/);
       await writeFile(bad, '{ not json');
-      await expect(loadRelayConfig(bad)).rejects.toThrow(/could not read JSON/);
+      await expect(loadRelayConfig(bad)).rejects.toThrow(/to hold JSON/);
       await expect(loadRelayConfig({ namespaces: [{ name: 'a' }, { name: 'A' }] })).rejects.toThrow(/unique/);
       await expect(startRelayEmulator({ port: 0, httpTimeoutMs: -1 })).rejects.toThrow(RangeError);
     } finally {

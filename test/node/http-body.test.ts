@@ -1,9 +1,10 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BodyTooLargeError, ByteBudget, readBody, type HeldBody } from '../../../src/emulator/host/body.js';
+import { BodyAbortedError, BodyStalledError, BodyTooLargeError, ByteBudget, readBody, type HeldBody } from '../../src/node/http-body.js';
 
-// readBody against real HTTP requests: the per-request limit, the shared budget, release.
+// readBody against real HTTP requests: the per-request limit, the shared budget, release, a stalled
+// or cut body, and a caller's own hold.
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
@@ -76,5 +77,53 @@ describe('readBody', () => {
     expect(budget.inUse).toBe(700);
     held[0]!.release();
     expect(await post(port, Buffer.alloc(700))).toBe(200);
+  });
+
+  it('charges a declared length before reading, and a stalled body gets 408 with the budget back', async () => {
+    const budget = new ByteBudget(1000);
+    const errors: unknown[] = [];
+    let chargedBeforeData = -1;
+    const port = await serve(async (req, res) => {
+      const reading = readBody(req, { maxBytes: 800, budget, idleTimeoutMs: 50, afterRefusal: 'stop' });
+      chargedBeforeData = budget.inUse;
+      try {
+        await reading;
+      } catch (error) {
+        errors.push(error);
+        res.writeHead((error as BodyStalledError).status, { connection: 'close' }).end();
+      }
+    });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ port, host: '127.0.0.1', method: 'POST', headers: { 'content-length': '600' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write(Buffer.alloc(10)); // then nothing more
+    });
+    expect(status).toBe(408);
+    expect(chargedBeforeData).toBe(600);
+    expect(errors[0]).toBeInstanceOf(BodyStalledError);
+    expect(budget.inUse).toBe(0);
+  });
+
+  it("a sender hanging up mid-body is a 400 error; a caller's own hold keeps its overhead until the caller releases it", async () => {
+    const budget = new ByteBudget(1000);
+    const hold = budget.hold();
+    hold.grow(100); // the caller's per-request overhead
+    const failed = new Promise<unknown>((resolve) => {
+      void serve((req) => {
+        readBody(req, { maxBytes: 800, hold }).then(resolve, resolve);
+      }).then((port) => {
+        const req = request({ port, host: '127.0.0.1', method: 'POST', headers: { 'content-length': '600' } });
+        req.on('error', () => undefined);
+        req.write(Buffer.alloc(10));
+        setTimeout(() => req.destroy(), 20);
+      });
+    });
+    expect(await failed).toBeInstanceOf(BodyAbortedError);
+    expect(budget.inUse).toBe(700);
+    hold.release();
+    expect(budget.inUse).toBe(0);
   });
 });

@@ -1,0 +1,59 @@
+import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+
+/**
+ * Replays bytes already read from a stream (to recognise its protocol), then passes the rest
+ * through, both ways; `http` and `tls` take it as they take a socket.
+ */
+export class ReplayStream extends Duplex {
+  readonly #inner: Duplex;
+
+  constructor(inner: Duplex, prefix: Buffer) {
+    super();
+    this.#inner = inner;
+    // Whoever reads this stream (http, tls) reports its errors; this keeps a late one from being uncaught.
+    this.on('error', () => {});
+    if (prefix.length > 0) this.push(prefix);
+    inner.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) inner.pause();
+    });
+    inner.on('end', () => this.push(null));
+    inner.on('error', (error) => this.destroy(error));
+    inner.on('close', () => this.destroy());
+  }
+
+  override _read(): void {
+    this.#inner.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#inner.write(chunk, callback);
+  }
+
+  override _final(callback: () => void): void {
+    this.#inner.end();
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#inner.destroy();
+    callback(error);
+  }
+
+  // http and ws tune these on real sockets; nothing to tune on a relay.
+  setTimeout(): this {
+    return this;
+  }
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+  get remoteAddress(): string | undefined {
+    return (this.#inner as Socket).remoteAddress;
+  }
+  get remotePort(): number | undefined {
+    return (this.#inner as Socket).remotePort;
+  }
+}
