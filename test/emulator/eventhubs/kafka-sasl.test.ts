@@ -71,3 +71,21 @@ test('a connection string carrying a SharedAccessSignature is verified like a CB
   const refused = await RawClient.open(port);
   expect(await refused.login('$ConnectionString', `Endpoint=sb://127.0.0.1/;SharedAccessSignature=${forged}`)).toBe(58);
 });
+
+test('with acceptAnyToken, any PLAIN credentials pass and a client may skip SASL altogether', async () => {
+  const open = await startEventHubsEmulator({ config: { hubs: [{ name: 'orders', partitionCount: 1 }] }, kafkaPort: 0, acceptAnyToken: true });
+  try {
+    const openPort = Number(open.info().kafka!.bootstrapServers.split(':').at(-1));
+    const anyone = await RawClient.open(openPort);
+    expect(await anyone.login('whoever', 'whatever')).toBe(0);
+    anyone.close();
+    const noSasl = await RawClient.open(openPort);
+    noSasl.send(3, 1, (w) => w.int32(-1));
+    const metadata = (await noSasl.response())!;
+    metadata.int32();
+    expect(metadata.array(false, (r) => [r.int32(), r.string(false), r.int32(), r.nullableString(false)])).toHaveLength(1);
+    noSasl.close();
+  } finally {
+    await open.close();
+  }
+});
