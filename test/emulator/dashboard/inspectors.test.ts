@@ -143,3 +143,31 @@ describe('event hubs inspector', () => {
     await expect(eh.inspect().send({ hub: 'eh1', body: 'x', partitionId: '0', partitionKey: 'k' })).rejects.toThrow(/not both/);
   });
 });
+
+describe('event hubs inspector with the Kafka endpoint', () => {
+  it('lists a kafkajs consumer group with its member, and no password', async () => {
+    const { Kafka, logLevel } = await import('kafkajs');
+    const eh = await startEventHubsEmulator({ port: 0, kafkaPort: 0 });
+    const kafka = new Kafka({
+      clientId: 'dashboard-test',
+      brokers: [eh.info().kafka!.bootstrapServers],
+      sasl: { mechanism: 'plain', username: '$ConnectionString', password: eh.connectionString },
+      logLevel: logLevel.NOTHING,
+    });
+    const consumer = kafka.consumer({ groupId: 'dash-group', sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+    try {
+      expect(eh.inspect().snapshot().kafka).toEqual({ groups: [] });
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'eh1' });
+      await consumer.run({ eachMessage: async () => {} });
+      await vi.waitFor(() => {
+        const group = eh.inspect().snapshot().kafka!.groups.find((g) => g.id === 'dash-group');
+        expect(group).toMatchObject({ state: 'Stable', memberCount: 1, members: [{ clientId: 'dashboard-test' }] });
+      }, 15_000);
+      expect(JSON.stringify(eh.inspect().snapshot())).not.toContain('SharedAccessKey');
+    } finally {
+      await consumer.disconnect();
+      await eh.close();
+    }
+  }, 30_000);
+});
