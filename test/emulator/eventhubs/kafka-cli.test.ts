@@ -45,8 +45,10 @@ test('the built CLI with --kafka-port 0 --json names eventhubs.kafka and serves 
     expect(await admin.listTopics()).toEqual(['eh1']);
     await admin.disconnect();
   } finally {
-    const exit = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exit;
+    if (child.exitCode === null) {
+      const exit = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exit;
+    }
   }
 });
