@@ -1,11 +1,22 @@
 import type { EventHubConsumerClient, EventHubProducerClient, EventPosition, ReceivedEventData, Subscription } from '@azure/event-hubs';
 import { createEventHubConsumerClient, createEventHubProducerClient, eventHubsSasTokenProvider, type EventHubsEndpoint } from 'azure-realtime/eventhubs';
 import { serverEventHubsTokenProvider, type DemoConfig } from './api.js';
+import type { EventHubsSettings } from './eventhubs-profiles.js';
+import { createRateChart } from './rate-chart.js';
 import { button, describeError, el, field, input, logView, randomName, statusLine, type LogView } from './ui.js';
 
 // A live Event Hubs dashboard: the official clients (built by our factories) run in the page over
 // ws:// to the emulator. The consumer reads every partition and counts what arrives per partition;
 // the producer sends from this tab. No key in the page: the SAS comes from /api/eventhubs-token.
+// A chart draws each partition's events/s over the last minute (rate-chart.ts). The connection
+// settings pick a dev-server profile (the emulator, or a real namespace whose key stays on the
+// server: eventhubs-profiles.ts) and, for Azure, the hub.
+
+interface Target {
+  namespace: string;
+  hub: string;
+  useDevelopmentEmulator: boolean;
+}
 
 interface PartitionRow {
   count: number;
@@ -21,19 +32,25 @@ const BURST = 20;
 
 export function mountEventHubsPanel(root: HTMLElement, config: DemoConfig): void {
   root.append(el('h2', {}, 'Event Hubs live dashboard'));
-  const settings = config.eventhubs;
-  if (!settings) {
+  const emulator = config.eventhubs;
+  if (!emulator) {
     const status = statusLine('eh-status', 'the dev server runs without the Event Hubs emulator (DEMO_EVENTHUBS=0)');
     root.append(status.node);
     return;
   }
   const tab = randomName('tab');
-  // One provider (one cached token) shared by both clients; the SDK asks it per audience.
-  const endpoint: EventHubsEndpoint = {
-    fullyQualifiedNamespace: settings.namespace,
+  let settings: Target = { namespace: emulator.namespace, hub: emulator.hub, useDevelopmentEmulator: emulator.useDevelopmentEmulator };
+  // One provider (one cached token) shared by both clients; the SDK asks it per audience. A new
+  // one for each target, so a token of the previous one is never reused.
+  const endpointFor = (target: Target): EventHubsEndpoint => ({
+    fullyQualifiedNamespace: target.namespace,
     credential: eventHubsSasTokenProvider(serverEventHubsTokenProvider()),
-    useDevelopmentEmulator: settings.useDevelopmentEmulator,
-  };
+    useDevelopmentEmulator: target.useDevelopmentEmulator,
+  });
+  let endpoint = endpointFor(settings);
+  const chart = createRateChart('eh-rate-chart');
+  const profile = el('select', { id: 'eh-profile' }, el('option', { value: 'emulator' }, 'local emulator'));
+  const hubName = input('eh-hub', settings.hub, { maxlength: '256', disabled: '' });
   const status = statusLine('eh-status', 'starting…');
   const senderStatus = statusLine('eh-sender-status', 'nothing sent yet');
   const log = logView('eh-log');
@@ -64,6 +81,7 @@ export function mountEventHubsPanel(root: HTMLElement, config: DemoConfig): void
     try {
       const startPosition = await afterCurrentEnd(current);
       buildTable(table, rows, Object.keys(startPosition));
+      chart.reset(Object.keys(startPosition));
       const ready = new Set<string>();
       subscription = current.subscribe(
         {
@@ -71,7 +89,10 @@ export function mountEventHubsPanel(root: HTMLElement, config: DemoConfig): void
             ready.add(context.partitionId);
             status.set(ready.size === rows.size ? 'ok' : 'busy', `live: reading ${ready.size} of ${rows.size} partitions of ${settings.hub} at ${settings.namespace}`);
           },
-          processEvents: async (events, context) => showEvents(rows, log, context.partitionId, events),
+          processEvents: async (events, context) => {
+            showEvents(rows, log, context.partitionId, events);
+            chart.record(context.partitionId, events.length);
+          },
           processError: async (error, context) => {
             log.add('error', `partition ${context.partitionId || '-'}: ${describeError(error)}`);
           },
@@ -111,16 +132,54 @@ export function mountEventHubsPanel(root: HTMLElement, config: DemoConfig): void
     log.add('out', `sent ${count === 1 ? JSON.stringify(text) : `${count} events`}${key ? ` (key ${key})` : ''}`);
   };
 
+  const hint = el('p', { class: 'hint' });
+  const describeTarget = () => {
+    hint.textContent = `Hub ${settings.hub} at ${settings.namespace} (${settings.useDevelopmentEmulator ? 'emulator, ws://' : 'Azure, wss://'}). This tab is ${tab}. Events sent from any tab appear in every tab's dashboard; the page holds no key.`;
+  };
+  const showSettings = (answer: EventHubsSettings) => {
+    profile.replaceChildren(...answer.profiles.map((p) => el('option', { value: p.id }, p.label)));
+    profile.value = answer.active.profile;
+    const azure = answer.active.profile === 'azure' && answer.active.namespace !== null && answer.active.hub !== null;
+    settings = azure ? { namespace: answer.active.namespace!, hub: answer.active.hub!, useDevelopmentEmulator: false } : { namespace: emulator.namespace, hub: emulator.hub, useDevelopmentEmulator: emulator.useDevelopmentEmulator };
+    hubName.value = settings.hub;
+    hubName.disabled = !azure;
+    endpoint = endpointFor(settings);
+    describeTarget();
+  };
+  // The dev server keeps the choice (eventhubs-profiles.ts); switching reconnects both clients here.
+  const applySettings = async () => {
+    const response = await fetch('/api/eventhubs-settings', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ profile: profile.value, ...(profile.value === 'azure' ? { hub: hubName.value.trim() } : {}) }) });
+    const answer = (await response.json()) as EventHubsSettings & { error?: string };
+    if (!response.ok) throw new Error(answer.error ?? `settings answered ${response.status}`);
+    await stop();
+    const previous = producer;
+    producer = undefined;
+    await (await previous?.catch(() => undefined))?.close();
+    showSettings(answer);
+    await start();
+  };
+  profile.addEventListener('change', () => {
+    hubName.disabled = profile.value !== 'azure';
+  });
+  describeTarget();
+
   root.append(
-    el('p', { class: 'hint' }, `Hub ${settings.hub} at ${settings.namespace} (emulator, ws://). This tab is ${tab}. Events sent from any tab appear in every tab's dashboard; the page holds no key.`),
+    hint,
+    el('div', { class: 'row' }, el('label', { class: 'field' }, el('span', {}, 'Connection'), profile), field('Hub', hubName), button('eh-apply', 'Connect', applySettings, report)),
     el('div', { class: 'row' }, button('eh-start', 'Start', start, report), button('eh-stop', 'Stop', stop, report)),
     status.node,
     table,
+    chart.node,
     el('div', { class: 'row' }, field('Message', message), field('Partition key', partitionKey), button('eh-send', 'Send event', () => send(1), reportSend), button('eh-send-burst', `Send ${BURST}`, () => send(BURST), reportSend)),
     senderStatus.node,
     log.node,
   );
-  void start().catch(report);
+  // Settings first (a dev server without the profiles endpoint means the emulator), then connect.
+  void fetch('/api/eventhubs-settings')
+    .then(async (response) => (response.ok ? showSettings((await response.json()) as EventHubsSettings) : undefined))
+    .catch(() => undefined)
+    .then(start)
+    .catch(report);
 }
 
 /** Starts each partition right after its last event now: nothing sent after this is missed, nothing older is replayed. */

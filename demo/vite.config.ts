@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { azureRealtime } from 'azure-realtime/vite';
 import { defineConfig } from 'vite';
+import { eventHubsProfilesPlugin } from './eventhubs-profiles.js';
 
 // The page imports 'azure-realtime', 'azure-realtime/eventhubs' and 'azure-realtime/webpubsub-client'
 // by name. Vite resolves them to this checkout's built files (`npm run build` first) through the
@@ -16,6 +17,9 @@ export default defineConfig({
   // (The plugin does the same for the Event Hubs SDK.)
   optimizeDeps: { include: ['@azure/web-pubsub-client', '@noble/hashes/hmac.js', '@noble/hashes/sha2.js'] },
   plugins: [
+    // The Event Hubs panel's connection settings (emulator, or DEMO_EVENTHUBS_AZURE's namespace);
+    // first, so its /api/eventhubs-token answers for Azure before azureRealtime's.
+    eventHubsProfilesPlugin(),
     // Event Hubs in the page, and the emulators in the dev server with the endpoints the page uses
     // (/api/config, /api/negotiate, /api/relay-token, /api/eventhubs-token, /api/eventhandler).
     // The CLI's ports by default (`npm start` offers them to other apps too);

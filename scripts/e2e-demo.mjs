@@ -178,6 +178,13 @@ try {
     await waitForText(b, '#eh-log', new RegExp(`partition \\d+ #\\d+: event from A ${tag}`));
   });
 
+  await check("a burst sent in tab A rises on tab B's per-partition rate chart", ["an Event Hubs event sent in tab A shows up in tab B's live dashboard"], async () => {
+    await a.click('#eh-send-burst');
+    await waitForState(a, '#eh-sender-status', 'ok', /sent 20 events/);
+    // A line off its baseline: some second of the last minute had events (demo/rate-chart.ts).
+    await b.waitForFunction(() => [...document.querySelectorAll('#eh-rate-chart polyline')].some((line) => new Set(line.getAttribute('points').split(' ').map((p) => p.split(',')[1])).size > 1), null, { timeout: WAIT_MS });
+  });
+
   const timings = (await b.locator('#relay-sender-log').innerText()).match(/(WebSocket reply|HTTP 200).*?\(\d+ ms[^)]*\)/g);
   if (timings) console.log(`     relay round trips seen in tab B: ${timings.map((t) => t.replace(/: .*\(/, ' (')).join(', ')}`);
 
