@@ -1,8 +1,25 @@
+import { createHmac } from 'node:crypto';
 import * as core from '../core/index.js';
+import { formatSasToken, sasTokenInput } from '../core/sas.js';
+import { nodeHmac } from './hmac.js';
 import { withNodeRuntime } from './runtime.js';
 
 // The token functions on the Node runtime (node:crypto HMAC); a caller's `hmac` or `runtime` still wins.
-export const createSasToken = (options: core.CreateSasTokenOptions): Promise<string> => core.createSasToken(withNodeRuntime(options));
+
+/**
+ * createSasToken on node:crypto: synchronous underneath (createHmac's own base64, no promise hop,
+ * the encoded resource cached by core), so a token costs about what the HMAC and the string do.
+ */
+export const createSasToken = (options: core.CreateSasTokenOptions): Promise<string> => {
+  const own = options?.hmac ?? options?.runtime?.hmac;
+  if (own !== undefined && own !== nodeHmac) return core.createSasToken(withNodeRuntime(options));
+  try {
+    const input = sasTokenInput(options);
+    return Promise.resolve(formatSasToken(input, createHmac('sha256', input.key).update(input.stringToSign).digest('base64')));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+};
 
 export const verifySasToken = (token: string, options: core.VerifySasTokenOptions): Promise<core.ParsedSasToken> =>
   core.verifySasToken(token, withNodeRuntime(options));
