@@ -1,11 +1,11 @@
-import type { HubState } from './hub-state.js';
+import type { DownstreamMessage, MessagePayload } from '../../core/webpubsub/frames.js';
+import type { HubConnection, HubState } from './hub-state.js';
+import type { ReliableSession } from './reliable.js';
+import type { Subprotocol } from './subprotocols.js';
 import type { Upstream, UpstreamConnection } from './upstream.js';
-import type { MessagePayload } from '../../core/webpubsub/frames.js';
 
 // Types shared by the client connection and the modules it calls (user events, handshake), in their
 // own file so none of those imports another for its types.
-
-export type ProtocolKind = 'json' | 'json-reliable' | 'protobuf' | 'protobuf-reliable' | 'simple';
 
 /** Raw clients: every frame is the `message` event, or goes to one group (docs/protocol/webpubsub.md §4 "Simple"). */
 export type SimpleMode = { mode: 'sendEvent' } | { mode: 'sendToGroup'; group: string };
@@ -39,8 +39,8 @@ export interface ConnectionInit {
   userId: string | undefined;
   roles: string[];
   groups: string[];
-  kind: ProtocolKind;
-  subprotocol: string | undefined;
+  /** Undefined for a simple (raw) client. */
+  subprotocol: Subprotocol | undefined;
   simpleMode: SimpleMode;
   state: string | undefined;
 }
@@ -53,4 +53,18 @@ export interface UserEventSource {
   upstreamIdentity(): UpstreamConnection;
   /** Sends a server message to this connection only. */
   reply(payload: MessagePayload): void;
+}
+
+/** The connection as its frame handlers (subprotocol-frames.ts, simple-frames.ts) see it. */
+export interface FrameTarget {
+  readonly connection: UserEventSource &
+    HubConnection & {
+    readonly session: ReliableSession | undefined;
+    readonly ended: boolean;
+    publishToGroup(group: string, payload: MessagePayload, noEcho: boolean): void;
+  };
+  /** Encodes a message with the connection's codec and sends it. */
+  send(message: DownstreamMessage): void;
+  /** Ends the session: the socket closes with `code`, the hub forgets the connection. */
+  end(code: number, reason: string): void;
 }

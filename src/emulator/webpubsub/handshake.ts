@@ -1,14 +1,18 @@
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
 import type { JwtPayload } from '../../core/jwt.js';
 import { HUB_NAME_PATTERN } from '../../core/webpubsub/client-token.js';
-import { JSON_RELIABLE_SUBPROTOCOL, JSON_SUBPROTOCOL, PROTOBUF_RELIABLE_SUBPROTOCOL, PROTOBUF_SUBPROTOCOL, isReliableSubprotocol } from '../../core/webpubsub/frames.js';
+import { isReliableSubprotocol } from '../../core/webpubsub/frames.js';
+import { rejectUpgrade } from '../host/replies.js';
+import type { Upgrader } from '../host/upgrade.js';
 import { acceptedHosts, claimsForConnectEvent, extractClientToken, stringList, verifyClientToken } from './auth.js';
 import { ClientConnection, newConnectionId } from './client-connection.js';
-import type { ConnectionContext, ConnectionCounters, ConnectionLimits, ProtocolKind, SimpleMode } from './connection-types.js';
+import { CLOSE_POLICY } from './close-codes.js';
+import type { ConnectionContext, ConnectionCounters, ConnectionLimits, SimpleMode } from './connection-types.js';
 import type { HubRegistry } from './hub-state.js';
 import type { HubSettings } from './options.js';
+import { subprotocolNamed } from './subprotocols.js';
 import type { Upstream } from './upstream.js';
 
 // The client WebSocket handshake (docs/protocol/webpubsub.md §1, §4, §5): token check → 401, blocking
@@ -16,7 +20,7 @@ import type { Upstream } from './upstream.js';
 // Everything is checked before the upgrade, and nothing is stored for a hub until a connection is added.
 
 export interface HandshakeEnvironment {
-  wss: WebSocketServer;
+  upgrader: Upgrader;
   hubs: HubRegistry;
   upstream: Upstream;
   accessKey: string;
@@ -30,23 +34,6 @@ export interface HandshakeEnvironment {
 
 const REFUSED_CLOSE_GRACE_MS = 1000;
 
-/** The subprotocol ws echoes back; set per request before handleUpgrade (see server.ts handleProtocols). */
-export const CHOSEN_SUBPROTOCOL = Symbol('webpubsub.subprotocol');
-type UpgradeRequest = IncomingMessage & { [CHOSEN_SUBPROTOCOL]?: string | false };
-
-const SUPPORTED: Record<string, ProtocolKind> = {
-  [JSON_SUBPROTOCOL]: 'json',
-  [JSON_RELIABLE_SUBPROTOCOL]: 'json-reliable',
-  [PROTOBUF_SUBPROTOCOL]: 'protobuf',
-  [PROTOBUF_RELIABLE_SUBPROTOCOL]: 'protobuf-reliable',
-};
-
-export function rejectUpgrade(socket: Duplex, status: number, message = ''): void {
-  if (socket.destroyed) return;
-  const body = message ? `${message}\n` : '';
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-}
-
 function hubFromPath(url: URL): string | undefined {
   const match = /^\/client\/hubs\/([^/]+)\/?$/i.exec(url.pathname);
   if (match) return decodeURIComponent(match[1]!);
@@ -55,19 +42,14 @@ function hubFromPath(url: URL): string | undefined {
 }
 
 /**
- * Upgrades, then runs `onOpen` synchronously in ws's callback: ws delivers bytes that arrived with the
- * handshake on the next tick, so every listener must be on by then (a malformed frame emitted with no
- * 'error' listener would throw out of the process).
+ * Upgrades with the host's upgrader, which runs `onOpen` before any frame is read: every listener
+ * is on before bytes that arrived with the handshake are parsed.
  */
-function accept(env: HandshakeEnvironment, req: UpgradeRequest, socket: Duplex, head: Buffer, subprotocol: string | undefined, onOpen: (ws: WebSocket) => void): void {
-  req[CHOSEN_SUBPROTOCOL] = subprotocol ?? false;
-  env.wss.handleUpgrade(req, socket, head, (ws) => {
-    ws.on('error', () => undefined); // the connection's own listener (attach) logs; a refused socket has nothing to say
-    onOpen(ws);
-  });
+function accept(env: HandshakeEnvironment, req: IncomingMessage, socket: Duplex, head: Buffer, subprotocol: string | undefined, onOpen: (ws: WebSocket) => void): void {
+  void env.upgrader.upgrade(req, socket, head, { ...(subprotocol ? { protocol: subprotocol } : {}), onOpen }).catch((error: Error) => env.log(`webpubsub: upgrade not completed: ${error.message}`));
 }
 
-export async function handleClientUpgrade(env: HandshakeEnvironment, req: UpgradeRequest, socket: Duplex, head: Buffer): Promise<void> {
+export async function handleClientUpgrade(env: HandshakeEnvironment, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   let url: URL;
   let hubName: string | undefined;
   try {
@@ -93,7 +75,7 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Upgrad
     accept(env, req, socket, head, subprotocol, (ws) => {
       if (session?.tryRecover(ws, token)) return;
       env.log(`webpubsub: recovery of connection ${recoverId} refused`);
-      ws.close(1008, 'Session cannot be recovered');
+      ws.close(CLOSE_POLICY, 'Session cannot be recovered');
       // A peer that never answers the close would hold the socket for ws's 30 s close timeout.
       setTimeout(() => ws.terminate(), REFUSED_CLOSE_GRACE_MS).unref();
     });
@@ -117,7 +99,7 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Upgrad
   let userId = typeof claims.sub === 'string' ? claims.sub : undefined;
   const roles = stringList(claims.role);
   const groups = stringList(claims['webpubsub.group']);
-  let subprotocol = requested.find((p) => p in SUPPORTED);
+  let subprotocol = requested.find((p) => subprotocolNamed(p) !== undefined);
   let state: string | undefined;
 
   if (env.upstream.handlerFor(hubKey, { system: 'connect' })) {
@@ -141,7 +123,7 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Upgrad
         groups.push(...stringList(decision.groups));
         roles.push(...stringList(decision.roles));
         // Only subprotocols this emulator speaks.
-        if (typeof decision.subprotocol === 'string' && requested.includes(decision.subprotocol) && decision.subprotocol in SUPPORTED) subprotocol = decision.subprotocol;
+        if (typeof decision.subprotocol === 'string' && requested.includes(decision.subprotocol) && subprotocolNamed(decision.subprotocol)) subprotocol = decision.subprotocol;
       } catch {
         return rejectUpgrade(socket, 500, 'Invalid connect event response');
       }
@@ -154,8 +136,7 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Upgrad
   const simpleMode: SimpleMode = mode?.toLowerCase() === 'sendtogroup' && group ? { mode: 'sendToGroup', group } : { mode: 'sendEvent' };
   accept(env, req, socket, head, subprotocol, (ws) => {
     const context: ConnectionContext = { hub: env.hubs.acquire(hubKey), upstream: env.upstream, log: env.log, recoveryWindowMs: env.recoveryWindowMs, limits: env.limits, counters: env.counters };
-    const kind = subprotocol ? (SUPPORTED[subprotocol] ?? 'simple') : 'simple';
-    const connection = new ClientConnection(context, { id, userId, roles, groups, kind, subprotocol, simpleMode, state });
+    const connection = new ClientConnection(context, { id, userId, roles, groups, subprotocol: subprotocolNamed(subprotocol), simpleMode, state });
     connection.attach(ws);
     void env.upstream.send(hubKey, { system: 'connected' }, connection.upstreamIdentity(), new TextEncoder().encode('{}'), 'application/json; charset=utf-8');
   });

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
 import type { ListenOptions } from '../types.js';
+import { resolveConfigOption } from '../host/config-file.js';
+import { configError, flag, list, record, text } from '../host/config-values.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../host/connection-guard.js';
 
 // Emulator settings, shaped like the service's hub settings (docs/protocol/webpubsub.md §5 "Configuration").
 
 export type SystemEventName = 'connect' | 'connected' | 'disconnected';
+const SYSTEM_EVENTS: readonly SystemEventName[] = ['connect', 'connected', 'disconnected'];
 
 export interface EventHandlerSettings {
   /** May contain `{event}` and `{hub}`. */
@@ -67,17 +69,36 @@ export function resolveLimits(given: Partial<WebPubSubLimits> | undefined): WebP
   return limits;
 }
 
+function eventHandler(where: string, raw: unknown): EventHandlerSettings {
+  const handler = record(where, raw);
+  const systemEvents = list(`${where}.systemEvents`, handler.systemEvents).map((name, i) => {
+    if (!SYSTEM_EVENTS.includes(name as SystemEventName)) configError(`${where}.systemEvents[${i}]`, 'connect, connected or disconnected', name);
+    return name as SystemEventName;
+  });
+  const pattern = handler.userEventPattern;
+  if (pattern !== undefined && typeof pattern !== 'string') configError(`${where}.userEventPattern`, 'a string', pattern);
+  return {
+    urlTemplate: text(`${where}.urlTemplate`, handler.urlTemplate),
+    ...(pattern !== undefined ? { userEventPattern: pattern } : {}),
+    ...(handler.systemEvents !== undefined ? { systemEvents } : {}),
+  };
+}
+
+function hubSettings(where: string, raw: unknown): HubSettings {
+  const settings = record(where, raw);
+  return {
+    ...(settings.eventHandlers !== undefined ? { eventHandlers: list(`${where}.eventHandlers`, settings.eventHandlers).map((handler, i) => eventHandler(`${where}.eventHandlers[${i}]`, handler)) } : {}),
+    ...(settings.allowAnonymous !== undefined ? { allowAnonymous: flag(`${where}.allowAnonymous`, settings.allowAnonymous, false) } : {}),
+  };
+}
+
+/** Hub settings from the config (an object, or a file read by the host) and the `hubs` option, validated; keys lowercased. */
 export function loadHubSettings(options: WebPubSubEmulatorOptions): Map<string, HubSettings> {
-  const fromConfig: WebPubSubConfig =
-    typeof options.config === 'string' ? (JSON.parse(readFileSync(options.config, 'utf8')) as WebPubSubConfig) : (options.config ?? {});
+  const fromConfig = resolveConfigOption('webpubsub', options.config) ?? {};
   const merged = new Map<string, HubSettings>();
-  for (const source of [fromConfig.hubs ?? {}, options.hubs ?? {}]) {
-    for (const [hub, settings] of Object.entries(source)) {
-      if (settings?.eventHandlers?.some((h) => typeof h.urlTemplate !== 'string')) {
-        throw new TypeError(`expected every event handler of hub ${hub} to have a urlTemplate string`);
-      }
-      merged.set(hub.toLowerCase(), settings);
-    }
+  for (const [where, source] of [['hubs', fromConfig.hubs], ['the hubs option', options.hubs]] as const) {
+    if (source === undefined) continue;
+    for (const [hub, settings] of Object.entries(record(where, source))) merged.set(hub.toLowerCase(), hubSettings(`${where}.${hub}`, settings));
   }
   return merged;
 }

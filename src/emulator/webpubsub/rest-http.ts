@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RealtimeError } from '../../core/errors.js';
 import { WEBPUBSUB_MAX_MESSAGE_BYTES } from '../../core/webpubsub/limits.js';
+import { BodyReadError, BodyTooLargeError, readBody } from '../../node/http-body.js';
 
 // HTTP plumbing for the data-plane REST API: bounded bodies and the service's ErrorDetail shape
 // (docs/protocol/webpubsub.md §3: `{code, message, ...}` plus an `x-ms-error-code` header).
@@ -43,30 +44,23 @@ export function sendStatus(res: ServerResponse, status: number, json?: unknown):
   res.end(body);
 }
 
-export function readBody(req: IncomingMessage): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new RestError(413, 'PayloadTooLarge', `Request body exceeds ${MAX_BODY_BYTES} bytes`));
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
-    req.on('error', reject);
-    req.on('close', () => {
-      if (!req.complete) reject(new RestError(400, 'InvalidArgument', 'The request body was cut short'));
-    });
-  });
+/** A REST body within the 1 MB bound (src/node/http-body.ts); refusals map to the service's error codes in sendFailure. */
+export async function readRestBody(req: IncomingMessage): Promise<Uint8Array> {
+  return (await readBody(req, { maxBytes: MAX_BODY_BYTES })).bytes;
 }
+
+const BODY_ERROR_CODES: Record<BodyReadError['status'], string> = {
+  400: 'InvalidArgument',
+  408: 'RequestTimeout',
+  413: 'PayloadTooLarge',
+  503: 'ServiceUnavailable',
+};
 
 /** Maps any thrown error to the REST answer; unknown errors are 500 and logged, never a crash. */
 export function sendFailure(res: ServerResponse, error: unknown, log: (line: string) => void): void {
   if (error instanceof RestError) return sendError(res, error.status, error.code, error.message);
+  if (error instanceof BodyTooLargeError) return sendError(res, 413, BODY_ERROR_CODES[413], `Request body exceeds ${error.limit} bytes`);
+  if (error instanceof BodyReadError) return sendError(res, error.status, BODY_ERROR_CODES[error.status], error.message);
   if (error instanceof RealtimeError) {
     const status = error.status ?? (error.code === 'protocol' ? 400 : 500);
     const code = status === 401 ? 'Unauthorized' : status === 400 ? 'InvalidArgument' : 'InternalServerError';

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HUB_NAME_PATTERN } from '../../core/webpubsub/client-token.js';
 import { acceptedHosts, verifyRestToken } from './auth.js';
 import type { HubRegistry } from './hub-state.js';
-import { badRequest, readBody, RestError, sendFailure, sendStatus } from './rest-http.js';
+import { badRequest, readRestBody, RestError, sendFailure, sendStatus } from './rest-http.js';
 import { REST_OPERATIONS, type RestContext, type RestParams } from './rest-operations.js';
 
 // Routes the data-plane REST API (docs/protocol/webpubsub.md §3 table, api-version 2024-12-01 and earlier
@@ -58,7 +58,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
         params,
         endpoint: options.endpoint,
         accessKey: options.accessKey,
-        body: () => readBody(req),
+        body: () => readRestBody(req),
       };
       const result = await operation.run(context);
       return sendStatus(res, result.status, result.json);

@@ -114,4 +114,28 @@ describe('emulator options', () => {
       await emulator.close();
     }
   });
+
+  it('validates hub settings from a file or the options, naming the place of a mistake; a whole-emulator file gives its webpubsub section', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wps-config-'));
+    const file = (name: string, value: unknown) => {
+      const path = join(dir, name);
+      writeFileSync(path, JSON.stringify(value));
+      return path;
+    };
+    await expect(startWebPubSubEmulator({ port: 0, config: file('no-url.json', { hubs: { chat: { eventHandlers: [{ systemEvents: ['connect'] }] } } }) })).rejects.toThrow(
+      /hubs\.chat\.eventHandlers\[0\]\.urlTemplate to be a non-empty string/,
+    );
+    await expect(startWebPubSubEmulator({ port: 0, config: { hubs: { chat: { eventHandlers: [{ urlTemplate: 'http://x', systemEvents: ['hello'] }] } } } })).rejects.toThrow(
+      /systemEvents\[0\] to be connect, connected or disconnected, got a string/,
+    );
+    await expect(startWebPubSubEmulator({ port: 0, hubs: { chat: { allowAnonymous: 'yes' as never } } })).rejects.toThrow(/allowAnonymous to be a boolean/);
+    await expect(startWebPubSubEmulator({ port: 0, config: file('bad.json', '{') })).rejects.toThrow(TypeError);
+    const emulator = await startWebPubSubEmulator({ port: 0, config: file('whole.json', { relay: {}, webpubsub: { hubs: { Anon: { allowAnonymous: true } } } }) });
+    try {
+      expect(emulator.inspect().snapshot().hubs.map((hub) => hub.name)).toContain('anon');
+    } finally {
+      await emulator.close();
+    }
+  });
 });
+
