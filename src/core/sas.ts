@@ -54,61 +54,30 @@ export function resolveExpiry(options: { expiresAt?: number; ttlSeconds?: number
   }
   const ttl = options.ttlSeconds ?? DEFAULT_SAS_TTL_SECONDS;
   if (!Number.isFinite(ttl) || ttl <= 0) throw new RangeError(`expected ttlSeconds > 0, got ${ttl}`);
-  // clockOf without its closure: this runs once per token.
-  const { now } = options;
-  const ms = typeof now === 'number' ? now : now ? now() : options.runtime?.now ? options.runtime.now() : Date.now();
-  return Math.floor(ms / 1000 + ttl);
-}
-
-// Callers mint for the same few resources and rule names over and over: their URL-encoded forms
-// are kept (bounded; cleared when full) instead of running encodeURIComponent per token.
-const ENCODED_LIMIT = 64;
-const encoded = new Map<string, string>();
-
-function encodeCached(text: string): string {
-  let value = encoded.get(text);
-  if (value === undefined) {
-    if (encoded.size >= ENCODED_LIMIT) encoded.clear();
-    encoded.set(text, (value = encodeURIComponent(text)));
-  }
-  return value;
-}
-
-/** What one token is made of, checked; `stringToSign` is what the HMAC covers. */
-export interface SasTokenInput {
-  key: string;
-  stringToSign: string;
-  /** The token up to `sig=`. */
-  head: string;
-  /** The token after the signature: `&se=…&skn=…`. */
-  tail: string;
-}
-
-/** Checks createSasToken's options (TypeError/RangeError) and lays out the token around its signature. */
-export function sasTokenInput(options: CreateSasTokenOptions): SasTokenInput {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`expected an options object, got ${describeValue(options)}`);
-  const sr = encodeCached(requireString('resourceUri', options.resourceUri));
-  const keyName = requireString('keyName', options.keyName);
-  const key = requireString('key', options.key);
-  const expiresAt = resolveExpiry(options);
-  return { key, stringToSign: `${sr}\n${expiresAt}`, head: `${PREFIX}sr=${sr}&sig=`, tail: `&se=${expiresAt}&skn=${encodeCached(keyName)}` };
-}
-
-/** The token, from its input and the base64 signature. */
-export function formatSasToken(input: SasTokenInput, signature: string): string {
-  return `${input.head}${encodeURIComponent(signature)}${input.tail}`;
+  return Math.floor(clockOf(options)() / 1000 + ttl);
 }
 
 /**
- * Mints a SAS token. A synchronous HMAC (node:crypto, @noble/hashes) is used without a promise hop
- * per step: the token is ready when the returned promise is.
+ * Checks createSasToken's options (TypeError/RangeError) and lays the token out around its
+ * signature: [key, string to sign, the token up to `sig=`, the token after the signature].
+ * `encode` is encodeURIComponent, or a caching one (the Node entry's).
  */
+export function sasTokenParts(options: CreateSasTokenOptions, encode: (text: string) => string = encodeURIComponent): [key: string, stringToSign: string, head: string, tail: string] {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`expected an options object, got ${describeValue(options)}`);
+  const sr = encode(requireString('resourceUri', options.resourceUri));
+  const keyName = requireString('keyName', options.keyName);
+  const key = requireString('key', options.key);
+  const expiresAt = resolveExpiry(options);
+  return [key, `${sr}\n${expiresAt}`, `${PREFIX}sr=${sr}&sig=`, `&se=${expiresAt}&skn=${encode(keyName)}`];
+}
+
+/** Mints a SAS token; with a synchronous HMAC (node:crypto, @noble/hashes) it is ready when the promise is. */
 export function createSasToken(options: CreateSasTokenOptions): Promise<string> {
   try {
-    const input = sasTokenInput(options);
-    const mac = hmacOf(options)(input.key, input.stringToSign);
-    if (mac instanceof Uint8Array) return Promise.resolve(formatSasToken(input, base64Encode(mac)));
-    return mac.then((bytes) => formatSasToken(input, base64Encode(bytes)));
+    const [key, stringToSign, head, tail] = sasTokenParts(options);
+    const format = (mac: Uint8Array) => head + encodeURIComponent(base64Encode(mac)) + tail;
+    const mac = hmacOf(options)(key, stringToSign);
+    return mac instanceof Uint8Array ? Promise.resolve(format(mac)) : mac.then(format);
   } catch (error) {
     return Promise.reject(error);
   }
