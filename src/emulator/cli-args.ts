@@ -3,6 +3,7 @@ import type { EmulatorOptions, ServiceName } from './start.js';
 import { SERVICE_NAMES } from './start.js';
 import { FSYNC_POLICIES, type FsyncPolicy } from './eventhubs/log/group-commit.js';
 import { DEFAULT_DASHBOARD_PORT, type DashboardOptions } from './dashboard/options.js';
+import { readJsonFile, serviceSections } from './host/config-file.js';
 
 export const DEFAULT_PORTS: Record<ServiceName, number> = { relay: 7380, webpubsub: 8080, eventhubs: 5672 };
 
@@ -65,8 +66,12 @@ function parsePort(flag: string, value: string): number {
   return Number(value);
 }
 
-/** Turns argv (after the `emulator` word) into startEmulator options; `config` is the parsed JSON. */
-export function parseCliArgs(argv: string[], readConfig: (path: string) => unknown): CliCommand {
+/**
+ * Turns argv (after the `emulator` word) into startEmulator options. `readConfig` gives the parsed
+ * JSON of `--config` (tests pass an object); the host splits it into service sections, routing
+ * Microsoft's Event Hubs Config.json to Event Hubs.
+ */
+export function parseCliArgs(argv: string[], readConfig: (path: string) => unknown = readJsonFile): CliCommand {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -93,10 +98,7 @@ export function parseCliArgs(argv: string[], readConfig: (path: string) => unkno
     },
   });
   if (positionals.length > 0) throw new TypeError(`expected no positional arguments, got ${JSON.stringify(positionals[0])}`);
-  const config = (values.config ? readConfig(values.config) : {}) as Partial<Record<ServiceName, Record<string, unknown>>>;
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new TypeError('expected --config to hold a JSON object with relay / webpubsub / eventhubs sections');
-  }
+  const config = values.config ? serviceSections(readConfig(values.config), values.config) : {};
   const fsync = values.fsync;
   if (fsync !== undefined && !FSYNC_POLICIES.includes(fsync as FsyncPolicy)) {
     throw new RangeError(`expected --fsync to be one of ${FSYNC_POLICIES.join(', ')}, got ${JSON.stringify(fsync)}`);

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { parseCliArgs, USAGE } from './cli-args.js';
 import { prepareCliTls } from './cli-tls.js';
 import { startEmulator } from './start.js';
@@ -19,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let parsed;
   try {
-    parsed = parseCliArgs(rest, (path) => JSON.parse(readFileSync(path, 'utf8')));
+    parsed = parseCliArgs(rest);
   } catch (error) {
     process.stderr.write(`azure-realtime: ${(error as Error).message}\n\n${USAGE}`);
     return 2;

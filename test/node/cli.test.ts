@@ -27,6 +27,15 @@ describe('emulator CLI arguments', () => {
     expect(options.eventhubs).toEqual({ port: DEFAULT_PORTS.eventhubs, config: config.eventhubs, dataDir: '/tmp/eh', azurite: true });
   });
 
+  it("routes Microsoft's Event Hubs Config.json to Event Hubs and refuses sections it does not know", () => {
+    const microsoft = { UserConfig: { NamespaceConfig: [{ Type: 'EventHub', Name: 'emulatorNs1', Entities: [{ Name: 'eh1', PartitionCount: '2' }] }] } };
+    const { options } = parseCliArgs(['--config', 'Config.json'], () => microsoft);
+    expect(options.eventhubs).toEqual({ port: DEFAULT_PORTS.eventhubs, config: microsoft });
+    expect(options.relay).toEqual({ port: DEFAULT_PORTS.relay });
+    expect(() => parseCliArgs(['--config', 'x.json'], () => ({ kafka: {} }))).toThrow(/relay, webpubsub or eventhubs, got "kafka"/);
+    expect(() => parseCliArgs(['--config', 'x.json'], () => [])).toThrow(TypeError);
+  });
+
   it('passes the relay rendezvous port, a number or "same"', () => {
     expect(parseCliArgs(['--relay-port', '0', '--relay-rendezvous-port', 'same'], noConfig).options.relay).toEqual({ port: 0, rendezvousPort: 'same' });
     expect(parseCliArgs(['--relay-port', '0', '--relay-rendezvous-port', '7381'], noConfig).options.relay).toEqual({ port: 0, rendezvousPort: 7381 });
