@@ -10,24 +10,37 @@ import type { DevEmulatorOptions } from './options.js';
 // only here, so `azureRealtime()` alone costs a config nothing.
 
 export function devEmulatorPlugin(options: DevEmulatorOptions): Plugin {
-  let backend: Promise<DevBackend> | undefined;
-  let resolveBackend!: (value: Promise<DevBackend>) => void;
-  const backendReady = new Promise<DevBackend>((resolve) => (resolveBackend = resolve));
   const errorText = (error: unknown) => redactSecrets(String((error as Error)?.message ?? error));
+  // One backend per dev server. On a restart (server.restart(), or Vite's own after a config edit)
+  // Vite may call configureServer again on this same object for the new server before it closes
+  // the old one, and starts the new one listening only after that; each server's emulators close
+  // with that server.
+  interface ServerState {
+    httpServer: { listening: boolean };
+    started?: boolean;
+    backend?: Promise<DevBackend>;
+    ready: Promise<DevBackend>;
+    resolve: (value: Promise<DevBackend>) => void;
+    closing?: Promise<void>;
+  }
+  const states = new Set<ServerState>();
+  const closeState = (state: ServerState) =>
+    (state.closing ??= (async () => {
+      states.delete(state);
+      if (state.backend) await (await state.backend.catch(() => undefined))?.close();
+    })());
 
-  const start = (server: ViteDevServer) => {
+  const start = (server: ViteDevServer, state: ServerState) => {
     const address = server.httpServer?.address() as AddressInfo | string | null | undefined;
     if (!address || typeof address === 'string') throw new Error('expected the dev server to listen on a TCP port');
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    backend ??= import('./dev-backend.js').then(({ startDevBackend }) => startDevBackend({ ...options, origin: `http://${host}:${address.port}` }));
-    resolveBackend(backend);
-    backend.then(
+    state.started = true;
+    state.backend ??= import('./dev-backend.js').then(({ startDevBackend }) => startDevBackend({ ...options, origin: `http://${host}:${address.port}` }));
+    state.resolve(state.backend);
+    state.backend.then(
       (running) => server.config.logger.info(['', '  azure-realtime emulators (in-process; keys redacted: they are the public development keys):', ...running.describe().map((line) => `    ${line}`), ''].join('\n')),
       (error: unknown) => server.config.logger.error(`azure-realtime: the emulators did not start: ${errorText(error)}`),
     );
-  };
-  const close = async () => {
-    if (backend) await (await backend.catch(() => undefined))?.close();
   };
 
   return {
@@ -45,16 +58,21 @@ export function devEmulatorPlugin(options: DevEmulatorOptions): Plugin {
         return;
       }
       if (options.webpubsub !== false && options.broadcastEvent && server.config.server.cors !== false) {
-        server.config.logger.warn('azure-realtime: server.cors is set, so Vite answers the Web PubSub event handler\'s OPTIONS itself and the emulator will refuse the handler');
+        server.config.logger.warn("azure-realtime: server.cors is set, so Vite answers the Web PubSub event handler's OPTIONS itself and the emulator will refuse the handler");
       }
-      if (server.httpServer.listening) start(server);
-      else server.httpServer.once('listening', () => start(server));
-      server.httpServer.once('close', () => void close());
+      const httpServer = server.httpServer;
+      let resolve!: (value: Promise<DevBackend>) => void;
+      const ready = new Promise<DevBackend>((done) => (resolve = done));
+      const state: ServerState = { httpServer, ready, resolve };
+      states.add(state);
+      if (httpServer.listening) start(server, state);
+      else httpServer.once('listening', () => start(server, state));
+      httpServer.once('close', () => void closeState(state));
       const apiBase = (options.apiBase ?? '/api').replace(/\/+$/, '');
       // Mounted at the root: connect's prefix mount of '/api' would also catch '/api.ts'.
       server.middlewares.use((req, res, next) => {
         if (!req.url?.startsWith(`${apiBase}/`)) return next();
-        backendReady.then(
+        state.ready.then(
           (running) => running.handle(req, res, next),
           (error: unknown) => {
             res.writeHead(503, { 'content-type': 'application/json' });
@@ -63,6 +81,10 @@ export function devEmulatorPlugin(options: DevEmulatorOptions): Plugin {
         );
       });
     },
-    closeBundle: close,
+    // After a server is torn down (Vite awaits this): its HTTP server has stopped listening, while a
+    // restart's new server has not started yet. The 'close' event above covers a bare httpServer.close().
+    async closeServer() {
+      await Promise.all([...states].filter((state) => state.started && !state.httpServer.listening).map(closeState));
+    },
   };
 }

@@ -76,7 +76,34 @@ describe('the dev endpoints', () => {
   });
 });
 
+const reachable = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+
 describe('the dev server lifecycle', () => {
+  it('gives a restarted server new emulators, closing the old ones, and closes those with the server', async () => {
+    const own = await createServer({
+      root: new URL('../fixtures/vite-app/', import.meta.url).pathname,
+      configFile: false,
+      logLevel: 'silent',
+      server: { host: '127.0.0.1', port: 0 },
+      optimizeDeps: { noDiscovery: true, include: [] },
+      plugins: [azureRealtime({ emulator: { relay: false, webpubsub: false, ports: 'free' } })],
+    });
+    await own.listen();
+    const eventHubsPort = async () => Number((await (await fetch(`${own.resolvedUrls!.local[0]}api/config`)).json()).eventhubs.namespace.split(':')[1]);
+    const before = await eventHubsPort();
+    await own.restart(); // what Vite does after an edit of vite.config.ts; inline plugins are the same objects
+    const after = await eventHubsPort();
+    expect(after).not.toBe(before);
+    expect([await reachable(before), await reachable(after)]).toEqual([false, true]);
+    await own.close();
+    expect(await reachable(after)).toBe(false);
+  });
+
   it('closes the emulators with the server', async () => {
     const own = await createServer({
       root: new URL('../fixtures/vite-app/', import.meta.url).pathname,
@@ -89,14 +116,8 @@ describe('the dev server lifecycle', () => {
     await own.listen();
     const config = await (await fetch(`${own.resolvedUrls!.local[0]}api/config`)).json();
     const port = Number(config.eventhubs.namespace.split(':')[1]);
-    const reachable = () =>
-      new Promise<boolean>((resolve) => {
-        const socket = connect(port, '127.0.0.1');
-        socket.once('connect', () => (socket.destroy(), resolve(true)));
-        socket.once('error', () => resolve(false));
-      });
-    expect(await reachable()).toBe(true);
+    expect(await reachable(port)).toBe(true);
     await own.close();
-    expect(await reachable()).toBe(false);
+    expect(await reachable(port)).toBe(false);
   });
 });
