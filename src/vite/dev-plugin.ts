@@ -32,7 +32,11 @@ export function devEmulatorPlugin(options: DevEmulatorOptions): Plugin {
 
   const start = (server: ViteDevServer, state: ServerState) => {
     const address = server.httpServer?.address() as AddressInfo | string | null | undefined;
-    if (!address || typeof address === 'string') throw new Error('expected the dev server to listen on a TCP port');
+    if (!address || typeof address === 'string') {
+      // A pipe or socket path: nothing to point the Web PubSub event handler at. The endpoints say so (503).
+      state.resolve(Promise.reject(new Error('expected the dev server to listen on a TCP port')));
+      return;
+    }
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     state.started = true;
     state.backend ??= import('./dev-backend.js').then(({ startDevBackend }) => startDevBackend({ ...options, origin: `http://${host}:${address.port}` }));
