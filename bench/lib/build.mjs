@@ -2,7 +2,8 @@
 // measures the tree as it is without `npm run build` and without touching the shared dist/.
 // Dependencies stay external (resolved from node_modules); a linked source map lets the profile
 // summary (profile.mjs) name src/ files. Each run gets its own folder: two runs may overlap.
-import { mkdirSync, rmSync } from 'node:fs';
+// One bundle per service, so a tree that another helper has half-edited breaks only its own rows.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -11,7 +12,9 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CACHE = join(ROOT, 'node_modules/.cache/azure-realtime-bench');
 
 const ENTRIES = {
-  emulator: 'src/emulator/index.ts',
+  'relay-emulator': 'src/emulator/relay/index.ts',
+  'webpubsub-emulator': 'src/emulator/webpubsub/index.ts',
+  'eventhubs-emulator': 'src/emulator/eventhubs/index.ts',
   node: 'src/node/index.ts',
 };
 
@@ -20,19 +23,29 @@ export async function buildSources() {
   const dir = join(CACHE, `run-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  await esbuild.build({
-    absWorkingDir: ROOT,
-    entryPoints: ENTRIES,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'linked',
-    outdir: dir,
-    logLevel: 'error',
-  });
+  const failures = {};
+  await Promise.all(
+    Object.entries(ENTRIES).map(([name, entry]) =>
+      esbuild
+        .build({
+          absWorkingDir: ROOT,
+          entryPoints: { [name]: entry },
+          bundle: true,
+          format: 'esm',
+          platform: 'node',
+          target: 'node20',
+          packages: 'external',
+          sourcemap: 'linked',
+          outdir: dir,
+          logLevel: 'silent',
+        })
+        .catch((error) => {
+          failures[name] = `bundling ${entry} failed: ${error.message}`;
+        }),
+    ),
+  );
+  writeFileSync(join(dir, 'failures.json'), JSON.stringify(failures));
+  for (const message of Object.values(failures)) console.error(message);
   process.env.BENCH_BUILD = dir;
   return dir;
 }
@@ -41,9 +54,12 @@ export function removeBuild(dir) {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Imports one of the bundles (`emulator` or `node`) from the folder named by BENCH_BUILD. */
+/** Imports one of the bundles (a key of ENTRIES) from the folder named by BENCH_BUILD. */
 export function importOurs(entry) {
   const dir = process.env.BENCH_BUILD;
   if (!dir) throw new Error('BENCH_BUILD is not set: run through bench/run.mjs');
+  if (!(entry in ENTRIES)) throw new Error(`no bundle ${entry}`);
+  const failed = existsSync(join(dir, 'failures.json')) ? JSON.parse(readFileSync(join(dir, 'failures.json'), 'utf8'))[entry] : undefined;
+  if (failed) throw new Error(failed);
   return import(pathToFileURL(join(dir, `${entry}.js`)).href);
 }

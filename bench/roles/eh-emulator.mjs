@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { importOurs } from '../lib/build.mjs';
 
 export async function start({ dataDir = false, fsync } = {}) {
-  const { startEventHubsEmulator } = await importOurs('emulator');
+  const { startEventHubsEmulator } = await importOurs('eventhubs-emulator');
   const dir = dataDir ? mkdtempSync(join(tmpdir(), 'bench-eh-')) : undefined;
   const emulator = await startEventHubsEmulator({
     port: 0,

@@ -1,11 +1,15 @@
 // hyco-https 1.4.5's listener (createRelayedServer) against our emulator: echoes HTTP bodies and
 // WebSocket messages. Its URI helpers hard-code wss://{ns}:443, so the listen URI is built by hand,
 // as test/interop/relay-hyco-https.test.ts does (which also explains the `Extensions` global).
+import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
 export async function start({ port, path, keyName, key }) {
+  // hyco-https adds a 'close' listener to its request rendezvous socket per response it sends
+  // there (_hyco_outgoing.js _assignSocket); past 10 Node prints a leak warning per socket.
+  EventEmitter.defaultMaxListeners = 1000;
   const hyco = require('hyco-https');
   globalThis.Extensions ??= require(require.resolve('ws/lib/extension.js', { paths: [require.resolve('hyco-https')] }));
   const listenUri = `ws://127.0.0.1:${port}/$hc/${path}?sb-hc-action=listen`;
