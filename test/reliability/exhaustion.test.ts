@@ -185,7 +185,7 @@ describe('exhaustion', () => {
     });
   });
 
-  it('a Web PubSub client that stops reading is closed (1008) once its outbound buffer is full', { timeout: 300_000 }, async () => {
+  it('a Web PubSub client that stops reading is closed once its outbound buffer is full', { timeout: 300_000 }, async () => {
     const service = new WebPubSubServiceClient(fixture.child.info.webpubsub.connectionString, 'stalled', { allowInsecureConnection: true });
     const { url, token } = await service.getClientAccessToken({ userId: 'stalled' });
     fixture.secrets.add(token);
@@ -209,7 +209,10 @@ describe('exhaustion', () => {
         } finally {
           ws.terminate();
         }
-        if (closeCode !== 1008) throw new Error(`expected the stalled client to be closed with 1008, got ${closeCode ?? 'no close'}`);
+        // 1008 when the close frame gets through; 1006 when the emulator has to drop the connection
+        // because the client never reads far enough to see it (the long form queues 80 MB).
+        if (closeCode !== 1008 && closeCode !== 1006) throw new Error(`expected the stalled client to be closed (1008, or 1006 when dropped), got ${closeCode ?? 'no close'}`);
+        return { note: `stalled client closed with ${closeCode}` };
       },
       legit: (child) => webPubSubWorks(child, fixture.secrets),
     });
