@@ -7,6 +7,7 @@ import { nodeHmac } from '../../src/node/hmac.js';
 import { scale } from './harness/budget.js';
 import { EmulatorFixture } from './harness/fixture.js';
 import { eventHubsWorks, everyServiceWorks } from './harness/legit.js';
+import { upgradeRequest, wsFrame } from './harness/raw-ws.js';
 import { record, replayMutated } from './harness/wire.js';
 
 // Network fuzz of the Event Hubs port: a recorded @azure/event-hubs session (SASL, open, $cbs
@@ -51,7 +52,10 @@ beforeAll(async () => {
   const amqpHeader = Buffer.from('AMQP\x00\x01\x00\x00', 'latin1');
   for (const seed of [...tcpSeeds]) {
     const at = seed.indexOf(amqpHeader);
-    if (at > 0) tcpSeeds.push(seed.subarray(at));
+    if (at <= 0) continue;
+    tcpSeeds.push(seed.subarray(at));
+    // The same over WebSocket: one upgrade and the session in one masked binary message.
+    wsSeeds.push(Buffer.concat([upgradeRequest('/$servicebus/websocket', { 'Sec-WebSocket-Protocol': 'AMQPWSB10' }), wsFrame(2, seed.subarray(at))]));
   }
   if (tcpSeeds.length === 0 || wsSeeds.length === 0) throw new Error('recording the valid exchange failed');
   // Upgrade requests whose target `new URL()` rejects or whose escapes are malformed (finding 1).
