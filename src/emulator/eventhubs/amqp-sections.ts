@@ -50,7 +50,8 @@ export const SECTION = {
   footer: 0x78,
 } as const;
 
-const SYMBOLIC: Record<string, number> = {
+/** Section codes by their symbolic descriptors. */
+export const SECTION_BY_NAME: Record<string, number> = {
   'amqp:header:list': SECTION.header,
   'amqp:delivery-annotations:map': SECTION.deliveryAnnotations,
   'amqp:message-annotations:map': SECTION.messageAnnotations,
@@ -76,7 +77,7 @@ export interface RawSection {
 function sectionCode(descriptor: TypedValue | undefined): number | undefined {
   const raw = descriptor?.value;
   if (typeof raw === 'number') return raw >= SECTION.header && raw <= SECTION.footer ? raw : undefined;
-  if (typeof raw === 'string') return SYMBOLIC[raw];
+  if (typeof raw === 'string') return SECTION_BY_NAME[raw];
   return undefined;
 }
 

@@ -118,6 +118,17 @@ export function serveAmqp(service: EventHubsAmqpService, raw: RawTransport, pref
     finish();
   };
 
+  // rhea writes every frame on its own; the frames of one tick leave in one write (one syscall,
+  // one WebSocket message) instead of one per transfer.
+  let corked: Buffer[] = [];
+  let corkedBytes = 0;
+  const flush = (): void => {
+    const frames = corked;
+    corked = [];
+    corkedBytes = 0;
+    if (frames.length > 0) raw.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+  };
+
   const socket: AmqpSocket = {
     on(event, handler) {
       if (event === 'data') handlers.data = handler as (chunk: Buffer) => void;
@@ -125,7 +136,10 @@ export function serveAmqp(service: EventHubsAmqpService, raw: RawTransport, pref
       else handlers.error = handler as (error: Error) => void;
     },
     write: (data) => {
-      if (!ended || closing) raw.write(data);
+      if (ended && !closing) return;
+      if (corked.length === 0) process.nextTick(flush);
+      corked.push(data);
+      corkedBytes += data.length;
     },
     end: finish,
     destroy: () => raw.destroy(),
@@ -159,7 +173,7 @@ export function serveAmqp(service: EventHubsAmqpService, raw: RawTransport, pref
   connection = service.accept(socket, (_connection, error) => {
     violate(conditionFor(error), String((error as Error)?.message ?? error), 'frames');
   });
-  setOutboundBudget(connection, transportBudget(limits.maxOutboundBytes, raw.buffered, raw.onDrain));
+  setOutboundBudget(connection, transportBudget(limits.maxOutboundBytes, () => corkedBytes + raw.buffered(), raw.onDrain));
   const opened = connection;
   // The handshake deadline (connection-guard.ts) is met once the connection is open and holds a
   // grant (a CBS token or SASL PLAIN), checked when the deadline comes.

@@ -1,45 +1,97 @@
-import { AmqpDecodeError, annotationString, SECTION, splitSections } from './amqp-sections.js';
-import type { NewEvent } from './log/memory-log.js';
+import { annotationStringAt, scanned, scanSection } from './amqp-scan.js';
+import { AmqpDecodeError, SECTION } from './amqp-sections.js';
+import { batchIndex, keysOf, type EventBatch, type NewEvent } from './log/events.js';
 
 // What a producer's transfer carries (docs/protocol/eventhubs.md §5). The SDK always uses message-format 0x80013700:
 // an envelope whose body is N `data` sections, each one whole encoded AMQP message; the
 // envelope's message-annotations repeat the first event's (so the partition key). Other clients
 // send one plain message (format 0).
+// Each event is located (and its sections checked) in the transfer's bytes, never copied on its
+// own or decoded into objects; the log keeps the bytes as one block (log/event-chunk.ts).
 
 export const BATCH_MESSAGE_FORMAT = 0x80013700;
 export const PARTITION_KEY_ANNOTATION = 'x-opt-partition-key';
 
 export interface DecodedTransfer {
-  events: NewEvent[];
+  batch: EventBatch;
   /** The key routing the whole transfer, from the envelope (or the single message). */
   partitionKey?: string;
 }
 
-function eventFrom(message: Buffer, fallbackKey: string | undefined): NewEvent {
-  const sections = splitSections(message);
-  const annotations = sections.find((section) => section.code === SECTION.messageAnnotations);
-  const partitionKey = annotationString(annotations, PARTITION_KEY_ANNOTATION) ?? fallbackKey;
-  return { message: new Uint8Array(message), ...(partitionKey !== undefined ? { partitionKey } : {}) };
+/** The partition key annotation of the message in `[start, end)`, checking its sections on the way. */
+function messageKey(bytes: Uint8Array, start: number, end: number): string | undefined {
+  let position = start;
+  while (position < end) {
+    const sectionEnd = scanSection(bytes, position, end);
+    // The first message-annotations section is the one rhea's decode keeps.
+    if (scanned.code === SECTION.messageAnnotations) {
+      const key = annotationStringAt(bytes, scanned.valueAt, sectionEnd, PARTITION_KEY_ANNOTATION);
+      // The rest must still be well-formed.
+      for (position = sectionEnd; position < end; ) position = scanSection(bytes, position, end);
+      return key;
+    }
+    position = sectionEnd;
+  }
+  return undefined;
 }
 
-export function decodeTransfer(payload: Buffer, messageFormat: number | undefined): DecodedTransfer {
+export function decodeTransfer(payload: Uint8Array, messageFormat: number | undefined): DecodedTransfer {
   const format = messageFormat ?? 0;
+  // The log copies these bytes into its arena (log/arena.ts); until then they are rhea's.
+  const bytes = payload;
   if (format === 0) {
-    const event = eventFrom(payload, undefined);
-    return { events: [event], ...(event.partitionKey !== undefined ? { partitionKey: event.partitionKey } : {}) };
+    const partitionKey = messageKey(bytes, 0, bytes.length);
+    const { block: index, at } = batchIndex(1);
+    index[at + 2] = bytes.length;
+    const batch: EventBatch = { bytes, count: 1, index, indexAt: at, keys: partitionKey };
+    return { batch, ...(partitionKey !== undefined ? { partitionKey } : {}) };
   }
   if (format !== BATCH_MESSAGE_FORMAT) {
     throw new AmqpDecodeError(`message-format ${format} is not supported; expected 0 or 0x80013700`);
   }
-  const envelope = splitSections(payload);
-  const annotations = envelope.find((section) => section.code === SECTION.messageAnnotations);
-  const partitionKey = annotationString(annotations, PARTITION_KEY_ANNOTATION);
-  const events: NewEvent[] = [];
-  for (const section of envelope) {
-    if (section.code !== SECTION.data) continue;
-    if (!Buffer.isBuffer(section.value.value)) throw new AmqpDecodeError('expected each batch data section to hold binary');
-    events.push(eventFrom(section.value.value, partitionKey));
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let envelopeKey: string | undefined;
+  let annotated = false;
+  for (let position = 0; position < bytes.length; ) {
+    const end = scanSection(bytes, position, bytes.length);
+    const { code, valueAt } = scanned;
+    if (code === SECTION.messageAnnotations && !annotated) {
+      annotated = true;
+      envelopeKey = annotationStringAt(bytes, valueAt, end, PARTITION_KEY_ANNOTATION);
+    } else if (code === SECTION.data) {
+      const type = bytes[valueAt];
+      if (type !== 0xa0 && type !== 0xb0) throw new AmqpDecodeError('expected each batch data section to hold binary');
+      starts.push(valueAt + (type === 0xa0 ? 2 : 5));
+      ends.push(end);
+    }
+    position = end;
   }
-  if (events.length === 0) throw new AmqpDecodeError('expected a batch envelope with at least one data section, got none');
-  return { events, ...(partitionKey !== undefined ? { partitionKey } : {}) };
+  const count = starts.length;
+  if (count === 0) throw new AmqpDecodeError('expected a batch envelope with at least one data section, got none');
+  const { block: index, at } = batchIndex(count);
+  let keys: Array<string | undefined> | undefined;
+  for (let event = 0; event < count; event++) {
+    const start = starts[event]!;
+    const end = ends[event]!;
+    // Each event's own key wins over the envelope's (the SDK writes the same one in both).
+    const key = messageKey(bytes, start, end) ?? envelopeKey;
+    if (key !== envelopeKey) keys ??= new Array<string | undefined>(count).fill(envelopeKey);
+    if (keys) keys[event] = key;
+    index[at + event] = start;
+    index[at + count + event + 1] = index[at + count + event]! + (end - start);
+  }
+  const batch: EventBatch = { bytes, count, index, indexAt: at, keys: keys ? keysOf(keys) : envelopeKey };
+  return { batch, ...(envelopeKey !== undefined ? { partitionKey: envelopeKey } : {}) };
+}
+
+/** The transfer's events one by one (idempotent publishing reads each one's annotations). */
+export function eventsOf(batch: EventBatch): NewEvent[] {
+  const { bytes, count, index, indexAt, keys } = batch;
+  return Array.from({ length: count }, (_, event) => {
+    const partitionKey = typeof keys === 'object' ? keys[event] : keys;
+    const length = index[indexAt + count + event + 1]! - index[indexAt + count + event]!;
+    const message = new Uint8Array(bytes.buffer, bytes.byteOffset + index[indexAt + event]!, length);
+    return partitionKey !== undefined ? { message, partitionKey } : { message };
+  });
 }

@@ -1,4 +1,4 @@
-import type { NewEvent, PartitionLog, StoredEvent } from './log/memory-log.js';
+import type { EventBatch, EventChunk, NewEvent, PartitionLog, StoredEvent } from './log/memory-log.js';
 
 // A partition = its log + the readers waiting for new events. Readers register a wake-up
 // callback and pull from the log themselves, so a slow reader never holds anyone else up.
@@ -25,8 +25,19 @@ export class Partition {
 
   append(events: NewEvent[], now = Date.now()): StoredEvent[] {
     const stored = this.log.append(events, now);
-    for (const wake of [...this.readers]) wake();
+    this.wake();
     return stored;
+  }
+
+  /** Appends a producer's transfer as it arrived (batch.ts). */
+  appendBatch(batch: EventBatch, now = Date.now()): EventChunk {
+    const chunk = this.log.appendBatch(batch, now);
+    this.wake();
+    return chunk;
+  }
+
+  private wake(): void {
+    for (const wake of [...this.readers]) wake();
   }
 
   onAppend(wake: () => void): () => void {

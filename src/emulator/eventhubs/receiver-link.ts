@@ -1,14 +1,15 @@
 import type { Sender } from 'rhea';
-import { encodeDelivery } from './delivery.js';
+import { encodeChunkDelivery, runtimeSection, type RuntimeSection } from './delivery.js';
 import { internals } from './link-helpers.js';
 import { outboundBudgetOf, queuedOutgoing } from './outbound-budget.js';
 import type { EpochRegistry, OwnedReceiver } from './epochs.js';
+import type { EventChunk } from './log/memory-log.js';
 import type { Partition } from './partition.js';
 
 // A consumer's link: the emulator is the AMQP sender. It delivers the partition's events from
 // the start position in order, never beyond the credit the client granted (docs/protocol/eventhubs.md §6.1), one
 // pre-settled transfer per event (EH ignores consumer dispositions). Events are encoded one at a
-// time from the shared partition log and only while the connection's unsent bytes stay under its
+// time from the shared partition log's chunks (delivery.ts) and only while the connection's unsent bytes stay under its
 // outbound budget (outbound-budget.ts): a client that grants credit and never reads pauses here.
 
 export const RUNTIME_METRIC_CAPABILITY = 'com.microsoft:enable-receiver-runtime-metric';
@@ -49,20 +50,26 @@ export class ConsumerLink implements OwnedReceiver {
     const outbound = outboundBudgetOf(link.connection);
     let unsent = queued.bytes + (outbound?.buffered() ?? 0);
     const log = partition.log;
+    let runtime: RuntimeSection | undefined;
+    let place: { chunk: EventChunk; index: number } | undefined;
     while (budget > 0) {
       if (outbound && unsent >= outbound.limit) {
         this.pauseUntilDrained();
         break;
       }
-      if (this.cursor < log.firstSequenceNumber) this.cursor = log.firstSequenceNumber;
-      // atOrAfter, not get: numbering skips records dropped as damaged on load (log/file-log.ts).
-      const event = log.atOrAfter(this.cursor);
-      if (!event) break;
-      const runtime = this.options.runtimeMetrics ? partition.properties() : undefined;
-      const encoded = encodeDelivery(event, runtime);
+      if (!place || place.index >= place.chunk.count) {
+        // locate steps over gaps: numbering skips records dropped as damaged on load (log/file-log.ts),
+        // and over what retention dropped.
+        place = log.locate(this.cursor);
+        if (!place) break;
+      }
+      // The same for every event of this pump: the partition cannot change while it runs.
+      if (this.options.runtimeMetrics) runtime ??= runtimeSection(partition.properties());
+      const encoded = encodeChunkDelivery(place.chunk, place.index, runtime);
       link.send(encoded, undefined, 0);
       unsent += encoded.length;
-      this.cursor = event.sequenceNumber + 1;
+      this.cursor = place.chunk.firstSequenceNumber + place.index + 1;
+      place.index++;
       budget--;
     }
   }

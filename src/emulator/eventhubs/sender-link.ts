@@ -1,6 +1,6 @@
 import rhea, { type EventContext, type Message, type Receiver } from 'rhea';
 import { AmqpDecodeError } from './amqp-sections.js';
-import { decodeTransfer } from './batch.js';
+import { decodeTransfer, eventsOf } from './batch.js';
 import type { CbsAuthority, ConnectionGrants } from './cbs.js';
 import type { EntityPath } from './entity-path.js';
 import { IDEMPOTENT_CAPABILITY, IdempotentProducers } from './idempotent.js';
@@ -52,7 +52,7 @@ export class ProducerLink {
     const format = (context as { format?: number }).format ?? 0;
     try {
       // rhea hands over raw bytes for a non-zero format; a format-0 message arrives decoded.
-      const payload = format === 0 ? Buffer.from(rhea.message.encode(context.message as Message)) : (context.message as unknown as Buffer);
+      const payload = format === 0 ? rhea.message.encode(context.message as Message) : (context.message as unknown as Buffer);
       if (payload.length > MAX_MESSAGE_SIZE) {
         delivery.reject({
           condition: 'amqp:link:message-size-exceeded',
@@ -63,11 +63,11 @@ export class ProducerLink {
       const transfer = decodeTransfer(payload, format);
       const target = this.partition ?? this.hub.route(transfer.partitionKey);
       if (this.idempotent) {
-        const verdict = this.idempotent.producers.judge(`${this.hub.name}/${target.id}`, this.idempotent.producerId, transfer.events);
+        const verdict = this.idempotent.producers.judge(`${this.hub.name}/${target.id}`, this.idempotent.producerId, eventsOf(transfer.batch));
         if (verdict.kind === 'reject') return delivery.reject({ condition: verdict.condition, description: verdict.description });
         if (verdict.kind === 'duplicate') return delivery.accept();
       }
-      target.append(transfer.events);
+      target.appendBatch(transfer.batch);
       // Accepted only once durable under the --fsync policy (log/group-commit.ts).
       target.log.whenDurable((error) =>
         error ? delivery.reject({ condition: 'amqp:internal-error', description: `The event could not be stored: ${error.message}` }) : delivery.accept(),

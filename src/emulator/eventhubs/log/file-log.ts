@@ -1,8 +1,10 @@
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryPartitionLog, type StoredEvent } from './memory-log.js';
+import { EventChunk } from './event-chunk.js';
+import { batchIndex, keysOf, type StoredEvent } from './events.js';
+import { MemoryPartitionLog } from './memory-log.js';
 import { DEFAULT_FSYNC_POLICY, GroupCommit, type DurableCallback, type FsyncPolicy } from './group-commit.js';
-import { encodeRecord, scanSegment, type DamagedRange } from './segment-codec.js';
+import { encodeChunkRecords, scanSegment, type DamagedRange } from './segment-codec.js';
 
 export { decodeRecords, encodeRecord } from './segment-codec.js';
 
@@ -65,11 +67,12 @@ export class FilePartitionLog extends MemoryPartitionLog {
         ftruncateSync(fd, scan.validBytes);
         closeSync(fd);
       }
-      for (const event of scan.events) {
-        // Sequence numbers and offsets must continue even when the events themselves expired.
-        if (event.enqueuedTime >= retentionCutoff) this.restore(event);
-        else this.skipExpired(event);
-      }
+      // Sequence numbers and offsets must continue even when the events themselves expired.
+      const kept = scan.events.filter((event) => event.enqueuedTime >= retentionCutoff);
+      for (const event of scan.events) if (event.enqueuedTime < retentionCutoff) this.skipExpired(event);
+      for (const run of appendRuns(kept)) this.restore(chunkOfRun(data, run));
+      const newest = scan.events.at(-1);
+      if (newest) this.remember({ sequenceNumber: newest.sequenceNumber, offset: newest.offset, enqueuedTime: newest.enqueuedTime });
       if (scan.damagedTail) {
         // Its number was probably handed out (the record was complete): keep it reserved.
         this.reserve(this.nextSequenceNumber + 1, this.nextOffset + (scan.damagedTail.end - scan.damagedTail.start));
@@ -80,7 +83,6 @@ export class FilePartitionLog extends MemoryPartitionLog {
 
   private skipExpired(event: StoredEvent): void {
     this.reserve(event.sequenceNumber + 1, event.offset + event.message.byteLength);
-    this.remember(event);
   }
 
   private activeFd(): number {
@@ -106,9 +108,8 @@ export class FilePartitionLog extends MemoryPartitionLog {
     }
   }
 
-  protected override persist(records: StoredEvent[]): void {
-    if (records.length === 0) return;
-    const buffer = Buffer.concat(records.map(encodeRecord));
+  protected override persist(chunk: EventChunk): void {
+    const buffer = encodeChunkRecords(chunk);
     // Written before the producer's delivery is accepted (sender-link.ts), so an accepted event survives a restart.
     const fd = this.activeFd();
     const active = this.segments.at(-1)!;
@@ -126,7 +127,7 @@ export class FilePartitionLog extends MemoryPartitionLog {
       throw error;
     }
     active.bytes += buffer.length;
-    active.lastEnqueuedTime = records.at(-1)!.enqueuedTime;
+    active.lastEnqueuedTime = chunk.enqueuedTime;
   }
 
   override whenDurable(done: DurableCallback): void {
@@ -146,4 +147,38 @@ export class FilePartitionLog extends MemoryPartitionLog {
     this.commit.close(this.fd);
     this.fd = undefined;
   }
+}
+
+/** Loaded records in runs that one append wrote: consecutive numbers and offsets, one enqueued time. */
+function appendRuns(events: StoredEvent[]): StoredEvent[][] {
+  const runs: StoredEvent[][] = [];
+  let run: StoredEvent[] = [];
+  for (const event of events) {
+    const previous = run.at(-1);
+    const continues =
+      previous !== undefined &&
+      event.sequenceNumber === previous.sequenceNumber + 1 &&
+      event.offset === previous.offset + previous.message.byteLength &&
+      event.enqueuedTime === previous.enqueuedTime;
+    if (!continues && run.length > 0) {
+      runs.push(run);
+      run = [];
+    }
+    run.push(event);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+/** A chunk over the segment file's bytes (the records' messages are views into `data`). */
+function chunkOfRun(data: Buffer, run: StoredEvent[]): EventChunk {
+  const count = run.length;
+  const { block: index, at } = batchIndex(count);
+  run.forEach((event, i) => {
+    index[at + i] = event.message.byteOffset - data.byteOffset;
+    index[at + count + i + 1] = index[at + count + i]! + event.message.byteLength;
+  });
+  const first = run[0]!;
+  const batch = { bytes: data, count, index, indexAt: at, keys: keysOf(run.map((event) => event.partitionKey)) };
+  return new EventChunk(first.sequenceNumber, first.offset, first.enqueuedTime, batch);
 }

@@ -1,22 +1,15 @@
+import { ByteArena } from './arena.js';
+import { EventChunk } from './event-chunk.js';
+import { batchOf, type EventBatch, type EventPosition, type NewEvent, type StoredEvent } from './events.js';
+
+export type { EventBatch, NewEvent, StoredEvent } from './events.js';
+export { EventChunk } from './event-chunk.js';
+
 // One partition's event log held in memory. Sequence numbers start at 0 and offsets are byte
 // positions in the partition, as on a non-geo-replicated namespace (docs/protocol/eventhubs.md §6.2); both only grow,
 // so lookups are binary searches. Numbers may skip where a damaged record was dropped on load.
-
-export interface StoredEvent {
-  sequenceNumber: number;
-  /** Byte position of the event in the partition; sent as a decimal string `x-opt-offset`. */
-  offset: number;
-  /** ms since the epoch. */
-  enqueuedTime: number;
-  partitionKey?: string;
-  /** The producer's encoded AMQP message, byte for byte. */
-  message: Uint8Array;
-}
-
-export interface NewEvent {
-  partitionKey?: string;
-  message: Uint8Array;
-}
+// Events are kept per append as chunks (event-chunk.ts): a batch of 1,000 events is one object
+// holding the transfer's bytes, not 1,000 objects and copies.
 
 export interface PartitionLog {
   /** Sequence number of the oldest retained event (= next when empty). */
@@ -24,15 +17,19 @@ export interface PartitionLog {
   readonly nextSequenceNumber: number;
   readonly nextOffset: number;
   append(events: NewEvent[], enqueuedTime: number): StoredEvent[];
+  /** Appends a batch as it arrived (no per-event copy); returns the numbered chunk. */
+  appendBatch(batch: EventBatch, enqueuedTime: number): EventChunk;
   get(sequenceNumber: number): StoredEvent | undefined;
   /** The first retained event numbered `sequenceNumber` or later; numbering may have gaps. */
   atOrAfter(sequenceNumber: number): StoredEvent | undefined;
+  /** Where that event is: its chunk and its index there (readers walk a chunk without lookups). */
+  locate(sequenceNumber: number): { chunk: EventChunk; index: number } | undefined;
   /** Calls `done` once everything appended so far is durable under the log's fsync policy. */
   whenDurable(done: (error?: Error) => void): void;
   /** The newest retained event. */
   last(): StoredEvent | undefined;
   /** The newest event ever appended, even if retention dropped it since. */
-  lastEnqueued(): Omit<StoredEvent, 'message' | 'partitionKey'> | undefined;
+  lastEnqueued(): EventPosition | undefined;
   /** Sequence number of the first event whose offset is > (or >=) `offset`. */
   seekOffset(offset: number, inclusive: boolean): number;
   /** Sequence number of the first event enqueued after `time` (ms), or at it when inclusive. */
@@ -43,11 +40,11 @@ export interface PartitionLog {
 }
 
 export class MemoryPartitionLog implements PartitionLog {
-  protected events: StoredEvent[] = [];
-  protected head = 0;
+  protected chunks: EventChunk[] = [];
+  private readonly arena = new ByteArena();
   protected next: number;
   protected nextByte: number;
-  protected newest: Omit<StoredEvent, 'message' | 'partitionKey'> | undefined;
+  protected newest: EventPosition | undefined;
 
   constructor(start: { nextSequenceNumber: number; nextOffset: number } = { nextSequenceNumber: 0, nextOffset: 0 }) {
     this.next = start.nextSequenceNumber;
@@ -55,7 +52,7 @@ export class MemoryPartitionLog implements PartitionLog {
   }
 
   get firstSequenceNumber(): number {
-    return this.head < this.events.length ? this.events[this.head]!.sequenceNumber : this.next;
+    return this.chunks[0]?.firstSequenceNumber ?? this.next;
   }
 
   get nextSequenceNumber(): number {
@@ -67,26 +64,22 @@ export class MemoryPartitionLog implements PartitionLog {
   }
 
   append(events: NewEvent[], enqueuedTime: number): StoredEvent[] {
-    let sequenceNumber = this.next;
-    let offset = this.nextByte;
-    const stored = events.map((event): StoredEvent => {
-      const record: StoredEvent = {
-        sequenceNumber: sequenceNumber++,
-        offset,
-        enqueuedTime,
-        message: event.message,
-        ...(event.partitionKey !== undefined ? { partitionKey: event.partitionKey } : {}),
-      };
-      offset += event.message.byteLength;
-      return record;
-    });
+    if (events.length === 0) return [];
+    const chunk = this.appendBatch(batchOf(events), enqueuedTime);
+    return Array.from({ length: chunk.count }, (_, index) => chunk.event(index));
+  }
+
+  appendBatch(batch: EventBatch, enqueuedTime: number): EventChunk {
+    if (batch.count === 0) return new EventChunk(this.next, this.nextByte, enqueuedTime, batch);
+    // Kept in the arena: the transfer's own buffer is left to die young (arena.ts).
+    const chunk = new EventChunk(this.next, this.nextByte, enqueuedTime, batch, this.arena.copy(batch.bytes));
     // Numbers are taken only once the write succeeded: a failed write leaves no gap and no record.
-    this.persist(stored);
-    this.next = sequenceNumber;
-    this.nextByte = offset;
-    for (const record of stored) this.events.push(record);
-    this.remember(stored.at(-1));
-    return stored;
+    this.persist(chunk);
+    this.next = chunk.lastSequenceNumber + 1;
+    this.nextByte = chunk.firstOffset + chunk.byteLength;
+    this.chunks.push(chunk);
+    this.rememberLastOf(chunk);
+    return chunk;
   }
 
   /** Calls `done` once what was appended so far is as durable as the log promises (at once in memory). */
@@ -95,10 +88,10 @@ export class MemoryPartitionLog implements PartitionLog {
   }
 
   /** Loaded-from-disk events; already persisted. */
-  protected restore(record: StoredEvent): void {
-    this.events.push(record);
-    this.reserve(record.sequenceNumber + 1, record.offset + record.message.byteLength);
-    this.remember(record);
+  protected restore(chunk: EventChunk): void {
+    this.chunks.push(chunk);
+    this.reserve(chunk.lastSequenceNumber + 1, chunk.firstOffset + chunk.byteLength);
+    this.rememberLastOf(chunk);
   }
 
   /** Numbering continues at or past these, never below: sequence numbers are never reused. */
@@ -107,71 +100,84 @@ export class MemoryPartitionLog implements PartitionLog {
     this.nextByte = Math.max(this.nextByte, nextOffset);
   }
 
-  protected remember(record: StoredEvent | undefined): void {
-    if (record) this.newest = { sequenceNumber: record.sequenceNumber, offset: record.offset, enqueuedTime: record.enqueuedTime };
+  protected remember(position: EventPosition): void {
+    this.newest = position;
   }
 
-  lastEnqueued(): Omit<StoredEvent, 'message' | 'partitionKey'> | undefined {
+  private rememberLastOf(chunk: EventChunk): void {
+    const last = chunk.count - 1;
+    if (last >= 0) this.newest = { sequenceNumber: chunk.lastSequenceNumber, offset: chunk.offset(last), enqueuedTime: chunk.enqueuedTime };
+  }
+
+  lastEnqueued(): EventPosition | undefined {
     return this.newest;
   }
 
-  protected persist(_records: StoredEvent[]): void {
+  protected persist(_chunk: EventChunk): void {
     // memory only
   }
 
   get(sequenceNumber: number): StoredEvent | undefined {
-    const first = this.firstSequenceNumber;
-    if (sequenceNumber < first || sequenceNumber >= this.next) return undefined;
-    const direct = this.events[this.head + (sequenceNumber - first)];
-    if (direct?.sequenceNumber === sequenceNumber) return direct;
-    // Numbering has gaps where a damaged record was dropped on load (file-log.ts): search.
-    const found = this.atOrAfter(sequenceNumber);
-    return found?.sequenceNumber === sequenceNumber ? found : undefined;
+    const found = this.locate(sequenceNumber);
+    if (!found || found.chunk.firstSequenceNumber + found.index !== sequenceNumber) return undefined;
+    return found.chunk.event(found.index);
   }
 
   /** The first retained event numbered `sequenceNumber` or later (readers step over gaps with it). */
   atOrAfter(sequenceNumber: number): StoredEvent | undefined {
-    const index = this.lowerIndex((event) => event.sequenceNumber >= sequenceNumber);
-    return this.events[index];
+    const found = this.locate(sequenceNumber);
+    return found?.chunk.event(found.index);
+  }
+
+  locate(sequenceNumber: number): { chunk: EventChunk; index: number } | undefined {
+    // The first chunk whose last number is at or past the one asked for.
+    let low = 0;
+    let high = this.chunks.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.chunks[mid]!.lastSequenceNumber >= sequenceNumber) high = mid;
+      else low = mid + 1;
+    }
+    const chunk = this.chunks[low];
+    if (!chunk) return undefined;
+    return { chunk, index: Math.max(0, sequenceNumber - chunk.firstSequenceNumber) };
   }
 
   last(): StoredEvent | undefined {
-    return this.head < this.events.length ? this.events[this.events.length - 1] : undefined;
+    const chunk = this.chunks.at(-1);
+    return chunk?.event(chunk.count - 1);
   }
 
-  private lowerIndex(matches: (event: StoredEvent) => boolean): number {
-    let low = this.head;
-    let high = this.events.length;
+  /** The first chunk that `matches`, or chunks.length; matches must be monotonic. */
+  private firstChunkWhere(matches: (chunk: EventChunk) => boolean): number {
+    let low = 0;
+    let high = this.chunks.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (matches(this.events[mid]!)) high = mid;
+      if (matches(this.chunks[mid]!)) high = mid;
       else low = mid + 1;
     }
     return low;
   }
 
-  private lowerBound(matches: (event: StoredEvent) => boolean): number {
-    const low = this.lowerIndex(matches);
-    return low < this.events.length ? this.events[low]!.sequenceNumber : this.next;
-  }
-
   seekOffset(offset: number, inclusive: boolean): number {
-    return this.lowerBound((event) => (inclusive ? event.offset >= offset : event.offset > offset));
+    const passes = (at: number) => (inclusive ? at >= offset : at > offset);
+    const index = this.firstChunkWhere((chunk) => passes(chunk.offset(chunk.count - 1)));
+    const chunk = this.chunks[index];
+    return chunk ? chunk.firstSequenceNumber + chunk.firstIndexWhere(passes) : this.next;
   }
 
   seekTime(time: number, inclusive: boolean): number {
-    return this.lowerBound((event) => (inclusive ? event.enqueuedTime >= time : event.enqueuedTime > time));
+    const index = this.firstChunkWhere((chunk) => (inclusive ? chunk.enqueuedTime >= time : chunk.enqueuedTime > time));
+    return this.chunks[index]?.firstSequenceNumber ?? this.next;
   }
 
   expireBefore(cutoff: number): number {
-    const start = this.head;
-    while (this.head < this.events.length && this.events[this.head]!.enqueuedTime < cutoff) this.head++;
-    const dropped = this.head - start;
-    // Compact once the dead prefix dominates, so memory follows retention.
-    if (this.head > 1024 && this.head * 2 > this.events.length) {
-      this.events = this.events.slice(this.head);
-      this.head = 0;
-    }
+    // A chunk's events share one enqueued time, so retention drops whole chunks (and their bytes).
+    let chunks = 0;
+    let dropped = 0;
+    while (chunks < this.chunks.length && this.chunks[chunks]!.enqueuedTime < cutoff) dropped += this.chunks[chunks++]!.count;
+    if (chunks > 0) this.chunks.splice(0, chunks);
     return dropped;
   }
 

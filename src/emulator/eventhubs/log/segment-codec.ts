@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
-import type { StoredEvent } from './memory-log.js';
+import type { EventChunk } from './event-chunk.js';
+import type { StoredEvent } from './events.js';
 
 // Record layout of a segment file (big-endian):
 //   u32 length-of-rest | u32 crc32-of-rest | f64 seq | f64 offset | f64 enqueuedTime
@@ -28,6 +29,46 @@ export function encodeRecord(event: StoredEvent): Buffer {
   header.writeUInt32BE(rest.length, 0);
   header.writeUInt32BE(crc32(rest), 4);
   return Buffer.concat([header, rest]);
+}
+
+/** Every event of a chunk as records, written straight into one buffer (the same bytes as encodeRecord's). */
+export function encodeChunkRecords(chunk: EventChunk): Buffer {
+  const count = chunk.count;
+  const keyBytes = new Map<string, Buffer>();
+  const keyOf = (index: number): Buffer | undefined => {
+    const key = chunk.partitionKey(index);
+    if (key === undefined) return undefined;
+    let encoded = keyBytes.get(key);
+    if (!encoded) {
+      const utf8 = Buffer.from(key, 'utf8');
+      encoded = utf8.subarray(0, Math.min(utf8.length, NO_KEY - 1));
+      keyBytes.set(key, encoded);
+    }
+    return encoded;
+  };
+  let total = 0;
+  for (let index = 0; index < count; index++) total += RECORD_HEADER + FIXED + (keyOf(index)?.length ?? 0) + chunk.messageLength(index);
+  const out = Buffer.allocUnsafe(total);
+  const source = chunk.buffer;
+  let position = 0;
+  for (let index = 0; index < count; index++) {
+    const key = keyOf(index);
+    const keyLength = key?.length ?? 0;
+    const messageLength = chunk.messageLength(index);
+    const rest = position + RECORD_HEADER;
+    const end = rest + FIXED + keyLength + messageLength;
+    out.writeUInt32BE(end - rest, position);
+    out.writeDoubleBE(chunk.firstSequenceNumber + index, rest);
+    out.writeDoubleBE(chunk.offset(index), rest + 8);
+    out.writeDoubleBE(chunk.enqueuedTime, rest + 16);
+    out.writeUInt16BE(key ? keyLength : NO_KEY, rest + 24);
+    if (key) key.copy(out, rest + FIXED);
+    const start = chunk.messageStart(index);
+    source.copy(out, rest + FIXED + keyLength, start, start + messageLength);
+    out.writeUInt32BE(crc32(out.subarray(rest, end)), position + 4);
+    position = end;
+  }
+  return out;
 }
 
 /** A record that failed its checksum and was skipped; `nextSequenceNumber` is the first intact record after it. */
@@ -70,7 +111,8 @@ function recordAt(data: Buffer, position: number, after: number): { event: Store
       offset: rest.readDoubleBE(8),
       enqueuedTime: rest.readDoubleBE(16),
       ...(keyLength === NO_KEY ? {} : { partitionKey: rest.toString('utf8', FIXED, FIXED + keyBytes) }),
-      message: new Uint8Array(rest.subarray(FIXED + keyBytes)),
+      // A view into the segment's bytes: the log keeps the file's buffer rather than a copy per event.
+      message: new Uint8Array(rest.buffer, rest.byteOffset + FIXED + keyBytes, rest.length - FIXED - keyBytes),
     },
   };
 }
