@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -23,5 +23,7 @@ export async function bundle(entry: string, name: string): Promise<string> {
     sourcemap: 'inline',
     logLevel: 'silent',
   });
+  // One bundle per test worker; gone when the worker ends.
+  process.once('exit', () => rmSync(outfile, { force: true }));
   return outfile;
 }
