@@ -81,7 +81,55 @@ export async function startDevBackend(options: DevBackendOptions): Promise<DevBa
     }
   }
 
-  const routes = new Map<string, (url: URL, req: IncomingMessage, res: ServerResponse) => unknown>();
+  // Anything that fails after the emulators started closes them again.
+  let routes: Routes;
+  try {
+    routes = routesFor(emulator, { apiBase, webPubSubHub, broadcastEvent, eventHubName, pagePolicyKey });
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
+
+  const fail = (res: ServerResponse, error: unknown) => {
+    if (res.headersSent) res.destroy();
+    else sendJson(res, 500, { error: redactSecrets(String((error as Error)?.message ?? error)) });
+  };
+
+  return {
+    handle(req, res, next) {
+      const url = new URL(req.url ?? '/', 'http://dev.invalid');
+      const path = url.pathname.replace(/\/+$/, '');
+      const route = path.startsWith(`${apiBase}/`) ? routes.get(path.slice(apiBase.length)) : undefined;
+      if (!route) return next();
+      try {
+        void Promise.resolve(route(url, req, res)).catch((error: unknown) => fail(res, error));
+      } catch (error) {
+        fail(res, error);
+      }
+    },
+    describe: () => [
+      ...Object.entries(emulator.info()).map(([name, info]) => `${name.padEnd(10)} ${redactSecrets(String(info?.connectionString ?? ''))}`),
+      ...(emulator.dashboard ? [`dashboard  ${emulator.dashboard.url}`] : []),
+      ...(note ? [note] : []),
+    ],
+    close: () => emulator.close(),
+  };
+}
+
+type Route = (url: URL, req: IncomingMessage, res: ServerResponse) => unknown;
+type Routes = Map<string, Route>;
+
+interface RouteSettings {
+  apiBase: string;
+  webPubSubHub: string;
+  broadcastEvent: string | null;
+  eventHubName: string;
+  pagePolicyKey: string;
+}
+
+/** The endpoints, by path below apiBase, for the services that run. */
+function routesFor(emulator: StartedEmulator, { apiBase, webPubSubHub, broadcastEvent, eventHubName, pagePolicyKey }: RouteSettings): Routes {
+  const routes: Routes = new Map();
   const config: DevConfig = { webpubsub: null, relay: null, eventhubs: null };
 
   const webpubsub = emulator.services.webpubsub;
@@ -120,10 +168,7 @@ export async function startDevBackend(options: DevBackendOptions): Promise<DevBa
   if (relay) {
     const namespace = `${relay.host}:${relay.port}`;
     const { sharedAccessKeyName: keyName, sharedAccessKey: key } = parseServiceBusConnectionString(relay.connectionString);
-    if (!keyName || !key) {
-      await emulator.close();
-      throw new Error('expected the Relay emulator connection string to carry a key');
-    }
+    if (!keyName || !key) throw new Error('expected the Relay emulator connection string to carry a key');
     config.relay = { namespace, useDevelopmentEmulator: true };
     routes.set('/relay-token', async (url, req, res) => {
       if (req.method !== 'GET') return sendJson(res, 405, { error: 'expected GET' });
@@ -152,30 +197,7 @@ export async function startDevBackend(options: DevBackendOptions): Promise<DevBa
     if (!routes.has(route)) routes.set(route, (_url, _req, res) => sendJson(res, 404, { error: `the dev server runs without this endpoint (emulator: { ${service}: false }${route === '/eventhandler' ? ' or no broadcastEvent' : ''})` }));
   }
 
-  const fail = (res: ServerResponse, error: unknown) => {
-    if (res.headersSent) res.destroy();
-    else sendJson(res, 500, { error: redactSecrets(String((error as Error)?.message ?? error)) });
-  };
-
-  return {
-    handle(req, res, next) {
-      const url = new URL(req.url ?? '/', 'http://dev.invalid');
-      const path = url.pathname.replace(/\/+$/, '');
-      const route = path.startsWith(`${apiBase}/`) ? routes.get(path.slice(apiBase.length)) : undefined;
-      if (!route) return next();
-      try {
-        void Promise.resolve(route(url, req, res)).catch((error: unknown) => fail(res, error));
-      } catch (error) {
-        fail(res, error);
-      }
-    },
-    describe: () => [
-      ...Object.entries(emulator.info()).map(([name, info]) => `${name.padEnd(10)} ${redactSecrets(String(info?.connectionString ?? ''))}`),
-      ...(emulator.dashboard ? [`dashboard  ${emulator.dashboard.url}`] : []),
-      ...(note ? [note] : []),
-    ],
-    close: () => emulator.close(),
-  };
+  return routes;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

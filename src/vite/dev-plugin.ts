@@ -67,6 +67,7 @@ export function devEmulatorPlugin(options: DevEmulatorOptions): Plugin {
       const httpServer = server.httpServer;
       let resolve!: (value: Promise<DevBackend>) => void;
       const ready = new Promise<DevBackend>((done) => (resolve = done));
+      ready.catch(() => undefined); // a failed start is logged once and answered per request (503), not an unhandled rejection
       const state: ServerState = { httpServer, ready, resolve };
       states.add(state);
       if (httpServer.listening) start(server, state);

@@ -104,6 +104,26 @@ describe('the dev server lifecycle', () => {
     expect(await reachable(after)).toBe(false);
   });
 
+  it('answers 503 and leaves no emulator open when setting up the endpoints fails after the start', async () => {
+    const listening = () => (process as unknown as { _getActiveHandles(): Array<{ address?: () => unknown; listening?: boolean }> })._getActiveHandles().filter((h) => h.listening && h.address?.()).length;
+    const own = await createServer({
+      root: new URL('../fixtures/vite-app/', import.meta.url).pathname,
+      configFile: false,
+      logLevel: 'silent',
+      server: { host: '127.0.0.1', port: 0 },
+      optimizeDeps: { noDiscovery: true, include: [] },
+      // The Web PubSub service client refuses this hub name; the emulator itself started before that.
+      plugins: [azureRealtime({ emulator: { relay: false, eventhubs: false, dashboard: false, ports: 'free', webPubSubHub: 'no spaces allowed' } })],
+    });
+    const before = listening(); // the file's other servers
+    await own.listen();
+    const response = await fetch(`${own.resolvedUrls!.local[0]}api/config`);
+    expect(response.status).toBe(503);
+    expect((await response.json()).error).toMatch(/the emulators did not start: expected hub/);
+    expect(listening()).toBe(before + 1); // the dev server's own listener only
+    await own.close();
+  });
+
   it('closes the emulators with the server', async () => {
     const own = await createServer({
       root: new URL('../fixtures/vite-app/', import.meta.url).pathname,
