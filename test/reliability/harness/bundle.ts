@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -9,8 +9,22 @@ import { build } from 'esbuild';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const outDir = `${root}test-output/reliability`;
 
+/** Bundles of test workers that have ended (vitest may stop a worker without its `exit` event). */
+function removeStaleBundles(): void {
+  for (const file of readdirSync(outDir)) {
+    const pid = Number(/-(\d+)\.mjs$/.exec(file)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      rmSync(`${outDir}/${file}`, { force: true });
+    }
+  }
+}
+
 export async function bundle(entry: string, name: string): Promise<string> {
   mkdirSync(outDir, { recursive: true });
+  removeStaleBundles();
   const outfile = `${outDir}/${name}-${process.pid}.mjs`;
   await build({
     entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
@@ -23,7 +37,5 @@ export async function bundle(entry: string, name: string): Promise<string> {
     sourcemap: 'inline',
     logLevel: 'silent',
   });
-  // One bundle per test worker; gone when the worker ends.
-  process.once('exit', () => rmSync(outfile, { force: true }));
   return outfile;
 }
