@@ -20,7 +20,9 @@ const BUNDLES = [
   { name: 'createSasToken', names: 'createSasToken', limit: 3000, issue: 2, enforced: true },
   { name: 'SAS create + verify + token provider', names: 'createSasToken, verifySasToken, createSasTokenProvider', ceiling: 2650 },
   { name: 'Relay listener + client', names: 'HybridConnectionListener, HybridConnectionClient', limit: 5120, issue: 4, ceiling: 9650 },
-  { name: 'Web PubSub service client (REST + token minting)', names: 'WebPubSubServiceClient', limit: 5120, issue: 6, ceiling: 5240 },
+  // +150 B on purpose: the REST operations are one table shared with the emulator (core/webpubsub/rest-spec.ts,
+  // with the success status of each and the two the client calls by hand), issue 13.
+  { name: 'Web PubSub service client (REST + token minting)', names: 'WebPubSubServiceClient', limit: 5120, issue: 6, ceiling: 5400 },
   { name: 'Web PubSub mintClientAccessToken', names: 'mintClientAccessToken', ceiling: 1600 },
   { name: 'Web PubSub service client + event + negotiate handlers', names: 'WebPubSubServiceClient, createWebPubSubEventHandler, createNegotiateHandler', ceiling: 7950 },
   // The factories load @azure/event-hubs on first call: the SDK shows as the lazy part. rhea requires

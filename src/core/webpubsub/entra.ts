@@ -29,12 +29,13 @@ export function entraBearer(credential: TokenCredential, scope: string, now: () 
 /**
  * getClientAccessToken with a TokenCredential: the service mints the token (REST generateToken);
  * undefined when its answer holds none.
- * `path` is the client path (`client/hubs/{hub}` or the mqtt / socketio one). Unlike @azure/web-pubsub
+ * `tokenPath` is the generateToken operation's path (rest-spec.ts, built by the caller: this chunk
+ * imports nothing), `path` the client path (`client/hubs/{hub}` or the mqtt / socketio one). Unlike @azure/web-pubsub
  * 1.2 we also pass expirationTimeInMinutes on, as `minutesToExpire`.
  */
-export async function generateClientToken(rest: WebPubSubRestClient, hub: string, path: string, options: GenerateClientTokenOptions): Promise<ClientAccessToken | undefined> {
+export async function generateClientToken(rest: WebPubSubRestClient, tokenPath: string, path: string, options: GenerateClientTokenOptions): Promise<ClientAccessToken | undefined> {
   const { userId, roles: role, groups: group, expirationTimeInMinutes: minutesToExpire, clientProtocol = 'default', abortSignal } = options;
-  const url = rest.url(`api/hubs/${encodeURIComponent(hub)}/:generateToken`, { userId, role, minutesToExpire, group, clientType: CLIENT_TYPES[clientProtocol] });
+  const url = rest.url(tokenPath, { userId, role, minutesToExpire, group, clientType: CLIENT_TYPES[clientProtocol] });
   const { token } = (await (await rest.send('getClientAccessToken', 'POST', url, abortSignal)).json()) as { token?: unknown };
   if (typeof token !== 'string') return undefined;
   const baseUrl = rest.endpoint.replace(/^http/i, 'ws') + path;

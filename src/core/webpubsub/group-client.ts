@@ -1,13 +1,14 @@
-import { GROUP_OPERATIONS, defineOperations, hubPath, pathSegment, type JSONTypes } from './operations.js';
+import { defineOperations, pathSegment, type JSONTypes } from './operations.js';
+import { REST_OPERATIONS, restPath } from './rest-spec.js';
 import type { WebPubSubRestClient } from './rest-types.js';
 import type { GroupCloseAllConnectionsOptions, GroupListConnectionsOptions, GroupSendTextToAllOptions, GroupSendToAllOptions, OperationOptions, PagedMembers } from './service-types.js';
 
 
 // `client.group(name)`: the group half of the data plane (docs/protocol/webpubsub.md §3 rows 12–16, 24–25), with the method
 // names and options of @azure/web-pubsub's WebPubSubGroup. All but listConnections come from the
-// operations table (operations.ts).
+// operations table (rest-spec.ts, operations.ts).
 
-// The table-driven methods (GROUP_OPERATIONS), typed as @azure/web-pubsub 1.2 declares them.
+// The table-driven methods (rest-spec.ts, `group.*`), typed as @azure/web-pubsub 1.2 declares them.
 export interface WebPubSubGroup {
   addConnection(connectionId: string, options?: OperationOptions): Promise<void>;
   removeConnection(connectionId: string, options?: OperationOptions): Promise<void>;
@@ -25,7 +26,7 @@ export class WebPubSubGroup {
   readonly #rest: WebPubSubRestClient;
 
   static {
-    defineOperations(this, GROUP_OPERATIONS, (group) => [group.#rest, group.hubName, { group: group.groupName }, 'group.']);
+    defineOperations(this, 'group.', (group) => [group.#rest, group.hubName, { group: group.groupName }]);
   }
 
   constructor(rest: WebPubSubRestClient, hubName: string, groupName: string) {
@@ -48,6 +49,6 @@ export class WebPubSubGroup {
    * The pager loads on first use (paging.ts), so apps that never list members do not ship it.
    */
   async listConnections(options: GroupListConnectionsOptions = {}): Promise<PagedMembers> {
-    return (await import('./paging.js')).pageGroupMembers(this.#rest, `${hubPath(this.hubName)}groups/${encodeURIComponent(this.groupName)}/connections`, options);
+    return (await import('./paging.js')).pageGroupMembers(this.#rest, restPath(this.hubName, REST_OPERATIONS['group.listConnections'], () => encodeURIComponent(this.groupName)), options);
   }
 }

@@ -1,53 +1,16 @@
 import { describeValue } from '../errors.js';
+import { REST_OPERATIONS, restPath, type RestOperation } from './rest-spec.js';
 import type { QueryValue, WebPubSubRestClient } from './rest-types.js';
 
-// The data-plane operations as a table (docs/protocol/webpubsub.md §3): one generic invoker builds the path,
-// query and body of every call, so the hub and group clients hold no per-operation request code.
-// Their typed signatures are declared next to the classes (service-client.ts, group-client.ts).
-
-/**
- * [method, path under `/api/hubs/{hub}/`, query parameters, body, argument order].
- * `{name}` placeholders take the leading arguments in the order they appear in the path (or in the
- * order of the fifth field); `message` / `groups` bodies take the next one or two; options come last.
- * The query parameter `excluded` is read from `options.excludedConnections`, the others by their name.
- */
-export type Operation = readonly [method: string, path: string, query?: string, body?: 'message' | 'groups', args?: string];
-
-const SEND_QUERY = 'excluded filter messageTtlSeconds';
-const PERMISSION = 'permissions/{permission}/connections/{connectionId}';
-
-export const HUB_OPERATIONS = {
-  sendToAll: ['POST', ':send', SEND_QUERY, 'message'],
-  // No `excluded` when sending to a user (docs/protocol/webpubsub.md §3 row 22).
-  sendToUser: ['POST', 'users/{userId}/:send', 'filter messageTtlSeconds', 'message'],
-  sendToConnection: ['POST', 'connections/{connectionId}/:send', 'messageTtlSeconds', 'message'],
-  connectionExists: ['HEAD', 'connections/{connectionId}'],
-  groupExists: ['HEAD', 'groups/{group}'],
-  userExists: ['HEAD', 'users/{userId}'],
-  closeConnection: ['DELETE', 'connections/{connectionId}', 'reason'],
-  closeAllConnections: ['POST', ':closeConnections', 'excluded reason'],
-  closeUserConnections: ['POST', 'users/{userId}/:closeConnections', 'excluded reason'],
-  removeUserFromAllGroups: ['DELETE', 'users/{userId}/groups'],
-  removeConnectionFromAllGroups: ['DELETE', 'connections/{connectionId}/groups'],
-  // An empty filter selects every connection of the hub (docs/protocol/webpubsub.md §3).
-  addConnectionsToGroups: ['POST', ':addToGroups', '', 'groups'],
-  removeConnectionsFromGroups: ['POST', ':removeFromGroups', '', 'groups'],
-  // `targetName` is a group; omitted means every group (docs/protocol/webpubsub.md §3).
-  grantPermission: ['PUT', PERMISSION, 'targetName', undefined, 'connectionId permission'],
-  revokePermission: ['DELETE', PERMISSION, 'targetName', undefined, 'connectionId permission'],
-  hasPermission: ['HEAD', PERMISSION, 'targetName', undefined, 'connectionId permission'],
-} satisfies Record<string, Operation>;
-
-/** `{group}` is bound by the group client. */
-export const GROUP_OPERATIONS = {
-  addConnection: ['PUT', 'groups/{group}/connections/{connectionId}'],
-  removeConnection: ['DELETE', 'groups/{group}/connections/{connectionId}'],
-  closeAllConnections: ['POST', 'groups/{group}/:closeConnections', 'excluded reason'],
-  // Adds the user's current connections only, not later ones (docs/protocol/webpubsub.md §3).
-  addUser: ['PUT', 'users/{userId}/groups/{group}'],
-  removeUser: ['DELETE', 'users/{userId}/groups/{group}'],
-  sendToAll: ['POST', 'groups/{group}/:send', SEND_QUERY, 'message'],
-} satisfies Record<string, Operation>;
+// The service client's table-driven methods: one per REST operation (rest-spec.ts, shared with the
+// emulator), and one generic invoker that builds the path, query and body of every call, so the hub
+// and group clients hold no per-operation request code. Their typed signatures are declared next to
+// the classes (service-client.ts, group-client.ts).
+//
+// Path parameters take the leading arguments in path order, except that the SDK takes a connection
+// id first wherever it takes one (grantPermission(connectionId, permission)); `message` / `groups`
+// bodies take the next one or two; options come last. The query parameter `excluded` is read from
+// `options.excludedConnections`, the others by their name.
 
 const PERMISSIONS = ['joinLeaveGroup', 'sendToGroup'];
 
@@ -59,24 +22,20 @@ export function pathSegment(value: unknown, name: string): string {
   return encodeURIComponent(value);
 }
 
-export function hubPath(hub: string): string {
-  return `api/hubs/${encodeURIComponent(hub)}/`;
-}
-
 /**
  * Runs one operation; `args` are the method's arguments. Rejects with a TypeError before any request
  * when an argument is bad, else with the transport's RealtimeError.
  */
-export async function invoke(rest: WebPubSubRestClient, hub: string, operation: string, spec: Operation, args: unknown[], bound: Record<string, string> = {}): Promise<Response> {
-  const [method, path, query = '', body, order] = spec;
+export async function invoke(rest: WebPubSubRestClient, hub: string, operation: string, spec: RestOperation, args: unknown[], bound: Record<string, string> = {}): Promise<Response> {
+  const [method, path, query, , body] = spec;
   const values: Record<string, unknown> = { ...bound };
-  const names = order?.split(' ') ?? (path.match(/\w+(?=})/g) ?? []).filter((name) => !(name in bound));
+  const names = (path.match(/\w+(?=})/g) ?? []).filter((name) => !(name in bound)).sort((a, b) => Number(b === 'connectionId') - Number(a === 'connectionId'));
   names.forEach((name, index) => (values[name] = args[index]));
   const remaining = args.slice(names.length);
   const options = (remaining[body === 'message' ? 1 : body === 'groups' ? 2 : 0] ?? {}) as Record<string, unknown> & { abortSignal?: AbortSignal };
   const parameters: Record<string, QueryValue> = {};
   for (const name of query.split(' ')) if (name) parameters[name] = options[name === 'excluded' ? 'excludedConnections' : name] as QueryValue;
-  const url = rest.url(hubPath(hub) + path.replace(/{(\w+)}/g, (_, name: string) => pathSegment(values[name], name)), parameters);
+  const url = rest.url(restPath(hub, spec, (name) => pathSegment(values[name], name)), parameters);
   const content = body === 'message' ? messageBody(remaining[0], options.contentType) : body === 'groups' ? groupsBody(remaining[0], remaining[1]) : undefined;
   return rest.send(operation, method, url, options.abortSignal, content?.body, content?.contentType);
 }
@@ -85,14 +44,17 @@ export async function invoke(rest: WebPubSubRestClient, hub: string, operation: 
  * Installs the table's operations as methods of `target` (non-enumerable, as class methods are).
  * `context` gives the transport, hub, bound placeholders and error-message prefix of an instance.
  */
-export function defineOperations<T>(target: { prototype: T }, table: Record<string, Operation>, context: (self: T) => [WebPubSubRestClient, string, Record<string, string>, string]): void {
-  for (const [name, spec] of Object.entries(table)) {
+export function defineOperations<T extends object>(target: { prototype: T }, prefix: '' | 'group.', context: (self: T) => [WebPubSubRestClient, string, Record<string, string>]): void {
+  for (const [operation, spec] of Object.entries(REST_OPERATIONS) as Array<[string, RestOperation]>) {
+    const name = operation.slice(prefix.length);
+    // Another prefix's operation, or one the class writes itself (getClientAccessToken, listConnections).
+    if (!operation.startsWith(prefix) || name.includes('.') || name in target.prototype) continue;
     Object.defineProperty(target.prototype, name, {
       configurable: true,
       writable: true,
       async value(this: T, ...args: unknown[]) {
-        const [rest, hub, bound, prefix] = context(this);
-        const response = await invoke(rest, hub, prefix + name, spec, args, bound);
+        const [rest, hub, bound] = context(this);
+        const response = await invoke(rest, hub, operation, spec, args, bound);
         // HEAD answers 200 or 404: the exists checks and hasPermission resolve to a boolean.
         return spec[0] === 'HEAD' ? response.status !== 404 : undefined;
       },

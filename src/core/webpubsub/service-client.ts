@@ -3,7 +3,8 @@ import { describeValue } from '../errors.js';
 import { isTokenCredential } from '../token-provider.js';
 import { HUB_NAME_PATTERN, clientPath, clientTokenMinter, type ClientAccessToken, type ClientTokenMinter } from './client-token.js';
 import { WebPubSubGroup } from './group-client.js';
-import { HUB_OPERATIONS, defineOperations, type JSONTypes } from './operations.js';
+import { defineOperations, type JSONTypes } from './operations.js';
+import { REST_OPERATIONS, restPath } from './rest-spec.js';
 import { createRestClient } from './rest.js';
 import { webPubSubError } from './service-error.js';
 import type { RestClientOptions, WebPubSubCredential, WebPubSubRestClient } from './rest-types.js';
@@ -13,7 +14,7 @@ export type { GenerateClientTokenOptions } from './service-types.js';
 
 // Drop-in for @azure/web-pubsub's WebPubSubServiceClient (docs/protocol/webpubsub.md §6): same constructors, method names
 // and options, over `fetch` and a pluggable HMAC instead of core-rest-pipeline and jsonwebtoken.
-// The REST methods come from the operations table (operations.ts); their signatures are below.
+// The REST methods come from the operations table (rest-spec.ts, operations.ts); their signatures are below.
 
 export type WebPubSubServiceClientOptions = RestClientOptions;
 
@@ -54,7 +55,7 @@ export interface HubPermissionOptions extends OperationOptions {
 export type ClientTokenResponse = ClientAccessToken;
 type BinaryMessage = ArrayBuffer | ArrayBufferView | Blob;
 
-// The table-driven methods (HUB_OPERATIONS), typed as @azure/web-pubsub 1.2 declares them.
+// The table-driven methods (rest-spec.ts), typed as @azure/web-pubsub 1.2 declares them.
 export interface WebPubSubServiceClient {
   sendToAll(message: string, options: HubSendTextToAllOptions): Promise<void>;
   sendToAll(message: JSONTypes | BinaryMessage, options?: HubSendToAllOptions): Promise<void>;
@@ -84,7 +85,7 @@ export class WebPubSubServiceClient {
   #minter?: [key: string, mint: ClientTokenMinter];
 
   static {
-    defineOperations(this, HUB_OPERATIONS, (client) => [client.#rest, client.hubName, {}, '']);
+    defineOperations(this, '', (client) => [client.#rest, client.hubName, {}]);
   }
 
   constructor(connectionString: string, hubName: string, options?: WebPubSubServiceClientOptions);
@@ -126,7 +127,7 @@ export class WebPubSubServiceClient {
     const hub = this.hubName;
     if (isTokenCredential(credential)) {
       return import('./entra.js')
-        .then((entra) => entra.generateClientToken(rest, hub, clientPath(hub, options.clientProtocol), options))
+        .then((entra) => entra.generateClientToken(rest, restPath(hub, REST_OPERATIONS.getClientAccessToken, () => ''), clientPath(hub, options.clientProtocol), options))
         .then((token) => token ?? Promise.reject(webPubSubError('protocol', 'generateToken answered without a token')));
     }
     // Re-created only when AzureKeyCredential.update() changed the key.

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HUB_NAME_PATTERN } from '../../core/webpubsub/client-token.js';
+import { REST_OPERATIONS, type RestOperation, type RestOperationName } from '../../core/webpubsub/rest-spec.js';
 import { acceptedHosts, verifyRestToken } from './auth.js';
 import type { HubRegistry } from './hub-state.js';
 import { badRequest, readRestBody, RestError, sendFailure, sendStatus } from './rest-http.js';
-import { REST_OPERATIONS, type RestContext, type RestParams } from './rest-operations.js';
+import { REST_HANDLERS, type RestContext, type RestOutcome, type RestParams } from './rest-operations.js';
 
 // Routes the data-plane REST API (docs/protocol/webpubsub.md §3 table, api-version 2024-12-01 and earlier
 // stable versions): HEAD /api/health, then /api/hubs/{hub}/... with JWT auth (aud = request URL).
@@ -15,6 +16,25 @@ export interface RestRouterOptions {
   endpoint: string;
   port: number;
   log: (line: string) => void;
+}
+
+const OPERATIONS = Object.entries(REST_OPERATIONS) as Array<[RestOperationName, RestOperation]>;
+
+/** The path parameters when the request is this operation, else undefined. */
+function match(operation: RestOperation, method: string | undefined, segments: string[]): RestParams | undefined {
+  const parts = operation[1].split('/');
+  if (operation[0] !== method || parts.length !== segments.length) return undefined;
+  const params: RestParams = {};
+  for (const [i, part] of parts.entries()) {
+    if (part.startsWith('{')) params[part.slice(1, -1) as keyof RestParams] = segments[i]!;
+    else if (part !== segments[i]) return undefined;
+  }
+  return params;
+}
+
+function answer(res: ServerResponse, operation: RestOperation, outcome: RestOutcome): void {
+  if (outcome && 'found' in outcome) return sendStatus(res, outcome.found ? operation[3] : 404);
+  sendStatus(res, operation[3], outcome ? outcome.json : undefined);
 }
 
 export async function handleRest(req: IncomingMessage, res: ServerResponse, url: URL, options: RestRouterOptions): Promise<void> {
@@ -35,24 +55,18 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
     const hubName = segments[2]!;
     if (!HUB_NAME_PATTERN.test(hubName)) throw badRequest(`Invalid hub name; expected ${HUB_NAME_PATTERN}`);
     const rest = segments.slice(3);
-    for (const operation of REST_OPERATIONS) {
-      if (operation.method !== req.method || operation.path.length !== rest.length) continue;
-      const params: RestParams = {};
-      const matches = operation.path.every((part, i) => {
-        if (part.startsWith('{')) {
-          params[part.slice(1, -1) as keyof RestParams] = rest[i]!;
-          return true;
-        }
-        return part === rest[i];
-      });
-      if (!matches) continue;
-      for (const name of ['group', 'connectionId', 'userId'] as const) {
-        const value = params[name];
-        if (value !== undefined && (value.length > 1024 || value.trim().length === 0)) throw badRequest(`Invalid ${name}`);
+    for (const [name, operation] of OPERATIONS) {
+      const params = match(operation, req.method, rest);
+      if (!params) continue;
+      for (const key of ['group', 'connectionId', 'userId'] as const) {
+        const value = params[key];
+        if (value !== undefined && (value.length > 1024 || value.trim().length === 0)) throw badRequest(`Invalid ${key}`);
       }
+      const accepted = new Set(operation[2].split(' '));
       const context: RestContext = {
         req,
         url,
+        accepts: (parameter) => accepted.has(parameter),
         hub: options.hubs.view(hubName), // an unknown hub is empty and stays unstored
         hubName,
         params,
@@ -60,8 +74,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
         accessKey: options.accessKey,
         body: () => readRestBody(req),
       };
-      const result = await operation.run(context);
-      return sendStatus(res, result.status, result.json);
+      return answer(res, operation, await REST_HANDLERS[name](context));
     }
     throw new RestError(404, 'NotFound', `No operation ${req.method} ${url.pathname}`);
   } catch (error) {

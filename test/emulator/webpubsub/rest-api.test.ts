@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../../../src/core/jwt.js';
+import { REST_OPERATIONS, restPath } from '../../../src/core/webpubsub/rest-spec.js';
 import { startWebPubSubEmulator, type RunningWebPubSubEmulator } from '../../../src/emulator/webpubsub/index.js';
 import { nodeHmac } from '../../../src/node/hmac.js';
 import { clientUrl, connectRaw, isAck, JSON_PROTOCOL, type RawClient } from './helpers.js';
@@ -210,3 +211,26 @@ describe('REST groups', () => {
     expect(new TextEncoder().encode(closed.reason).length).toBeLessThanOrEqual(123);
   });
 });
+
+describe('the shared operation table (core/webpubsub/rest-spec.ts)', () => {
+  it('every operation the client is built from is routed by the emulator and answers with its success status', async () => {
+    const client = await joined('spec', { userId: 'u1', groups: ['g1'], roles: ['webpubsub.joinLeaveGroup'] });
+    const values: Record<string, string> = { connectionId: client.id, group: 'g1', userId: 'u1', permission: 'joinLeaveGroup' };
+    const answered: Record<string, number> = {};
+    // Operations that take something away run last; the closing ones spare the client.
+    const destructive = (name: string) => /^(close|remove|revoke)/.test(name);
+    const names = Object.keys(REST_OPERATIONS) as Array<keyof typeof REST_OPERATIONS>;
+    for (const name of [...names.filter((n) => !destructive(n)), ...names.filter(destructive)]) {
+      const operation = REST_OPERATIONS[name];
+      const [method, , query, , body] = operation;
+      const path = `/${restPath('spec', operation, (key) => encodeURIComponent(name === 'closeConnection' || name === 'group.removeConnection' ? 'other' : values[key]!))}?${API}`;
+      const spare = query.includes('excluded') ? `&excluded=${client.id}` : '';
+      const init = body === 'message' ? { body: '"hi"', contentType: 'application/json' } : body === 'groups' ? { body: JSON.stringify({ groups: ['g2'] }), contentType: 'application/json' } : {};
+      answered[name] = (await rest(method, path + spare, init)).status;
+    }
+    const expected = Object.fromEntries(names.map((name) => [name, REST_OPERATIONS[name][3]]));
+    expect(answered).toEqual(expected);
+    client.ws.close();
+  });
+});
+
