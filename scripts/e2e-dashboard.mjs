@@ -29,6 +29,15 @@ const watchdog = setTimeout(() => {
   process.exit(1);
 }, OVERALL_MS);
 
+// Whatever a client library throws asynchronously is a failure to report, not a crash that would
+// lose the summary line npm test reads.
+for (const event of ['uncaughtException', 'unhandledRejection']) {
+  process.on(event, (error) => {
+    results.push({ name: event, ok: false });
+    console.log(`FAIL ${event}: ${error?.stack ?? error}`);
+  });
+}
+
 async function check(name, needs, body) {
   const missing = needs.filter((need) => !results.find((r) => r.name === need)?.ok);
   if (missing.length > 0) {
