@@ -59,7 +59,7 @@ export const SECTION_BY_NAME: Record<string, number> = {
   'amqp:application-properties:map': SECTION.applicationProperties,
   'amqp:data:binary': SECTION.data,
   'amqp:amqp-sequence:list': SECTION.sequence,
-  'amqp:value:*': SECTION.value,
+  'amqp:amqp-value:*': SECTION.value,
   'amqp:footer:map': SECTION.footer,
 };
 
