@@ -188,7 +188,7 @@ describe('Python listener (websockets), our HybridConnectionClient as sender', (
 
   it('a 200 kB POST arrives over request rendezvous and its echo comes back there', async () => {
     const body = pattern(200 * 1024, 253);
-    const response = await client.fetch('upload', { method: 'POST', body });
+    const response = await client.fetch('upload', { method: 'POST', body: body as Uint8Array<ArrayBuffer> });
     expect(response.status).toBe(201);
     const echoed = new Uint8Array(await response.arrayBuffer());
     expect(echoed.length).toBe(body.length);

@@ -24,7 +24,7 @@ export function rawUpgrade(port: number, target: string, trailing: Buffer = Buff
     const chunks: Buffer[] = [];
     const ended = new Promise<void>((done) => socket.once('close', () => done()));
     let onChange = () => {};
-    socket.on('data', (chunk) => {
+    socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       onChange();
     });
