@@ -92,6 +92,7 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
       case '/snapshot':
         return send(res, 200, 'application/json; charset=utf-8', picture());
       case '/events':
+        if (req.method !== 'GET') return send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed\n', { allow: 'GET' });
         if (!viewers.add(res)) send(res, 503, 'text/plain; charset=utf-8', `At most ${limits.maxViewers} pages may watch at once.\n`, { 'retry-after': '5' });
         return;
       default:
