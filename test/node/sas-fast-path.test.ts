@@ -31,7 +31,7 @@ describe('createSasToken on the Node entry', () => {
 
   it('uses a caller-given hmac or runtime.hmac instead of node:crypto', async () => {
     const calls: string[] = [];
-    const hmac = (k: string | Uint8Array, message: string | Uint8Array) => {
+    const hmac = (_key: string | Uint8Array, message: string | Uint8Array) => {
       calls.push(String(message));
       return new Uint8Array(32);
     };

@@ -2,6 +2,7 @@ import type { RealtimeError } from '../errors.js';
 import type { SocketLike, WebSocketCtor } from '../transport.js';
 import type { RelayRequestHandler } from './http-bridge.js';
 import type { Timers } from '../runtime-types.js';
+import type { FlushWatch } from './listener-flush.js';
 import type { AcceptHandler, RelayConnection } from './listener-types.js';
 
 // What the accept and HTTP paths need from their listener: one object, built once per listener.
@@ -15,8 +16,8 @@ export interface ListenerContext {
   connectTimeoutMs: number;
   acceptHandler: AcceptHandler | undefined;
   requestHandler: RelayRequestHandler | undefined;
-  /** A response not complete after this goes over rendezvous (the .NET flush timer). */
-  flushMs: number;
+  /** A response not complete within the flush time goes over rendezvous (the .NET flush timer). */
+  flush: FlushWatch;
   maxRequestBodyBytes: number;
   /** The control channel if it is open now. */
   controlChannel(): SocketLike | undefined;

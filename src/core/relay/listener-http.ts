@@ -10,8 +10,6 @@ import { CONTROL_CHANNEL_BODY_LIMIT, CONTROL_CHANNEL_HEADER_LIMIT, encodeControl
 // is at most 64 kB and ready within the flush time (.NET: 2 s), else over a rendezvous socket to
 // the request's `address`; requests the service sends over rendezvous are answered there.
 
-const SLOW = Symbol('slow');
-
 function send(socket: SocketLike, frame: string, body: Uint8Array | undefined): void {
   socket.send(frame);
   if (body) socket.send(body);
@@ -35,17 +33,13 @@ export async function serveRelayRequest(ctx: ListenerContext, message: RequestMe
   const wantsBody = message.method.toUpperCase() !== 'HEAD' && response.status !== 204 && response.status !== 304;
   const bodyRead = wantsBody ? readBody(response) : Promise.resolve(undefined);
   let upgrade: Promise<SocketLike> | undefined;
-  if (!rendezvous) {
-    let timer: unknown;
-    const flushed = new Promise<typeof SLOW>((resolve) => (timer = ctx.timers.setTimeout(() => resolve(SLOW), ctx.flushMs)));
-    const first = await Promise.race([bodyRead.catch(() => undefined), flushed]);
-    ctx.timers.clearTimeout(timer);
-    // Slow body: dial the rendezvous now, while the body finishes (the .NET flush rule).
-    if (first === SLOW) {
-      upgrade = openRendezvous(ctx, message.address);
-      upgrade.catch(() => {}); // reported where it is awaited below
-    }
-  }
+  // Slow body: dial the rendezvous when the flush time passes, while the body finishes (the .NET flush rule).
+  const done = rendezvous
+    ? undefined
+    : ctx.flush.watch(() => {
+        upgrade = openRendezvous(ctx, message.address);
+        upgrade.catch(() => {}); // reported where it is awaited below
+      });
   let bytes: Uint8Array | undefined;
   try {
     bytes = await bodyRead;
@@ -53,6 +47,7 @@ export async function serveRelayRequest(ctx: ListenerContext, message: RequestMe
     ctx.onError(new RealtimeError('service', `reading the response body for request ${message.id} failed`, { cause }));
     response = plainResponse(500, 'Internal Server Error');
   }
+  done?.();
   if (!bytes?.length) bytes = undefined;
   const frame = encodeControlMessage(responseFrame(message.id, response, bytes !== undefined));
   if (rendezvous) return send(rendezvous, frame, bytes);

@@ -9,6 +9,7 @@ import type { ListenerContext } from './listener-context.js';
 import type { AcceptHandler, RelayConnection } from './listener-types.js';
 import { TypedEmitter } from './listener-events.js';
 import { createFrameReader } from './listener-frames.js';
+import { createFlushWatch } from './listener-flush.js';
 import { serveRelayRequest, serveRequestRendezvous } from './listener-http.js';
 import { startLiveness } from './listener-liveness.js';
 import { startTokenRenewal } from './listener-renewal.js';
@@ -87,7 +88,7 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
       connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
       acceptHandler: options.acceptHandler,
       requestHandler: options.requestHandler,
-      flushMs: options.responseFlushMs ?? 2000,
+      flush: createFlushWatch(options.responseFlushMs ?? 2000, config.timers, config.now),
       maxRequestBodyBytes: options.maxRequestBodyBytes ?? 16 * 1024 * 1024,
       controlChannel: () => (this.#socket?.readyState === SocketState.OPEN ? this.#socket : undefined),
       rendezvous: new Set(),
@@ -140,6 +141,7 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
     this.#stopChannel();
     for (const socket of this.#ctx.rendezvous) closeQuietly(socket);
     this.#ctx.rendezvous.clear();
+    this.#ctx.flush.clear();
     this.#settle(new RealtimeError('aborted', 'listener closed before it came online'));
     if (wasUp) this.emit('offline', undefined);
   }

@@ -104,6 +104,9 @@ const SHAPES: Record<ControlMessage['type'], Record<string, FieldKind>> = {
   renewToken: { token: TEXT },
 };
 
+/** SHAPES as [field, kind] lists, made once: the decoder walks them per frame. */
+const FIELDS = /* @__PURE__ */ Object.fromEntries(Object.entries(SHAPES).map(([type, shape]) => [type, Object.entries(shape)])) as Record<ControlMessage['type'], Array<[string, FieldKind]>>;
+
 type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -134,13 +137,13 @@ function readField(kind: FieldKind, value: unknown): unknown {
       return isObject(value) && typeof value.address === 'string' && typeof value.port === 'number' ? { address: value.address, port: value.port } : null;
     case HEADERS: {
       if (!isObject(value)) return null;
-      const headers: HeaderMap = {};
-      for (const [name, header] of Object.entries(value)) {
-        if (typeof header === 'number' && Number.isFinite(header)) headers[name] = String(header);
-        else if (typeof header === 'string') headers[name] = header;
-        else return null;
+      // The parsed object is this frame's own: numbers are turned into strings in place, no copy.
+      for (const name of Object.keys(value)) {
+        const header = value[name];
+        if (typeof header === 'number' && Number.isFinite(header)) value[name] = String(header);
+        else if (typeof header !== 'string') return null;
       }
-      return headers;
+      return value;
     }
   }
 }
@@ -159,12 +162,12 @@ export function decodeControlMessage(text: string): ControlMessage {
   if (keys.length !== 1) throw malformed('expected an object with exactly one of accept, request, response, renewToken');
   const key = keys[0]!;
   const body = (parsed as Json)[key];
-  if (!['accept', 'request', 'response', 'renewToken'].includes(key)) throw malformed(`unknown message "${key.slice(0, 40)}"`);
+  if (key !== 'accept' && key !== 'request' && key !== 'response' && key !== 'renewToken') throw malformed(`unknown message "${key.slice(0, 40)}"`);
   if (!isObject(body)) throw malformed(`expected ${key} to be an object, got ${describeValue(body)}`);
   // A request without method carries only an address: the rendezvous form (docs/protocol/relay.md §1.5).
   const type = key === 'request' && (body.method === undefined || body.method === null) ? 'requestRendezvous' : (key as ControlMessage['type']);
   const message: Json = { type };
-  for (const [field, kind] of Object.entries(SHAPES[type])) {
+  for (const [field, kind] of FIELDS[type]) {
     const value = readField(kind, body[field]);
     if (value === null) throw malformed(`expected ${key}.${field} to be ${kind}, got ${body[field] === undefined ? 'nothing' : describeValue(body[field])}`);
     if (value !== undefined) message[field] = value;
