@@ -7,6 +7,8 @@
 //   --profile <id>      run one row with our servers under `node --cpu-prof` and write
 //                       bench/profiles/<id>.md (top self time, mapped to src/)
 //   --list              print the row ids
+//   --render            rewrite RESULTS.md from results.json (no measuring)
+//   --summary           print the short table the README's performance section shows
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +17,7 @@ import { buildSources, removeBuild } from './lib/build.mjs';
 import { killAllChildren, profiling } from './lib/child.mjs';
 import { load, machine } from './lib/machine.mjs';
 import { summarizeProfiles } from './lib/profile.mjs';
-import { renderResults } from './lib/report.mjs';
+import { readmeTable, renderResults } from './lib/report.mjs';
 import { roundOptions } from './lib/rounds.mjs';
 import { ROWS } from './rows/index.mjs';
 
@@ -29,6 +31,13 @@ const option = (name) => {
 
 if (flag('--list')) {
   for (const row of ROWS) console.log(`${row.id.padEnd(20)} ${row.title}`);
+  process.exit(0);
+}
+
+if (flag('--render') || flag('--summary')) {
+  const saved = JSON.parse(readFileSync(join(here, 'results.json'), 'utf8'));
+  if (flag('--summary')) console.log(readmeTable(saved));
+  else writeFileSync(join(here, 'RESULTS.md'), renderResults(saved));
   process.exit(0);
 }
 

@@ -30,8 +30,8 @@ export function summaryTable(results) {
       lines.push(`| ${row.title} | — | — | — | — | — | — | failed: ${row.error.split('\n')[0].replace(/\|/g, '/')} |`);
       continue;
     }
-    for (const result of row.cases) {
-      lines.push(`| ${row.title} | ${result.label} | ${result.unit} | ${KEYS.map((key) => cell(result.contestants[key])).join(' | ')} | ${ratioCell(result)} | ${goalCell(result)} |`);
+    for (const [i, result] of row.cases.entries()) {
+      lines.push(`| ${i === 0 ? row.title : ''} | ${result.label} | ${result.unit} | ${KEYS.map((key) => cell(result.contestants[key])).join(' | ')} | ${ratioCell(result)} | ${goalCell(result)} |`);
     }
   }
   return lines.join('\n');
@@ -46,7 +46,7 @@ export function renderResults(results) {
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}.`,
     `Run started ${results.startedAt}, took ${Math.round(results.durationMs / 1000)} s; load average (1, 5, 15 min) ${results.load.start.join(', ')} at the start and ${results.load.end.join(', ')} at the end.`,
     '',
-    'Method: our code is bundled from `src/` with esbuild at the start of the run; every server under test runs in a child process of its own; within a row the contestants run in alternating rounds (ours, peer, limit, ours, …) after one warm-up round each; each cell is the median over the rounds with the min–max in brackets; a ratio is taken from the medians, and the bracket after it is the range of the same ratio taken round by round. The machine is shared: absolute figures move with its load, ratios much less.',
+    'Method: our code is bundled from `src/` with esbuild at the start of the run; every server under test runs in a child process of its own; within a row the contestants run in alternating rounds (ours, peer, limit, ours, …) after one warm-up round each; each cell is the median over the rounds with the min–max in brackets (latency percentiles: over all samples of all rounds, the bracket the per-round range); a ratio is the median of the ratios taken round by round, with their range in brackets (for latency percentiles, the ratio of the pooled values). The machine is shared: absolute figures move with its load, ratios much less.',
     '',
     summaryTable(results),
     '',
@@ -63,4 +63,19 @@ export function renderResults(results) {
     out.push(`- Took ${Math.round(row.durationMs / 1000)} s; load average ${row.load.start.join(', ')} → ${row.load.end.join(', ')}; run ${row.startedAt}.`, '');
   }
   return out.join('\n');
+}
+
+/** The README's performance table: medians and ratios only, one line per case. */
+export function readmeTable(results) {
+  const lines = ['| area | case | ours | peer | limit | ratio | goal |', '|---|---|---:|---:|---:|---|---|'];
+  for (const row of results.rows) {
+    if (row.error) continue;
+    for (const [i, result] of row.cases.entries()) {
+      const value = (key) => (result.contestants[key] ? `${format(result.contestants[key].median)}` : '—');
+      const ratio = result.ratio ? `${formatRatio(result.ratio.value)} ${result.ratio.formula === 'x/ours' ? `${result.ratio.against}/ours` : `ours/${result.ratio.against}`}` : '—';
+      const goal = result.goal ? `${result.goal.text} ${result.goal.met ? '✓' : '✗'}` : '';
+      lines.push(`| ${i === 0 ? row.title : ''} | ${result.label}, ${result.unit} | ${value('ours')} | ${value('peer')} | ${value('limit')} | ${ratio} | ${goal} |`);
+    }
+  }
+  return lines.join('\n');
 }
