@@ -102,7 +102,10 @@ for (const row of selected) {
 results.durationMs = Math.round(performance.now() - runStart);
 results.load.end = load();
 
-if (profileRow) {
+if (profileRow && results.rows[0].error) {
+  console.error('no profile written: the row failed');
+  process.exitCode = 1;
+} else if (profileRow) {
   const out = join(here, 'profiles', `${profileRow}.md`);
   writeFileSync(out, summarizeProfiles(profileDir, buildDir, selected[0], results));
   rmSync(profileDir, { recursive: true, force: true });

@@ -44,7 +44,9 @@ export function finishCase(spec, measured) {
   const { ratio: _ratio, goal: _goal, ...rest } = spec;
   const out = { ...rest, contestants: {} };
   const perRound = {};
-  for (const [key, { name, samples }] of Object.entries(measured)) {
+  for (const [key, entry] of Object.entries(measured)) {
+    if (!entry) continue; // a contestant that sat out (--profile runs ours alone)
+    const { name, samples } = entry;
     if (stat === 'median') {
       perRound[key] = samples;
       out.contestants[key] = { name, ...summarize(samples), samples };

@@ -3,30 +3,28 @@
 // RSS are read there); the clients are json.webpubsub.azure.v1 `ws` clients in the harness.
 import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { importOurs } from '../lib/build.mjs';
 import { startChild } from '../lib/child.mjs';
 import { alternate, finishCase } from '../lib/rounds.mjs';
+import { clientUrl, restSend } from '../lib/wps-tokens.mjs';
 import { openClients } from '../lib/ws-clients.mjs';
 
 const PROTOCOL = 'json.webpubsub.azure.v1';
 const HUB = 'bench';
 const MESSAGE = 'x'.repeat(100);
 
-function post(agent, port, path, body) {
+function post(agent, port, { path, headers = {} }, body) {
   return new Promise((resolve, reject) => {
-    const req = request({ agent, host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'text/plain' } }, (res) => {
+    const req = request({ agent, host: '127.0.0.1', port, path, method: 'POST', headers: { ...headers, 'content-type': 'text/plain' } }, (res) => {
       res.resume();
-      res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`bare server: HTTP ${res.statusCode}`))));
+      res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`${path}: HTTP ${res.statusCode}`))));
     });
     req.on('error', reject);
     req.end(body);
   });
 }
 
-async function oursClientUrl(info, groups) {
-  const { mintClientAccessToken } = await importOurs('node');
-  const { url } = await mintClientAccessToken({ endpoint: info.endpoint, hub: HUB, accessKey: info.accessKey, userId: 'bench', groups, expirationTimeInMinutes: 60 });
-  return url;
+function oursClientUrl(info, groups) {
+  return clientUrl(info.endpoint, info.accessKey, HUB, groups);
 }
 
 /** Server CPU µs per delivered message: `messages` sends to `recipients` clients each. */
@@ -48,22 +46,21 @@ function fanOutRow({ id, title, goal, clientCount, group, messages }) {
     async run(ctx) {
       const ours = await startChild('wps-emulator');
       const bare = await startChild('wps-bare');
-      const { WebPubSubServiceClient } = await importOurs('node');
-      const service = new WebPubSubServiceClient(ours.info.connectionString, HUB);
-      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const agents = { ours: new Agent({ keepAlive: true, maxSockets: 1 }), limit: new Agent({ keepAlive: true, maxSockets: 1 }) };
       let oursClients;
       let bareClients;
       try {
-        oursClients = await openClients(await oursClientUrl(ours.info, group ? [group] : undefined), clientCount, { protocol: PROTOCOL });
+        oursClients = await openClients(oursClientUrl(ours.info, group ? [group] : undefined), clientCount, { protocol: PROTOCOL });
         bareClients = await openClients(`ws://127.0.0.1:${bare.info.port}/client/hubs/${HUB}${group ? `?group=${group}` : ''}`, clientCount, { protocol: PROTOCOL });
         await new Promise((resolve) => setTimeout(resolve, 200)); // let the `connected` frames land
         const count = ctx.mode === 'full' ? messages : ctx.mode === 'quick' ? Math.ceil(messages / 3) : 2;
-        const sends = group
-          ? { ours: () => service.group(group).sendToAll(MESSAGE, { contentType: 'text/plain' }), limit: () => post(agent, bare.info.port, `/group/${group}`, MESSAGE) }
-          : { ours: () => service.sendToAll(MESSAGE, { contentType: 'text/plain' }), limit: () => post(agent, bare.info.port, '/all', MESSAGE) };
+        // The REST token is minted once (the SDK mints one per call, on the client's side).
+        const rest = restSend(ours.info.endpoint, ours.info.accessKey, HUB, group);
+        const barePath = { path: group ? `/group/${group}` : '/all' };
+        const sends = { ours: () => post(agents.ours, ours.info.port, rest, MESSAGE), limit: () => post(agents.limit, bare.info.port, barePath, MESSAGE) };
         const measured = await alternate(
           {
-            ours: { name: 'our Web PubSub emulator (REST send, JWT checked)', run: () => cpuPerDelivery(ours, oursClients, sends.ours, count, clientCount) },
+            ours: { name: 'our Web PubSub emulator (REST :send, JWT checked)', run: () => cpuPerDelivery(ours, oursClients, sends.ours, count, clientCount) },
             limit: { name: 'bare ws server, frame encoded once (HTTP POST trigger)', run: () => cpuPerDelivery(bare, bareClients, sends.limit, count, clientCount) },
           },
           { rounds: ctx.rounds, warmup: ctx.warmup, deadline: ctx.deadline },
@@ -75,7 +72,7 @@ function fanOutRow({ id, title, goal, clientCount, group, messages }) {
       } finally {
         oursClients?.close();
         bareClients?.close();
-        agent.destroy();
+        for (const agent of Object.values(agents)) agent.destroy();
         await ours.stop();
         await bare.stop();
       }
