@@ -87,6 +87,7 @@ export class EmulatorFixture {
       peakRssMb: Math.round(Math.max(child.peakRssMb, rss)),
       ...(problems.length ? { note: problems.join('; ').slice(0, 300) } : outcome?.note ? { note: outcome.note } : {}),
     });
-    expect(problems, batch.target).toEqual([]);
+    const recent = this.secrets.mask(child.lines.filter((line) => !/accepted an AMQP connection|put-token .* -> 202/.test(line)).slice(-8));
+    expect(problems, `${batch.target}; the emulator's last lines:\n${recent.join('\n')}`).toEqual([]);
   }
 }

@@ -29,6 +29,11 @@ export class SecretBook {
     return this.#needles.size;
   }
 
+  /** The lines with every secret replaced, safe to print in a failure message. */
+  mask(lines: readonly string[]): string[] {
+    return lines.map((line) => [...this.#needles].reduce((text, needle) => text.replaceAll(needle, `<secret ${needle.length} chars>`), line));
+  }
+
   /** Lines that contain any secret (with the secret masked in the report, so the report leaks nothing). */
   hits(lines: readonly string[]): string[] {
     const found: string[] = [];
