@@ -1,26 +1,18 @@
-import { timingSafeEqual } from '../../core/encoding.js';
 import { redactSecrets, isRealtimeError } from '../../core/errors.js';
-import { verifySasToken } from '../../core/sas.js';
-import { nodeHmac } from '../../node/hmac.js';
-import { EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../defaults.js';
+import { findRule, ROOT_RULE, ruleWithKey, tokenKeyName, verifyWithRule, type SasRight, type SasRule, type SasRuleConfig } from '../host/sas-rules.js';
 import { addressPath, parseEntityPath, pathCovers } from './entity-path.js';
 import type { EventHubsNamespace } from './namespace.js';
 
 // Claims-based security (docs/protocol/eventhubs.md §3). A client puts a token on `$cbs` for an audience, then
 // attaches links under it; the emulator remembers per connection which paths were granted
 // which claims until when, and checks them at attach (the SDK always puts the token first).
+// Shared access policies are the host's rule model (src/emulator/host/sas-rules.ts), as Relay's:
+// primary and secondary keys, names compared case-insensitively, Manage expanded at load.
 
-export type Claim = 'Manage' | 'Send' | 'Listen';
+export type Claim = SasRight;
 
-export interface SharedAccessPolicy {
-  name: string;
-  key: string;
-  rights: Claim[];
-}
-
-export const DEFAULT_POLICIES: SharedAccessPolicy[] = [
-  { name: EMULATOR_KEY_NAME, key: EMULATOR_SAS_KEY, rights: ['Manage', 'Send', 'Listen'] },
-];
+/** A policy as an option or a config file gives it: `{ name, key | primaryKey, secondaryKey?, rights }`. */
+export type SharedAccessPolicy = SasRuleConfig;
 
 interface Grant {
   path: string;
@@ -45,11 +37,9 @@ export class ConnectionGrants {
     return this.grants.length > 0;
   }
 
-  /** Manage implies Send and Listen, as on the service. */
+  /** Claims come with Manage already expanded to Send and Listen (sas-rules.ts). */
   allows(path: string, claim: Claim, now = Date.now()): boolean {
-    return this.grants.some(
-      (grant) => grant.expiresAt > now && pathCovers(grant.path, path) && (grant.claims.has(claim) || grant.claims.has('Manage')),
-    );
+    return this.grants.some((grant) => grant.expiresAt > now && pathCovers(grant.path, path) && grant.claims.has(claim));
   }
 }
 
@@ -61,17 +51,18 @@ export interface PutTokenResult {
 
 export interface AuthorityOptions {
   namespace: EventHubsNamespace;
-  policies?: SharedAccessPolicy[];
+  /** Validated rules (normalizeSasRules); default the root rule only. */
+  rules?: readonly SasRule[];
   /** Accept every token and every attach, as Microsoft's Docker emulator does. */
   acceptAnyToken?: boolean;
 }
 
 export class CbsAuthority {
-  private readonly policies: Map<string, SharedAccessPolicy>;
+  readonly rules: readonly SasRule[];
   readonly acceptAnyToken: boolean;
 
   constructor(private readonly options: AuthorityOptions) {
-    this.policies = new Map((options.policies ?? DEFAULT_POLICIES).map((policy) => [policy.name, policy]));
+    this.rules = options.rules ?? [ROOT_RULE];
     this.acceptAnyToken = options.acceptAnyToken ?? false;
   }
 
@@ -111,13 +102,11 @@ export class CbsAuthority {
       };
     }
     try {
-      const parsed = await verifySasToken(request.token, {
-        getKey: (keyName) => this.policies.get(keyName)?.key,
-        audience: request.name,
-        hmac: nodeHmac,
-      });
-      const policy = this.policies.get(parsed.keyName)!;
-      grants.add({ path, claims: new Set(policy.rights), expiresAt: parsed.expiresAt * 1000 });
+      const keyName = tokenKeyName(request.token);
+      const rule = keyName === undefined ? undefined : findRule([this.rules], keyName);
+      if (!rule) return { status: 401, condition: 'amqp:unauthorized-access', description: 'InvalidSignature/ExpiredToken: the token names no known shared access policy' };
+      const parsed = await verifyWithRule(request.token, rule, { audience: request.name });
+      grants.add({ path, claims: rule.rights, expiresAt: parsed.expiresAt * 1000 });
       return { status: 202, description: 'Accepted' };
     } catch (error) {
       const reason = isRealtimeError(error) ? error.message : 'token rejected';
@@ -125,16 +114,16 @@ export class CbsAuthority {
     }
   }
 
-  /** SASL PLAIN with a policy name and key grants that policy's claims on the whole namespace. */
+  /** SASL PLAIN with a policy name and one of its keys grants that policy's claims on the whole namespace. */
   plainLogin(grants: ConnectionGrants, username: string, password: string): boolean {
     if (this.acceptAnyToken) {
       grants.add({ path: '', claims: ALL_CLAIMS, expiresAt: Number.POSITIVE_INFINITY });
       return true;
     }
-    const policy = this.policies.get(username);
     // Constant-time, as every other secret comparison (issue 10 #15).
-    if (!policy || !timingSafeEqual(policy.key, password)) return false;
-    grants.add({ path: '', claims: new Set(policy.rights), expiresAt: Number.POSITIVE_INFINITY });
+    const rule = ruleWithKey(this.rules, username, password);
+    if (!rule) return false;
+    grants.add({ path: '', claims: rule.rights, expiresAt: Number.POSITIVE_INFINITY });
     return true;
   }
 

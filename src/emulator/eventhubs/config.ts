@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describeValue } from '../../core/errors.js';
+import { resolveConfigOption } from '../host/config-file.js';
+import { list } from '../host/config-values.js';
+import { normalizeSasRules, withRootRule, type SasRule, type SasRuleConfig } from '../host/sas-rules.js';
 
-// Namespace layout: hubs with partitions, consumer groups and retention. Accepts our own shape or
-// Microsoft's emulator Config.json (`UserConfig.NamespaceConfig[0].Entities`, docs/protocol/eventhubs.md §10), so a file
-// written for the Docker emulator works here unchanged.
+// Namespace layout: hubs with partitions, consumer groups and retention, and the namespace's shared
+// access policies. Accepts our own shape or Microsoft's emulator Config.json
+// (`UserConfig.NamespaceConfig[0].Entities`, docs/protocol/eventhubs.md §10), so a file written for
+// the Docker emulator works here unchanged; the host reads the file (src/emulator/host/config-file.ts).
 
 export interface EventHubConfig {
   name: string;
@@ -18,7 +21,15 @@ export interface EventHubConfig {
 export interface EventHubsEmulatorConfig {
   /** Used in service-style error descriptions; default `emulatorns1`. */
   namespace?: string;
-  hubs: EventHubConfig[];
+  /** Default: `eh1` with 4 partitions. */
+  hubs?: EventHubConfig[];
+  /**
+   * Shared access policies besides RootManageSharedAccessKey (which stays unless redefined):
+   * `{ name, primaryKey, secondaryKey?, rights }`, names case-insensitive, at most 12.
+   */
+  authorizationRules?: SasRuleConfig[];
+  /** The same list under the option's name; give one of the two. */
+  policies?: SasRuleConfig[];
 }
 
 export interface HubDefinition {
@@ -74,24 +85,27 @@ function fromMicrosoftConfig(raw: Record<string, unknown>): EventHubsEmulatorCon
 }
 
 export function loadEventHubsConfig(source: EventHubsEmulatorConfig | string | undefined): EventHubsEmulatorConfig {
-  if (source === undefined) return DEFAULT_EVENTHUBS_CONFIG;
-  let raw: unknown = source;
-  if (typeof source === 'string') {
-    try {
-      raw = JSON.parse(readFileSync(source, 'utf8'));
-    } catch (error) {
-      fail(`could not read JSON from ${source}: ${(error as Error).message}`);
-    }
-  }
-  if (typeof raw !== 'object' || raw === null) fail(`expected an object, got ${describeValue(raw)}`);
-  const record = raw as Record<string, unknown>;
-  return 'UserConfig' in record ? fromMicrosoftConfig(record) : (record as unknown as EventHubsEmulatorConfig);
+  const raw = resolveConfigOption('eventhubs', source);
+  if (raw === undefined) return DEFAULT_EVENTHUBS_CONFIG;
+  return 'UserConfig' in raw ? fromMicrosoftConfig(raw) : (raw as unknown as EventHubsEmulatorConfig);
+}
+
+/**
+ * The namespace's shared access policies: the config's and the `policies` option's together,
+ * validated into the host's rule model, with the root rule in front unless they redefine it.
+ */
+export function resolvePolicies(config: EventHubsEmulatorConfig, extra: readonly SasRuleConfig[] = []): SasRule[] {
+  if (config.authorizationRules !== undefined && config.policies !== undefined) fail('expected authorizationRules or policies, not both');
+  const configured = list('authorizationRules', config.authorizationRules ?? config.policies);
+  return withRootRule(normalizeSasRules('authorizationRules', [...configured, ...list('the policies option', extra)]));
 }
 
 export function resolveNamespace(config: EventHubsEmulatorConfig, now = new Date()): NamespaceDefinition {
-  if (!Array.isArray(config.hubs) || config.hubs.length === 0) fail(`expected hubs to be a non-empty array, got ${describeValue(config.hubs)}`);
+  // A config that only sets policies (or the namespace name) serves the default hub.
+  const configured = config.hubs ?? DEFAULT_EVENTHUBS_CONFIG.hubs;
+  if (!Array.isArray(configured) || configured.length === 0) fail(`expected hubs to be a non-empty array, got ${describeValue(config.hubs)}`);
   const seen = new Set<string>();
-  const hubs = config.hubs.map((hub): HubDefinition => {
+  const hubs = configured.map((hub): HubDefinition => {
     const name = checkName('a hub', hub?.name);
     if (seen.has(name.toLowerCase())) fail(`expected unique hub names, got "${name}" twice`);
     seen.add(name.toLowerCase());

@@ -1,14 +1,13 @@
-import type { Duplex } from 'node:stream';
 import { DEFAULT_HOST, EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../defaults.js';
 import { authority as dialAuthority, reachableHost, serviceLog } from '../service-address.js';
 import type { EmulatorServiceInfo, ListenOptions, RunningService } from '../types.js';
 import { startAzurite, type RunningAzurite } from '../azurite.js';
-import { ConnectionGuard, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../host/connection-guard.js';
+import { listen, type Listening } from '../host/listen.js';
+import { rejectUpgrade, replyText } from '../host/replies.js';
 import { EventHubsAmqpService, MAX_FRAME_SIZE } from './amqp-service.js';
 import { rejectTextFrame, serveAmqp, streamTransport, webSocketTransport, type WireLimits } from './amqp-socket.js';
-import { CbsAuthority, DEFAULT_POLICIES, type SharedAccessPolicy } from './cbs.js';
-import { loadEventHubsConfig, resolveNamespace, type EventHubsEmulatorConfig } from './config.js';
-import { listenSniffing } from './listener.js';
+import { CbsAuthority, type SharedAccessPolicy } from './cbs.js';
+import { loadEventHubsConfig, resolveNamespace, resolvePolicies, type EventHubsEmulatorConfig } from './config.js';
 import { EventHubsNamespace } from './namespace.js';
 import { EventHubsDataDir } from './log/data-dir.js';
 import type { FsyncPolicy } from './log/group-commit.js';
@@ -20,8 +19,10 @@ import { MAX_MESSAGE_SIZE } from './sender-link.js';
 import { createAmqpUpgradeHandler } from './websocket.js';
 import { createEventHubsInspector, type EventHubsInspector } from './snapshot.js';
 
-// Starts the Event Hubs emulator: AMQP (bare or SASL), AMQPS, and AMQP over ws/wss, all on one
-// port; the log in memory or under `dataDir`; optionally Azurite beside it for checkpoints.
+// Starts the Event Hubs emulator, a service of the host (src/emulator/host/): AMQP (bare or SASL),
+// AMQPS, and AMQP over ws/wss, all on one sniffing port (raw AMQP route, WebSocket upgrade route);
+// the log in memory or under `dataDir`; optionally Kafka on a port of its own, and Azurite beside
+// it for checkpoints.
 
 export interface EventHubsEmulatorOptions extends ListenOptions {
   /** Hubs to serve, or a path to a JSON file (ours or Microsoft's Config.json). Default: `eh1`, 4 partitions. */
@@ -32,7 +33,10 @@ export interface EventHubsEmulatorOptions extends ListenOptions {
   fsync?: FsyncPolicy;
   /** Accept any CBS token and skip claim checks, as Microsoft's Docker emulator does. */
   acceptAnyToken?: boolean;
-  /** Extra shared access policies besides RootManageSharedAccessKey. */
+  /**
+   * Shared access policies besides RootManageSharedAccessKey, added to the config's
+   * `authorizationRules`: `{ name, key | primaryKey, secondaryKey?, rights }` (src/emulator/host/sas-rules.ts).
+   */
   policies?: SharedAccessPolicy[];
   /** Also start Azurite (blob) for checkpoint stores. */
   azurite?: boolean | { port?: number; location?: string };
@@ -95,52 +99,59 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
   const host = options.host ?? DEFAULT_HOST;
   const limits = wireLimits(options.limits);
   const log = serviceLog(options.log);
-  const guard = new ConnectionGuard({
-    maxConnections: options.limits?.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-    handshakeTimeoutMs: options.limits?.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
-    log,
-    service: 'eventhubs',
-  });
-  const definition = resolveNamespace(loadEventHubsConfig(options.config));
+  const config = loadEventHubsConfig(options.config);
+  const definition = resolveNamespace(config);
+  const rules = resolvePolicies(config, options.policies);
   // TLS before the data dir: a failure here must not leave the data dir locked.
   const tls = await resolveTlsMaterial(options.tls);
   const dataDir = options.dataDir ? new EventHubsDataDir(options.dataDir, { log, ...(options.fsync ? { fsync: options.fsync } : {}) }) : undefined;
   const namespace = new EventHubsNamespace(definition, dataDir);
   const authority = new CbsAuthority({
     namespace,
-    policies: [...DEFAULT_POLICIES, ...(options.policies ?? [])],
+    rules,
     ...(options.acceptAnyToken !== undefined ? { acceptAnyToken: options.acceptAnyToken } : {}),
   });
   const service = new EventHubsAmqpService({ namespace, authority, log });
-  const upgrade = createAmqpUpgradeHandler((socket, encrypted, upgraded) => {
+  const upgrade = createAmqpUpgradeHandler((socket, connection) => {
     serveAmqp(service, webSocketTransport(socket, () => rejectTextFrame(socket)), Buffer.alloc(0), {
-      transport: encrypted ? 'wss' : 'ws',
+      transport: connection.encrypted ? 'wss' : 'ws',
       limits,
-      guarded: guard.of(upgraded),
+      guarded: connection.guarded,
       log,
     });
-  });
+  }, log);
   const stopRheaConsole = routeRheaConsole(log);
-  let listener;
+  let listener: Listening | undefined;
   let azurite: RunningAzurite | undefined;
   let kafka: KafkaEndpoint | undefined;
   try {
-    listener = await listenSniffing(
+    listener = await listen({
+      service: 'eventhubs',
       host,
-      options.port ?? 0,
-      {
-        amqp: (stream: Duplex, prefix: Buffer, encrypted: boolean, guarded) =>
-          serveAmqp(service, streamTransport(stream), prefix, { transport: encrypted ? 'tls' : 'tcp', limits, guarded, log }),
-        onUpgrade: upgrade.handler,
-        onServerError: (error: Error) => log?.(`eventhubs: listener error: ${error.message}`),
-        onUnknown: (stream: Duplex) => {
-          // Not AMQP, TLS or HTTP: answer with the AMQP header we speak and hang up (AMQP 1.0 §2.2).
-          stream.end(Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]));
-        },
+      port: options.port ?? 0,
+      ...(tls ? { tls } : {}),
+      ...(options.limits?.maxConnections !== undefined ? { maxConnections: options.limits.maxConnections } : {}),
+      ...(options.limits?.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: options.limits.handshakeTimeoutMs } : {}),
+      log,
+      routes: {
+        raw: [
+          {
+            name: 'amqp',
+            matches: (prefix) => prefix.toString('latin1', 0, 4) === 'AMQP',
+            serve: (stream, prefix, connection) =>
+              serveAmqp(service, streamTransport(stream), prefix, { transport: connection.encrypted ? 'tls' : 'tcp', limits, guarded: connection.guarded, log }),
+          },
+        ],
+        request: (_request, response) => replyText(response, 404, 'Event Hubs emulator: AMQP over WebSocket is served at /$servicebus/websocket.'),
+        upgrade: upgrade.handler,
+        // The deadline runs on until the AMQP connection inside is open and authorized.
+        upgradeHandshake: 'service',
+        // Anything thrown while looking at a client's upgrade request is a 400 for it.
+        upgradeFailed: (socket) => rejectUpgrade(socket, 400),
+        // Not AMQP, TLS or HTTP: answer with the AMQP header we speak and hang up (AMQP 1.0 §2.2).
+        unrecognised: (stream) => stream.end(Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0])),
       },
-      tls,
-      guard,
-    );
+    });
     if (options.azurite) {
       azurite = await startAzurite({ host, ...(options.azurite === true ? {} : options.azurite) });
     }
@@ -152,7 +163,7 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
         advertisedHost: reachableHost(host),
         tls,
         namespace,
-        policies: [...DEFAULT_POLICIES, ...(options.policies ?? [])],
+        rules,
         acceptAnyToken: options.acceptAnyToken ?? false,
         dataDir: options.dataDir,
         log,
@@ -166,6 +177,7 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
     throw error;
   }
   const port = listener.port;
+  const running = listener;
   const endpointHost = reachableHost(host);
   const hostPort = dialAuthority(host, port);
   const connectionString = `Endpoint=sb://${hostPort};SharedAccessKeyName=${EMULATOR_KEY_NAME};SharedAccessKey=${EMULATOR_SAS_KEY};UseDevelopmentEmulator=true`;
@@ -189,7 +201,7 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
         service.closeAll();
         upgrade.close();
         await kafka?.close();
-        await listener.close();
+        await running.close();
         namespace.close();
         stopRheaConsole();
         await azurite?.close();

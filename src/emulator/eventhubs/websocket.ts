@@ -1,27 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { rejectUpgrade } from '../host/replies.js';
+import type { ConnectionInfo } from '../host/routes.js';
+import { createUpgrader } from '../host/upgrade.js';
 
 // AMQP over WebSocket (docs/protocol/eventhubs.md §8): upgrade on `/$servicebus/websocket`, subprotocol `AMQPWSB10`
 // echoed (browsers abort otherwise), any Origin accepted, binary frames carrying the raw AMQP
-// byte stream including the SASL header.
+// byte stream including the SASL header. The upgrade itself is the host's (src/emulator/host/upgrade.ts).
 
 export const AMQP_WEBSOCKET_PATH = '/$servicebus/websocket';
 export const AMQP_WEBSOCKET_PROTOCOL = 'AMQPWSB10';
-
-const REPLY = {
-  400: 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
-  404: 'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
-} as const;
-
-/** Answers an upgrade we will not take and closes that socket only; never throws. */
-function refuse(socket: Duplex, status: keyof typeof REPLY): void {
-  try {
-    if (!socket.destroyed) socket.end(REPLY[status]);
-  } catch {
-    socket.destroy();
-  }
-}
+/** Largest WebSocket message: an AMQP frame is at most 1 MiB here (amqp-service.ts), with room for framing. */
+const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 
 /**
  * The request target's path, compared raw (either spelling of `$`), never decoded; `undefined`
@@ -41,26 +32,26 @@ function requestPath(target: string | undefined): string | undefined {
   return path.toLowerCase().replace(/^\/%24/, '/$');
 }
 
-export function createAmqpUpgradeHandler(onSocket: (socket: WebSocket, encrypted: boolean, upgraded: Duplex) => void) {
-  const server = new WebSocketServer({
-    noServer: true,
-    maxPayload: 2 * 1024 * 1024,
-    handleProtocols: (protocols) => (protocols.has(AMQP_WEBSOCKET_PROTOCOL) ? AMQP_WEBSOCKET_PROTOCOL : false),
-  });
-  const handler = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    // Close-safe from here on: anything thrown while looking at a client's request is a 400 for it.
-    socket.on('error', () => undefined);
-    try {
-      const path = requestPath(request.url);
-      if (path === undefined) return refuse(socket, 400);
-      if (path !== AMQP_WEBSOCKET_PATH) return refuse(socket, 404);
-      server.handleUpgrade(request, socket, head, (ws) => {
-        ws.binaryType = 'nodebuffer';
-        onSocket(ws, (socket as Duplex & { encrypted?: boolean }).encrypted === true, socket);
-      });
-    } catch {
-      refuse(socket, 400);
-    }
+function offersAmqp(request: IncomingMessage): boolean {
+  return (request.headers['sec-websocket-protocol'] ?? '').split(',').some((offered) => offered.trim() === AMQP_WEBSOCKET_PROTOCOL);
+}
+
+/** The upgrade route of the Event Hubs port; `onSocket` runs before the first frame is read. */
+export function createAmqpUpgradeHandler(onSocket: (socket: WebSocket, connection: ConnectionInfo) => void, log: (line: string) => void) {
+  const upgrader = createUpgrader({ maxPayload: MAX_MESSAGE_BYTES, log, service: 'eventhubs' });
+  const handler = (request: IncomingMessage, socket: Duplex, head: Buffer, connection: ConnectionInfo): void => {
+    const path = requestPath(request.url);
+    if (path === undefined) return rejectUpgrade(socket, 400);
+    if (path !== AMQP_WEBSOCKET_PATH) return rejectUpgrade(socket, 404);
+    void upgrader
+      .upgrade(request, socket, head, {
+        ...(offersAmqp(request) ? { protocol: AMQP_WEBSOCKET_PROTOCOL } : {}),
+        onOpen: (ws) => {
+          ws.binaryType = 'nodebuffer';
+          onSocket(ws, connection);
+        },
+      })
+      .catch((error: Error) => log(`eventhubs: WebSocket upgrade not completed: ${error.message}`));
   };
-  return { handler, close: () => server.close() };
+  return { handler, close: () => upgrader.close() };
 }

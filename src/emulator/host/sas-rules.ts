@@ -1,4 +1,4 @@
-import { safeDecodeURIComponent } from '../../core/encoding.js';
+import { safeDecodeURIComponent, timingSafeEqual } from '../../core/encoding.js';
 import { isRealtimeError } from '../../core/errors.js';
 import { verifySasToken, type ParsedSasToken } from '../../core/sas.js';
 import { nodeHmac } from '../../node/hmac.js';
@@ -53,6 +53,12 @@ export function normalizeSasRules(where: string, raw: unknown): SasRule[] {
   if (rules.length > MAX_RULES_PER_LEVEL) {
     throw new RangeError(`emulator config: expected at most ${MAX_RULES_PER_LEVEL} rules in ${where}, got ${rules.length}`);
   }
+  const names = new Set<string>();
+  for (const rule of rules) {
+    const lower = rule.name.toLowerCase();
+    if (names.has(lower)) throw new TypeError(`emulator config: expected unique rule names in ${where}, got ${rule.name} twice`);
+    names.add(lower);
+  }
   return rules;
 }
 
@@ -69,6 +75,21 @@ export function findRule(levels: ReadonlyArray<readonly SasRule[]>, keyName: str
     if (found) return found;
   }
   return undefined;
+}
+
+/**
+ * The rule of that name holding that key (primary or secondary), for logins that present the key
+ * itself (SASL PLAIN, a Kafka connection string). Every key of every rule is compared, in constant
+ * time, so the time taken tells neither which names exist nor how much of a key was right.
+ */
+export function ruleWithKey(rules: readonly SasRule[], keyName: string, key: string): SasRule | undefined {
+  const wanted = keyName.toLowerCase();
+  let match: SasRule | undefined;
+  for (const rule of rules) {
+    const named = rule.name.toLowerCase() === wanted;
+    for (const candidate of rule.keys) if (timingSafeEqual(candidate, key) && named) match ??= rule;
+  }
+  return match;
 }
 
 /** The `skn` a token names, without verifying anything; undefined when it names none. */

@@ -14,9 +14,10 @@ vi.mock('../../../src/core/encoding.js', async (importOriginal) => {
 });
 
 const { CbsAuthority, ConnectionGrants } = await import('../../../src/emulator/eventhubs/cbs.js');
+const { normalizeSasRules } = await import('../../../src/emulator/host/sas-rules.js');
 
 test('SASL PLAIN checks the key with the constant-time comparison, and only the right key passes', () => {
-  const authority = new CbsAuthority({ namespace: { name: 'ns' } as never, policies: [{ name: 'send', key: 'the-right-key', rights: ['Send'] }] });
+  const authority = new CbsAuthority({ namespace: { name: 'ns' } as never, rules: normalizeSasRules('policies', [{ name: 'send', key: 'the-right-key', rights: ['Send'] }]) });
   const refused = new ConnectionGrants();
   expect(authority.plainLogin(refused, 'send', 'the-wrong-key')).toBe(false);
   expect(refused.granted).toBe(false);

@@ -1,27 +1,20 @@
-import { timingSafeEqual } from 'node:crypto';
 import { parseServiceBusConnectionString } from '../../../core/connection-string.js';
-import { verifySasToken } from '../../../core/sas.js';
-import { nodeHmac } from '../../../node/hmac.js';
-import { ConnectionGrants, type Claim, type SharedAccessPolicy } from '../cbs.js';
+import { findRule, ruleWithKey, tokenKeyName, verifyWithRule, type SasRule } from '../../host/sas-rules.js';
+import { ConnectionGrants, type Claim } from '../cbs.js';
 
 // SASL PLAIN as the service takes it (https://learn.microsoft.com/azure/event-hubs/azure-event-hubs-kafka-overview
 // "Shared Access Signature"): username `$ConnectionString`, password a namespace or event hub
-// connection string. Its key is checked against the emulator's policies in constant time; an
-// EntityPath narrows the grant to that hub, as a hub-level policy would.
+// connection string. Its key, or its SharedAccessSignature, is checked against the emulator's
+// policies (the host's rule model, src/emulator/host/sas-rules.ts: names case-insensitive, primary
+// or secondary key, keys compared in constant time); an EntityPath narrows the grant to that hub,
+// as a hub-level policy would.
 
 export const KAFKA_SASL_USERNAME = '$ConnectionString';
 const ALL: ReadonlySet<Claim> = new Set(['Manage', 'Send', 'Listen']);
 
 export interface KafkaAuthOptions {
-  policies: SharedAccessPolicy[];
+  rules: readonly SasRule[];
   acceptAnyToken: boolean;
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  // Compare equal lengths only, so the time spent does not depend on where they differ.
-  return a.length === b.length ? timingSafeEqual(a, b) : timingSafeEqual(b, b) && false;
 }
 
 /** RFC 4616: authzid NUL authcid NUL passwd. */
@@ -46,25 +39,19 @@ export async function plainLogin(options: KafkaAuthOptions, username: string, pa
   }
   const path = parsed.entityPath?.toLowerCase() ?? '';
   if (parsed.sharedAccessKeyName !== undefined && parsed.sharedAccessKey !== undefined) {
-    let match: SharedAccessPolicy | undefined;
-    for (const policy of options.policies) {
-      // Check every policy with the same work, so the time does not tell which name exists.
-      const nameMatches = policy.name === parsed.sharedAccessKeyName;
-      if (sameSecret(parsed.sharedAccessKey, policy.key) && nameMatches) match = policy;
-    }
-    if (!match) return undefined;
-    grants.add({ path, claims: new Set(match.rights), expiresAt: Number.POSITIVE_INFINITY });
+    const rule = ruleWithKey(options.rules, parsed.sharedAccessKeyName, parsed.sharedAccessKey);
+    if (!rule) return undefined;
+    grants.add({ path, claims: rule.rights, expiresAt: Number.POSITIVE_INFINITY });
     return grants;
   }
   if (parsed.sharedAccessSignature !== undefined) {
     try {
-      const token = await verifySasToken(parsed.sharedAccessSignature, {
-        getKey: (name) => options.policies.find((policy) => policy.name === name)?.key,
-        hmac: nodeHmac,
-      });
-      const policy = options.policies.find((candidate) => candidate.name === token.keyName)!;
+      const keyName = tokenKeyName(parsed.sharedAccessSignature);
+      const rule = keyName === undefined ? undefined : findRule([options.rules], keyName);
+      if (!rule) return undefined;
+      const token = await verifyWithRule(parsed.sharedAccessSignature, rule);
       const audiencePath = new URL(token.resourceUri.includes('://') ? token.resourceUri : `sb://${token.resourceUri}`).pathname;
-      grants.add({ path: audiencePath.replace(/^\/+|\/+$/g, '').toLowerCase(), claims: new Set(policy.rights), expiresAt: token.expiresAt * 1000 });
+      grants.add({ path: audiencePath.replace(/^\/+|\/+$/g, '').toLowerCase(), claims: rule.rights, expiresAt: token.expiresAt * 1000 });
       return grants;
     } catch {
       return undefined;

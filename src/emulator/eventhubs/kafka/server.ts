@@ -1,4 +1,5 @@
-import type { SharedAccessPolicy } from '../cbs.js';
+import { listen } from '../../host/listen.js';
+import type { SasRule } from '../../host/sas-rules.js';
 import type { EventHubsNamespace } from '../namespace.js';
 import { apiVersions, findCoordinator, initProducerId, metadata } from './api-meta.js';
 import { fetch, listOffsets } from './api-fetch.js';
@@ -9,16 +10,18 @@ import { KAFKA_SASL_USERNAME } from './auth.js';
 import { serveKafka } from './connection.js';
 import type { KafkaContext, KafkaLimits } from './context.js';
 import { GroupCoordinator, type CoordinatorLimits, type Group } from './coordinator.js';
-import { listenKafka } from './listener.js';
 import { rateLimitedLog } from './log-limit.js';
 import { OffsetStore } from './offset-store.js';
 import { ProducerIds } from './producer-ids.js';
 import { API } from './protocol.js';
-import { ConnectionGuard, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../../host/connection-guard.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../../host/connection-guard.js';
 import type { KafkaHandler } from './request.js';
 
 // The Kafka endpoint of the Event Hubs emulator: its own port, the same namespace and log as
 // AMQP. Clients use SASL PLAIN with `$ConnectionString` and a connection string as password.
+// The host serves it as a raw route on a sniffing listener: one port for SASL_PLAINTEXT and
+// SASL_SSL, since a Kafka frame starts with its int32 size and a first byte of 0x16 (a TLS
+// handshake record) would mean a request of over 360 MB, above any accepted size.
 
 export interface ConnectionLimits {
   /** Open Kafka connections; more are closed on arrival. Default 10,000. */
@@ -35,7 +38,8 @@ export interface KafkaEndpointOptions extends Partial<KafkaLimits>, Partial<Coor
   advertisedHost: string;
   tls: { cert: string; key: string } | undefined;
   namespace: EventHubsNamespace;
-  policies: SharedAccessPolicy[];
+  /** The Event Hubs namespace's shared access policies. */
+  rules: readonly SasRule[];
   acceptAnyToken: boolean;
   dataDir: string | undefined;
   log: (line: string) => void;
@@ -102,7 +106,7 @@ export async function startKafkaEndpoint(options: KafkaEndpointOptions): Promise
   let port = 0;
   const context: KafkaContext = {
     namespace: options.namespace,
-    auth: { policies: options.policies, acceptAnyToken: options.acceptAnyToken },
+    auth: { rules: options.rules, acceptAnyToken: options.acceptAnyToken },
     coordinator,
     producerIds: new ProducerIds(),
     offsets: new OffsetStore(options.dataDir),
@@ -117,15 +121,28 @@ export async function startKafkaEndpoint(options: KafkaEndpointOptions): Promise
     advertisedHost: options.advertisedHost,
     advertisedPort: () => port,
   };
-  const guard = new ConnectionGuard({
+  // Connection cap, and a deadline for SASL (connection.ts passes it once authenticated).
+  const listener = await listen({
+    service: 'eventhubs kafka',
+    host: options.host,
+    port: options.port,
+    ...(options.tls ? { tls: options.tls } : {}),
     maxConnections: pick('maxConnections'),
     handshakeTimeoutMs: pick('handshakeTimeoutMs'),
     log,
-    service: 'eventhubs kafka',
+    routes: {
+      raw: [
+        {
+          name: 'kafka',
+          matches: () => true,
+          serve: (stream, prefix, connection) => {
+            stream.unshift(prefix);
+            serveKafka(stream, context, HANDLERS, `/${connection.remoteAddress ?? 'unknown'}`, connection.guarded, log);
+          },
+        },
+      ],
+    },
   });
-  const listener = await listenKafka(options.host, options.port, options.tls, guard, (stream, clientHost, guarded) =>
-    serveKafka(stream, context, HANDLERS, clientHost, guarded, log),
-  );
   port = listener.port;
   const hostPort = options.advertisedHost.includes(':') ? `[${options.advertisedHost}]:${port}` : `${options.advertisedHost}:${port}`;
   options.log(`eventhubs: Kafka endpoint on ${hostPort} (SASL_PLAINTEXT${options.tls ? ', SASL_SSL' : ''}, PLAIN)`);
