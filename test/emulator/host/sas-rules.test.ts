@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSasToken } from '../../../src/core/sas.js';
-import { findRule, normalizeSasRules, ROOT_RULE, tokenKeyName, verifyWithRule, withRootRule } from '../../../src/emulator/host/sas-rules.js';
+import { findRule, normalizeSasRules, ROOT_RULE, ruleWithKey, tokenKeyName, verifyWithRule, withRootRule } from '../../../src/emulator/host/sas-rules.js';
 
 describe('shared access rules', () => {
   it('expands Manage, accepts both key spellings and finds names case-insensitively, entity level first', () => {
@@ -18,6 +18,18 @@ describe('shared access rules', () => {
     expect(() => normalizeSasRules('rules', [{ name: 'a', rights: [] }])).toThrow(/rules\[0\]\.primaryKey/);
     const thirteen = Array.from({ length: 13 }, (_, i) => ({ name: `r${i}`, primaryKey: 'k', rights: [] }));
     expect(() => normalizeSasRules('rules', thirteen)).toThrow(RangeError);
+    expect(() => normalizeSasRules('rules', [{ name: 'a', key: 'k', rights: [] }, { name: 'A', key: 'j', rights: [] }])).toThrow(/unique rule names in rules, got A twice/);
+  });
+
+  it('finds the rule a presented key belongs to: either key, the name in any case, never another rule's key', () => {
+    const rules = normalizeSasRules('r', [
+      { name: 'App', primaryKey: 'first', secondaryKey: 'second', rights: ['Send'] },
+      { name: 'other', primaryKey: 'third', rights: ['Listen'] },
+    ]);
+    expect(ruleWithKey(rules, 'app', 'second')).toBe(rules[0]);
+    expect(ruleWithKey(rules, 'APP', 'first')).toBe(rules[0]);
+    expect(ruleWithKey(rules, 'App', 'third')).toBeUndefined();
+    expect(ruleWithKey(rules, 'nobody', 'first')).toBeUndefined();
   });
 
   it('keeps the root rule unless the config redefines its name', () => {
