@@ -21,7 +21,7 @@ describe('shared access rules', () => {
     expect(() => normalizeSasRules('rules', [{ name: 'a', key: 'k', rights: [] }, { name: 'A', key: 'j', rights: [] }])).toThrow(/unique rule names in rules, got A twice/);
   });
 
-  it('finds the rule a presented key belongs to: either key, the name in any case, never another rule's key', () => {
+  it("finds the rule a presented key belongs to: either key, the name in any case, never another rule's key", () => {
     const rules = normalizeSasRules('r', [
       { name: 'App', primaryKey: 'first', secondaryKey: 'second', rights: ['Send'] },
       { name: 'other', primaryKey: 'third', rights: ['Listen'] },
