@@ -317,6 +317,42 @@ describe('exhaustion', () => {
       legit: (child) => everyServiceWorks(child, fixture.secrets),
     });
   });
+  it('unauthenticated Web PubSub handshakes to new hub names allocate no hub (finding 9)', { timeout: 300_000 }, async () => {
+    const count = scale(1_000, 20_000);
+    await fixture.batch({
+      target: `exhaustion: ${count} unauthenticated handshakes to new Web PubSub hubs`,
+      cases: count,
+      attack: async (child) => {
+        const before = (await child.stats()).webpubsub?.hubs as number;
+        let next = 0;
+        const statuses = new Map<string, number>();
+        await Promise.all(
+          Array.from({ length: 32 }, async () => {
+            while (next < count) {
+              const hub = `drive_by_${next++}`;
+              const status = await new Promise<string>((resolve) => {
+                const ws = new WebSocket(`ws://127.0.0.1:${wpsPort()}/client/hubs/${hub}`, ['json.webpubsub.azure.v1']);
+                ws.once('unexpected-response', (_req, res) => {
+                  res.resume();
+                  resolve(String(res.statusCode));
+                });
+                ws.once('open', () => resolve('opened'));
+                ws.once('error', () => resolve('error'));
+              });
+              statuses.set(status, (statuses.get(status) ?? 0) + 1);
+            }
+          }),
+        );
+        const after = (await child.stats()).webpubsub?.hubs as number;
+        const summary = [...statuses].map(([status, n]) => `${n} × ${status}`).join(', ');
+        if (typeof before !== 'number') throw new Error('the Web PubSub emulator has no stats().hubs');
+        if (after > before) throw new Error(`hubs held in memory grew from ${before} to ${after} (${summary})`);
+        if (statuses.get('opened')) return { letIn: statuses.get('opened')!, note: summary };
+        return { note: `${summary}; hubs held ${before} → ${after}` };
+      },
+      legit: (child) => webPubSubWorks(child, fixture.secrets),
+    });
+  });
 });
 
 async function relayToken(child: EmulatorChild, path: string): Promise<string> {

@@ -15,10 +15,19 @@ for (const name of ['relay', 'webpubsub', 'eventhubs'] as const) {
 const emulator = await startEmulator(options);
 process.stdout.write(`READY ${JSON.stringify({ pid: process.pid, info: emulator.info() })}\n`);
 
-// Answers "ping" on stdin with "pong": a frozen event loop shows up as a missing pong.
+// Answers "ping" on stdin with "pong" (a frozen event loop shows up as a missing pong) and
+// "stats" with each service's stats() where it has one (hubs held in memory, limit counters).
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (text: string) => {
-  for (const line of text.split('\n')) if (line === 'ping') process.stdout.write('pong\n');
+  for (const line of text.split('\n')) {
+    if (line === 'ping') process.stdout.write('pong\n');
+    if (line === 'stats') {
+      const stats = Object.fromEntries(
+        Object.entries(emulator.services).map(([name, service]) => [name, (service as { stats?: () => unknown }).stats?.() ?? null]),
+      );
+      process.stdout.write(`STATS ${JSON.stringify(stats)}\n`);
+    }
+  }
 });
 process.on('SIGTERM', () => {
   void emulator.close().finally(() => process.exit(0));

@@ -19,6 +19,7 @@ export class EmulatorChild {
   private process!: ChildProcess;
   private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private pongs = 0;
+  private statsWaiters: Array<(stats: Record<string, any>) => void> = [];
 
   static async start(options: Record<string, unknown> = { relay: {}, webpubsub: {}, eventhubs: {} }): Promise<EmulatorChild> {
     bundled ??= bundle('./child-main.ts', 'emulator-child');
@@ -48,6 +49,7 @@ export class EmulatorChild {
       const timer = setTimeout(() => reject(new Error(`emulator child did not start in 20 s:\n${this.lines.join('\n')}`)), 20_000);
       collect(this.process.stdout!, '', (line) => {
         if (line === 'pong') this.pongs++;
+        if (line.startsWith('STATS ')) this.statsWaiters.shift()?.(JSON.parse(line.slice(6)) as Record<string, any>);
         if (line.startsWith('READY ')) {
           clearTimeout(timer);
           this.info = JSON.parse(line.slice(6)).info;
@@ -97,6 +99,18 @@ export class EmulatorChild {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     return false;
+  }
+
+  /** Each service's stats() (null where a service has none), from inside the process. */
+  stats(timeoutMs = 5000): Promise<Record<string, any>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no stats answer')), timeoutMs);
+      this.statsWaiters.push((stats) => {
+        clearTimeout(timer);
+        resolve(stats);
+      });
+      this.process.stdin!.write('stats\n');
+    });
   }
 
   describeExit(): string {
