@@ -44,13 +44,16 @@ export class ForwardedExchange implements HttpExchange {
   #rendezvous: RendezvousEntry | undefined;
   #stopWatchingListener: (() => void) | undefined;
   readonly #attachment: EntityAttachment;
+  readonly #ctx: RelayContext;
+  readonly #parts: ExchangeRequest;
+  readonly #channels: SenderChannels;
+  readonly #done: () => void;
 
-  constructor(
-    private readonly ctx: RelayContext,
-    private readonly parts: ExchangeRequest,
-    private readonly channels: SenderChannels,
-    private readonly done: () => void,
-  ) {
+  constructor(ctx: RelayContext, parts: ExchangeRequest, channels: SenderChannels, done: () => void) {
+    this.#ctx = ctx;
+    this.#parts = parts;
+    this.#channels = channels;
+    this.#done = done;
     this.id = parts.request.id;
     this.#attachment = {
       kind: 'http',
@@ -61,9 +64,9 @@ export class ForwardedExchange implements HttpExchange {
 
   /** Registers the exchange and sends the request on its way. */
   start(): void {
-    const { ctx } = this;
-    const { res, match, listener, request, body } = this.parts;
-    this.#channel = this.channels.of(this.parts.req.socket, match.entity);
+    const ctx = this.#ctx;
+    const { res, match, listener, request, body } = this.#parts;
+    this.#channel = this.#channels.of(this.#parts.req.socket, match.entity);
     this.#restartDeadline();
     ctx.exchanges.add(this);
     match.entity.attachments.add(this.#attachment);
@@ -107,7 +110,7 @@ export class ForwardedExchange implements HttpExchange {
     // The protocol has one response per request, so it is the final one: an interim (1xx) status
     // cannot stand for it, nor can a number HTTP has no class for (RFC 9110 §15).
     if (response.statusCode < 200 || response.statusCode > 599) {
-      this.ctx.log(`relay: listener answered request ${this.id} with status ${response.statusCode}, which cannot be a final HTTP response`);
+      this.#ctx.log(`relay: listener answered request ${this.id} with status ${response.statusCode}, which cannot be a final HTTP response`);
       this.#fail(502, `The listener answered with status ${response.statusCode}, which is not a final HTTP status.`);
       return;
     }
@@ -119,7 +122,7 @@ export class ForwardedExchange implements HttpExchange {
   body(bytes: Uint8Array): void {
     const head = this.#head;
     if (!head || this.#finished) return;
-    const { ctx } = this;
+    const ctx = this.#ctx;
     if (bytes.length > ctx.httpBodyLimitBytes) {
       this.#fail(502, `The listener's response body is larger than ${ctx.httpBodyLimitBytes} bytes.`);
       return;
@@ -130,7 +133,7 @@ export class ForwardedExchange implements HttpExchange {
       this.#fail(503, 'The emulator holds too many response bodies right now; retry later.');
       return;
     }
-    this.parts.res.once('close', () => held.release());
+    this.#parts.res.once('close', () => held.release());
     this.#finish(() => this.#writeResponse(head, bytes));
   }
 
@@ -141,20 +144,20 @@ export class ForwardedExchange implements HttpExchange {
   /** 60 s for the response frame, and again for each later part of it (docs/protocol/relay.md §1.5). */
   #restartDeadline(): void {
     clearTimeout(this.#deadline);
-    this.#deadline = setTimeout(() => this.#fail(504, 'The listener did not respond in time.'), this.ctx.httpTimeoutMs);
+    this.#deadline = setTimeout(() => this.#fail(504, 'The listener did not respond in time.'), this.#ctx.httpTimeoutMs);
   }
 
   #deliverOn(target: RequestChannel, address: string): void {
     if (this.#delivered) return;
     this.#delivered = true;
-    const { request, body } = this.parts;
+    const { request, body } = this.#parts;
     target.deliver(this, encodeControlMessage({ ...request, address }), request.body ? body : undefined);
   }
 
   /** The listener opened the request rendezvous this exchange offered. */
   #arrive(arrival: RendezvousArrival): void {
-    const { ctx } = this;
-    const { req, match } = this.parts;
+    const ctx = this.#ctx;
+    const { req, match } = this.#parts;
     void ctx.upgrade(arrival.req, arrival.socket, arrival.head).then(
       (ws) => {
         const opened = new RequestChannel(ws, match.entity, ctx.exchanges, ctx.log, ctx.listenerBacklogBytes);
@@ -164,7 +167,7 @@ export class ForwardedExchange implements HttpExchange {
         }
         // Only a channel the request itself travelled on is kept for the connection's later
         // requests: hyco-https reads requests only on those, not on one it opened to answer [U].
-        if (!this.#delivered) this.channels.bind(req.socket, match.entity, opened);
+        if (!this.#delivered) this.#channels.bind(req.socket, match.entity, opened);
         this.#channel = opened;
         this.#deliverOn(opened, this.#rendezvous!.address);
       },
@@ -173,41 +176,41 @@ export class ForwardedExchange implements HttpExchange {
   }
 
   #fail(status: number, message: string): void {
-    this.#finish(() => replyHttp(this.parts.res, status, describeFailure(message, this.parts.tracker)));
+    this.#finish(() => replyHttp(this.#parts.res, status, describeFailure(message, this.#parts.tracker)));
   }
 
   #finish(write: () => void): void {
     if (this.#finished) return;
     this.#finished = true;
-    const { ctx } = this;
-    const { req, match } = this.parts;
+    const ctx = this.#ctx;
+    const { req, match } = this.#parts;
     clearTimeout(this.#deadline);
     this.#stopWatchingListener?.();
     if (this.#rendezvous) ctx.rendezvous.cancel(this.#rendezvous);
     const channel = this.#channel;
     channel?.settled(this);
     // A socket the listener opened only to answer is not kept (see #arrive).
-    if (channel && this.channels.of(req.socket, match.entity) !== channel) channel.terminate(1000, 'Response complete');
+    if (channel && this.#channels.of(req.socket, match.entity) !== channel) channel.terminate(1000, 'Response complete');
     ctx.exchanges.remove(this);
     match.entity.attachments.delete(this.#attachment);
     try {
       write();
     } finally {
-      this.done();
+      this.#done();
     }
   }
 
   #writeResponse(response: ResponseMessage, body: Uint8Array | undefined): void {
-    const { req, res } = this.parts;
+    const { req, res } = this.#parts;
     if (res.headersSent || res.destroyed) return;
     const headers = responseHeaders(response, hostnameOf(req.headers.host) || 'relay');
     try {
       res.writeHead(response.statusCode, reasonPhrase(response.statusDescription, response.statusCode), headers);
     } catch (error) {
       // Node refuses header names/values that HTTP cannot carry; the listener's answer is unusable.
-      this.ctx.log(`relay: listener response not writable: ${(error as Error).message}`);
+      this.#ctx.log(`relay: listener response not writable: ${(error as Error).message}`);
       res.removeHeader('Via');
-      replyHttp(res, 502, describeFailure('The listener sent a response HTTP cannot carry.', this.parts.tracker));
+      replyHttp(res, 502, describeFailure('The listener sent a response HTTP cannot carry.', this.#parts.tracker));
       return;
     }
     res.end(body && body.length > 0 ? body : undefined);

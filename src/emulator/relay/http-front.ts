@@ -68,10 +68,14 @@ async function checkSender(req: IncomingMessage, match: EntityMatch): Promise<Au
 export class HttpFront {
   readonly #channels = new SenderChannels();
 
-  constructor(private readonly ctx: RelayContext) {}
+  readonly #ctx: RelayContext;
+
+  constructor(ctx: RelayContext) {
+    this.#ctx = ctx;
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const ns = this.ctx.registry.namespaceFor(req.headers.host);
+    const ns = this.#ctx.registry.namespaceFor(req.headers.host);
     const pathname = (req.url ?? '/').split('?')[0]!;
     const tracker = `sb://${ns.host}${pathname}`;
     const segments = pathSegments(pathname);
@@ -82,7 +86,7 @@ export class HttpFront {
 
     const auth = await checkSender(req, match);
     if (auth.failure) return replyHttp(res, auth.failure.status, describeFailure(auth.failure.message, tracker));
-    const hold = this.ctx.bodyBudget.hold();
+    const hold = this.#ctx.bodyBudget.hold();
     try {
       if (!hold.grow(EXCHANGE_OVERHEAD_BYTES + headerMetadataSize(req.method ?? '', req.url ?? '', rawHeaderMap(req, () => false)))) {
         return this.#overBudget(res, tracker);
@@ -94,7 +98,7 @@ export class HttpFront {
   }
 
   async #forward(req: IncomingMessage, res: ServerResponse, match: EntityMatch, auth: Auth, hold: BudgetHold, pathname: string, tracker: string): Promise<void> {
-    const { ctx } = this;
+    const ctx = this.#ctx;
     const limit = ctx.httpBodyLimitBytes;
     let body: Uint8Array;
     try {
@@ -128,7 +132,7 @@ export class HttpFront {
   }
 
   #overBudget(res: ServerResponse, tracker: string): void {
-    this.ctx.log(`relay: request refused with 503: HTTP requests in flight would pass the ${this.ctx.bodyBudget.limit}-byte budget`);
+    this.#ctx.log(`relay: request refused with 503: HTTP requests in flight would pass the ${this.#ctx.bodyBudget.limit}-byte budget`);
     replyHttp(res, 503, describeFailure('The emulator holds too many requests right now; retry later.', tracker), { Connection: 'close', 'Retry-After': '1' });
   }
 }

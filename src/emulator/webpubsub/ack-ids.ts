@@ -9,7 +9,11 @@ export class RememberedAckIds {
   readonly #ids = new Set<AckId>();
 
   // [?] The service's de-dup window is not documented; keep the newest ids so memory stays bounded.
-  constructor(private readonly capacity = 100_000) {}
+  readonly #capacity: number;
+
+  constructor(capacity = 100_000) {
+    this.#capacity = capacity;
+  }
 
   has(id: AckId): boolean {
     return this.#ids.has(id);
@@ -17,6 +21,6 @@ export class RememberedAckIds {
 
   add(id: AckId): void {
     this.#ids.add(id);
-    if (this.#ids.size > this.capacity) this.#ids.delete(this.#ids.values().next().value!);
+    if (this.#ids.size > this.#capacity) this.#ids.delete(this.#ids.values().next().value!);
   }
 }

@@ -20,11 +20,15 @@ export class InboundQueue {
   #pendingFrames = 0;
   #pendingBytes = 0;
 
-  constructor(private readonly limits: Pick<ConnectionLimits, 'maxUpstreamQueueFrames' | 'maxUpstreamQueueBytes'>) {}
+  readonly #limits: Pick<ConnectionLimits, 'maxUpstreamQueueFrames' | 'maxUpstreamQueueBytes'>;
+
+  constructor(limits: Pick<ConnectionLimits, 'maxUpstreamQueueFrames' | 'maxUpstreamQueueBytes'>) {
+    this.#limits = limits;
+  }
 
   /** False, and nothing queued, when the frame would pass the bounds. */
   push(size: number, job: FrameJob, failed: (error: unknown) => void): boolean {
-    const { limits } = this;
+    const limits = this.#limits;
     if (this.#pendingFrames + 1 > limits.maxUpstreamQueueFrames || this.#pendingBytes + size > limits.maxUpstreamQueueBytes) return false;
     this.#pendingFrames++;
     this.#pendingBytes += size;

@@ -24,14 +24,18 @@ export class SubprotocolFrames {
   /** Invocations waiting for the event handler; a cancel or the end of the session drops the answer. */
   readonly #invocations = new Set<string>();
 
-  constructor(
-    private readonly protocol: Subprotocol,
-    private readonly target: FrameTarget,
-  ) {}
+  readonly #protocol: Subprotocol;
+  readonly #target: FrameTarget;
+
+  constructor(protocol: Subprotocol, target: FrameTarget) {
+    this.#protocol = protocol;
+    this.#target = target;
+  }
 
   /** Handles one frame; resolves to the work still running for it (an invoke), if any, wrapped so it is not awaited. */
   async handle(bytes: Buffer, isBinary: boolean): Promise<{ running: Promise<unknown> } | undefined> {
-    const { protocol, target } = this;
+    const protocol = this.#protocol;
+    const target = this.#target;
     if (isBinary !== protocol.binaryFrames) {
       target.end(CLOSE_WRONG_FRAME_TYPE, `The ${protocol.name} subprotocol requires ${isBinary ? 'text' : 'binary'} frames`);
       return undefined;
@@ -58,7 +62,7 @@ export class SubprotocolFrames {
 
   async #invoke(message: InvokeMessage): Promise<void> {
     const { invocationId } = message;
-    const { target } = this;
+    const target = this.#target;
     const respond = (response: Omit<InvokeResponseMessage, 'type' | 'invocationId'>) => target.send({ type: 'invokeResponse', invocationId, ...response } as InvokeResponseMessage);
     if (this.#invocations.has(invocationId)) {
       return respond({ success: false, error: { name: 'Duplicate', message: `Invocation ${invocationId} is already in progress` } });
@@ -73,7 +77,7 @@ export class SubprotocolFrames {
 
   async #handleAckable(message: Ackable): Promise<void> {
     const { ackId } = message;
-    const { target } = this;
+    const target = this.#target;
     const { connection } = target;
     const ack = (error?: AckError) => {
       if (ackId !== undefined) target.send({ type: 'ack', ackId, success: !error, ...(error ? { error } : {}) });
