@@ -69,7 +69,7 @@ for (const row of selected) {
   if (profileRow) {
     profiling.dir = profileDir;
     profiling.roles = new Set(row.profileRoles ?? []);
-    roundOptions.oursOnly = true;
+    roundOptions.oursOnly = !row.profileAll;
   }
   const ctx = {
     mode,
@@ -107,7 +107,8 @@ if (profileRow && results.rows[0].error) {
   process.exitCode = 1;
 } else if (profileRow) {
   const out = join(here, 'profiles', `${profileRow}.md`);
-  writeFileSync(out, summarizeProfiles(profileDir, buildDir, selected[0], results));
+  const row = selected[0];
+  writeFileSync(out, row.profileMarkdown ? await row.profileMarkdown() : summarizeProfiles(profileDir, buildDir, row, results));
   rmSync(profileDir, { recursive: true, force: true });
   console.log(`wrote ${out}`);
 }

@@ -15,9 +15,9 @@ export const profiling = { dir: undefined, roles: new Set() };
  * e.g. its port) and `call(method, params)`. Stopped by `stop()` (graceful, so a CPU profile is
  * written) or, as a fallback, SIGKILL.
  */
-export async function startChild(role, args = {}, { readyTimeoutMs = 30_000, execArgv = [] } = {}) {
+export async function startChild(role, args = {}, { readyTimeoutMs = 30_000, execArgv = [], label = role } = {}) {
   const argv = [...execArgv, '--expose-gc'];
-  if (profiling.dir && profiling.roles.has(role)) argv.push('--cpu-prof', '--cpu-prof-dir', profiling.dir, '--cpu-prof-name', `${role}-${Date.now()}.cpuprofile`);
+  if (profiling.dir && profiling.roles.has(role)) argv.push('--cpu-prof', '--cpu-prof-dir', profiling.dir, '--cpu-prof-name', `${label}-${Date.now()}.cpuprofile`);
   const child = fork(HOST, [], { execArgv: argv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env });
   children.add(child);
   let nextId = 1;

@@ -70,11 +70,12 @@ function byFile(list) {
 export function summarizeProfiles(profileDir, buildDir, row, results) {
   const pct = (micros, total) => `${((100 * micros) / total).toFixed(1)}%`;
   const out = [
-    `# CPU profile: ${row.title}`,
+    `# ${row.id === 'wps-idle-memory' ? 'Heap' : 'CPU'} profile: ${row.title}`,
     '',
     `\`node bench/run.mjs --profile ${row.id}\`, ${results.startedAt}, Node ${results.machine.node}, load ${results.load.start.join(', ')} → ${results.load.end.join(', ')}. Only our contestants ran; the servers below ran under \`node --cpu-prof\` (self time, idle excluded; src/ locations through the bundle's source map).`,
     '',
   ];
+  if (row.id === 'wps-idle-memory') out[2] = `\`node bench/run.mjs --profile ${row.id}\`, ${results.startedAt}, Node ${results.machine.node}: heap snapshots of each server around the connections (the memory row's \`--profile\` takes heap snapshots instead of CPU profiles).`;
   const recorded = results.rows[0];
   if (recorded?.cases) for (const c of recorded.cases) out.push(`- ${c.label}: ours ${c.contestants.ours?.median?.toFixed(1)} ${c.unit} during the profiled run`);
   out.push('');
@@ -90,6 +91,45 @@ export function summarizeProfiles(profileDir, buildDir, row, results) {
     for (const entry of list.slice(0, 12)) out.push(`| ${pct(entry.micros, total)} | \`${entry.name}\` | ${entry.where || '—'} |`);
     out.push('', 'By file (top 8):', '', '| self | file |', '|---:|---|');
     for (const [name, micros] of byFile(list).slice(0, 8)) out.push(`| ${pct(micros, total)} | ${name} |`);
+    out.push('');
+  }
+  out.push(summarizeHeapSnapshots(profileDir));
+  return out.join('\n');
+}
+
+/** Self size by constructor (objects) or node type (strings, code, arrays…) of a .heapsnapshot. */
+function heapByKind(path) {
+  const { snapshot, nodes, strings } = JSON.parse(readFileSync(path, 'utf8'));
+  const fields = snapshot.meta.node_fields;
+  const types = snapshot.meta.node_types[0];
+  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((field) => fields.indexOf(field));
+  const kinds = new Map();
+  for (let i = 0; i < nodes.length; i += fields.length) {
+    const type = types[nodes[i + typeAt]];
+    const key = type === 'object' || type === 'closure' ? `${strings[nodes[i + nameAt]]}${type === 'closure' ? ' (closure)' : ''}` : `(${type})`;
+    const entry = kinds.get(key) ?? { bytes: 0, count: 0 };
+    entry.bytes += nodes[i + sizeAt];
+    entry.count++;
+    kinds.set(key, entry);
+  }
+  return kinds;
+}
+
+/** Markdown: what the heap gained per connection between the before and after snapshots. */
+export function summarizeHeapSnapshots(profileDir) {
+  const files = readdirSync(profileDir).filter((name) => name.endsWith('.heapsnapshot'));
+  const out = [];
+  for (const before of files.filter((name) => name.endsWith('-before.heapsnapshot'))) {
+    const role = before.replace(/-before\.heapsnapshot$/, '');
+    const after = files.find((name) => name.startsWith(`${role}-after-`));
+    if (!after) continue;
+    const count = Number(/-after-(\d+)\./.exec(after)[1]);
+    const a = heapByKind(join(profileDir, before));
+    const b = heapByKind(join(profileDir, after));
+    const diff = [...b].map(([key, { bytes, count: n }]) => ({ key, bytes: bytes - (a.get(key)?.bytes ?? 0), count: n - (a.get(key)?.count ?? 0) })).sort((x, y) => y.bytes - x.bytes);
+    const total = diff.reduce((sum, entry) => sum + entry.bytes, 0);
+    out.push(`## ${role}: JS heap gained per idle connection`, '', `${count.toLocaleString('en-US')} connections; heap snapshots (after forced GCs) before and after; ${(total / count / 1024).toFixed(2)} KiB per connection in all (V8 self sizes; ArrayBuffer backing stores and socket buffers outside the JS heap are not in it).`, '', '| per connection | objects per connection | constructor / kind |', '|---:|---:|---|');
+    for (const entry of diff.slice(0, 15)) out.push(`| ${entry.bytes / count >= 1024 ? `${(entry.bytes / count / 1024).toFixed(2)} KiB` : `${Math.round(entry.bytes / count)} B`} | ${(entry.count / count).toFixed(1)} | \`${entry.key}\` |`);
     out.push('');
   }
   return out.join('\n');

@@ -1,5 +1,7 @@
 // Child side of lib/child.mjs: starts one role and answers calls from the harness. Built-in
-// calls: cpu (process.cpuUsage, µs), memory (after two forced GCs), exit.
+// calls: cpu (process.cpuUsage, µs), memory (after two forced GCs), heapSnapshot (to a file, for
+// `--profile` of the memory row), exit.
+import { writeHeapSnapshot } from 'node:v8';
 const roles = new Map();
 let methods = {};
 
@@ -20,6 +22,10 @@ const builtins = {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return process.memoryUsage();
+  },
+  heapSnapshot: async ({ path }) => {
+    await builtins.memory();
+    return writeHeapSnapshot(path);
   },
   exit: async () => {
     await methods.close?.().catch(() => undefined);

@@ -73,18 +73,41 @@ async function measure(source, { plugins = [], define } = {}) {
     const files = new Map(result.outputFiles.map((file) => [basename(file.path), file.contents]));
     const bytes = (paths) => Buffer.concat(paths.map((p) => files.get(basename(p))));
     const lazy = Object.keys(outputs).filter((p) => !eager.has(p) && p.endsWith('.js'));
-    return { gzip: gzipSync(bytes([...eager]), { level: 9 }).length, lazy: lazy.length ? gzipSync(bytes(lazy), { level: 9 }).length : 0 };
+    // Minified bytes each source module puts in the eager part (what `--profile bundle-size` lists).
+    const modules = [...eager]
+      .flatMap((path) => Object.entries(outputs[path].inputs))
+      .map(([input, { bytesInOutput }]) => [input.replace(/^.*?node_modules\//, 'node_modules/'), bytesInOutput])
+      .filter(([, size]) => size > 0)
+      .sort((a, b) => b[1] - a[1]);
+    return { gzip: gzipSync(bytes([...eager]), { level: 9 }).length, lazy: lazy.length ? gzipSync(bytes(lazy), { level: 9 }).length : 0, modules };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+const OURS_ENTRY = `export { HybridConnectionListener, HybridConnectionClient } from ${JSON.stringify(join(ROOT, 'src/browser/index.ts'))};`;
+
 export const row = {
   id: 'bundle-size',
   title: 'Relay listener + client, browser bundle min+gzip',
   goal: '≤ 5 kB eager',
+  /** `--profile bundle-size`: where the eager bundle's minified bytes come from. */
+  async profileMarkdown() {
+    const ours = await measure(OURS_ENTRY);
+    const total = ours.modules.reduce((sum, [, size]) => sum + size, 0);
+    return [
+      '# Size profile: Relay listener + client, browser bundle',
+      '',
+      `\`node bench/run.mjs --profile bundle-size\`, ${new Date().toISOString()}: ${ours.gzip} B min+gzip eager, ${total} B minified, by source module (minified bytes before gzip):`,
+      '',
+      '| minified | share | module |',
+      '|---:|---:|---|',
+      ...ours.modules.map(([input, size]) => `| ${size} B | ${((100 * size) / total).toFixed(1)}% | ${input} |`),
+      '',
+    ].join('\n');
+  },
   async run(ctx) {
-    const ours = await measure(`export { HybridConnectionListener, HybridConnectionClient } from ${JSON.stringify(join(ROOT, 'src/browser/index.ts'))};`);
+    const ours = await measure(OURS_ENTRY);
     const used = new Set();
     const peer = await measure(`import hyco from 'hyco-https'; export default hyco;`, { plugins: [shimPlugin(used)], define: { global: 'globalThis' } });
     ctx.notes.push(

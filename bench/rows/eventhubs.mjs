@@ -47,8 +47,8 @@ export const dataDir = {
   goal: '≥ 0.9× with the fsync policy’s default',
   profileRoles: ['eh-emulator'],
   async run(ctx) {
-    const memory = await startChild('eh-emulator');
-    const disk = await startChild('eh-emulator', { dataDir: true });
+    const memory = await startChild('eh-emulator', {}, { label: 'eh-emulator (memory log, idle when profiled)' });
+    const disk = await startChild('eh-emulator', { dataDir: true }, { label: 'eh-emulator (--data-dir)' });
     const connections = [];
     try {
       const key = keyOf(memory.info.connectionString);

@@ -3,7 +3,8 @@
 // RSS are read there); the clients are json.webpubsub.azure.v1 `ws` clients in the harness.
 import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { startChild } from '../lib/child.mjs';
+import { join } from 'node:path';
+import { profiling, startChild } from '../lib/child.mjs';
 import { alternate, finishCase } from '../lib/rounds.mjs';
 import { clientUrl, restSend } from '../lib/wps-tokens.mjs';
 import { openClients } from '../lib/ws-clients.mjs';
@@ -97,10 +98,14 @@ async function idleKiB(role, urlFor, count, heapSamples) {
   let clients;
   try {
     const url = await urlFor(server.info);
+    // `--profile`: heap snapshots around the connections, diffed by profile.mjs.
+    const snapshot = profiling.dir ? (name) => server.call('heapSnapshot', { path: join(profiling.dir, `${role}-${name}.heapsnapshot`) }) : async () => undefined;
+    await snapshot('before');
     const before = await server.call('memory');
     clients = await openClients(url, count, { protocol: PROTOCOL, concurrency: 200 });
     await new Promise((resolve) => setTimeout(resolve, 500));
     const after = await server.call('memory');
+    await snapshot(`after-${count}`);
     heapSamples.push((after.heapUsed + after.external - before.heapUsed - before.external) / count / 1024);
     return (after.rss - before.rss) / count / 1024;
   } finally {
@@ -115,6 +120,8 @@ export const idleMemory = {
   title: 'Web PubSub idle connection memory',
   goal: '≤ 1.1× a bare ws server',
   profileRoles: [],
+  // Its --profile takes heap snapshots of both servers (they do not disturb each other's numbers).
+  profileAll: true,
   async run(ctx) {
     const count = { full: 10_000, quick: 2_000, smoke: 200 }[ctx.mode];
     const heap = { ours: [], limit: [] };
