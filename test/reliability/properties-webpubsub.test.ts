@@ -49,12 +49,13 @@ const PROTO_UP = UPSTREAM.map(encodeUpstreamProtobuf);
 const JSON_DOWN = DOWNSTREAM.map(encodeDownstream);
 const PROTO_DOWN = DOWNSTREAM.map(encodeDownstreamProtobuf);
 
+/** ackId and sequenceId are uint64 on the wire: a non-negative safe integer, or a bigint below 2^64 past 2^53. */
 function checkNumbers(message: object): void {
   for (const field of ['ackId', 'sequenceId'] as const) {
     const value = (message as Record<string, unknown>)[field];
-    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= 0)) {
-      throw new UntypedError(`decoded ${field} is ${String(value)}, not a non-negative safe integer`);
-    }
+    if (value === undefined) continue;
+    const valid = typeof value === 'bigint' ? value >= 0n && value < 2n ** 64n : typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+    if (!valid) throw new UntypedError(`decoded ${field} is ${String(value)}, not a uint64`);
   }
 }
 
@@ -122,9 +123,17 @@ describe('Web PubSub protobuf frames', () => {
   it('downstream: arbitrary and mutated', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     checkProperty('webpubsub protobuf downstream', fc.oneof(anyBytes, mutatedBytes(PROTO_DOWN)), (frame) => readDownstream(decodeDownstreamProtobuf, frame));
   });
-  it('an over-long varint ackId is refused, not decoded to NaN (finding 14)', { timeout: PROPERTY_TIMEOUT_MS }, () => {
-    // joinGroup g, ackId = eleven 0xff continuation bytes then 0x01.
-    const frame = Uint8Array.from([0x32, 0x0f, 0x0a, 0x01, 0x67, 0x10, ...new Array(10).fill(0xff), 0x01]);
-    serveUpstream(decodeUpstreamProtobuf, frame);
+  it('over-long varint ackIds are refused or exact, never NaN (finding 14)', { timeout: PROPERTY_TIMEOUT_MS }, () => {
+    // Zero-valued continuation bytes kept multiplying the scale until 0 × Infinity = NaN (~150 bytes).
+    const varints = [
+      [...new Array(10).fill(0xff), 0x01],
+      ...[10, 11, 16, 160, 400].map((n) => [...new Array(n).fill(0x80), 0x00]),
+      ...[10, 160].map((n) => [0x81, ...new Array(n).fill(0x80), 0x00]),
+    ];
+    const lengthPrefix = (length: number) => (length < 0x80 ? [length] : [0x80 | (length & 0x7f), length >> 7]);
+    for (const varint of varints) {
+      const body = [0x0a, 0x01, 0x67, 0x10, ...varint];
+      serveUpstream(decodeUpstreamProtobuf, Uint8Array.from([0x32, ...lengthPrefix(body.length), ...body]));
+    }
   });
 });
