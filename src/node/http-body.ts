@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { concatBytes } from '../core/encoding.js';
 
 // The one reader of HTTP request bodies in the package: the emulators' routes (Relay's front
 // door, Web PubSub's REST API, the dashboard) and the Node binding's toNodeListener. A body has a
@@ -119,13 +120,6 @@ export interface HeldBody {
   release(): void;
 }
 
-function joined(chunks: readonly Buffer[], size: number): Uint8Array<ArrayBuffer> {
-  const out = Buffer.allocUnsafeSlow(size);
-  let at = 0;
-  for (const chunk of chunks) at += chunk.copy(out, at);
-  return out;
-}
-
 /**
  * Reads a request body within `maxBytes` and the budget. Rejects with a BodyReadError: 413 past
  * the limit, 503 past the budget, 408 when it stalls, 400 when the sender hangs up mid-body.
@@ -185,7 +179,7 @@ export function readBody(req: IncomingMessage, options: BodyOptions): Promise<He
       if (settled) return;
       settled = true;
       stopWatching();
-      const bytes = whole ? whole.subarray(0, size) : joined(chunks, size);
+      const bytes = whole ? whole.subarray(0, size) : concatBytes(chunks);
       let released = false;
       resolve({
         bytes,

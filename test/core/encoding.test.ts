@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { concatBytes } from '../../src/core/encoding.js';
 import { base64Decode, base64Encode, base64UrlEncode, hexEncode, redactSecrets, timingSafeEqual, utf8Encode } from '../../src/core/index.js';
 
 describe('encoding', () => {
@@ -30,5 +31,14 @@ describe('encoding', () => {
     );
     expect(text).not.toMatch(/abc|b%3D|SharedAccessSignature%20sr|eyJhbGciOi/);
     expect(text).toContain('y=1');
+  });
+
+  it('concatBytes joins chunks into an array of its own', () => {
+    const first = new Uint8Array([1, 2]);
+    const joined = concatBytes([first, new Uint8Array([]), new Uint8Array([3])]);
+    expect([...joined]).toEqual([1, 2, 3]);
+    first[0] = 9;
+    expect(joined[0]).toBe(1);
+    expect(concatBytes([]).length).toBe(0);
   });
 });

@@ -1,8 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { redactSecrets } from '../../core/errors.js';
 import { ByteBudget, readBody } from '../../node/http-body.js';
 import { ConnectionGuard, guardHttpServer } from '../host/connection-guard.js';
+import { bindServer } from '../host/listen.js';
 import { DEFAULT_HOST } from '../defaults.js';
 import { authority, serviceLog } from '../service-address.js';
 import { runAction } from './actions.js';
@@ -26,15 +26,6 @@ function send(res: ServerResponse, status: number, type: string, body: string, e
 
 const sendJson = (res: ServerResponse, status: number, body: unknown) => send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
 
 export async function startDashboard(sources: DashboardSources, options: DashboardOptions = {}): Promise<RunningDashboard> {
   const limits = resolveDashboardLimits(options);
@@ -114,11 +105,11 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
 
   let port: number;
   try {
-    port = await listen(server, options.port ?? 0, host);
+    port = await bindServer(server, options.port ?? 0, host);
   } catch (error) {
     if (!options.fallbackToFreePort || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     log(`dashboard: port ${options.port} is taken; using a free one`);
-    port = await listen(server, 0, host);
+    port = await bindServer(server, 0, host);
   }
   server.on('error', (error) => log(`dashboard: server error: ${error.message}`));
   const url = `http://${authority(host, port)}/`;

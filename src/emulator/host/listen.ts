@@ -86,7 +86,8 @@ function serveHttp(server: HttpServer, spec: ListenSpec, guard: ConnectionGuard,
   server.on('clientError', (_error, socket: Duplex) => socket.destroy());
 }
 
-function bind(server: NetServer, port: number, host: string): Promise<number> {
+/** Listens on `host:port` (0: a free one) and resolves with the port; a failure to bind rejects. */
+export function bindServer(server: NetServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -137,7 +138,7 @@ export async function listen(spec: ListenSpec): Promise<Listening> {
     serveHttp(httpServer, spec, guard, log);
     server = httpServer;
   }
-  const port = await bind(server, spec.port ?? 0, spec.host ?? DEFAULT_HOST);
+  const port = await bindServer(server, spec.port ?? 0, spec.host ?? DEFAULT_HOST);
   // After listening, errors (e.g. EMFILE on accept) are reported, never thrown.
   server.on('error', (error) => log(`${spec.service}: server error: ${error.message}`));
 

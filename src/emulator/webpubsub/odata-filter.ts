@@ -100,7 +100,11 @@ const FUNCTIONS: Record<string, { arity: number[]; apply: (args: Value[]) => Val
 class Parser {
   #pos = 0;
   #depth = 0;
-  constructor(private readonly tokens: Token[]) {}
+  readonly #tokens: Token[];
+
+  constructor(tokens: Token[]) {
+    this.#tokens = tokens;
+  }
 
   /** Runs one nested parse (parenthesis, `not`, function argument) within MAX_FILTER_DEPTH. */
   #nested(parse: () => Node): Node {
@@ -112,39 +116,35 @@ class Parser {
 
   parse(): Node {
     const node = this.#or();
-    if (this.#pos < this.tokens.length) throw syntaxError(`unexpected ${describe(this.tokens[this.#pos])}`);
+    if (this.#pos < this.#tokens.length) throw syntaxError(`unexpected ${describe(this.#tokens[this.#pos])}`);
     return node;
   }
 
   #peekWord(word: string): boolean {
-    const token = this.tokens[this.#pos];
+    const token = this.#tokens[this.#pos];
     return token?.kind === 'word' && token.value.toLowerCase() === word;
   }
 
   #expectPunct(value: '(' | ')' | ','): void {
-    const token = this.tokens[this.#pos];
+    const token = this.#tokens[this.#pos];
     if (token?.kind !== 'punct' || token.value !== value) throw syntaxError(`expected '${value}', got ${describe(token)}`);
     this.#pos++;
   }
 
   #or(): Node {
-    let left = this.#and();
-    while (this.#peekWord('or')) {
-      this.#pos++;
-      const l = left;
-      const r = this.#and();
-      left = (s) => l(s) === true || r(s) === true;
-    }
-    return left;
+    return this.#chain('or', () => this.#and(), (l, r) => (s) => l(s) === true || r(s) === true);
   }
 
   #and(): Node {
-    let left = this.#not();
-    while (this.#peekWord('and')) {
+    return this.#chain('and', () => this.#not(), (l, r) => (s) => l(s) === true && r(s) === true);
+  }
+
+  /** `operand (word operand)*`, folded left with `join`. */
+  #chain(word: string, operand: () => Node, join: (left: Node, right: Node) => Node): Node {
+    let left = operand();
+    while (this.#peekWord(word)) {
       this.#pos++;
-      const l = left;
-      const r = this.#not();
-      left = (s) => l(s) === true && r(s) === true;
+      left = join(left, operand());
     }
     return left;
   }
@@ -160,7 +160,7 @@ class Parser {
 
   #comparison(): Node {
     const left = this.#primary();
-    const token = this.tokens[this.#pos];
+    const token = this.#tokens[this.#pos];
     if (token?.kind !== 'word') return left;
     const op = token.value.toLowerCase();
     if (op === 'in') {
@@ -188,10 +188,10 @@ class Parser {
     this.#expectPunct('(');
     const items: string[] = [];
     for (;;) {
-      const token = this.tokens[this.#pos++];
+      const token = this.#tokens[this.#pos++];
       if (token?.kind !== 'string') throw syntaxError(`expected a string in the list, got ${describe(token)}`);
       items.push(token.value);
-      const next = this.tokens[this.#pos];
+      const next = this.#tokens[this.#pos];
       if (next?.kind === 'punct' && next.value === ',') {
         this.#pos++;
         continue;
@@ -202,7 +202,7 @@ class Parser {
   }
 
   #primary(): Node {
-    const token = this.tokens[this.#pos++];
+    const token = this.#tokens[this.#pos++];
     if (!token) throw syntaxError('unexpected end of filter');
     if (token.kind === 'string' || token.kind === 'number') return () => token.value;
     if (token.kind === 'punct') {
@@ -222,7 +222,7 @@ class Parser {
     if (!fn) throw syntaxError(`unknown identifier or function ${JSON.stringify(token.value.slice(0, 40))}`);
     this.#expectPunct('(');
     const args: Node[] = [this.#nested(() => this.#or())];
-    while (this.tokens[this.#pos]?.kind === 'punct' && (this.tokens[this.#pos] as { value: string }).value === ',') {
+    while (this.#tokens[this.#pos]?.kind === 'punct' && (this.#tokens[this.#pos] as { value: string }).value === ',') {
       this.#pos++;
       args.push(this.#nested(() => this.#or()));
     }

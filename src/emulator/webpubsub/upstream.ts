@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { concatBytes } from '../../core/encoding.js';
 import { redactSecrets } from '../../core/errors.js';
 import { computeEventSignature } from '../../core/webpubsub/cloud-events.js';
 import { WEBPUBSUB_MAX_MESSAGE_BYTES } from '../../core/webpubsub/limits.js';
@@ -135,13 +136,7 @@ async function readBounded(response: Response, limit: number): Promise<Uint8Arra
       chunks.push(chunk);
     }
   }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
+  return concatBytes(chunks);
 }
 
 function expand(template: string, event: string, hub: string): string {

@@ -167,28 +167,26 @@ export class KafkaWriter {
     return at;
   }
 
-  int8(value: number): this {
-    const at = this.room(1);
-    this.buffer.writeInt8(value, at);
+  /** A fixed-width integer, with the Buffer method that writes it. */
+  private fixed(size: 1 | 2 | 4, write: 'writeInt8' | 'writeInt16BE' | 'writeInt32BE' | 'writeUInt32BE', value: number): this {
+    const at = this.room(size);
+    this.buffer[write](value, at);
     return this;
+  }
+  int8(value: number): this {
+    return this.fixed(1, 'writeInt8', value);
   }
   bool(value: boolean): this {
     return this.int8(value ? 1 : 0);
   }
   int16(value: number): this {
-    const at = this.room(2);
-    this.buffer.writeInt16BE(value, at);
-    return this;
+    return this.fixed(2, 'writeInt16BE', value);
   }
   int32(value: number): this {
-    const at = this.room(4);
-    this.buffer.writeInt32BE(value, at);
-    return this;
+    return this.fixed(4, 'writeInt32BE', value);
   }
   uint32(value: number): this {
-    const at = this.room(4);
-    this.buffer.writeUInt32BE(value >>> 0, at);
-    return this;
+    return this.fixed(4, 'writeUInt32BE', value >>> 0);
   }
   int64(value: number): this {
     const at = this.room(8);
