@@ -1,7 +1,9 @@
 import { WebPubSubServiceClient } from '@azure/web-pubsub';
 import WebSocket from 'ws';
 import { beforeAll, describe, it } from 'vitest';
+import { signJwt } from '../../src/core/jwt.js';
 import { encodeUpstream, encodeUpstreamProtobuf, type UpstreamMessage } from '../../src/core/webpubsub/frames.js';
+import { nodeHmac } from '../../src/node/hmac.js';
 import { scale } from './harness/budget.js';
 import { EmulatorFixture } from './harness/fixture.js';
 import { webPubSubWorks } from './harness/legit.js';
@@ -116,6 +118,40 @@ describe('Web PubSub port under mutated traffic', () => {
       target: 'fuzz: Web PubSub REST',
       cases: count,
       attack: async () => void (await replayMutated({ port: port(), seeds: restSeeds, count, seed: 808 })),
+      legit: (child) => webPubSubWorks(child, fixture.secrets),
+    });
+  });
+
+  it('JSON nested 5,000 deep: REST 400 and WebSocket 1007, not 500 / 1011 (finding 14)', { timeout: 60_000 }, async () => {
+    const depth = 5_000;
+    await fixture.batch({
+      target: 'fuzz: Web PubSub deep JSON (REST and WebSocket)',
+      cases: 2,
+      attack: async (child) => {
+        const problems: string[] = [];
+        const service = new WebPubSubServiceClient(child.info.webpubsub.connectionString, HUB, { allowInsecureConnection: true });
+        // By hand: the SDK cannot serialize what it is given at this depth before sending.
+        const endpoint = child.info.webpubsub.endpoint as string;
+        const target = `${endpoint}/api/hubs/${HUB}/:send?api-version=2024-01-01`;
+        const key = child.info.webpubsub.connectionString.match(/AccessKey=([^;]+)/)![1]!;
+        const restToken = await signJwt({ aud: target, exp: Math.floor(Date.now() / 1000) + 600 }, key, { hmac: nodeHmac });
+        fixture.secrets.add(restToken);
+        const response = await fetch(target, { method: 'POST', headers: { authorization: `Bearer ${restToken}`, 'content-type': 'application/json' }, body: `${'['.repeat(depth)}${']'.repeat(depth)}` });
+        await response.arrayBuffer();
+        if (response.status !== 400) problems.push(`REST answered ${response.status}`);
+        const { url, token } = await service.getClientAccessToken({ roles: ['webpubsub.sendToGroup'] });
+        fixture.secrets.add(token);
+        const ws = new WebSocket(url, ['json.webpubsub.azure.v1']);
+        const code = await new Promise<number>((resolve) => {
+          ws.once('open', () => ws.send(`{"type":"sendToGroup","group":"g","dataType":"json","data":${'['.repeat(depth)}${']'.repeat(depth)}}`));
+          ws.once('close', (closeCode) => resolve(closeCode));
+          ws.once('error', () => {});
+          setTimeout(() => resolve(0), 5000);
+        });
+        ws.terminate();
+        if (code !== 1007) problems.push(`WebSocket closed with ${code || 'nothing in 5 s'}`);
+        if (problems.length) throw new Error(`expected REST 400 and close 1007: ${problems.join('; ')}`);
+      },
       legit: (child) => webPubSubWorks(child, fixture.secrets),
     });
   });
