@@ -1,6 +1,6 @@
 import type { Checkpoint, CheckpointStore, PartitionOwnership } from '@azure/event-hubs';
-import { hexEncode } from '../encoding.js';
 import { describeValue } from '../errors.js';
+import { randomEtag, requireName, scopeOf } from './checkpoint-scope.js';
 import { clockOf, type NowOption, type RuntimeOption } from '../runtime.js';
 import { openCheckpointDatabase, runTransaction, type CheckpointDatabase } from './indexeddb-database.js';
 
@@ -49,19 +49,16 @@ interface StoredCheckpoint {
 
 const DEFAULT_DATABASE = 'azure-realtime-eventhubs-checkpoints';
 
-function requireName(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`expected ${name} as a non-empty string, got ${describeValue(value)}`);
-  return value;
-}
-
-// Lowercased like the blob store's names, so `Localhost:5672` and `localhost:5672` are one namespace.
-function scopeOf(fullyQualifiedNamespace: string, eventHubName: string, consumerGroup: string): string {
-  const parts = [requireName('fullyQualifiedNamespace', fullyQualifiedNamespace), requireName('eventHubName', eventHubName), requireName('consumerGroup', consumerGroup)];
-  return parts.join('/').toLowerCase();
-}
-
 // Every key under one scope: [scope] sorts before [scope, id], and any array after any string.
 const scopeRange = (scope: string) => IDBKeyRange.bound([scope], [scope, []]);
+
+/** Every row of one store under one scope. */
+function readScope(database: CheckpointDatabase, store: 'ownership' | 'checkpoints', scope: string): Promise<unknown[]> {
+  return runTransaction(database, store, 'readonly', (objects) => {
+    const read = objects.getAll(scopeRange(scope));
+    return () => read.result as unknown[];
+  });
+}
 
 // An entry someone else wrote badly (or an older format) reads as absent, so the next claim or
 // checkpoint overwrites it instead of blocking the partition for good.
@@ -77,7 +74,6 @@ function asCheckpoint(value: unknown): StoredCheckpoint | undefined {
   return typeof v === 'object' && v !== null && Number.isInteger(v.sequenceNumber) && typeof v.offset === 'string' && typeof v.partitionId === 'string' ? (v as StoredCheckpoint) : undefined;
 }
 
-const randomEtag = (): string => hexEncode(crypto.getRandomValues(new Uint8Array(12)));
 
 function defaultLocks(): Pick<LockManager, 'request'> | undefined {
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
@@ -123,11 +119,7 @@ export function createIndexedDbCheckpointStore(options: IndexedDbCheckpointStore
 
   return {
     async listOwnership(fullyQualifiedNamespace, eventHubName, consumerGroup) {
-      const scope = scopeOf(fullyQualifiedNamespace, eventHubName, consumerGroup);
-      const rows = await runTransaction(database, 'ownership', 'readonly', (store) => {
-        const read = store.getAll(scopeRange(scope));
-        return () => read.result as unknown[];
-      });
+      const rows = await readScope(database, 'ownership', scopeOf(fullyQualifiedNamespace, eventHubName, consumerGroup));
       return rows.flatMap((row) => {
         const stored = asOwnership(row);
         if (!stored) return [];
@@ -149,11 +141,7 @@ export function createIndexedDbCheckpointStore(options: IndexedDbCheckpointStore
     },
 
     async listCheckpoints(fullyQualifiedNamespace, eventHubName, consumerGroup) {
-      const scope = scopeOf(fullyQualifiedNamespace, eventHubName, consumerGroup);
-      const rows = await runTransaction(database, 'checkpoints', 'readonly', (store) => {
-        const read = store.getAll(scopeRange(scope));
-        return () => read.result as unknown[];
-      });
+      const rows = await readScope(database, 'checkpoints', scopeOf(fullyQualifiedNamespace, eventHubName, consumerGroup));
       return rows.flatMap((row) => {
         const stored = asCheckpoint(row);
         return stored ? [{ fullyQualifiedNamespace, eventHubName, consumerGroup, partitionId: stored.partitionId, sequenceNumber: stored.sequenceNumber, offset: stored.offset }] : [];

@@ -1,6 +1,6 @@
 import type { Checkpoint, CheckpointStore, PartitionOwnership } from '@azure/event-hubs';
-import { hexEncode } from '../encoding.js';
 import { describeValue } from '../errors.js';
+import { randomEtag, requireName, scopeOf } from './checkpoint-scope.js';
 import { clockOf, type NowOption, type RuntimeOption } from '../runtime.js';
 
 // A CheckpointStore over the Web Storage API (sessionStorage, localStorage, or anything with the
@@ -37,17 +37,6 @@ interface StoredCheckpoint {
   offset: string;
 }
 
-function requireName(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`expected ${name} as a non-empty string, got ${describeValue(value)}`);
-  return value;
-}
-
-// Lowercased like the blob store's names, so `Localhost:5672` and `localhost:5672` are one namespace.
-function scopeOf(fullyQualifiedNamespace: string, eventHubName: string, consumerGroup: string): string {
-  const parts = [requireName('fullyQualifiedNamespace', fullyQualifiedNamespace), requireName('eventHubName', eventHubName), requireName('consumerGroup', consumerGroup)];
-  return parts.join('/').toLowerCase();
-}
-
 // A stored entry someone else wrote badly (or an older format) reads as absent: the next claim or
 // checkpoint overwrites it, instead of blocking the partition for good.
 function parse<T>(text: string | null, valid: (value: Record<string, unknown>) => boolean): T | undefined {
@@ -62,8 +51,6 @@ function parse<T>(text: string | null, valid: (value: Record<string, unknown>) =
 
 const isOwnership = (v: Record<string, unknown>) => typeof v.ownerId === 'string' && typeof v.etag === 'string' && typeof v.lastModifiedTimeInMs === 'number';
 const isCheckpoint = (v: Record<string, unknown>) => Number.isInteger(v.sequenceNumber) && typeof v.offset === 'string';
-
-const randomEtag = (): string => hexEncode(crypto.getRandomValues(new Uint8Array(12)));
 
 export function createWebStorageCheckpointStore(storage: WebStorageLike, options: WebStorageCheckpointStoreOptions = {}): CheckpointStore {
   if (!storage || typeof storage.getItem !== 'function' || typeof storage.setItem !== 'function' || typeof storage.key !== 'function') {
