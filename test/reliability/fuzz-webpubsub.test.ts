@@ -122,11 +122,11 @@ describe('Web PubSub port under mutated traffic', () => {
     });
   });
 
-  it('JSON nested 5,000 deep: REST 400 and WebSocket 1007, not 500 / 1011 (finding 14)', { timeout: 60_000 }, async () => {
+  it('JSON nested 5,000 deep and a filter 2,000 parentheses deep: REST 400 and WebSocket 1007, not 500 / 1011 (finding 14)', { timeout: 60_000 }, async () => {
     const depth = 5_000;
     await fixture.batch({
       target: 'fuzz: Web PubSub deep JSON (REST and WebSocket)',
-      cases: 2,
+      cases: 3,
       attack: async (child) => {
         const problems: string[] = [];
         const service = new WebPubSubServiceClient(child.info.webpubsub.connectionString, HUB, { allowInsecureConnection: true });
@@ -139,6 +139,14 @@ describe('Web PubSub port under mutated traffic', () => {
         const response = await fetch(target, { method: 'POST', headers: { authorization: `Bearer ${restToken}`, 'content-type': 'application/json' }, body: `${'['.repeat(depth)}${']'.repeat(depth)}` });
         await response.arrayBuffer();
         if (response.status !== 400) problems.push(`REST answered ${response.status}`);
+        // An OData filter 2,000 parentheses deep (it overflowed the parser's stack: 500).
+        const filter = encodeURIComponent(`${'('.repeat(2000)}userId eq 'a'${')'.repeat(2000)}`);
+        const filteredTarget = `${target}&filter=${filter}`;
+        const filteredToken = await signJwt({ aud: filteredTarget, exp: Math.floor(Date.now() / 1000) + 600 }, key, { hmac: nodeHmac });
+        fixture.secrets.add(filteredToken);
+        const filtered = await fetch(filteredTarget, { method: 'POST', headers: { authorization: `Bearer ${filteredToken}`, 'content-type': 'text/plain' }, body: 'x' });
+        await filtered.arrayBuffer();
+        if (filtered.status !== 400) problems.push(`REST with a deep filter answered ${filtered.status}`);
         const { url, token } = await service.getClientAccessToken({ roles: ['webpubsub.sendToGroup'] });
         fixture.secrets.add(token);
         const ws = new WebSocket(url, ['json.webpubsub.azure.v1']);
@@ -150,7 +158,7 @@ describe('Web PubSub port under mutated traffic', () => {
         });
         ws.terminate();
         if (code !== 1007) problems.push(`WebSocket closed with ${code || 'nothing in 5 s'}`);
-        if (problems.length) throw new Error(`expected REST 400 and close 1007: ${problems.join('; ')}`);
+        if (problems.length) throw new Error(`expected REST 400 (twice) and close 1007: ${problems.join('; ')}`);
       },
       legit: (child) => webPubSubWorks(child, fixture.secrets),
     });
