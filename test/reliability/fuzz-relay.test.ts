@@ -147,4 +147,35 @@ describe('Relay ports under mutated traffic', () => {
       legit: (child) => relayWorks(child),
     });
   });
+
+  it('listener statuses that cannot be a final HTTP response (1xx, > 599) reach the sender as 502 (finding 13)', { timeout: 60_000 }, async () => {
+    const path = 'fuzz-status';
+    const statuses = [100, 101, 150, 199, 600, 999, 200];
+    await fixture.batch({
+      target: 'fuzz: Relay listener statuses',
+      cases: statuses.length,
+      attack: async () => {
+        const listener = new WebSocket(`ws://127.0.0.1:${relayPort()}/$hc/${path}?sb-hc-action=listen`, { headers: { ServiceBusAuthorization: await token(path) } });
+        await new Promise((resolve, reject) => listener.once('open', resolve).once('error', reject));
+        let answer = 200;
+        listener.on('message', (data, isBinary) => {
+          if (isBinary) return;
+          const request = (JSON.parse(data.toString()) as { request?: { id: string; method?: string } }).request;
+          if (request?.method) listener.send(JSON.stringify({ response: { requestId: request.id, statusCode: answer, responseHeaders: {}, body: false } }));
+        });
+        const senderToken = await token(path);
+        const seen: string[] = [];
+        for (const status of statuses) {
+          answer = status;
+          const response = await fetch(`http://127.0.0.1:${relayPort()}/${path}/x`, { headers: { ServiceBusAuthorization: senderToken } });
+          await response.arrayBuffer();
+          const expected = status === 200 ? 200 : 502;
+          if (response.status !== expected) seen.push(`listener ${status} → sender ${response.status} (expected ${expected})`);
+        }
+        listener.terminate();
+        if (seen.length) throw new Error(seen.join('; '));
+      },
+      legit: (child) => relayWorks(child),
+    });
+  });
 });
