@@ -1,19 +1,18 @@
-import { getDefaultHmac } from './crypto.js';
 import type { HmacSha256, Runtime, Timers } from './runtime-types.js';
-import type { WebSocketCtor } from './transport.js';
+import { globalWebSocket } from './global-websocket.js';
+
 
 // The one runtime port: WebSocket (and whether it carries headers), HMAC, timers, clock and fetch.
 // Core never reaches for a global elsewhere; each client resolves its `runtime` option here once, and
 // each entry (src/node, src/browser) builds its own Runtime once and passes it to every client.
 
-const defaultHmac: HmacSha256 = (key, message) => getDefaultHmac()(key, message);
+// The default HMAC (WebCrypto, else @noble/hashes) loads with crypto.ts on first use: a relay
+// listener or client built with a key signs only when it dials (scripts/size.mjs).
+let loadedHmac: HmacSha256 | undefined;
+const defaultHmac: HmacSha256 = (key, message) =>
+  loadedHmac ? loadedHmac(key, message) : import('./default-hmac.js').then((crypto) => (loadedHmac = crypto.getDefaultHmac())(key, message));
 const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init);
 
-/** The runtime's own WebSocket, or undefined (Node 20 has none). */
-export function globalWebSocket(): WebSocketCtor | undefined {
-  const candidate = (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
-  return typeof candidate === 'function' ? candidate : undefined;
-}
 
 /**
  * A complete Runtime: what `partial` gives, else the globals (WebCrypto or @noble/hashes for HMAC).

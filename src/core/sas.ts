@@ -1,12 +1,17 @@
 import { base64Encode, safeDecodeURIComponent, timingSafeEqual } from './encoding.js';
 import { RealtimeError, describeValue } from './errors.js';
-import { stripHcSegment } from './relay/wire-rules.js';
+import { stripHcSegment } from './relay/hc-rules.js';
+import { SAS_PREFIX, parseSasToken, type ParsedSasToken } from './sas-parse.js';
 import { clockOf, hmacOf, type NowOption, type RuntimeOption } from './runtime.js';
 import type { HmacSha256 } from './runtime-types.js';
 
 // Service Bus SAS tokens for Relay and Event Hubs (docs/protocol/relay.md §2):
 //   SharedAccessSignature sr={enc(uri)}&sig={enc(base64(HMAC))}&se={unix}&skn={name}
 // The string to sign is the *encoded* sr, LF, se; the key is the UTF-8 bytes of the key string.
+// Parsing and the resource URI rule live in sas-parse.ts, which the relay client loads up front
+// while minting and verifying load on first use.
+
+export { parseSasToken, sasResourceUri, type ParsedSasToken } from './sas-parse.js';
 
 export interface CreateSasTokenOptions extends RuntimeOption {
   /** The audience, e.g. `http://{namespace}/{path}`; signed exactly as encodeURIComponent encodes it. */
@@ -23,19 +28,6 @@ export interface CreateSasTokenOptions extends RuntimeOption {
   now?: NowOption;
 }
 
-export interface ParsedSasToken {
-  /** `sr` decoded. */
-  resourceUri: string;
-  /** `sr` exactly as sent: the bytes the signature covers. */
-  encodedResourceUri: string;
-  keyName: string;
-  /** Unix seconds. */
-  expiresAt: number;
-  /** base64 HMAC, decoded from the URL encoding. */
-  signature: string;
-}
-
-const PREFIX = 'SharedAccessSignature ';
 export const DEFAULT_SAS_TTL_SECONDS = 3600;
 
 function requireString(name: string, value: unknown): string {
@@ -68,7 +60,7 @@ export function sasTokenParts(options: CreateSasTokenOptions, encode: (text: str
   const keyName = requireString('keyName', options.keyName);
   const key = requireString('key', options.key);
   const expiresAt = resolveExpiry(options);
-  return [key, `${sr}\n${expiresAt}`, `${PREFIX}sr=${sr}&sig=`, `&se=${expiresAt}&skn=${encode(keyName)}`];
+  return [key, `${sr}\n${expiresAt}`, `${SAS_PREFIX}sr=${sr}&sig=`, `&se=${expiresAt}&skn=${encode(keyName)}`];
 }
 
 /** Mints a SAS token; with a synchronous HMAC (node:crypto, @noble/hashes) it is ready when the promise is. */
@@ -85,44 +77,6 @@ export function createSasToken(options: CreateSasTokenOptions): Promise<string> 
 
 async function sign(key: string, encodedResourceUri: string, expiresAt: number, hmac: HmacSha256): Promise<string> {
   return base64Encode(await hmac(key, `${encodedResourceUri}\n${expiresAt}`));
-}
-
-function invalid(message: string): RealtimeError {
-  return new RealtimeError('invalid_token', `expected a SharedAccessSignature token ${message}`, { status: 401 });
-}
-
-function decodeComponent(name: string, raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw invalid(`with a URL-encoded ${name}, got a malformed escape`);
-  }
-}
-
-export function parseSasToken(token: string): ParsedSasToken {
-  if (typeof token !== 'string') throw invalid(`string, got ${describeValue(token)}`);
-  const text = token.trim();
-  if (!text.startsWith(PREFIX)) throw invalid('starting with "SharedAccessSignature ", got another scheme');
-  const fields = new Map<string, string>();
-  for (const pair of text.slice(PREFIX.length).trim().split('&')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw invalid('of key=value pairs, got a pair without "="');
-    const name = pair.slice(0, eq).trim().toLowerCase();
-    if (fields.has(name)) throw invalid(`with one ${name}, got two`);
-    fields.set(name, pair.slice(eq + 1).trim());
-  }
-  const missing = ['sr', 'sig', 'se', 'skn'].filter((name) => !fields.get(name));
-  if (missing.length > 0) throw invalid(`with sr, sig, se and skn, got none for ${missing.join(', ')}`);
-  const se = fields.get('se')!;
-  if (!/^\d{1,15}$/.test(se)) throw invalid('with se in Unix seconds, got a non-numeric se');
-  const encodedResourceUri = fields.get('sr')!;
-  return {
-    resourceUri: decodeComponent('sr', encodedResourceUri),
-    encodedResourceUri,
-    keyName: decodeComponent('skn', fields.get('skn')!),
-    expiresAt: Number(se),
-    signature: decodeComponent('sig', fields.get('sig')!),
-  };
 }
 
 export interface VerifySasTokenOptions extends RuntimeOption {
@@ -182,17 +136,3 @@ export function sasAudienceCovers(resourceUri: string, target: string): boolean 
   return wanted === resource || wanted.startsWith(`${resource}/`);
 }
 
-/**
- * The audience the official Node helpers sign for a Relay/Service Bus address (docs/protocol/relay.md §2):
- * scheme http, no port, query or fragment, `$hc/` removed, host lowercased, no trailing slash.
- */
-export function sasResourceUri(address: string): string {
-  let url: URL;
-  try {
-    url = new URL(address);
-  } catch {
-    throw new TypeError(`expected an absolute URI such as sb://{namespace}/{path}, got ${describeValue(address)}`);
-  }
-  const path = stripHcSegment(url.pathname).replace(/\/+$/, '');
-  return `http://${url.hostname.toLowerCase()}${path}`;
-}

@@ -32,6 +32,7 @@ export type WebSocketCtor = new (url: string, protocols?: string | string[], opt
 
 export const SocketState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
 
+
 /** Resolves the constructor to use: the one passed in, else the global, else a TypeError saying how to fix it. */
 export function resolveWebSocket(ctor?: WebSocketCtor): WebSocketCtor {
   const candidate = ctor ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
@@ -39,14 +40,4 @@ export function resolveWebSocket(ctor?: WebSocketCtor): WebSocketCtor {
     throw new TypeError('expected a WebSocket constructor, got none: import from "azure-realtime/node" or pass the `WebSocket` option');
   }
   return candidate;
-}
-
-/**
- * A socket's message data as string | Uint8Array. Sockets we open use binaryType 'arraybuffer', so
- * binary frames arrive as ArrayBuffer; a Uint8Array (of any subclass) is taken as it is.
- */
-export function toFrameData(data: unknown): string | Uint8Array {
-  if (typeof data === 'string' || data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  throw new TypeError(`expected a string, ArrayBuffer or Uint8Array frame, got ${typeof data}`);
 }

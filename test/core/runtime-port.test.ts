@@ -5,7 +5,7 @@ import { HybridConnectionListener } from '../../src/core/relay/listener.js';
 import { clockOf, hmacOf, resolveRuntime } from '../../src/core/runtime.js';
 import type { HmacSha256 } from '../../src/core/runtime-types.js';
 import { createSasToken, parseSasToken, verifySasToken } from '../../src/core/sas.js';
-import { createSasTokenProvider } from '../../src/core/token-provider.js';
+import { createSasTokenProvider } from '../../src/core/sas-token-provider.js';
 import { mintClientAccessToken } from '../../src/core/webpubsub/client-token.js';
 import { clientAccessUrlProvider } from '../../src/core/webpubsub/negotiate.js';
 import { WebPubSubServiceClient } from '../../src/core/webpubsub/service-client.js';

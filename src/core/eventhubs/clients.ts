@@ -1,7 +1,7 @@
 import type { CheckpointStore, EventHubClientOptions, EventHubConsumerClient, EventHubConsumerClientOptions, EventHubProducerClient } from '@azure/event-hubs';
 import { formatServiceBusConnectionString, parseEventHubsConnectionString } from '../connection-string.js';
 import { describeValue } from '../errors.js';
-import { globalWebSocket } from '../runtime.js';
+import { globalWebSocket } from '../global-websocket.js';
 import type { WebSocketCtor } from '../transport.js';
 import { staticConnectionStringPart, toEventHubsCredential, type EventHubsCredential, type EventHubsCredentialSource } from './credential.js';
 import { plainWebSocketFor } from './websocket.js';

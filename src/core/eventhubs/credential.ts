@@ -1,6 +1,6 @@
 import type { NamedKeyCredential, SASCredential, TokenCredential } from '@azure/core-auth';
 import { describeValue } from '../errors.js';
-import { parseSasToken } from '../sas.js';
+import { parseSasToken } from '../sas-parse.js';
 import { isTokenCredential, isTokenProvider, type SasTokenSource, type TokenProvider } from '../token-provider.js';
 
 // How @azure/event-hubs 6 treats each credential (read in its connectionContext/withAuth, docs/protocol/eventhubs.md §1.3):

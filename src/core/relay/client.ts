@@ -1,10 +1,10 @@
-import { RealtimeError, describeValue } from '../errors.js';
 import type { SocketLike } from '../transport.js';
-import { dialEntity, entityToken, resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './entity-config.js';
+import { resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './entity-config.js';
 import { createRelayHttpUrl } from './urls.js';
 
 // The sender (docs/protocol/relay.md §1.4, §1.5): WebSocket connections like .NET CreateConnectionAsync, and
-// a fetch for HTTP mode, which none of the official clients offer (docs/protocol/relay.md §3.4).
+// a fetch for HTTP mode, which none of the official clients offer (docs/protocol/relay.md §3.4). The
+// dial and the fetch load on first use (dial.ts, client-fetch.ts): a page pays for them when it sends.
 
 export interface HybridConnectionClientOptions extends RelayRuntimeOptions {
   /** fetch implementation for HTTP mode (default `runtime.fetch`, else `globalThis.fetch`). */
@@ -46,6 +46,7 @@ export class HybridConnectionClient {
     if (headers && Object.keys(headers).length > 0 && !this.#config.tokenInHeader) {
       throw new TypeError('expected a WebSocket constructor that takes headers (Node `ws`) for connect headers, got the W3C WebSocket');
     }
+    const { dialEntity } = await import('./listener-channel.js');
     const { socket } = await dialEntity(this.#config, 'connect', {
       url: { suffix, query, id },
       ...(headers ? { headers } : {}),
@@ -60,28 +61,7 @@ export class HybridConnectionClient {
    * `'items?x=1'` or `'/items'` land on the listener as `/{path}/items`; a full URL is used as is.
    */
   async fetch(input: string | URL | Request = '', init?: RequestInit): Promise<Response> {
-    const fetchImpl = this.#options.fetch ?? this.#config.fetch;
-    if (typeof fetchImpl !== 'function') throw new TypeError(`expected a fetch function, got ${describeValue(fetchImpl)}`);
-    const raw = input instanceof Request ? input.url : String(input);
-    const url = new URL(/^[a-z][a-z0-9+.-]*:/i.test(raw) ? raw : raw.replace(/^\/+/, ''), `${this.httpUrl}/`);
-    if (raw === '' || raw === '/') url.pathname = url.pathname.replace(/\/$/, '');
-    const token = (await entityToken(this.#config))?.token;
-    const request = new Request(url, input instanceof Request ? new Request(input, init) : init);
-    const headers = new Headers(request.headers);
-    if (token && this.#config.tokenInHeader) headers.set('ServiceBusAuthorization', token);
-    else if (token) url.searchParams.set('sb-hc-token', token);
-    try {
-      return await fetchImpl(url, { ...(await requestInit(request)), headers });
-    } catch (cause) {
-      throw new RealtimeError('unavailable', `relay HTTP request to ${url.origin}${url.pathname} failed`, { cause });
-    }
+    const { relayFetch } = await import('./listener-channel.js');
+    return relayFetch(this.#config, this.#options.fetch, this.httpUrl, input, init);
   }
-}
-
-// The body is buffered: Chromium streams request bodies only over HTTP/2, and the relay's own
-// limit is about the whole body anyway (docs/protocol/relay.md §1.5).
-async function requestInit(request: Request): Promise<RequestInit> {
-  const init: RequestInit = { method: request.method, redirect: request.redirect, signal: request.signal };
-  if (request.body) init.body = await request.arrayBuffer();
-  return init;
 }

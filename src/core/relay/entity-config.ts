@@ -1,13 +1,15 @@
 import { parseServiceBusConnectionString } from '../connection-string.js';
-import { globalWebSocket, resolveRuntime, type RuntimeOption } from '../runtime.js';
+import { resolveRuntime, type RuntimeOption } from '../runtime.js';
 import type { HmacSha256, Runtime, Timers } from '../runtime-types.js';
-import { createSasTokenProvider, type AccessToken, type TokenProvider } from '../token-provider.js';
-import { resolveWebSocket, type SocketLike, type WebSocketCtor } from '../transport.js';
-import { openSocket } from './sockets.js';
-import { createRelayAudience, createRelayConnectUrl, createRelayListenUrl, type RelayUrlOptions } from './urls.js';
+import { createSasTokenProvider } from '../sas-token-provider.js';
+import type { TokenProvider } from '../token-provider.js';
+import { globalWebSocket } from '../global-websocket.js';
+import { resolveWebSocket, type WebSocketCtor } from '../transport.js';
+import { createRelayAudience } from './urls.js';
 
 // Options shared by HybridConnectionListener and HybridConnectionClient, their resolution from a
-// connection string or from namespace + path + token provider, and the one dial both make.
+// connection string or from namespace + path + token provider. The one dial both make is dial.ts,
+// loaded on first use.
 
 export type { Timers };
 
@@ -101,37 +103,4 @@ export function resolveRelayConfig(target: string | RelayEntityOptions, options:
     now: runtime.now,
     fetch: runtime.fetch,
   };
-}
-
-export interface EntityDial {
-  /** App-level URL parts: `id`, and for senders `suffix` and `query`. */
-  url?: Pick<RelayUrlOptions, 'id' | 'suffix' | 'query'>;
-  /** Connect headers (senders with a header-capable constructor). */
-  headers?: Record<string, string>;
-  protocols?: string[];
-  timeoutMs: number;
-}
-
-/** A token for the entity, or undefined for anonymous senders (no token provider). */
-export async function entityToken(config: ResolvedRelayConfig): Promise<AccessToken | undefined> {
-  return config.tokenProvider?.getToken(config.audience);
-}
-
-/**
- * Gets a token and dials the entity's `listen` or `connect` URL, the token in the
- * ServiceBusAuthorization header or in `sb-hc-token` (docs/protocol/relay.md §1.2, §1.4).
- */
-export async function dialEntity(config: ResolvedRelayConfig, action: 'listen' | 'connect', dial: EntityDial): Promise<{ socket: SocketLike; token?: AccessToken }> {
-  const { namespace, path, secure, tokenInHeader } = config;
-  const token = await entityToken(config);
-  const headers = { ...dial.headers, ...(token && tokenInHeader ? { ServiceBusAuthorization: token.token } : {}) };
-  const build = action === 'listen' ? createRelayListenUrl : createRelayConnectUrl;
-  const url = build({ namespace, path, secure, ...dial.url, ...(token && !tokenInHeader ? { token: token.token } : {}) });
-  const socket = await openSocket(config.WebSocket, url, {
-    ...(dial.protocols ? { protocols: dial.protocols } : {}),
-    ...(Object.keys(headers).length > 0 ? { headers } : {}),
-    timeoutMs: dial.timeoutMs,
-    timers: config.timers,
-  });
-  return token ? { socket, token } : { socket };
 }

@@ -1,4 +1,4 @@
-// The public Relay API of core, name by name.
+// The public Relay API of core, name by name (the classes in public-clients.ts).
 export {
   CONTROL_CHANNEL_BODY_LIMIT,
   CONTROL_CHANNEL_HEADER_LIMIT,
@@ -22,13 +22,11 @@ export {
   createRelayConnectUrl,
   createRelayHttpUrl,
   createRelayListenUrl,
-  createRelayRejectUrl,
-  relayAppUrl,
   stripRelayTrackingSuffix,
   type RelayUrlOptions,
 } from './urls.js';
-export { HybridConnectionListener, type HybridConnectionListenerOptions, type ListenerEvents, type ListenerStatus } from './listener.js';
-export type { AcceptHandler, AcceptResult, RelayAcceptRequest, RelayConnection } from './listener-types.js';
-export type { RelayEntityOptions, RelayRuntimeOptions, Timers } from './entity-config.js';
-export type { RelayRequestHandler } from './http-bridge.js';
-export { HybridConnectionClient, type HybridConnectionClientOptions, type CreateConnectionOptions } from './client.js';
+export { createRelayRejectUrl, relayAppUrl } from './app-url.js';
+// The classes through `export *`: esbuild counts a file it takes a name from as loaded, with every
+// module that file names; so a page that imports only the classes would also load the codec above
+// up front, though the listener needs it only once a channel is open (scripts/size.mjs).
+export * from './public-clients.js';

@@ -1,5 +1,5 @@
 import type { HeaderMap } from './protocol.js';
-import { relayAppUrl } from './urls.js';
+import { relayAppUrl } from './app-url.js';
 import { isHopByHopHeader } from './wire-rules.js';
 
 // The Request a relay request handler gets. Building an undici Request with a body costs more than
@@ -81,14 +81,17 @@ class LazyState {
 const STATE = Symbol('relay request state');
 const decoder = /* @__PURE__ */ new TextDecoder();
 
-const ownBuffer = (bytes: Uint8Array): ArrayBuffer =>
-  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : (bytes.slice().buffer as ArrayBuffer);
+// A copy: core never reaches into a view's backing buffer (test/node/core-imports.test.ts).
+const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer => {
+  const copy = new ArrayBuffer(bytes.length);
+  new Uint8Array(copy).set(bytes);
+  return copy;
+};
 
-// Called as `request.arrayBuffer()`, so `this` is the Proxy and STATE reaches the target. The body
-// frame is this request's own: its ArrayBuffer is handed over without a copy.
+// Called as `request.arrayBuffer()`, so `this` is the Proxy and STATE reaches the target.
 const READERS: Record<string, (this: { [STATE]: LazyState }) => Promise<unknown>> = {
   arrayBuffer() {
-    return this[STATE].take().then(ownBuffer);
+    return this[STATE].take().then(toArrayBuffer);
   },
   text() {
     return this[STATE].take().then((bytes) => decoder.decode(bytes));

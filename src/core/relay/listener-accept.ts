@@ -3,7 +3,7 @@ import type { ListenerContext } from './listener-context.js';
 import { closeQuietly, openSocket } from './sockets.js';
 import type { AcceptResult, RelayAcceptRequest } from './listener-types.js';
 import type { AcceptMessage } from './protocol.js';
-import { createRelayRejectUrl, relayAppUrl } from './urls.js';
+import { createRelayRejectUrl, relayAppUrl } from './app-url.js';
 
 // The WebSocket accept path (docs/protocol/relay.md §1.3): the app's hook sees the sender's headers, then the
 // listener dials the rendezvous `address` to accept, or `address&sb-hc-statusCode=…` to reject.

@@ -16,8 +16,11 @@ export interface ListenerContext {
   connectTimeoutMs: number;
   acceptHandler: AcceptHandler | undefined;
   requestHandler: RelayRequestHandler | undefined;
-  /** A response not complete within the flush time goes over rendezvous (the .NET flush timer). */
-  flush: FlushWatch;
+  now(): number;
+  /** A response not complete after this goes over rendezvous (the .NET flush timer). */
+  flushMs: number;
+  /** The flush timer shared by this listener's responses, made on the first request. */
+  flush?: FlushWatch;
   maxRequestBodyBytes: number;
   /** The control channel if it is open now. */
   controlChannel(): SocketLike | undefined;

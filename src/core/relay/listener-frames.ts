@@ -1,5 +1,5 @@
 import { RealtimeError } from '../errors.js';
-import { toFrameData } from '../transport.js';
+import { toFrameData } from '../frame-data.js';
 import { decodeControlMessage, type ControlMessage, type RequestMessage } from './protocol.js';
 
 // One reader for both sockets that carry requests to the listener: the control channel and a

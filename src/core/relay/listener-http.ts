@@ -2,6 +2,7 @@ import { RealtimeError } from '../errors.js';
 import type { SocketLike } from '../transport.js';
 import { callHandler, plainResponse, readBody, responseFrame, toWhatwgRequest } from './http-bridge.js';
 import type { ListenerContext } from './listener-context.js';
+import { createFlushWatch } from './listener-flush.js';
 import { createFrameReader } from './listener-frames.js';
 import { closeQuietly, openSocket } from './sockets.js';
 import { CONTROL_CHANNEL_BODY_LIMIT, CONTROL_CHANNEL_HEADER_LIMIT, encodeControlMessage, type RequestMessage } from './protocol.js';
@@ -36,7 +37,7 @@ export async function serveRelayRequest(ctx: ListenerContext, message: RequestMe
   // Slow body: dial the rendezvous when the flush time passes, while the body finishes (the .NET flush rule).
   const done = rendezvous
     ? undefined
-    : ctx.flush.watch(() => {
+    : (ctx.flush ??= createFlushWatch(ctx.flushMs, ctx.timers, ctx.now)).watch(() => {
         upgrade = openRendezvous(ctx, message.address);
         upgrade.catch(() => {}); // reported where it is awaited below
       });

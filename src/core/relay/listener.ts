@@ -3,24 +3,23 @@ import { RealtimeError } from '../errors.js';
 import type { AccessToken } from '../token-provider.js';
 import { SocketState, type SocketLike } from '../transport.js';
 import type { RelayRequestHandler } from './http-bridge.js';
-import { handleAccept } from './listener-accept.js';
-import { dialEntity, resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './entity-config.js';
+import { resolveRelayConfig, type RelayEntityOptions, type RelayRuntimeOptions, type ResolvedRelayConfig } from './entity-config.js';
+import type { ControlChannel } from './listener-channel.js';
 import type { ListenerContext } from './listener-context.js';
 import type { AcceptHandler, RelayConnection } from './listener-types.js';
 import { TypedEmitter } from './listener-events.js';
-import { createFrameReader } from './listener-frames.js';
-import { createFlushWatch } from './listener-flush.js';
-import { serveRelayRequest, serveRequestRendezvous } from './listener-http.js';
-import { startLiveness } from './listener-liveness.js';
-import { startTokenRenewal } from './listener-renewal.js';
-import { closeError, closeQuietly } from './sockets.js';
-import { CONTROL_CHANNEL_BODY_LIMIT, type ControlMessage } from './protocol.js';
+import { closeQuietly } from './socket-close.js';
 import { createRelayListenUrl } from './urls.js';
 
 // The listener's control channel as a state machine, shaped on .NET's HybridConnectionListener
 // (docs/protocol/relay.md §3.2): open/close, Connecting/Online/Offline with LastError, reconnect on
 // 0-1-2-5-10-30 s with jitter stopping on 404, renewToken before expiry (listener-renewal.ts),
-// keep-alive (listener-liveness.ts).
+// keep-alive (listener-liveness.ts). What runs once a channel is open (frames, accept, HTTP, renewal,
+// keep-alive) is listener-channel.ts, loaded on the first open(): constructing a listener loads
+// little (scripts/size.mjs).
+
+type ChannelModule = typeof import('./listener-channel.js');
+let channelModule: Promise<ChannelModule> | undefined;
 
 export type ListenerStatus = 'idle' | 'connecting' | 'online' | 'offline' | 'closed';
 
@@ -62,8 +61,8 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
   #status: ListenerStatus = 'idle';
   #lastError: RealtimeError | undefined;
   #socket: SocketLike | undefined;
-  /** Stops the current channel's renewal and keep-alive timers. */
-  #channelTimers: Array<{ stop(): void }> = [];
+  /** The open channel's frame reader, renewal and keep-alive. */
+  #channel: ControlChannel | undefined;
   /** Bumped whenever a dial in flight must be ignored (a newer dial, close()). */
   #generation = 0;
   #attempt = 0;
@@ -88,7 +87,8 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
       connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
       acceptHandler: options.acceptHandler,
       requestHandler: options.requestHandler,
-      flush: createFlushWatch(options.responseFlushMs ?? 2000, config.timers, config.now),
+      now: config.now,
+      flushMs: options.responseFlushMs ?? 2000,
       maxRequestBodyBytes: options.maxRequestBodyBytes ?? 16 * 1024 * 1024,
       controlChannel: () => (this.#socket?.readyState === SocketState.OPEN ? this.#socket : undefined),
       rendezvous: new Set(),
@@ -141,7 +141,7 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
     this.#stopChannel();
     for (const socket of this.#ctx.rendezvous) closeQuietly(socket);
     this.#ctx.rendezvous.clear();
-    this.#ctx.flush.clear();
+    this.#ctx.flush?.clear();
     this.#settle(new RealtimeError('aborted', 'listener closed before it came online'));
     if (wasUp) this.emit('offline', undefined);
   }
@@ -160,11 +160,12 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
   async #connect(): Promise<void> {
     const generation = ++this.#generation;
     try {
-      const { socket, token } = await dialEntity(this.#config, 'listen', {
+      const channel = await (channelModule ??= import('./listener-channel.js'));
+      const { socket, token } = await channel.dialEntity(this.#config, 'listen', {
         ...(this.#options.id ? { url: { id: this.#options.id } } : {}),
         timeoutMs: this.#ctx.connectTimeoutMs,
       });
-      if (generation === this.#generation) this.#attach(socket, token);
+      if (generation === this.#generation) this.#attach(channel, socket, token);
       else closeQuietly(socket);
     } catch (cause) {
       if (generation !== this.#generation) return;
@@ -190,24 +191,15 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
     this.#reconnectTimer = this.#config.timers.setTimeout(() => void this.#connect(), delay);
   }
 
-  #attach(socket: SocketLike, token: AccessToken | undefined): void {
+  #attach(channel: ChannelModule, socket: SocketLike, token: AccessToken | undefined): void {
     const { timers, now, tokenProvider, audience } = this.#config;
-    const onError = this.#ctx.onError;
     this.#socket = socket;
-    const liveness = startLiveness(socket, this.#options.keepAliveIntervalMs ?? 210_000, timers, () => {
-      this.#recycle(new RealtimeError('timeout', 'control channel went silent (no pong to a keep-alive ping)'));
+    this.#channel = channel.attachControlChannel(this.#ctx, socket, token, {
+      keepAliveIntervalMs: this.#options.keepAliveIntervalMs ?? 210_000,
+      ...(tokenProvider ? { renewal: { tokenProvider, audience, timers, now } } : {}),
+      onClosed: (error) => this.#drop(error),
+      onBroken: (error) => this.#recycle(error),
     });
-    const read = createFrameReader(CONTROL_CHANNEL_BODY_LIMIT, (message, body) => this.#dispatch(message, body), (error) => this.#recycle(error));
-    socket.onmessage = ({ data }) => {
-      liveness.touch();
-      if (socket === this.#socket) read(data);
-    };
-    socket.onclose = (event) => {
-      if (socket === this.#socket) this.#drop(closeError('control channel', event));
-    };
-    socket.onerror = () => {}; // a close event follows
-    this.#channelTimers = [liveness];
-    if (token && tokenProvider) this.#channelTimers.push(startTokenRenewal({ tokenProvider, audience, timers, now, onError }, socket, token));
     this.#onlineSince = now();
     this.#status = 'online';
     this.#firstOpen = false;
@@ -215,22 +207,11 @@ export class HybridConnectionListener extends TypedEmitter<ListenerEvents> {
     this.#settle();
   }
 
-  #dispatch(message: ControlMessage, body: Uint8Array | undefined): void {
-    const ctx = this.#ctx;
-    if (message.type === 'accept') void handleAccept(ctx, message);
-    else if (message.type === 'request') void serveRelayRequest(ctx, message, body);
-    else if (message.type === 'requestRendezvous') void serveRequestRendezvous(ctx, message.address);
-    else this.#recycle(new RealtimeError('protocol', `unexpected ${message.type} message on the control channel`));
-  }
-
   #stopChannel(): void {
-    const socket = this.#socket;
+    const channel = this.#channel;
+    this.#channel = undefined;
     this.#socket = undefined;
-    for (const timer of this.#channelTimers.splice(0)) timer.stop();
-    if (socket) {
-      socket.onmessage = socket.onclose = null;
-      closeQuietly(socket);
-    }
+    channel?.stop();
   }
 
   /** The channel is gone (closed by the service or recycled by us): reconnect with backoff. */

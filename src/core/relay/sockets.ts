@@ -1,6 +1,9 @@
 import { RealtimeError, redactSecrets, type RealtimeErrorCode } from '../errors.js';
-import { SocketState, type SocketCloseEvent, type SocketLike, type SocketMessageEvent, type WebSocketCtor } from '../transport.js';
+import { type SocketCloseEvent, type SocketLike, type SocketMessageEvent, type WebSocketCtor } from '../transport.js';
 import type { Timers } from '../runtime-types.js';
+import { closeQuietly, ignore } from './socket-close.js';
+
+export { closeQuietly };
 
 // Opening and closing sockets with typed errors. `ws` reports a failed handshake as
 // "Unexpected server response: 404"; the W3C WebSocket reports nothing, so browsers only see
@@ -31,7 +34,6 @@ export function closeError(what: string, event: SocketCloseEvent): RealtimeError
   return new RealtimeError(code, `${what} closed with code ${event.code}${reason}`, { serviceCode: String(event.code) });
 }
 
-const ignore = () => {};
 
 export function openSocket(WebSocket: WebSocketCtor, url: string, options: OpenSocketOptions): Promise<SocketLike> {
   return new Promise((resolve, reject) => {
@@ -86,19 +88,4 @@ function holdEarlyMessages(socket: SocketLike): void {
       if (handler) for (const event of held.splice(0)) handler.call(socket, event);
     },
   });
-}
-
-/** Closes without throwing: browsers reject codes other than 1000 and 3000–4999. */
-export function closeQuietly(socket: SocketLike, code = 1000, reason = ''): void {
-  socket.onerror ??= ignore;
-  if (socket.readyState === SocketState.CLOSED || socket.readyState === SocketState.CLOSING) return;
-  try {
-    socket.close(code, reason);
-  } catch {
-    try {
-      socket.close();
-    } catch {
-      // already gone
-    }
-  }
 }

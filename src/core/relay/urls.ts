@@ -1,8 +1,8 @@
 // Relay Hybrid Connections addresses (docs/protocol/relay.md §1.2–1.5). Builders are pure string functions:
 // the listener and client use them, and they are public for anyone who dials by hand.
 
-import { sasResourceUri } from '../sas.js';
-import { isHcParameter, stripHcSegment } from './wire-rules.js';
+import { sasResourceUri } from '../sas-parse.js';
+import { isHcParameter } from './hc-rules.js';
 
 export interface RelayUrlOptions {
   /** Namespace host, e.g. `contoso.servicebus.windows.net`, or `host:port` for the emulator. */
@@ -23,7 +23,7 @@ export interface RelayUrlOptions {
 
 const encodePath = (path: string) => path.split('/').filter(Boolean).map(encodeURIComponent).join('/');
 
-function appQuery(query: RelayUrlOptions['query']): URLSearchParams {
+export function appQuery(query: RelayUrlOptions['query']): URLSearchParams {
   const params = new URLSearchParams(typeof query === 'string' ? query.replace(/^\?/, '') : (query ?? undefined));
   // sb-hc-* belongs to the protocol; the service strips them anyway (docs/protocol/relay.md §1.1).
   for (const name of [...params.keys()]) if (isHcParameter(name)) params.delete(name);
@@ -60,13 +60,6 @@ export function createRelayHttpUrl(options: RelayUrlOptions): string {
   return build(options.secure === false ? 'http' : 'https', options, '');
 }
 
-/** Reject a pending accept: the dial fails on purpose with 410 when it worked (docs/protocol/relay.md §1.3). */
-export function createRelayRejectUrl(address: string, status: number, statusDescription = ''): string {
-  if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`expected an HTTP status, got ${status}`);
-  const separator = address.includes('?') ? '&' : '?';
-  return `${address}${separator}sb-hc-statusCode=${status}&sb-hc-statusDescription=${encodeURIComponent(statusDescription)}`;
-}
-
 /** The SAS audience the official samples sign: `http://{host}/{path}` (docs/architecture.md "Tokens"; port dropped). */
 export function createRelayAudience(namespace: string, path: string): string {
   return sasResourceUri(`sb://${namespace}/${encodePath(path)}`);
@@ -75,16 +68,4 @@ export function createRelayAudience(namespace: string, path: string): string {
 /** The service appends gateway suffixes (`GUID_G0_G1`); .NET strips them before reusing an id (docs/protocol/relay.md §1.2). */
 export function stripRelayTrackingSuffix(id: string): string {
   return id.replace(/(_G\d+)+$/i, '');
-}
-
-/**
- * What the app should see of a rendezvous address or request target: `$hc/` and every `sb-hc-*`
- * parameter removed (docs/protocol/relay.md §1.3), rebased on the namespace as an http(s) URL.
- */
-export function relayAppUrl(addressOrTarget: string, namespace: string, secure = true): string {
-  const parsed = new URL(addressOrTarget, 'http://relay.invalid');
-  const params = appQuery(parsed.search);
-  const search = params.toString();
-  const pathname = stripHcSegment(parsed.pathname) || '/';
-  return `${secure ? 'https' : 'http'}://${namespace}${pathname}${search ? `?${search}` : ''}`;
 }

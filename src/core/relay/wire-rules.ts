@@ -12,12 +12,4 @@ export function isHopByHopHeader(name: string): boolean {
   return HOP_BY_HOP_HEADERS.has(name.toLowerCase());
 }
 
-/** True for an `sb-hc-*` query parameter name (any case): protocol, never the app's (docs/protocol/relay.md §1.1). */
-export function isHcParameter(name: string): boolean {
-  return /^sb-hc-/i.test(name);
-}
-
-/** Drops the leading `/$hc` segment of a Relay WebSocket path (docs/protocol/relay.md §1.2). */
-export function stripHcSegment(path: string): string {
-  return path.replace(/^\/\$hc(?=\/|$)/i, '');
-}
+export { isHcParameter, stripHcSegment } from './hc-rules.js';

@@ -10,7 +10,7 @@ import {
   type EventHubsCredentialSource,
 } from '../../../src/core/eventhubs/index.js';
 import { createSasToken } from '../../../src/core/sas.js';
-import { createSasTokenProvider } from '../../../src/core/token-provider.js';
+import { createSasTokenProvider } from '../../../src/core/sas-token-provider.js';
 import type { WebSocketCtor } from '../../../src/core/transport.js';
 import { runtimeWebSocket } from '../relay/socket.js';
 import { closeAfterAll, greedy, hub, inBrowser, namespace, noRetry, parsed, positionsAfterNow, receiveTagged, runId } from './helpers.js';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { decodeEnvelope, decodeQuickstartMessage, encodeQuickstartMessage } from '../../../src/core/codec/envelope.js';
 import { HybridConnectionClient, HybridConnectionListener, type RelayConnection } from '../../../src/core/relay/index.js';
 import type { WebSocketCtor } from '../../../src/core/transport.js';
-import { toFrameData } from '../../../src/core/transport.js';
+import { toFrameData } from '../../../src/core/frame-data.js';
 import { inBrowser, nextMessage, runtimeWebSocket, uniquePath } from './socket.js';
 
 // One suite for Node (ws, token in the ServiceBusAuthorization header) and Chromium (the global

@@ -1,0 +1,1 @@
+export { createWebCryptoHmac } from '../crypto.js';

@@ -1,0 +1,1 @@
+export { RealtimeError, isRealtimeError, describeValue, redactSecrets, type RealtimeErrorCode, type RealtimeErrorOptions } from '../errors.js';

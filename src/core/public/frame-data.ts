@@ -1,0 +1,1 @@
+export { toFrameData } from '../frame-data.js';

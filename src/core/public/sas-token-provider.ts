@@ -1,0 +1,1 @@
+export { createSasTokenProvider, type SasTokenProviderOptions } from '../sas-token-provider.js';
