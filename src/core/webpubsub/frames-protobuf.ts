@@ -168,6 +168,9 @@ function readError(body: ProtoMessage, field: number): AckError | undefined {
 export function encodeDownstreamProtobuf(message: DownstreamMessage): Uint8Array {
   const w = new ProtoWriter();
   switch (message.type) {
+    case 'pong':
+      w.message(DOWN.pong, () => undefined);
+      break;
     case 'ack':
       w.message(DOWN.ack, (m) => {
         m.uint(1, message.ackId).bool(2, message.success || undefined);
@@ -187,9 +190,6 @@ export function encodeDownstreamProtobuf(message: DownstreamMessage): Uint8Array
           s.message(1, (c) => c.string(1, message.connectionId).string(2, message.userId || undefined).string(3, message.reconnectionToken));
         } else s.message(2, (d) => d.string(2, message.message || undefined));
       });
-      break;
-    case 'pong':
-      w.message(DOWN.pong, () => undefined);
       break;
     case 'invokeResponse':
       w.message(DOWN.invokeResponse, (m) => {

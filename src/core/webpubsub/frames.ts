@@ -1,7 +1,7 @@
 import { describeValue } from '../errors.js';
 import { assertJsonDepth } from './frames-json-depth.js';
 import { protocolError, readPayload, writePayload } from './frames-payload.js';
-import type { AckError, AckId, DownstreamMessage, OptionalPayload, UpstreamMessage } from './frames-types.js';
+import type { AckError, AckId, CancelInvocationMessage, DownstreamMessage, OptionalPayload, UpstreamMessage } from './frames-types.js';
 
 // Public surface of the codecs; readPayload/writePayload/protocolError stay internal helpers.
 export { DATA_TYPES, bodyToPayload, payloadToBody, type MessagePayload, type WebPubSubDataType } from './frames-payload.js';
@@ -123,10 +123,21 @@ function withOptional<T extends object>(base: T, extras: Record<string, unknown>
   return base;
 }
 
+/** A frame's object, the frame as text (ackIds past 2^53 are read from it), and its name for errors. */
+function openFrame(frame: string | Uint8Array, direction: 'upstream' | 'downstream'): { obj: Record<string, unknown>; text: string; where: string } {
+  const obj = parseObject(frame, `${direction} frame`);
+  // parseObject accepts text frames only
+  return { obj, text: frame as string, where: `${direction} ${typeName(obj.type)} frame` };
+}
+
+/** cancelInvocation travels both ways; any other type left over is unknown. */
+function cancelInvocationOrUnknown(obj: Record<string, unknown>, where: string, direction: 'upstream' | 'downstream'): CancelInvocationMessage {
+  if (obj.type !== 'cancelInvocation') throw protocolError(`${direction} frame: unknown type ${typeName(obj.type)}`);
+  return { type: 'cancelInvocation', invocationId: readString(obj, 'invocationId', where) };
+}
+
 export function decodeUpstream(frame: string | Uint8Array): UpstreamMessage {
-  const obj = parseObject(frame, 'upstream frame');
-  const text = frame as string; // parseObject accepts text frames only
-  const where = `upstream ${typeName(obj.type)} frame`;
+  const { obj, text, where } = openFrame(frame, 'upstream');
   switch (obj.type) {
     case 'joinGroup':
     case 'leaveGroup':
@@ -154,10 +165,8 @@ export function decodeUpstream(frame: string | Uint8Array): UpstreamMessage {
       const head = { type: 'invoke' as const, invocationId: readString(obj, 'invocationId', where), target: 'event' as const, event: readString(obj, 'event', where) };
       return { ...head, ...readOptionalPayload(obj, where) };
     }
-    case 'cancelInvocation':
-      return { type: 'cancelInvocation', invocationId: readString(obj, 'invocationId', where) };
     default:
-      throw protocolError(`upstream frame: unknown type ${typeName(obj.type)}`);
+      return cancelInvocationOrUnknown(obj, where, 'upstream');
   }
 }
 
@@ -196,10 +205,10 @@ function readAckError(obj: Record<string, unknown>, where: string): AckError | u
 }
 
 export function decodeDownstream(frame: string | Uint8Array): DownstreamMessage {
-  const obj = parseObject(frame, 'downstream frame');
-  const text = frame as string; // parseObject accepts text frames only
-  const where = `downstream ${typeName(obj.type)} frame`;
+  const { obj, text, where } = openFrame(frame, 'downstream');
   switch (obj.type) {
+    case 'pong':
+      return { type: 'pong' };
     case 'ack': {
       if (typeof obj.success !== 'boolean') throw protocolError(`${where}: expected success to be a boolean, got ${describeValue(obj.success)}`);
       return withOptional({ type: 'ack' as const, ackId: readAckId(obj, text, where, true)!, success: obj.success }, { error: readAckError(obj, where) });
@@ -216,6 +225,11 @@ export function decodeDownstream(frame: string | Uint8Array): DownstreamMessage 
       if (obj.from === 'server') return { ...withOptional({ type: 'message' as const, from: 'server' as const }, { sequenceId }), ...payload };
       throw protocolError(`${where}: expected from to be group or server, got ${describeValue(obj.from)}`);
     }
+    case 'invokeResponse': {
+      if (typeof obj.success !== 'boolean') throw protocolError(`${where}: expected success to be a boolean, got ${describeValue(obj.success)}`);
+      const head = withOptional({ type: 'invokeResponse' as const, invocationId: readString(obj, 'invocationId', where), success: obj.success }, { error: readAckError(obj, where) });
+      return { ...head, ...readOptionalPayload(obj, where) };
+    }
     case 'system':
       if (obj.event === 'connected') {
         return withOptional({ type: 'system' as const, event: 'connected' as const, connectionId: readString(obj, 'connectionId', where) }, {
@@ -225,17 +239,8 @@ export function decodeDownstream(frame: string | Uint8Array): DownstreamMessage 
       }
       if (obj.event === 'disconnected') return { type: 'system', event: 'disconnected', message: typeof obj.message === 'string' ? obj.message : '' };
       throw protocolError(`${where}: unknown system event ${describeValue(obj.event)}`);
-    case 'pong':
-      return { type: 'pong' };
-    case 'invokeResponse': {
-      if (typeof obj.success !== 'boolean') throw protocolError(`${where}: expected success to be a boolean, got ${describeValue(obj.success)}`);
-      const head = withOptional({ type: 'invokeResponse' as const, invocationId: readString(obj, 'invocationId', where), success: obj.success }, { error: readAckError(obj, where) });
-      return { ...head, ...readOptionalPayload(obj, where) };
-    }
-    case 'cancelInvocation':
-      return { type: 'cancelInvocation', invocationId: readString(obj, 'invocationId', where) };
     default:
-      throw protocolError(`downstream frame: unknown type ${typeName(obj.type)}`);
+      return cancelInvocationOrUnknown(obj, where, 'downstream');
   }
 }
 
