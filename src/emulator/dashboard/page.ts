@@ -8,34 +8,19 @@ export const PAGE_SCRIPT = `"use strict";\n(${String(dashboardClient)})();\n`;
 
 const escapeAttribute = (value: string): string => value.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function pageHtml(token: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="dashboard-token" content="${escapeAttribute(token)}">
-<title>azure-realtime emulator dashboard</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/dashboard.css">
-<script src="/dashboard.js" defer></script>
-</head>
-<body>
-<header>
-  <h1>azure-realtime emulator</h1>
-  <span id="status" data-state="connecting">connecting…</span>
-</header>
-<main>
-<section id="relay">
-  <h2>Relay Hybrid Connections</h2>
-  <div id="relay-body"><p class="empty">waiting for the first picture…</p></div>
+/**
+ * One service's section: its live picture (filled by the page script), the list of its hubs the
+ * forms offer, then its own lists and forms.
+ */
+const section = (id: string, title: string, prefix: string, rest: string, hubList = false): string => `<section id="${id}">
+  <h2>${title}</h2>
+  <div id="${prefix}-body"><p class="empty">waiting for the first picture…</p></div>${hubList ? `\n  <datalist id="${prefix}-hubs"></datalist>` : ''}${rest}</section>`;
+
+const RELAY_LISTS = `
   <h3>Recent rejections</h3>
   <div id="relay-rejections"></div>
-</section>
-<section id="webpubsub">
-  <h2>Web PubSub</h2>
-  <div id="wps-body"><p class="empty">waiting for the first picture…</p></div>
-  <datalist id="wps-hubs"></datalist>
+`;
+const WEB_PUBSUB_FORMS = `
   <form id="wps-send" class="action">
     <b>send</b>
     <label>hub <input name="hub" list="wps-hubs" required size="10"></label>
@@ -56,11 +41,8 @@ export function pageHtml(token: string): string {
   </form>
   <h3>Recent messages</h3>
   <div id="wps-messages"></div>
-</section>
-<section id="eventhubs">
-  <h2>Event Hubs</h2>
-  <div id="eh-body"><p class="empty">waiting for the first picture…</p></div>
-  <datalist id="eh-hubs"></datalist>
+`;
+const EVENT_HUBS_FORMS = `
   <form id="eh-send" class="action">
     <b>send an event</b>
     <label>hub <input name="hub" list="eh-hubs" required size="10"></label>
@@ -70,7 +52,29 @@ export function pageHtml(token: string): string {
     <button type="submit">send</button>
     <output></output>
   </form>
-</section>
+`;
+
+export function pageHtml(token: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="dashboard-token" content="${escapeAttribute(token)}">
+<title>azure-realtime emulator dashboard</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/dashboard.css">
+<script src="/dashboard.js" defer></script>
+</head>
+<body>
+<header>
+  <h1>azure-realtime emulator</h1>
+  <span id="status" data-state="connecting">connecting…</span>
+</header>
+<main>
+${section('relay', 'Relay Hybrid Connections', 'relay', RELAY_LISTS)}
+${section('webpubsub', 'Web PubSub', 'wps', WEB_PUBSUB_FORMS, true)}
+${section('eventhubs', 'Event Hubs', 'eh', EVENT_HUBS_FORMS, true)}
 </main>
 <footer>Live picture pushed by the emulator when something changes. Keys, signatures and tokens are never shown.</footer>
 </body>
