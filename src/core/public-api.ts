@@ -12,6 +12,8 @@ export * from './public/runtime.js';
 export * from './public/transport.js';
 export * from './public/frame-data.js';
 export * from './public/backoff.js';
+export * from './public/sas-create.js';
+export * from './public/sas-parse.js';
 export * from './public/sas.js';
 export * from './public/token-provider.js';
 export * from './public/sas-token-provider.js';

@@ -5,7 +5,7 @@ import { stripHcSegment } from './relay/hc-rules.js';
 // from minting and verifying (sas.ts): a token provider checks a fixed token up front and the relay
 // client computes its audience when constructed, while the HMAC work loads on first use.
 
-export const SAS_PREFIX = 'SharedAccessSignature ';
+const SAS_PREFIX = 'SharedAccessSignature ';
 
 export interface ParsedSasToken {
   /** `sr` decoded. */

@@ -2,6 +2,7 @@ import type { AccessToken as CoreAccessToken } from '@azure/core-auth';
 import { describeValue } from './errors.js';
 import { clockOf, hmacOf, type NowOption, type RuntimeOption } from './runtime.js';
 import type { HmacSha256 } from './runtime-types.js';
+import { createSasToken } from './sas-create.js';
 import { parseSasToken } from './sas-parse.js';
 import { isTokenCredential, isTokenProvider, type AccessToken, type SasTokenSource, type TokenProvider } from './token-provider.js';
 
@@ -39,11 +40,8 @@ export function createSasTokenProvider(source: SasTokenSource, options: SasToken
     mint = async () => ({ token: fixed, expiresAt });
   } else if (typeof source === 'object' && source !== null && 'keyName' in source && 'key' in source) {
     const { keyName, key } = source;
-    // Minting loads on first use: a relay client holds a provider from construction, but signs
-    // only when it dials (scripts/size.mjs counts what a page loads up front).
     mint = async (audience) => {
       const expiresAt = Math.floor(now() / 1000 + ttl);
-      const { createSasToken } = await import('./sas-mint.js');
       return { token: await createSasToken({ resourceUri: audience, keyName, key, expiresAt, hmac }), expiresAt };
     };
   } else if (isTokenCredential(source)) {

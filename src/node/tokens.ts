@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import * as core from '../core/index.js';
-import { sasTokenParts } from '../core/sas.js';
+import { sasTokenParts } from '../core/sas-create.js';
 import { nodeHmac } from './hmac.js';
 import { withNodeRuntime } from './runtime.js';
 

@@ -1,4 +1,5 @@
-import type { AccessToken } from '../token-provider.js';
+import { createSasTokenProvider } from '../sas-token-provider.js';
+import type { AccessToken, TokenProvider } from '../token-provider.js';
 import type { SocketLike } from '../transport.js';
 import type { ResolvedRelayConfig } from './entity-config.js';
 import { openSocket } from './sockets.js';
@@ -16,9 +17,18 @@ export interface EntityDial {
   timeoutMs: number;
 }
 
+/** The entity's token provider: the caller's, or one over the connection string's key, made once. */
+export function entityTokenProvider(config: ResolvedRelayConfig): TokenProvider | undefined {
+  const { keySource } = config;
+  if (!config.tokenProvider && keySource) {
+    config.tokenProvider = createSasTokenProvider(keySource, { hmac: config.hmac, ttlSeconds: config.tokenTtlSeconds, now: config.now });
+  }
+  return config.tokenProvider;
+}
+
 /** A token for the entity, or undefined for anonymous senders (no token provider). */
 export async function entityToken(config: ResolvedRelayConfig): Promise<AccessToken | undefined> {
-  return config.tokenProvider?.getToken(config.audience);
+  return entityTokenProvider(config)?.getToken(config.audience);
 }
 
 /**

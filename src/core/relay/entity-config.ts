@@ -1,7 +1,7 @@
 import { parseServiceBusConnectionString } from '../connection-string.js';
 import { resolveRuntime, type RuntimeOption } from '../runtime.js';
 import type { HmacSha256, Runtime, Timers } from '../runtime-types.js';
-import { createSasTokenProvider } from '../sas-token-provider.js';
+import { parseSasToken } from '../sas-parse.js';
 import type { TokenProvider } from '../token-provider.js';
 import { globalWebSocket } from '../global-websocket.js';
 import { resolveWebSocket, type WebSocketCtor } from '../transport.js';
@@ -9,7 +9,7 @@ import { createRelayAudience } from './urls.js';
 
 // Options shared by HybridConnectionListener and HybridConnectionClient, their resolution from a
 // connection string or from namespace + path + token provider. The one dial both make is dial.ts,
-// loaded on first use.
+// loaded on first use, and so is the SAS token provider a connection string's key gets.
 
 export type { Timers };
 
@@ -52,7 +52,12 @@ export interface ResolvedRelayConfig {
   path: string;
   secure: boolean;
   audience: string;
+  /** The caller's provider, or one made from `keySource` on the first dial (dial.ts). */
   tokenProvider?: TokenProvider;
+  /** The key or fixed token of a connection string (checked here, signed with on first use). */
+  keySource?: { keyName: string; key: string } | { sharedAccessSignature: string };
+  tokenTtlSeconds?: number;
+  hmac: HmacSha256;
   WebSocket: WebSocketCtor;
   tokenInHeader: boolean;
   timers: Timers;
@@ -70,11 +75,14 @@ export function resolveRelayConfig(target: string | RelayEntityOptions, options:
     now: options.now ?? given?.now,
   });
   let entity: RelayEntityOptions;
+  let keySource: ResolvedRelayConfig['keySource'];
   if (typeof target === 'string') {
     const parsed = parseServiceBusConnectionString(target);
     const path = options.path ?? parsed.entityPath;
     if (!path) throw new TypeError('expected EntityPath in the connection string or the `path` option, got neither');
-    const source = parsed.sharedAccessKey
+    // A fixed token is refused up front when malformed; minting waits for the first dial.
+    if (!parsed.sharedAccessKey) parseSasToken(parsed.sharedAccessSignature!);
+    keySource = parsed.sharedAccessKey
       ? { keyName: parsed.sharedAccessKeyName!, key: parsed.sharedAccessKey }
       : { sharedAccessSignature: parsed.sharedAccessSignature! };
     entity = {
@@ -82,7 +90,6 @@ export function resolveRelayConfig(target: string | RelayEntityOptions, options:
       namespace: parsed.port && (parsed.useDevelopmentEmulator || parsed.port !== 443) ? `${parsed.host}:${parsed.port}` : parsed.host,
       path,
       useDevelopmentEmulator: parsed.useDevelopmentEmulator,
-      tokenProvider: createSasTokenProvider(source, { hmac: runtime.hmac, ttlSeconds: options.tokenTtlSeconds, now: runtime.now }),
     };
   } else if (typeof target === 'object' && target !== null && target.namespace && (options.path ?? target.path)) {
     entity = { ...target, path: options.path ?? target.path };
@@ -97,6 +104,8 @@ export function resolveRelayConfig(target: string | RelayEntityOptions, options:
     secure: !entity.useDevelopmentEmulator,
     audience: createRelayAudience(entity.namespace, entity.path),
     ...(entity.tokenProvider ? { tokenProvider: entity.tokenProvider } : {}),
+    ...(keySource ? { keySource, tokenTtlSeconds: options.tokenTtlSeconds } : {}),
+    hmac: runtime.hmac,
     WebSocket,
     tokenInHeader: options.tokenInHeader ?? headers,
     timers: runtime.timers,

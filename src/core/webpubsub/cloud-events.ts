@@ -1,6 +1,7 @@
-import { hmacSha256, type HmacSha256 } from '../crypto.js';
 import { base64Decode, base64Encode, hexEncode, timingSafeEqual, utf8Decode, utf8Encode } from '../encoding.js';
 import { RealtimeError, describeValue } from '../errors.js';
+import { hmacOf } from '../runtime.js';
+import type { HmacSha256 } from '../runtime-types.js';
 
 // CloudEvents (HTTP binary mode) as the service sends them upstream (docs/protocol/webpubsub.md §5).
 
@@ -38,7 +39,7 @@ export interface ConnectionContext {
  * puts in `ce-signature`. Only the connection id is signed, not the body or the other headers.
  */
 export async function computeEventSignature(connectionId: string, accessKeys: readonly string[], hmac?: HmacSha256): Promise<string> {
-  const parts = await Promise.all(accessKeys.map(async (key) => `sha256=${hexEncode(await hmacSha256(hmac, key, connectionId))}`));
+  const parts = await Promise.all(accessKeys.map(async (key) => `sha256=${hexEncode(await hmacOf({ hmac })(key, connectionId))}`));
   return parts.join(',');
 }
 
@@ -51,7 +52,7 @@ export async function verifyEventSignature(header: string | null | undefined, co
     .filter((part) => /^sha256=/i.test(part))
     .map((part) => part.slice(7).toLowerCase());
   if (given.length === 0) return false;
-  const expected = await Promise.all(accessKeys.map(async (key) => hexEncode(await hmacSha256(hmac, key, connectionId))));
+  const expected = await Promise.all(accessKeys.map(async (key) => hexEncode(await hmacOf({ hmac })(key, connectionId))));
   let match = false;
   // Compare every pair so the time taken does not depend on which entry matched.
   for (const candidate of given) for (const want of expected) match = timingSafeEqual(candidate, want) || match;

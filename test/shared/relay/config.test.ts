@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { entityToken } from '../../../src/core/relay/dial.js';
 import { resolveRelayConfig } from '../../../src/core/relay/entity-config.js';
 import { FakeWebSocket } from './fake-socket.js';
 
@@ -18,7 +19,7 @@ describe('relay options from a connection string or namespace + path', () => {
   it('a SharedAccessSignature in the string is used as is', async () => {
     const sas = 'SharedAccessSignature sr=http%3A%2F%2Fns%2Fh&sig=abc&se=4102444800&skn=Root';
     const config = resolveRelayConfig(`Endpoint=sb://ns/;SharedAccessSignature=${sas}`, { WebSocket: FakeWebSocket, path: 'h' });
-    await expect(config.tokenProvider!.getToken(config.audience)).resolves.toEqual({ token: sas, expiresAt: 4102444800 });
+    await expect(entityToken(config)).resolves.toEqual({ token: sas, expiresAt: 4102444800 });
   });
 
   it('a malformed SharedAccessSignature is refused up front with invalid_token', () => {
@@ -29,7 +30,7 @@ describe('relay options from a connection string or namespace + path', () => {
 
   it('a key mints SAS tokens for the entity audience with the given lifetime', async () => {
     const config = resolveRelayConfig(`Endpoint=sb://ns/;${KEY}`, { WebSocket: FakeWebSocket, path: 'h', tokenTtlSeconds: 60, now: () => 1_000_000 });
-    const { token, expiresAt } = await config.tokenProvider!.getToken(config.audience);
+    const { token, expiresAt } = (await entityToken(config))!;
     expect(expiresAt).toBe(1_060);
     expect(token).toMatch(/^SharedAccessSignature sr=http%3A%2F%2Fns%2Fh&sig=[^&]+&se=1060&skn=Root$/);
   });

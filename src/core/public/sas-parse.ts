@@ -1,0 +1,1 @@
+export { parseSasToken, sasResourceUri, type ParsedSasToken } from '../sas-parse.js';
