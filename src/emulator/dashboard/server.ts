@@ -1,8 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { redactSecrets } from '../../core/errors.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ByteBudget, readBody } from '../../node/http-body.js';
-import { ConnectionGuard, guardHttpServer } from '../host/connection-guard.js';
-import { bindServer } from '../host/listen.js';
+import { listen, type Listening } from '../host/listen.js';
 import { DEFAULT_HOST } from '../defaults.js';
 import { authority, serviceLog } from '../service-address.js';
 import { runAction } from './actions.js';
@@ -91,27 +89,29 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
     }
   };
 
-  const server = createServer((req, res) => {
-    Promise.resolve()
-      .then(() => handle(req, res))
-      .catch((error: unknown) => {
-        log(`dashboard: request failed: ${redactSecrets(String((error as Error)?.message ?? error))}`);
+  // Served by the emulator host (src/emulator/host/listen.ts): bind address, connection cap, failures kept to their request.
+  const spec = {
+    service: 'dashboard',
+    host,
+    maxConnections: limits.maxViewers + 32,
+    log,
+    routes: {
+      request: handle,
+      requestFailed: (res: ServerResponse) => {
         if (!res.headersSent) sendJson(res, 500, { error: 'the dashboard failed to answer; see the emulator log' });
         else res.destroy();
-      });
-  });
-  server.on('clientError', (_error, socket) => socket.destroy());
-  guardHttpServer(server, new ConnectionGuard({ maxConnections: limits.maxViewers + 32, log, service: 'dashboard' }));
-
-  let port: number;
+      },
+    },
+  };
+  let listening: Listening;
   try {
-    port = await bindServer(server, options.port ?? 0, host);
+    listening = await listen({ ...spec, port: options.port ?? 0 });
   } catch (error) {
     if (!options.fallbackToFreePort || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     log(`dashboard: port ${options.port} is taken; using a free one`);
-    port = await bindServer(server, 0, host);
+    listening = await listen({ ...spec, port: 0 });
   }
-  server.on('error', (error) => log(`dashboard: server error: ${error.message}`));
+  const port = listening.port;
   const url = `http://${authority(host, port)}/`;
   log(`dashboard: ${url}`);
   let closing: Promise<void> | undefined;
@@ -121,10 +121,9 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
     url,
     viewerCount: () => viewers.size,
     close: () =>
-      (closing ??= new Promise<void>((resolve) => {
+      (closing ??= (async () => {
         viewers.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      })),
+        await listening.close();
+      })()),
   };
 }

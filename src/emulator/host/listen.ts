@@ -87,7 +87,7 @@ function serveHttp(server: HttpServer, spec: ListenSpec, guard: ConnectionGuard,
 }
 
 /** Listens on `host:port` (0: a free one) and resolves with the port; a failure to bind rejects. */
-export function bindServer(server: NetServer, port: number, host: string): Promise<number> {
+function bindServer(server: NetServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
