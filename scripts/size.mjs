@@ -19,7 +19,8 @@ const nodePaths = [linkSelf()];
 const BUNDLES = [
   { name: 'createSasToken', names: 'createSasToken', limit: 3000, issue: 2, enforced: true },
   { name: 'SAS create + verify + token provider', names: 'createSasToken, verifySasToken, createSasTokenProvider', ceiling: 2650 },
-  { name: 'Relay listener + client', names: 'HybridConnectionListener, HybridConnectionClient', limit: 5120, issue: 4, ceiling: 9650 },
+  // The listener's channel (frames, accept, HTTP mode, renewal), the dial and fetch load on first use.
+  { name: 'Relay listener + client', names: 'HybridConnectionListener, HybridConnectionClient', limit: 5120, issue: 4, enforced: true, ceiling: 4720 },
   // +150 B on purpose: the REST operations are one table shared with the emulator (core/webpubsub/rest-spec.ts,
   // with the success status of each and the two the client calls by hand), issue 13.
   { name: 'Web PubSub service client (REST + token minting)', names: 'WebPubSubServiceClient', limit: 5120, issue: 6, ceiling: 5400 },
@@ -68,7 +69,8 @@ async function measure({ names, from, emptyModules = [] }) {
       eager.add(path);
       for (const dep of outputs[path].imports) if (dep.kind === 'import-statement') visit(dep.path);
     };
-    visit(Object.keys(outputs).find((path) => outputs[path].entryPoint));
+    // The entry's own output: every dynamically imported module is an entry point of the metafile too.
+    visit(Object.keys(outputs).find((path) => outputs[path].entryPoint?.endsWith('entry.mjs')));
     const files = new Map(result.outputFiles.map((file) => [basename(file.path), file.contents]));
     const gzip = (paths) => gzipSync(Buffer.concat(paths.map((p) => files.get(basename(p)))), { level: 9 }).length;
     const eagerPaths = [...eager];

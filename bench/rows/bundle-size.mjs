@@ -69,7 +69,8 @@ async function measure(source, { plugins = [], define } = {}) {
       eager.add(path);
       for (const dep of outputs[path].imports) if (dep.kind === 'import-statement') visit(dep.path);
     };
-    visit(Object.keys(outputs).find((path) => outputs[path].entryPoint));
+    // The entry's own output: every dynamically imported module is an entry point of the metafile too.
+    visit(Object.keys(outputs).find((path) => outputs[path].entryPoint?.endsWith('entry.mjs')));
     const files = new Map(result.outputFiles.map((file) => [basename(file.path), file.contents]));
     const bytes = (paths) => Buffer.concat(paths.map((p) => files.get(basename(p))));
     const lazy = Object.keys(outputs).filter((p) => !eager.has(p) && p.endsWith('.js'));
