@@ -1,18 +1,21 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { WebSocket, RawData } from 'ws';
 import { isRealtimeError } from '../../core/errors.js';
 import type { DownstreamMessage, MessagePayload } from '../../core/webpubsub/frames.js';
 import { closeReason } from '../close-frames.js';
 import { CLOSE_ABNORMAL, CLOSE_INTERNAL_ERROR, CLOSE_INVALID_PAYLOAD, CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TRY_AGAIN_LATER } from './close-codes.js';
 import type { ConnectionContext, ConnectionInit, FrameTarget, SimpleMode } from './connection-types.js';
-import type { HubConnection, OutboundMessage } from './hub-state.js';
+import type { HubConnection } from './hub-state.js';
 import { InboundQueue } from './inbound-queue.js';
+import { OutboundMessage } from './outbound-message.js';
 import { ConnectionPermissions } from './permissions.js';
 import { ReliableSession } from './reliable.js';
 import { handleSimpleFrame } from './simple-frames.js';
 import { SubprotocolFrames } from './subprotocol-frames.js';
 import type { Subprotocol } from './subprotocols.js';
 import type { UpstreamConnection } from './upstream.js';
+import { frameOf, OPCODE_BINARY, OPCODE_TEXT } from './ws-frame.js';
 
 // One logical client connection (docs/protocol/webpubsub.md §4): its socket, its place in the hub,
 // and what it is sent. For the reliable subprotocols it outlives its socket: an abnormal drop keeps
@@ -37,6 +40,8 @@ export class ClientConnection implements HubConnection {
   /** ce-connectionState, as last set by the upstream (docs/protocol/webpubsub.md §5). */
   upstreamState: string | undefined;
   #socket: WebSocket | undefined;
+  /** The stream `ws` writes #socket's frames to: prebuilt frames are written to it directly. */
+  #stream: Duplex | undefined;
   #ended = false;
   #recoveryTimer: NodeJS.Timeout | undefined;
   readonly #inbound: InboundQueue;
@@ -79,8 +84,10 @@ export class ClientConnection implements HubConnection {
     return this.#socket !== undefined;
   }
 
-  attach(socket: WebSocket): void {
+  /** `stream` is what the socket was upgraded on (ws writes its frames there too, in call order). */
+  attach(socket: WebSocket, stream: Duplex): void {
     this.#socket = socket;
+    this.#stream = stream;
     socket.on('message', (data, isBinary) => this.#receive(data, isBinary));
     socket.on('close', (code) => this.#onSocketClose(socket, code));
     socket.on('error', (error) => this.context.log(`webpubsub: connection ${this.id} socket error: ${error.message}`));
@@ -102,43 +109,33 @@ export class ClientConnection implements HubConnection {
   }
 
   /** Hands an upgraded socket to the session: true if it took it. */
-  tryRecover(socket: WebSocket, token: string): boolean {
+  tryRecover(socket: WebSocket, stream: Duplex, token: string): boolean {
     if (!this.canRecover(socket.protocol, token)) return false;
     clearTimeout(this.#recoveryTimer);
     const previous = this.#socket;
     this.#socket = undefined;
     previous?.terminate(); // a half-open socket the service had not noticed yet
-    this.attach(socket);
+    this.attach(socket, stream);
     // canRecover checked the session exists
-    for (const frame of this.session!.pending()) this.#sendRaw(frame);
+    for (const frame of this.session!.pending()) this.#write(frame);
     return true;
   }
 
+  /** Sends a data message; a fan-out passes the same OutboundMessage to every recipient. */
   deliver(message: OutboundMessage): void {
     if (this.#ended) return;
     const protocol = this.protocol;
-    if (!protocol) {
-      const { payload } = message;
-      if (payload.dataType === 'json') this.#sendRaw(JSON.stringify(payload.data));
-      else this.#sendRaw(payload.data, payload.dataType !== 'text');
-      return;
-    }
-    const build = (sequenceId?: number): string | Uint8Array => {
-      const head: Record<string, unknown> = message.from === 'group' ? { from: 'group', group: message.group, ...(message.fromUserId === undefined ? {} : { fromUserId: message.fromUserId }) } : { from: 'server' };
-      const { dataType, data } = message.payload;
-      return protocol.codec.encode({ type: 'message', ...head, dataType, data, ...(sequenceId === undefined ? {} : { sequenceId }) } as DownstreamMessage);
-    };
-    if (!this.session) {
-      this.#sendRaw(build());
-      return;
-    }
-    const frame = this.session.push(build, message.expiresAt);
-    if (frame === undefined) {
+    if (!protocol) return this.#write(message.simpleFrame());
+    const session = this.session;
+    if (!session) return this.#write(message.frameFor(protocol));
+    const frames = message.sequencedFor(protocol);
+    const sequenceId = session.push(frames, message.expiresAt);
+    if (sequenceId === undefined) {
       this.context.log(`webpubsub: connection ${this.id} exceeded the reliable buffer (1000 messages / 16 MB unacked); closing`);
       this.#terminate(CLOSE_POLICY, 'Reliable message buffer is full');
       return;
     }
-    this.#sendRaw(frame);
+    this.#write(frames.frame(sequenceId));
   }
 
   close(reason?: string): void {
@@ -156,10 +153,11 @@ export class ClientConnection implements HubConnection {
   /** Fan-out of a client's group message to the group's members. */
   publishToGroup(group: string, payload: MessagePayload, noEcho: boolean): void {
     const fromUserId = this.userId;
+    let message: OutboundMessage | undefined;
     let recipients = 0;
     for (const member of this.context.hub.groupMembers(group)) {
       if (noEcho && member === this) continue;
-      member.deliver({ from: 'group', group, payload, ...(fromUserId === undefined ? {} : { fromUserId }) });
+      member.deliver((message ??= new OutboundMessage({ from: 'group', group, payload, ...(fromUserId === undefined ? {} : { fromUserId }) })));
       recipients++;
     }
     this.context.hub.tail?.record(this.context.hub.name, 'group', group, 'group', fromUserId, payload, recipients);
@@ -167,7 +165,7 @@ export class ClientConnection implements HubConnection {
 
   /** Sends a server message to this connection now (user-event responses go to the caller only). */
   reply(payload: MessagePayload): void {
-    this.deliver({ from: 'server', payload });
+    this.deliver(new OutboundMessage({ from: 'server', payload }));
     this.context.hub.tail?.record(this.context.hub.name, 'connection', this.id, 'server', undefined, payload, this.#ended ? 0 : 1);
   }
 
@@ -211,23 +209,36 @@ export class ClientConnection implements HubConnection {
     this.#end(`Connection closed by the client (code ${code})`);
   }
 
+  /** A message of this connection alone (acks, pongs, system messages). */
   #send(message: DownstreamMessage): void {
-    if (this.protocol) this.#sendRaw(this.protocol.codec.encode(message));
+    const protocol = this.protocol;
+    if (protocol) this.#write(frameOf(protocol.binaryFrames ? OPCODE_BINARY : OPCODE_TEXT, protocol.codec.encode(message)));
   }
 
-  #sendRaw(data: string | Uint8Array, binary = false): void {
+  /** Writes a whole frame (or its pieces, in order) to the socket's stream. */
+  #write(frame: Buffer | Buffer[]): void {
     const socket = this.#socket;
     if (socket?.readyState !== OPEN) return;
+    const stream = this.#stream!;
     // The service closes clients that do not read (issue: 1.4 GB queued for one); bufferedAmount is what
-    // ws holds for this socket beyond what the kernel took.
-    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    // ws holds for this socket beyond what the kernel took, frames written here included.
+    const size = Array.isArray(frame) ? frame.reduce((sum, piece) => sum + piece.length, 0) : frame.length;
     if (socket.bufferedAmount + size > this.context.limits.maxOutboundBufferBytes) {
       this.context.counters.slowClientsClosed++;
       this.context.log(`webpubsub: connection ${this.id} is not reading (over ${this.context.limits.maxOutboundBufferBytes} bytes queued); closing`);
       this.#terminate(CLOSE_POLICY, 'The client is not reading its messages fast enough', SLOW_CLIENT_CLOSE_GRACE_MS);
       return;
     }
-    socket.send(data, { binary: typeof data !== 'string' || binary });
+    // Straight to the stream, as ws's own send would after framing: ws queues nothing of its own here
+    // (no permessage-deflate is negotiated, no Blob is sent), so frames keep their order with ws's
+    // control frames (close, pong).
+    if (!Array.isArray(frame)) {
+      stream.write(frame);
+      return;
+    }
+    stream.cork();
+    for (const piece of frame) stream.write(piece);
+    stream.uncork();
   }
 
   #receive(data: RawData, isBinary: boolean): void {

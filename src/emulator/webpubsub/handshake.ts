@@ -73,7 +73,7 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Incomi
     const connection = env.hubs.find(hubKey)?.connections.get(recoverId);
     const session = connection instanceof ClientConnection && connection.canRecover(subprotocol, token) ? connection : undefined;
     accept(env, req, socket, head, subprotocol, (ws) => {
-      if (session?.tryRecover(ws, token)) return;
+      if (session?.tryRecover(ws, socket, token)) return;
       env.log(`webpubsub: recovery of connection ${recoverId} refused`);
       ws.close(CLOSE_POLICY, 'Session cannot be recovered');
       // A peer that never answers the close would hold the socket for ws's 30 s close timeout.
@@ -137,7 +137,7 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Incomi
   accept(env, req, socket, head, subprotocol, (ws) => {
     const context: ConnectionContext = { hub: env.hubs.acquire(hubKey), upstream: env.upstream, log: env.log, recoveryWindowMs: env.recoveryWindowMs, limits: env.limits, counters: env.counters };
     const connection = new ClientConnection(context, { id, userId, roles, groups, subprotocol: subprotocolNamed(subprotocol), simpleMode, state });
-    connection.attach(ws);
+    connection.attach(ws, socket);
     void env.upstream.send(hubKey, { system: 'connected' }, connection.upstreamIdentity(), new TextEncoder().encode('{}'), 'application/json; charset=utf-8');
   });
 }

@@ -1,18 +1,9 @@
-import type { MessagePayload } from '../../core/webpubsub/frames.js';
 import type { ConnectionPermissions } from './permissions.js';
 import { MessageTail } from './message-tail.js';
+import type { OutboundMessage } from './outbound-message.js';
 
 // What the service knows about a hub (docs/protocol/webpubsub.md §3): connections, per-connection group
 // membership, and users as the set of their connections. Hub names are case-insensitive.
-
-export interface OutboundMessage {
-  from: 'group' | 'server';
-  group?: string;
-  fromUserId?: string;
-  payload: MessagePayload;
-  /** From `messageTtlSeconds` (ms since epoch). */
-  expiresAt?: number;
-}
 
 export interface HubConnection {
   readonly id: string;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { SequencedFrames } from './sequenced-frames.js';
 
 // The reliable subprotocol's per-connection state (docs/protocol/webpubsub.md §4 "Reliable semantics"):
 // data messages get increasing sequenceIds, the client acks cumulatively, and everything unacked
@@ -11,7 +12,8 @@ export const RECOVERY_WINDOW_MS = 30_000;
 
 interface BufferedFrame {
   sequenceId: number;
-  frame: string | Uint8Array;
+  /** The message's frames, shared by all its recipients; this one's is rebuilt for a re-send. */
+  frames: SequencedFrames;
   size: number;
   /** From `messageTtlSeconds`: not re-sent after this time (ms). */
   expiresAt?: number;
@@ -26,18 +28,17 @@ export class ReliableSession {
   #lastAcked = 0;
 
   /**
-   * Assigns the next sequenceId, buffers the frame and returns it, or `undefined` when the buffer
-   * limit would be exceeded: the caller must then end the session.
+   * Assigns the next sequenceId to a message and buffers it; returns the sequenceId, or `undefined`
+   * when the buffer limit would be exceeded: the caller must then end the session.
    */
-  push(build: (sequenceId: number) => string | Uint8Array, expiresAt?: number): string | Uint8Array | undefined {
+  push(frames: SequencedFrames, expiresAt?: number): number | undefined {
     const sequenceId = this.#nextSequenceId;
-    const frame = build(sequenceId);
-    const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    const size = frames.payloadSize(sequenceId);
     if (this.#frames.length >= RELIABLE_MAX_MESSAGES || this.#bytes + size > RELIABLE_MAX_BYTES) return undefined;
     this.#nextSequenceId++;
-    this.#frames.push({ sequenceId, frame, size, ...(expiresAt === undefined ? {} : { expiresAt }) });
+    this.#frames.push(expiresAt === undefined ? { sequenceId, frames, size } : { sequenceId, frames, size, expiresAt });
     this.#bytes += size;
-    return frame;
+    return sequenceId;
   }
 
   /** Unacked messages held for re-delivery (the dashboard shows them). */
@@ -62,7 +63,7 @@ export class ReliableSession {
   }
 
   /** Frames to re-send after a recovery, in order, skipping those whose TTL passed. */
-  pending(now = Date.now()): Array<string | Uint8Array> {
-    return this.#frames.filter((f) => f.expiresAt === undefined || f.expiresAt > now).map((f) => f.frame);
+  pending(now = Date.now()): Array<Buffer | Buffer[]> {
+    return this.#frames.filter((f) => f.expiresAt === undefined || f.expiresAt > now).map((f) => f.frames.frame(f.sequenceId));
   }
 }

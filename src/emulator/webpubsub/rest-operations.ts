@@ -6,6 +6,7 @@ import { bodyToPayload, type MessagePayload } from '../../core/webpubsub/frames.
 import { nodeHmac } from '../../node/hmac.js';
 import type { HubConnection, HubState } from './hub-state.js';
 import { compileFilter } from './odata-filter.js';
+import { OutboundMessage } from './outbound-message.js';
 import { PERMISSION_NAMES, type PermissionName } from './permissions.js';
 import { badRequest, RestError } from './rest-http.js';
 
@@ -64,22 +65,26 @@ function expiresAt(url: URL): number | undefined {
   return ttl === 0 ? undefined : Date.now() + ttl * 1000;
 }
 
-function selector(ctx: RestContext): (c: HubConnection) => boolean {
+/** Which targets an operation reaches (`excluded`, `filter`); undefined when it reaches them all. */
+function selector(ctx: RestContext): ((c: HubConnection) => boolean) | undefined {
   const { url } = ctx;
   const excluded = new Set(ctx.accepts('excluded') ? url.searchParams.getAll('excluded') : []);
   const filterText = ctx.accepts('filter') ? url.searchParams.get('filter') : null;
+  if (excluded.size === 0 && !filterText) return undefined;
   const filter = filterText ? compileFilter(filterText) : () => true;
   return (c) => !excluded.has(c.id) && filter({ connectionId: c.id, userId: c.userId, groups: c.groups });
 }
 
-async function send(ctx: RestContext, targets: HubConnection[]): Promise<void> {
+async function send(ctx: RestContext, targets: Iterable<HubConnection>): Promise<void> {
   const select = selector(ctx);
   const expiry = expiresAt(ctx.url);
   const payload = await readSendPayload(ctx);
+  // One message for every recipient: encoded and framed once per encoding (outbound-message.ts).
+  const message = new OutboundMessage({ from: 'server', payload, ...(expiry === undefined ? {} : { expiresAt: expiry }) });
   let recipients = 0;
   for (const connection of targets) {
-    if (!select(connection)) continue;
-    connection.deliver({ from: 'server', payload, ...(expiry === undefined ? {} : { expiresAt: expiry }) });
+    if (select && !select(connection)) continue;
+    connection.deliver(message);
     recipients++;
   }
   const { connectionId, userId, group } = ctx.params;
@@ -90,7 +95,7 @@ async function send(ctx: RestContext, targets: HubConnection[]): Promise<void> {
 function closeAll(ctx: RestContext, targets: HubConnection[]): void {
   const select = selector(ctx);
   const reason = ctx.url.searchParams.get('reason') ?? undefined;
-  for (const connection of targets) if (select(connection)) connection.close(reason);
+  for (const connection of targets) if (!select || select(connection)) connection.close(reason);
 }
 
 async function groupsBody(ctx: RestContext): Promise<{ groups: string[]; filter: (c: HubConnection) => boolean }> {

@@ -1,6 +1,7 @@
 import { ClientConnection } from './client-connection.js';
 import type { ConnectionCounters } from './connection-types.js';
 import type { HubConnection, HubRegistry, HubState } from './hub-state.js';
+import { OutboundMessage } from './outbound-message.js';
 import type { TailEntry, TailTarget } from './message-tail.js';
 import type { MessagePayload } from '../../core/webpubsub/frames.js';
 
@@ -75,7 +76,8 @@ export function createWebPubSubInspector(hubs: HubRegistry, configuredHubs: read
     send: ({ hub, target, name, payload }) => {
       const state = hubs.view(hub);
       const targets = targetsOf(state, target, name ?? '');
-      for (const connection of targets) connection.deliver({ from: 'server', payload });
+      const message = new OutboundMessage({ from: 'server', payload });
+      for (const connection of targets) connection.deliver(message);
       state.tail?.record(state.name, target, target === 'all' ? undefined : name, 'server', undefined, payload, targets.length);
       return targets.length;
     },
