@@ -55,7 +55,7 @@ describe('listen', () => {
       service: 'test',
       routes: {
         raw: [{ name: 'ping', matches: (prefix) => prefix.toString('latin1', 0, 4) === 'PING', serve: (stream, prefix) => stream.end(`PONG after ${prefix.length} bytes`) }],
-        request: (_req, res) => res.end('http'),
+        request: (_req, res) => void res.end('http'),
         unrecognised: (stream) => stream.end('WHAT'),
       },
     });

@@ -125,7 +125,7 @@ describe('emulator options', () => {
     await expect(startWebPubSubEmulator({ port: 0, config: file('no-url.json', { hubs: { chat: { eventHandlers: [{ systemEvents: ['connect'] }] } } }) })).rejects.toThrow(
       /hubs\.chat\.eventHandlers\[0\]\.urlTemplate to be a non-empty string/,
     );
-    await expect(startWebPubSubEmulator({ port: 0, config: { hubs: { chat: { eventHandlers: [{ urlTemplate: 'http://x', systemEvents: ['hello'] }] } } } })).rejects.toThrow(
+    await expect(startWebPubSubEmulator({ port: 0, config: { hubs: { chat: { eventHandlers: [{ urlTemplate: 'http://x', systemEvents: ['hello' as never] }] } } } })).rejects.toThrow(
       /systemEvents\[0\] to be connect, connected or disconnected, got a string/,
     );
     await expect(startWebPubSubEmulator({ port: 0, hubs: { chat: { allowAnonymous: 'yes' as never } } })).rejects.toThrow(/allowAnonymous to be a boolean/);
