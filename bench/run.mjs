@@ -2,7 +2,7 @@
 // `npm run bench`: every row of issue 12's performance table, ours next to its peer and its limit
 // in one run. Writes bench/RESULTS.md and bench/results.json.
 //   --only <id>[,<id>]  run these rows (merged into the existing results.json)
-//   --quick             fewer, shorter rounds
+//   --quick             fewer, shorter rounds (prints only, unless --write)
 //   --smoke             one tiny round per row, checks numbers come out, writes nothing
 //   --profile <id>      run one row with our servers under `node --cpu-prof` and write
 //                       bench/profiles/<id>.md (top self time, mapped to src/)
@@ -121,8 +121,10 @@ if (profileRow) {
     console.error(`smoke: no numbers from ${missing.map((row) => row.id).join(', ')}`);
     process.exitCode = 1;
   } else console.log(`smoke: ${results.rows.length} rows produced numbers`);
-} else {
+} else if (mode === 'full' || flag('--write')) {
   writeOut(results);
+} else {
+  console.log('\n(quick run: results printed, files left as they are; --write to merge them in)');
 }
 process.exit();
 

@@ -74,7 +74,7 @@ export function readmeTable(results) {
       const value = (key) => (result.contestants[key] ? `${format(result.contestants[key].median)}` : '—');
       const ratio = result.ratio ? `${formatRatio(result.ratio.value)} ${result.ratio.formula === 'x/ours' ? `${result.ratio.against}/ours` : `ours/${result.ratio.against}`}` : '—';
       const goal = result.goal ? `${result.goal.text} ${result.goal.met ? '✓' : '✗'}` : '';
-      lines.push(`| ${i === 0 ? row.title : ''} | ${result.label}, ${result.unit} | ${value('ours')} | ${value('peer')} | ${value('limit')} | ${ratio} | ${goal} |`);
+      lines.push(`| ${i === 0 ? row.title : ''} | ${result.label === result.unit ? result.unit : `${result.label}, ${result.unit}`} | ${value('ours')} | ${value('peer')} | ${value('limit')} | ${ratio} | ${goal} |`);
     }
   }
   return lines.join('\n');

@@ -3,6 +3,7 @@
 import { EventHubConsumerClient, earliestEventPosition } from '@azure/event-hubs';
 import { batchSender, connect, keyOf, receiveRound } from '../lib/amqp.mjs';
 import { startChild } from '../lib/child.mjs';
+import { cpuShares } from '../lib/cpu-share.mjs';
 import { alternate, finishCase } from '../lib/rounds.mjs';
 
 const PARTITIONS = [0, 1, 2, 3];
@@ -24,13 +25,15 @@ export const ingest = {
       const ours = await batchSender(oursConnection, 'bench', { window: WINDOW });
       const limit = await batchSender(sinkConnection, 'bench', { window: WINDOW });
       const ms = ctx.roundMs(1000);
+      const cpu = cpuShares();
       const measured = await alternate(
         {
-          ours: { name: 'bare rhea sender → our emulator (memory log)', run: () => ours.round(ms) },
-          limit: { name: 'bare rhea sender → bare rhea receiver', run: () => limit.round(ms) },
+          ours: { name: 'bare rhea sender → our emulator (memory log)', run: cpu.wrap('ours', { emulator }, () => ours.round(ms)) },
+          limit: { name: 'bare rhea sender → bare rhea receiver', run: cpu.wrap('limit', { sink }, () => limit.round(ms)) },
         },
         { rounds: ctx.rounds, warmup: ctx.warmup, deadline: ctx.deadline },
       );
+      ctx.notes.push(`Share of a core over a round (median): ${cpu.describe()}. The harness is the sender.`);
       ctx.notes.push(`Batches of 1,000 × 100-byte events encoded once (format 0x80013700, data sections of encoded messages, as the SDK's sendBatch), to the hub address (the emulator spreads them over 4 partitions); ${WINDOW} batches unsettled at a time; events/s counted on acceptance; ${ms} ms rounds. The emulator keeps every event of every round (its log grows over the run).`);
       return [finishCase({ id: 'events', label: 'events/s', unit: 'events/s', better: 'higher', ratio: { against: 'limit' }, goal: { op: '>=', value: 0.5, text: '≥ 0.5× rhea → rhea' } }, measured)];
     } finally {
@@ -58,14 +61,15 @@ export const dataDir = {
       const ours = await batchSender(toDisk, 'bench', { window: WINDOW });
       const base = await batchSender(toMemory, 'bench', { window: WINDOW });
       const ms = ctx.roundMs(1000);
+      const cpu = cpuShares();
       const measured = await alternate(
         {
-          ours: { name: 'our emulator with --data-dir (default fsync policy)', run: () => ours.round(ms) },
-          limit: { name: 'our emulator, memory log', run: () => base.round(ms) },
+          ours: { name: 'our emulator with --data-dir (default fsync policy)', run: cpu.wrap('data-dir', { emulator: disk }, () => ours.round(ms)) },
+          limit: { name: 'our emulator, memory log', run: cpu.wrap('memory', { emulator: memory }, () => base.round(ms)) },
         },
         { rounds: ctx.rounds, warmup: ctx.warmup, deadline: ctx.deadline },
       );
-      ctx.notes.push(`The eh-ingest sender against two emulators, one with a fresh --data-dir in ${process.env.TMPDIR ?? '/tmp'} and the default fsync policy, one in memory; a batch counts once accepted (with --data-dir, once durable under the policy). ${ms} ms rounds.`);
+      ctx.notes.push(`The eh-ingest sender against two emulators, one with a fresh --data-dir in ${process.env.TMPDIR ?? '/tmp'} and the default fsync policy, one in memory; a batch counts once accepted (with --data-dir, once durable under the policy). ${ms} ms rounds. Share of a core over a round (median): ${cpu.describe()}.`);
       return [finishCase({ id: 'ratio', label: 'ingest events/s, data-dir vs memory', unit: 'events/s', better: 'higher', ratio: { against: 'limit' }, goal: { op: '>=', value: 0.9, text: '≥ 0.9× memory' } }, measured)];
     } finally {
       for (const connection of connections) connection.close();
@@ -151,14 +155,16 @@ export const receive = {
         if (rate === undefined) throw new Error('the SDK consumer received no event in 15 s, twice');
         return rate;
       };
+      const cpu = cpuShares();
       const measured = await alternate(
         {
-          sdk: { name: '@azure/event-hubs 6 EventHubConsumerClient ← our emulator', run: sdkRound },
-          rhea: { name: 'bare rhea receivers ← our emulator', run: () => receiveRound(emulator.info.port, key, addresses, ms, { available }) },
-          limit: { name: 'bare rhea receivers ← bare rhea sender', run: () => receiveRound(source.info.port, undefined, addresses, ms) },
+          sdk: { name: '@azure/event-hubs 6 EventHubConsumerClient ← our emulator', run: cpu.wrap('sdk', { emulator }, sdkRound) },
+          rhea: { name: 'bare rhea receivers ← our emulator', run: cpu.wrap('rhea', { emulator }, () => receiveRound(emulator.info.port, key, addresses, ms, { available })) },
+          limit: { name: 'bare rhea receivers ← bare rhea sender', run: cpu.wrap('limit', { source }, () => receiveRound(source.info.port, undefined, addresses, ms)) },
         },
         { rounds: ctx.rounds, warmup: ctx.warmup, deadline: ctx.deadline },
       );
+      ctx.notes.push(`Share of a core over a whole round (connection setup included; median of rounds): ${cpu.describe({ sdk: 'SDK rounds', rhea: 'bare rhea rounds', limit: 'limit rounds' })}. The harness is the receiving client.`);
       ctx.notes.push(
         `${available.toLocaleString('en-US')} 100-byte events prefilled over 4 partitions; each round reads all partitions from the start and counts events for ${ms} ms from the first one. Bare rhea receivers: a fresh connection per round (closed at its end; its setup is not timed), a link per partition, credit window 1,000, auto-accept (as the SDK's links). SDK: subscribe() to all partitions, maxBatchSize 1,000 (prefetch 3,000). The limit's sender sends events encoded once (a cycle of 1,000, with the sequence-number, offset and enqueued-time annotations the emulator puts on an event), so that the receiving client is what bounds it.`,
       );
