@@ -27,6 +27,9 @@ export async function startRelayPair() {
     port,
     connectionString,
     key,
+    emulator,
+    ours,
+    hyco,
     children: [ours, hyco, emulator],
     async stop() {
       for (const child of this.children) await child.stop();

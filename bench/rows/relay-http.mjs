@@ -4,6 +4,7 @@
 // the same client against a direct node:http echo server.
 import { Agent, request } from 'node:http';
 import { startChild } from '../lib/child.mjs';
+import { cpuShares } from '../lib/cpu-share.mjs';
 import { senderToken, startRelayPair } from '../lib/relay-setup.mjs';
 import { alternate, finishCase } from '../lib/rounds.mjs';
 
@@ -59,14 +60,17 @@ function relayHttpRow({ id, title, size, sizeLabel, roundMs }) {
         };
         const names = { ours: 'HybridConnectionListener + requestHandler (node entry), via our emulator', peer: 'hyco-https 1.4.5 createRelayedServer, via our emulator', limit: 'direct node:http echo server' };
         const cases = [];
+        const cpu = cpuShares();
+        const servers = { ours: { emulator: relay.emulator, listener: relay.ours }, peer: { emulator: relay.emulator, listener: relay.hyco }, limit: { server: direct } };
         const ms = ctx.roundMs(roundMs);
         for (const [caseId, label, concurrency] of [['seq', `${sizeLabel}, sequential`, 1], ['c32', `${sizeLabel}, 32 concurrent`, 32]]) {
           const measured = await alternate(
-            Object.fromEntries(Object.keys(sends).map((key) => [key, { name: names[key], run: () => rate(sends[key], concurrency, ms) }])),
+            Object.fromEntries(Object.keys(sends).map((key) => [key, { name: names[key], run: cpu.wrap(`${caseId} ${key}`, servers[key], () => rate(sends[key], concurrency, ms)) }])),
             { rounds: ctx.rounds, warmup: ctx.warmup, deadline: ctx.deadline - (caseId === 'seq' ? (ctx.deadline - performance.now()) / 2 : 0) },
           );
           cases.push(finishCase({ id: caseId, label, unit: 'req/s', better: 'higher', ratio: { against: 'peer' }, goal: { op: '>=', value: 1.5, text: '≥ 1.5× hyco-https' } }, measured));
         }
+        ctx.notes.push(`Share of a core per round (median; the harness is the sender): ${cpu.describe()}.`);
         ctx.notes.push(`POST of a ${sizeLabel} body, echoed back by the listener (so ${sizeLabel} each way); keep-alive node:http Agent; token in the ServiceBusAuthorization header, minted once; ${Math.round(ms)} ms rounds.`);
         for (const agent of Object.values(agents)) agent.destroy();
         return cases;

@@ -5,6 +5,7 @@
 import WebSocket from 'ws';
 import { importOurs } from '../lib/build.mjs';
 import { startChild } from '../lib/child.mjs';
+import { cpuShares } from '../lib/cpu-share.mjs';
 import { startRelayPair } from '../lib/relay-setup.mjs';
 import { alternate, finishCase } from '../lib/rounds.mjs';
 
@@ -82,6 +83,7 @@ async function startAll() {
   };
   return {
     opens,
+    servers: { ours: { emulator: relay.emulator, listener: relay.ours }, peer: { forwarder, echo }, limit: { echo } },
     async stop() {
       await forwarder.stop();
       await echo.stop();
@@ -107,16 +109,18 @@ export const relayWs = {
       const connections = {};
       for (const key of Object.keys(setup.opens)) connections[key] = await setup.opens[key]();
       const cases = [];
+      const cpu = cpuShares();
       const ms = ctx.roundMs(1000);
       for (const [id, size, label] of [['1kb', 1024, '1 KB messages'], ['64kb', 64 * 1024, '64 KB messages']]) {
         const message = Buffer.alloc(size, 'm');
         const measured = await alternate(
-          Object.fromEntries(Object.keys(connections).map((key) => [key, { name: NAMES[key], run: () => echoRate(connections[key], message, ms) }])),
+          Object.fromEntries(Object.keys(connections).map((key) => [key, { name: NAMES[key], run: cpu.wrap(`${id} ${key}`, setup.servers[key], () => echoRate(connections[key], message, ms)) }])),
           { rounds: ctx.rounds, warmup: ctx.warmup, deadline: id === '1kb' ? (performance.now() + ctx.deadline) / 2 : ctx.deadline },
         );
         cases.push(finishCase({ id, label, unit: 'msg/s', better: 'higher', ratio: { against: 'peer' }, goal: { op: '>=', value: 0.9, text: '≥ 0.9× forwarder' } }, measured));
       }
       for (const connection of Object.values(connections)) connection.close();
+      ctx.notes.push(`Share of a core per round (median; the harness is the sender): ${cpu.describe()}.`);
       ctx.notes.push(`One connection per contestant, ${WINDOW} binary messages in flight, each echoed; ${ms} ms rounds.`);
       return cases;
     } finally {
