@@ -21,6 +21,11 @@ export interface SocketLike {
   onerror: ((event: unknown) => void) | null;
   send(data: string | ArrayBufferLike | ArrayBufferView): void;
   close(code?: number, reason?: string): void;
+  /**
+   * Optional: runs `sends` (calls of `send`) so that the frames may leave in one write. The Node
+   * entry's WebSocket corks its TCP socket; elsewhere sends go out as they are made.
+   */
+  batch?(sends: () => void): void;
 }
 
 /** Options only some constructors honour (`ws` in Node): request headers on the upgrade. */

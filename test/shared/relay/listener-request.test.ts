@@ -200,4 +200,20 @@ describe('responses', () => {
     await listener.close();
     expect(timers.pendingCount).toBe(0);
   });
+
+  it('go out as one batch (SocketLike.batch) when the socket offers it: the message and its body in one write', async () => {
+    const batches: number[] = [];
+    class BatchingFake extends FakeSocket {
+      batch(sends: () => void): void {
+        const before = this.sent.length;
+        sends();
+        batches.push(this.sent.length - before);
+      }
+    }
+    const { listener, send, responses } = await serve(() => new Response('body'), { WebSocket: BatchingFake as unknown as typeof FakeWebSocket });
+    send({});
+    await responses(1);
+    expect(batches).toEqual([2]);
+    await listener.close();
+  });
 });
