@@ -70,7 +70,7 @@ export const dataDir = {
         { rounds: ctx.rounds, warmup: ctx.warmup, deadline: ctx.deadline },
       );
       ctx.notes.push(`The eh-ingest sender against two emulators, one with a fresh --data-dir in ${process.env.TMPDIR ?? '/tmp'} and the default fsync policy, one in memory; a batch counts once accepted (with --data-dir, once durable under the policy). ${ms} ms rounds. Share of a core over a round (median): ${cpu.describe()}.`);
-      return [finishCase({ id: 'ratio', label: 'ingest events/s, data-dir vs memory', unit: 'events/s', better: 'higher', ratio: { against: 'limit' }, goal: { op: '>=', value: 0.9, text: '≥ 0.9× memory' } }, measured)];
+      return [finishCase({ id: 'ratio', label: 'ingest, data-dir vs memory', unit: 'events/s', better: 'higher', ratio: { against: 'limit' }, goal: { op: '>=', value: 0.9, text: '≥ 0.9× memory' } }, measured)];
     } finally {
       for (const connection of connections) connection.close();
       await disk.stop();
