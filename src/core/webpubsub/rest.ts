@@ -1,9 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { exponentialDelay } from '../backoff.js';
-import { describeValue, type RealtimeError, type RealtimeErrorCode } from '../errors.js';
+import { describeValue } from '../errors.js';
 import { signJwt } from '../jwt.js';
 import { resolveRuntime } from '../runtime.js';
-import type { Timers } from '../runtime-types.js';
 import { isTokenCredential } from '../token-provider.js';
 import { webPubSubError } from './service-error.js';
 import type { KeyCredentialLike, RestClientOptions, WebPubSubCredential, WebPubSubRestClient } from './rest-types.js';
@@ -18,19 +16,10 @@ export const WEBPUBSUB_API_VERSION = '2024-12-01';
 export const WEBPUBSUB_ENTRA_SCOPE = 'https://webpubsub.azure.com/.default';
 
 const LOOPBACK = /^(localhost|127\.[\d.]+|\[::1\])$/i;
-// 408, 429 and 5xx except 501/505, as @azure/core-rest-pipeline's default retry policy.
-const RETRIABLE = [408, 429, 500, 502, 503, 504];
-const STATUS_CODES: Record<number, RealtimeErrorCode> = {
-  400: 'rejected',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  408: 'timeout',
-  413: 'too_large',
-  429: 'unavailable',
-  503: 'unavailable',
-  504: 'timeout',
-};
+// What runs only once a request failed (retry delays, error decoding) loads then: rest-failure.ts.
+type Failures = typeof import('./rest-failure.js');
+let failureModule: Promise<Failures> | undefined;
+const failures = (): Promise<Failures> => (failureModule ??= import('./rest-failure.js'));
 
 /** An http(s) URL; plain http only to loopback (the emulator) or with allowInsecureConnection. */
 function checkedUrl(value: unknown, what: string, allowInsecure?: boolean): URL {
@@ -54,6 +43,7 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
   const runtime = resolveRuntime({ ...options.runtime, fetch: options.fetch ?? options.runtime?.fetch, hmac: options.hmac ?? options.runtime?.hmac });
   const { hmac, now, timers } = runtime;
   const { maxRetries = 3, retryDelayInMs = 1000, maxRetryDelayInMs = 64000 } = options.retryOptions ?? {};
+  const retry = { retryDelayInMs, maxRetryDelayInMs };
   let entraTokens: Promise<(abortSignal?: AbortSignal) => Promise<string>> | undefined;
 
   async function bearer(url: string, abortSignal: AbortSignal | undefined): Promise<string> {
@@ -85,21 +75,25 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
     for (let attempt = 0; ; attempt++) {
       if (abortSignal?.aborted) throw webPubSubError('aborted', `${operation} was aborted`, abortSignal.reason);
       const headers = { authorization: `Bearer ${await bearer(url, abortSignal)}`, ...(contentType && { 'content-type': contentType }) };
-      const delay = exponentialDelay(attempt, retryDelayInMs, maxRetryDelayInMs);
       let response: Response;
       try {
         response = await fetchImpl(target, { method, headers, body, signal: abortSignal });
       } catch (error) {
         // Network failures are retried; an abort is reported at the top of the loop.
         if (attempt >= maxRetries && !abortSignal?.aborted) throw webPubSubError('unavailable', `${operation} could not reach the service: ${(error as Error)?.message ?? error}`, error);
-        await sleep(timers, delay, abortSignal);
+        const { retryDelay, sleep } = await failures();
+        await sleep(timers, retryDelay(attempt, retry, undefined, now()), abortSignal);
         continue;
       }
       const { status } = response;
       if (response.ok || (status === 404 && method === 'HEAD')) return response;
-      if (!RETRIABLE.includes(status) || attempt >= maxRetries) throw await responseError(operation, response);
+      const { RETRIABLE, describeFailure, retryDelay, sleep } = await failures();
+      if (!RETRIABLE.includes(status) || attempt >= maxRetries) {
+        const failure = await describeFailure(operation, response);
+        throw webPubSubError(failure.code, failure.message, undefined, status, failure.serviceCode);
+      }
       await response.body?.cancel().catch(() => undefined);
-      await sleep(timers, Math.min(retryAfterMs(response.headers.get('retry-after'), now()) ?? delay, maxRetryDelayInMs), abortSignal);
+      await sleep(timers, retryDelay(attempt, retry, response.headers.get('retry-after'), now()), abortSignal);
     }
   }
 
@@ -118,40 +112,4 @@ export function createRestClient(endpointUrl: string, credential: WebPubSubCrede
       return new URL(`${endpoint}${path}?${search}`).href;
     },
   };
-}
-
-/** Retry-After in seconds or as an HTTP date. */
-function retryAfterMs(header: string | null, nowMs: number): number | undefined {
-  if (!header) return undefined;
-  const ms = Number.isFinite(+header) ? +header * 1000 : Date.parse(header) - nowMs;
-  return Number.isNaN(ms) ? undefined : Math.max(0, ms);
-}
-
-/** Resolves after `ms`, or early on abort: the caller's loop then reports `aborted`. */
-function sleep(timers: Timers, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      timers.clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = timers.setTimeout(done, ms);
-    signal?.addEventListener('abort', done);
-    if (signal?.aborted) done();
-  });
-}
-
-/** Typed error from a non-success answer: `status`, and `serviceCode` from `x-ms-error-code` (or the body's `code`). */
-async function responseError(operation: string, response: Response): Promise<RealtimeError> {
-  const text = (await response.text().catch(() => '')).slice(0, 2000);
-  let detail = null as { code?: unknown; message?: unknown } | null;
-  try {
-    detail = JSON.parse(text) as typeof detail;
-  } catch {
-    // not JSON: keep the text
-  }
-  const { status } = response;
-  const serviceCode = response.headers.get('x-ms-error-code') ?? (typeof detail?.code === 'string' ? detail.code : null);
-  const reason = typeof detail?.message === 'string' ? detail.message : text || response.statusText;
-  return webPubSubError(STATUS_CODES[status] ?? 'service', `${operation} failed with status ${status}${serviceCode ? ` (${serviceCode})` : ''}${reason ? `: ${reason}` : ''}`, undefined, status, serviceCode);
 }
