@@ -1,5 +1,6 @@
 // Rows 6–8: Event Hubs emulator ingest and receive with bare rhea clients (and the SDK consumer),
 // against bare rhea on both ends; and the --data-dir log against the memory log.
+import { rmSync } from 'node:fs';
 import { EventHubConsumerClient, earliestEventPosition } from '@azure/event-hubs';
 import { batchSender, connect, keyOf, receiveRound } from '../lib/amqp.mjs';
 import { startChild } from '../lib/child.mjs';
@@ -74,6 +75,7 @@ export const dataDir = {
     } finally {
       for (const connection of connections) connection.close();
       await disk.stop();
+      rmSync(disk.info.dataDir, { recursive: true, force: true });
       await memory.stop();
     }
   },
