@@ -39,12 +39,59 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+/** Where a socket's 'close' listener (one shared function, not a closure per socket) finds its entry. */
+const entries = new WeakMap<object, GuardEntry>();
+
+function onGuardedSocketClose(this: Socket): void {
+  entries.get(this)?.closed();
+}
+
+/**
+ * One admitted connection. A plain object with methods: an open socket carries it for its whole
+ * life, so it holds no timer and no closures (the deadline is the guard's one sweep).
+ */
+class GuardEntry implements GuardedConnection {
+  #passed = false;
+  #check: (() => boolean) | undefined;
+
+  constructor(
+    readonly guard: ConnectionGuard,
+    readonly socket: Socket,
+    readonly deadline: number,
+  ) {}
+
+  get passed(): boolean {
+    return this.#passed;
+  }
+
+  pass(): void {
+    this.#passed = true;
+    this.guard.settled(this);
+  }
+
+  passWhen(condition: () => boolean): void {
+    this.#check = condition;
+  }
+
+  /** At the deadline: whether the connection may stay. */
+  survives(): boolean {
+    return this.#passed || this.#check?.() === true;
+  }
+
+  closed(): void {
+    this.guard.released(this);
+  }
+}
+
 export class ConnectionGuard {
   readonly maxConnections: number;
   readonly handshakeTimeoutMs: number;
   private open = 0;
   private refused = 0;
-  private readonly bySocket = new WeakMap<object, GuardedConnection>();
+  /** Connections still within their deadline, in admission (so deadline) order. */
+  private readonly pending = new Set<GuardEntry>();
+  /** One timer for all deadlines: it fires at the earliest and re-arms for the next. */
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ConnectionGuardOptions = {}) {
     this.maxConnections = positive('maxConnections', options.maxConnections, DEFAULT_MAX_CONNECTIONS);
@@ -66,42 +113,55 @@ export class ConnectionGuard {
     }
     this.refused = 0;
     this.open++;
-    let passed = false;
-    let check: (() => boolean) | undefined;
-    const timer = setTimeout(() => {
-      if (passed || check?.()) return;
-      this.options.log?.(`${this.prefix()}closing a connection that did not finish its handshake within ${this.handshakeTimeoutMs} ms`);
-      socket.destroy();
-    }, this.handshakeTimeoutMs);
-    timer.unref();
-    socket.once('close', () => {
-      this.open--;
-      clearTimeout(timer);
-    });
-    const guarded: GuardedConnection = {
-      pass: () => {
-        passed = true;
-        clearTimeout(timer);
-      },
-      passWhen: (condition) => {
-        check = condition;
-      },
-      get passed() {
-        return passed;
-      },
-    };
-    this.bySocket.set(socket, guarded);
-    return guarded;
+    const entry = new GuardEntry(this, socket, Date.now() + this.handshakeTimeoutMs);
+    this.pending.add(entry);
+    this.sweepTimer ??= this.arm(this.handshakeTimeoutMs);
+    socket.on('close', onGuardedSocketClose);
+    entries.set(socket, entry);
+    return entry;
   }
 
   /** The guard entry of a socket (or a stream layered on it and registered with `track`). */
   of(socket: object | undefined): GuardedConnection | undefined {
-    return socket ? this.bySocket.get(socket) : undefined;
+    const entry = socket ? entries.get(socket) : undefined;
+    return entry?.guard === this ? entry : undefined;
   }
 
   /** Lets a stream layered on an admitted socket (TLS, a replay stream) find its entry. */
   track(layer: Duplex, guarded: GuardedConnection | undefined): void {
-    if (guarded) this.bySocket.set(layer, guarded);
+    if (guarded instanceof GuardEntry && guarded.guard === this) entries.set(layer, guarded);
+  }
+
+  /** @internal The entry's handshake is done: no deadline any more. */
+  settled(entry: GuardEntry): void {
+    this.pending.delete(entry);
+  }
+
+  /** @internal The entry's socket closed. */
+  released(entry: GuardEntry): void {
+    this.open--;
+    this.pending.delete(entry);
+  }
+
+  private arm(delayMs: number): NodeJS.Timeout {
+    const timer = setTimeout(() => this.sweep(), Math.max(0, delayMs));
+    timer.unref();
+    return timer;
+  }
+
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    const now = Date.now();
+    for (const entry of this.pending) {
+      if (entry.deadline > now) {
+        this.sweepTimer = this.arm(entry.deadline - now);
+        return;
+      }
+      this.pending.delete(entry);
+      if (entry.survives()) continue;
+      this.options.log?.(`${this.prefix()}closing a connection that did not finish its handshake within ${this.handshakeTimeoutMs} ms`);
+      entry.socket.destroy();
+    }
   }
 
   private prefix(): string {

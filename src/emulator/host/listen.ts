@@ -59,6 +59,10 @@ function connectionOf(socket: Duplex, guard: ConnectionGuard): ConnectionInfo {
   };
 }
 
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 /** Puts the service's HTTP and upgrade routes on a server. */
 function serveHttp(server: HttpServer, spec: ListenSpec, guard: ConnectionGuard, log: (line: string) => void): void {
   const { routes, service } = spec;
@@ -78,8 +82,9 @@ function serveHttp(server: HttpServer, spec: ListenSpec, guard: ConnectionGuard,
     else rejectUpgrade(socket, 500);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // A client vanishing mid-handshake must not be an uncaught error.
-    socket.on('error', () => socket.destroy());
+    // A client vanishing mid-handshake must not be an uncaught error. A shared function, not a
+    // closure: the listener stays for the life of the socket.
+    socket.on('error', destroyOnError);
     onUpgrade(req, socket, head, connectionOf(socket, guard));
   });
   // A request Node cannot parse closes that connection only.

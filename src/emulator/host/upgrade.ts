@@ -33,6 +33,12 @@ export interface UpgraderOptions {
   service?: string;
 }
 
+// The listeners that stay on an open socket are made outside the upgrade's closures: a closure
+// there would keep the handshake's request, head and options alive as long as the socket.
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 export function createUpgrader(options: UpgraderOptions): Upgrader {
   const chosen = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({
@@ -43,25 +49,30 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
     handleProtocols: (_offered, req) => chosen.get(req) ?? false,
   });
   wss.on('error', (error) => options.log?.(`${options.service ?? 'emulator'}: websocket server error: ${error.message}`));
+  // A protocol error (bad frame, oversize message) closes that socket only; ws has already sent
+  // the close code, so all that is left is not to let the event escape. One listener function
+  // for every socket of this upgrader (`this` is the socket).
+  const closeOnProtocolError = function (this: WebSocket, error: Error): void {
+    options.log?.(`${options.service ?? 'emulator'}: websocket closed on a protocol error: ${error.message}`);
+    this.terminate();
+  };
   const upgrade: Upgrader['upgrade'] = (req, socket, head, upgradeOptions = {}) =>
     new Promise((resolve, reject) => {
       if (upgradeOptions.protocol) chosen.set(req, upgradeOptions.protocol);
-      socket.on('error', () => socket.destroy());
+      // One error listener is enough (listen.ts puts one on every upgrade): each listener beyond
+      // two costs every open socket a grown listener array.
+      if (socket.listenerCount('error') === 0) socket.on('error', destroyOnError);
       if (socket.destroyed) {
         reject(new Error('the client closed the connection before the upgrade'));
         return;
       }
-      const onClose = () => reject(new Error('the client closed the connection before the upgrade completed'));
-      socket.once('close', onClose);
+      let opened = false;
+      let onClose: (() => void) | undefined;
       try {
         wss.handleUpgrade(req, socket, head, (ws) => {
-          socket.off('close', onClose);
-          // A protocol error (bad frame, oversize message) closes this socket only; ws has already
-          // sent the close code, so all that is left is not to let the event escape.
-          ws.on('error', (error) => {
-            options.log?.(`${options.service ?? 'emulator'}: websocket closed on a protocol error: ${error.message}`);
-            ws.terminate();
-          });
+          opened = true;
+          if (onClose) socket.off('close', onClose);
+          ws.on('error', closeOnProtocolError);
           try {
             upgradeOptions.onOpen?.(ws);
           } catch (error) {
@@ -72,9 +83,15 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
           resolve(ws);
         });
       } catch (error) {
-        socket.off('close', onClose);
         reject(error as Error);
+        return;
       }
+      // ws completes a handshake it accepts before handleUpgrade returns; one it refused has
+      // destroyed the socket. Anything else settles when the socket closes.
+      if (opened) return;
+      const closedEarly = () => reject(new Error('the client closed the connection before the upgrade completed'));
+      if (socket.destroyed) closedEarly();
+      else socket.once('close', (onClose = closedEarly));
     });
   return {
     upgrade,

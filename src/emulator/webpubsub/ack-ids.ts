@@ -6,7 +6,7 @@ import type { AckId } from '../../core/webpubsub/frames.js';
  * refused as Forbidden can be retried with the same ackId once permitted.
  */
 export class RememberedAckIds {
-  readonly #ids = new Set<AckId>();
+  #ids: Set<AckId> | undefined; // made on the first ackId
 
   // [?] The service's de-dup window is not documented; keep the newest ids so memory stays bounded.
   readonly #capacity: number;
@@ -16,11 +16,12 @@ export class RememberedAckIds {
   }
 
   has(id: AckId): boolean {
-    return this.#ids.has(id);
+    return this.#ids?.has(id) ?? false;
   }
 
   add(id: AckId): void {
-    this.#ids.add(id);
-    if (this.#ids.size > this.#capacity) this.#ids.delete(this.#ids.values().next().value!);
+    const ids = (this.#ids ??= new Set());
+    ids.add(id);
+    if (ids.size > this.#capacity) ids.delete(ids.values().next().value!);
   }
 }

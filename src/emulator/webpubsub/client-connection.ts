@@ -27,10 +27,14 @@ export const newConnectionId = (): string => randomBytes(16).toString('base64url
 /** A slow reader gets its close frame this long before the socket is cut (it may never read it). */
 const SLOW_CLIENT_CLOSE_GRACE_MS = 1000;
 const OPEN = 1;
+const NO_GROUPS: ReadonlySet<string> = new Set();
+
+/** The socket's connection, for the socket listeners (shared functions, not closures per connection). */
+const CONNECTION = Symbol('webpubsub connection');
+type AttachedSocket = WebSocket & { [CONNECTION]?: ClientConnection };
 
 export class ClientConnection implements HubConnection {
   readonly id: string;
-  readonly groups = new Set<string>();
   readonly permissions: ConnectionPermissions;
   readonly userId: string | undefined;
   /** Undefined for a simple (raw) client. */
@@ -44,9 +48,11 @@ export class ClientConnection implements HubConnection {
   #stream: Duplex | undefined;
   #ended = false;
   #recoveryTimer: NodeJS.Timeout | undefined;
-  readonly #inbound: InboundQueue;
-  readonly #frames: SubprotocolFrames | undefined;
-  readonly #target: FrameTarget;
+  // Created when first needed: an idle connection (the common case, in thousands) carries none of them.
+  #groups: Set<string> | undefined;
+  #inbound: InboundQueue | undefined;
+  #frames: SubprotocolFrames | undefined;
+  #target: FrameTarget | undefined;
 
   constructor(
     readonly context: ConnectionContext,
@@ -59,15 +65,17 @@ export class ClientConnection implements HubConnection {
     this.upstreamState = init.state;
     this.permissions = new ConnectionPermissions(init.roles);
     this.session = this.protocol?.reliable ? new ReliableSession() : undefined;
-    this.#inbound = new InboundQueue(context.limits);
-    this.#target = {
-      connection: this,
-      send: (message) => this.#send(message),
-      end: (code, reason) => this.#terminate(code, reason),
-    };
-    this.#frames = this.protocol ? new SubprotocolFrames(this.protocol, this.#target) : undefined;
     context.hub.add(this);
     for (const group of init.groups) context.hub.join(this, group);
+  }
+
+  get groups(): ReadonlySet<string> {
+    return this.#groups ?? NO_GROUPS;
+  }
+
+  noteGroup(group: string, joined: boolean): void {
+    if (joined) (this.#groups ??= new Set()).add(group);
+    else if (this.#groups?.delete(group) && this.#groups.size === 0) this.#groups = undefined;
   }
 
   /** The subprotocol's name, as the client asked for it. */
@@ -88,9 +96,10 @@ export class ClientConnection implements HubConnection {
   attach(socket: WebSocket, stream: Duplex): void {
     this.#socket = socket;
     this.#stream = stream;
-    socket.on('message', (data, isBinary) => this.#receive(data, isBinary));
-    socket.on('close', (code) => this.#onSocketClose(socket, code));
-    socket.on('error', (error) => this.context.log(`webpubsub: connection ${this.id} socket error: ${error.message}`));
+    (socket as AttachedSocket)[CONNECTION] = this;
+    socket.on('message', ClientConnection.#onMessage);
+    socket.on('close', ClientConnection.#onClose);
+    // Socket errors: the upgrader's listener (host/upgrade.ts) logs them and terminates the socket.
     if (this.protocol) {
       this.#send({ type: 'system', event: 'connected', connectionId: this.id, ...(this.userId === undefined ? {} : { userId: this.userId }), ...(this.session ? { reconnectionToken: this.session.reconnectionToken } : {}) });
     }
@@ -197,6 +206,25 @@ export class ClientConnection implements HubConnection {
     void this.context.upstream.send(this.context.hub.name, { system: 'disconnected' }, this.upstreamIdentity(), body, 'application/json; charset=utf-8');
   }
 
+  static #onMessage(this: AttachedSocket, data: RawData, isBinary: boolean): void {
+    const connection = this[CONNECTION];
+    if (connection) connection.#receive(data, isBinary);
+  }
+
+  static #onClose(this: AttachedSocket, code: number): void {
+    const connection = this[CONNECTION];
+    if (connection) connection.#onSocketClose(this, code);
+  }
+
+  /** What the frame handlers act on; made on the first frame the client sends. */
+  #frameTarget(): FrameTarget {
+    return (this.#target ??= {
+      connection: this,
+      send: (message) => this.#send(message),
+      end: (code, reason) => this.#terminate(code, reason),
+    });
+  }
+
   #onSocketClose(socket: WebSocket, code: number): void {
     if (socket !== this.#socket || this.#ended) return;
     this.#socket = undefined;
@@ -244,12 +272,12 @@ export class ClientConnection implements HubConnection {
   #receive(data: RawData, isBinary: boolean): void {
     if (this.#ended) return;
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    const queued = this.#inbound.push(
+    const queued = (this.#inbound ??= new InboundQueue(this.context.limits)).push(
       bytes.length,
       async () => {
         if (this.#ended) return undefined;
-        if (!this.#frames) return void (await handleSimpleFrame(this.#target, this.simpleMode, bytes, isBinary));
-        return this.#frames.handle(bytes, isBinary);
+        if (!this.protocol) return void (await handleSimpleFrame(this.#frameTarget(), this.simpleMode, bytes, isBinary));
+        return (this.#frames ??= new SubprotocolFrames(this.protocol, this.#frameTarget())).handle(bytes, isBinary);
       },
       (error) => {
         this.context.log(`webpubsub: connection ${this.id} closed after a bad frame: ${(error as Error).message}`);

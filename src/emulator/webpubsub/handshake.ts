@@ -10,7 +10,7 @@ import { acceptedHosts, claimsForConnectEvent, extractClientToken, stringList, v
 import { ClientConnection, newConnectionId } from './client-connection.js';
 import { CLOSE_POLICY } from './close-codes.js';
 import type { ConnectionContext, ConnectionCounters, ConnectionLimits, SimpleMode } from './connection-types.js';
-import type { HubRegistry } from './hub-state.js';
+import type { HubRegistry, HubState } from './hub-state.js';
 import type { HubSettings } from './options.js';
 import { subprotocolNamed } from './subprotocols.js';
 import type { Upstream } from './upstream.js';
@@ -33,6 +33,16 @@ export interface HandshakeEnvironment {
 }
 
 const REFUSED_CLOSE_GRACE_MS = 1000;
+const SEND_EVENT_MODE: SimpleMode = { mode: 'sendEvent' };
+
+/** One context per hub, shared by its connections (they differ only in their own fields). */
+const contexts = new WeakMap<HubState, ConnectionContext>();
+
+function contextFor(env: HandshakeEnvironment, hub: HubState): ConnectionContext {
+  let context = contexts.get(hub);
+  if (!context) contexts.set(hub, (context = { hub, upstream: env.upstream, log: env.log, recoveryWindowMs: env.recoveryWindowMs, limits: env.limits, counters: env.counters }));
+  return context;
+}
 
 function hubFromPath(url: URL): string | undefined {
   const match = /^\/client\/hubs\/([^/]+)\/?$/i.exec(url.pathname);
@@ -133,9 +143,9 @@ export async function handleClientUpgrade(env: HandshakeEnvironment, req: Incomi
 
   const mode = url.searchParams.get('webpubsub_mode');
   const group = url.searchParams.get('group');
-  const simpleMode: SimpleMode = mode?.toLowerCase() === 'sendtogroup' && group ? { mode: 'sendToGroup', group } : { mode: 'sendEvent' };
+  const simpleMode: SimpleMode = mode?.toLowerCase() === 'sendtogroup' && group ? { mode: 'sendToGroup', group } : SEND_EVENT_MODE;
   accept(env, req, socket, head, subprotocol, (ws) => {
-    const context: ConnectionContext = { hub: env.hubs.acquire(hubKey), upstream: env.upstream, log: env.log, recoveryWindowMs: env.recoveryWindowMs, limits: env.limits, counters: env.counters };
+    const context = contextFor(env, env.hubs.acquire(hubKey));
     const connection = new ClientConnection(context, { id, userId, roles, groups, subprotocol: subprotocolNamed(subprotocol), simpleMode, state });
     connection.attach(ws, socket);
     void env.upstream.send(hubKey, { system: 'connected' }, connection.upstreamIdentity(), new TextEncoder().encode('{}'), 'application/json; charset=utf-8');

@@ -8,7 +8,9 @@ import type { OutboundMessage } from './outbound-message.js';
 export interface HubConnection {
   readonly id: string;
   readonly userId: string | undefined;
-  readonly groups: Set<string>;
+  readonly groups: ReadonlySet<string>;
+  /** The connection's own record of its groups; HubState.join / leave keep it. */
+  noteGroup(group: string, joined: boolean): void;
   readonly permissions: ConnectionPermissions;
   deliver(message: OutboundMessage): void;
   /** Service-initiated close (REST close*, hub shutdown). */
@@ -55,14 +57,14 @@ export class HubState {
     let set = this.#groups.get(group);
     if (!set) this.#groups.set(group, (set = new Set()));
     set.add(connection);
-    connection.groups.add(group);
+    connection.noteGroup(group, true);
   }
 
   leave(connection: HubConnection, group: string): void {
     const set = this.#groups.get(group);
     set?.delete(connection);
     if (set?.size === 0) this.#groups.delete(group);
-    connection.groups.delete(group);
+    connection.noteGroup(group, false);
   }
 
   leaveAll(connection: HubConnection): void {

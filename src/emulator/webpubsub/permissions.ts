@@ -14,6 +14,8 @@ interface PermissionState {
   patterns: RegExp[];
 }
 
+const newState = (): PermissionState => ({ all: false, targets: new Set(), revoked: new Set(), patterns: [] });
+
 /** `?` one char but `.`, `*` a run without `.`, `**` anything, `\` escapes (docs/protocol/webpubsub.md §1). Case-sensitive. */
 export function compileGroupPattern(pattern: string): RegExp | undefined {
   if ((pattern.match(/(?<!\\)\*/g) ?? []).length > 5) return undefined;
@@ -33,29 +35,37 @@ export function compileGroupPattern(pattern: string): RegExp | undefined {
 }
 
 export class ConnectionPermissions {
-  readonly #states: Record<PermissionName, PermissionState> = {
-    joinLeaveGroup: { all: false, targets: new Set(), revoked: new Set(), patterns: [] },
-    sendToGroup: { all: false, targets: new Set(), revoked: new Set(), patterns: [] },
-  };
+  // Created on the first role or grant: most connections hold none, and thousands of idle
+  // connections should not each carry empty sets.
+  #joinLeaveGroup: PermissionState | undefined;
+  #sendToGroup: PermissionState | undefined;
 
   constructor(roles: Iterable<string> = []) {
     for (const role of roles) this.addRole(role);
   }
 
+  #state(name: PermissionName): PermissionState {
+    if (name === 'joinLeaveGroup') return (this.#joinLeaveGroup ??= newState());
+    return (this.#sendToGroup ??= newState());
+  }
+
+  #existing(name: PermissionName): PermissionState | undefined {
+    return name === 'joinLeaveGroup' ? this.#joinLeaveGroup : this.#sendToGroup;
+  }
+
   addRole(role: string): void {
     for (const name of PERMISSION_NAMES) {
-      const state = this.#states[name];
-      if (role === `webpubsub.${name}`) state.all = true;
-      else if (role.startsWith(`webpubsub.${name}.`)) state.targets.add(role.slice(`webpubsub.${name}.`.length));
+      if (role === `webpubsub.${name}`) this.#state(name).all = true;
+      else if (role.startsWith(`webpubsub.${name}.`)) this.#state(name).targets.add(role.slice(`webpubsub.${name}.`.length));
       else if (role.startsWith(`webpubsub.${name}s.`)) {
         const regex = compileGroupPattern(role.slice(`webpubsub.${name}s.`.length));
-        if (regex) state.patterns.push(regex);
+        if (regex) this.#state(name).patterns.push(regex);
       }
     }
   }
 
   grant(name: PermissionName, target?: string): void {
-    const state = this.#states[name];
+    const state = this.#state(name);
     if (target === undefined) {
       state.all = true;
       state.revoked.clear();
@@ -66,21 +76,23 @@ export class ConnectionPermissions {
   }
 
   revoke(name: PermissionName, target?: string): void {
-    const state = this.#states[name];
     if (target === undefined) {
-      state.all = false;
-      state.targets.clear();
-      state.revoked.clear();
-      state.patterns = [];
-    } else {
-      state.targets.delete(target);
-      state.revoked.add(target);
+      // Nothing left of the permission: as if never granted.
+      if (name === 'joinLeaveGroup') this.#joinLeaveGroup = undefined;
+      else this.#sendToGroup = undefined;
+      return;
     }
+    // Without a state there is nothing to take back (a later grant of all clears `revoked` anyway).
+    const state = this.#existing(name);
+    if (!state) return;
+    state.targets.delete(target);
+    state.revoked.add(target);
   }
 
   /** Without a target: whether the permission holds for all groups. */
   has(name: PermissionName, target?: string): boolean {
-    const state = this.#states[name];
+    const state = this.#existing(name);
+    if (!state) return false;
     if (target === undefined) return state.all && state.revoked.size === 0;
     if (state.targets.has(target)) return true;
     if (state.revoked.has(target)) return false;

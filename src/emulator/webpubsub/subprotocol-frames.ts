@@ -22,7 +22,7 @@ function forbidden(action: string): AckError {
 export class SubprotocolFrames {
   readonly #ackIds = new RememberedAckIds();
   /** Invocations waiting for the event handler; a cancel or the end of the session drops the answer. */
-  readonly #invocations = new Set<string>();
+  #invocations: Set<string> | undefined; // made on the first invoke
 
   readonly #protocol: Subprotocol;
   readonly #target: FrameTarget;
@@ -52,7 +52,7 @@ export class SubprotocolFrames {
         // Not awaited: an invocation may wait on the upstream while later frames (and a cancel) proceed.
         return { running: this.#invoke(message).catch((error: unknown) => target.connection.context.log(`webpubsub: invoke on ${target.connection.id} failed: ${(error as Error).message}`)) };
       case 'cancelInvocation':
-        this.#invocations.delete(message.invocationId);
+        this.#invocations?.delete(message.invocationId);
         return undefined;
       default:
         await this.#handleAckable(message);
@@ -64,13 +64,14 @@ export class SubprotocolFrames {
     const { invocationId } = message;
     const target = this.#target;
     const respond = (response: Omit<InvokeResponseMessage, 'type' | 'invocationId'>) => target.send({ type: 'invokeResponse', invocationId, ...response } as InvokeResponseMessage);
-    if (this.#invocations.has(invocationId)) {
+    const invocations = (this.#invocations ??= new Set());
+    if (invocations.has(invocationId)) {
       return respond({ success: false, error: { name: 'Duplicate', message: `Invocation ${invocationId} is already in progress` } });
     }
-    this.#invocations.add(invocationId);
+    invocations.add(invocationId);
     const result = await invokeUserEvent(target.connection, message.event, message.dataType === undefined ? undefined : payloadOf(message));
     // A cancelInvocation (or the end of the session) while waiting means nobody wants the answer.
-    if (!this.#invocations.delete(invocationId) || target.connection.ended) return;
+    if (!invocations.delete(invocationId) || target.connection.ended) return;
     if (!result.success) return respond({ success: false, error: result.error });
     respond(result.payload ? ({ success: true, dataType: result.payload.dataType, data: result.payload.data } as Omit<InvokeResponseMessage, 'type' | 'invocationId'>) : { success: true });
   }
