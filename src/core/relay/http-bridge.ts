@@ -1,6 +1,6 @@
 import { RealtimeError } from '../errors.js';
 import type { HeaderMap, RequestMessage, ResponseMessage } from './protocol.js';
-import { createRelayRequest } from './lazy-request.js';
+import { createRelayRequest, type RequestBody } from './lazy-request.js';
 import { HOP_BY_HOP_HEADERS } from './wire-rules.js';
 
 // Converting between the relay's request/response frames and WHATWG Request/Response, so any
@@ -9,7 +9,7 @@ import { HOP_BY_HOP_HEADERS } from './wire-rules.js';
 export type RelayRequestHandler = (request: Request) => Response | Promise<Response>;
 
 /** The handler's Request for a relayed request (lazy where the runtime allows: lazy-request.ts). */
-export function toWhatwgRequest(message: RequestMessage, body: Uint8Array | undefined, namespace: string, secure: boolean): Request {
+export function toWhatwgRequest(message: RequestMessage, body: RequestBody | undefined, namespace: string, secure: boolean): Request {
   return createRelayRequest({ target: message.requestTarget, namespace, secure, method: message.method.toUpperCase(), requestHeaders: message.requestHeaders, body });
 }
 

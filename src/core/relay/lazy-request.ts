@@ -11,6 +11,9 @@ import { isHopByHopHeader } from './wire-rules.js';
 // anything else is touched: `signal`, `clone()`, `body`, `new Request(request)`, `fetch(request)`.
 // Elsewhere (browsers, whose Request is a platform object) it gets a real Request up front.
 
+/** A body frame: the socket's own ArrayBuffer when it delivered one, else bytes. */
+export type RequestBody = ArrayBuffer | Uint8Array;
+
 /** What a relayed request is made of, as the control channel delivers it. */
 export interface RelayRequestParts {
   /** The request target or rendezvous address the app URL is built from. */
@@ -20,7 +23,7 @@ export interface RelayRequestParts {
   method: string;
   requestHeaders: HeaderMap;
   /** The body frame; undefined or empty for none. */
-  body: Uint8Array | undefined;
+  body: RequestBody | undefined;
 }
 
 export function relayRequestHeaders(raw: HeaderMap): Headers {
@@ -36,7 +39,7 @@ export function relayRequestHeaders(raw: HeaderMap): Headers {
   return headers;
 }
 
-const hasBody = (parts: RelayRequestParts) => parts.body !== undefined && parts.body.length > 0 && parts.method !== 'GET' && parts.method !== 'HEAD';
+const hasBody = (parts: RelayRequestParts) => parts.body !== undefined && parts.body.byteLength > 0 && parts.method !== 'GET' && parts.method !== 'HEAD';
 
 function realRequest(parts: RelayRequestParts, url: string, headers: Headers): Request {
   const init: RequestInit = { method: parts.method, headers };
@@ -70,8 +73,8 @@ class LazyState {
   }
 
   /** The body, once: a second read fails as the real Request's would. */
-  take(): Promise<Uint8Array> {
-    if (!hasBody(this.parts)) return Promise.resolve(new Uint8Array(0));
+  take(): Promise<RequestBody> {
+    if (!hasBody(this.parts)) return Promise.resolve(new ArrayBuffer(0));
     if (this.used) return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
     this.used = true;
     return Promise.resolve(this.parts.body!);
@@ -81,10 +84,12 @@ class LazyState {
 const STATE = Symbol('relay request state');
 const decoder = /* @__PURE__ */ new TextDecoder();
 
-// A copy: core never reaches into a view's backing buffer (test/node/core-imports.test.ts).
-const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer => {
-  const copy = new ArrayBuffer(bytes.length);
-  new Uint8Array(copy).set(bytes);
+// The frame's own ArrayBuffer is handed over as it is (it belongs to this request alone); bytes are
+// copied, since core never reaches into a view's backing buffer (test/node/core-imports.test.ts).
+const toArrayBuffer = (body: RequestBody): ArrayBuffer => {
+  if (body instanceof ArrayBuffer) return body;
+  const copy = new ArrayBuffer(body.length);
+  new Uint8Array(copy).set(body);
   return copy;
 };
 

@@ -2,6 +2,7 @@ import { RealtimeError } from '../errors.js';
 import type { AccessToken } from '../token-provider.js';
 import type { SocketLike } from '../transport.js';
 import { handleAccept } from './listener-accept.js';
+import type { RequestBody } from './lazy-request.js';
 import type { ListenerContext } from './listener-context.js';
 import { createFrameReader } from './listener-frames.js';
 import { serveRelayRequest, serveRequestRendezvous } from './listener-http.js';
@@ -39,7 +40,7 @@ export function attachControlChannel(ctx: ListenerContext, socket: SocketLike, t
   const liveness = startLiveness(socket, hooks.keepAliveIntervalMs, ctx.timers, () => {
     hooks.onBroken(new RealtimeError('timeout', 'control channel went silent (no pong to a keep-alive ping)'));
   });
-  const dispatch = (message: ControlMessage, body: Uint8Array | undefined) => {
+  const dispatch = (message: ControlMessage, body: RequestBody | undefined) => {
     if (message.type === 'accept') void handleAccept(ctx, message);
     else if (message.type === 'request') void serveRelayRequest(ctx, message, body);
     else if (message.type === 'requestRendezvous') void serveRequestRendezvous(ctx, message.address);

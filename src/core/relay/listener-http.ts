@@ -1,6 +1,7 @@
 import { RealtimeError } from '../errors.js';
 import type { SocketLike } from '../transport.js';
 import { callHandler, plainResponse, readBody, responseFrame, toWhatwgRequest } from './http-bridge.js';
+import type { RequestBody } from './lazy-request.js';
 import type { ListenerContext } from './listener-context.js';
 import { createFlushWatch } from './listener-flush.js';
 import { createFrameReader } from './listener-frames.js';
@@ -29,7 +30,7 @@ async function openRendezvous(ctx: ListenerContext, address: string): Promise<So
   return socket;
 }
 
-export async function serveRelayRequest(ctx: ListenerContext, message: RequestMessage, body: Uint8Array | undefined, rendezvous?: SocketLike): Promise<void> {
+export async function serveRelayRequest(ctx: ListenerContext, message: RequestMessage, body: RequestBody | undefined, rendezvous?: SocketLike): Promise<void> {
   let response: Response;
   try {
     response = await callHandler(ctx.requestHandler, toWhatwgRequest(message, body, ctx.namespace, ctx.secure), ctx.onError);

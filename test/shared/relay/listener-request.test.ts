@@ -145,6 +145,20 @@ describe('the Request a relay request handler gets', () => {
     expect(built).toBe(inBrowser ? 1 : 0);
     await listener.close();
   });
+  it('hands the body frame itself to arrayBuffer() where the Request is lazy (no copy), bytes otherwise', async () => {
+    let seen: ArrayBuffer | undefined;
+    const { listener, control, send, responses } = await serve(async (request) => {
+      seen = await request.arrayBuffer();
+      return new Response(null, { status: 204 });
+    });
+    send({ method: 'POST', body: true });
+    const frame = new TextEncoder().encode('payload').buffer;
+    control.onmessage!({ data: frame });
+    await responses(1);
+    expect(new TextDecoder().decode(seen)).toBe('payload');
+    expect(seen === frame).toBe(lazyRequestsWork());
+    await listener.close();
+  });
 });
 
 describe('responses', () => {
