@@ -55,7 +55,10 @@ function connectionOf(socket: Duplex, guard: ConnectionGuard): ConnectionInfo {
   return {
     encrypted: (socket as Duplex & { encrypted?: boolean }).encrypted === true,
     guarded: guard.of(socket),
-    remoteAddress: (socket as Socket).remoteAddress,
+    // Read when asked: Node caches the peer address on the socket, for its whole life, once read.
+    get remoteAddress() {
+      return (socket as Socket).remoteAddress;
+    },
   };
 }
 

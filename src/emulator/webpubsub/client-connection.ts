@@ -35,7 +35,6 @@ type AttachedSocket = WebSocket & { [CONNECTION]?: ClientConnection };
 
 export class ClientConnection implements HubConnection {
   readonly id: string;
-  readonly permissions: ConnectionPermissions;
   readonly userId: string | undefined;
   /** Undefined for a simple (raw) client. */
   readonly protocol: Subprotocol | undefined;
@@ -50,6 +49,7 @@ export class ClientConnection implements HubConnection {
   #recoveryTimer: NodeJS.Timeout | undefined;
   // Created when first needed: an idle connection (the common case, in thousands) carries none of them.
   #groups: Set<string> | undefined;
+  #permissions: ConnectionPermissions | undefined;
   #inbound: InboundQueue | undefined;
   #frames: SubprotocolFrames | undefined;
   #target: FrameTarget | undefined;
@@ -63,10 +63,14 @@ export class ClientConnection implements HubConnection {
     this.userId = init.userId;
     this.protocol = init.subprotocol;
     this.upstreamState = init.state;
-    this.permissions = new ConnectionPermissions(init.roles);
+    if (init.roles.length > 0) this.#permissions = new ConnectionPermissions(init.roles);
     this.session = this.protocol?.reliable ? new ReliableSession() : undefined;
     context.hub.add(this);
     for (const group of init.groups) context.hub.join(this, group);
+  }
+
+  get permissions(): ConnectionPermissions {
+    return (this.#permissions ??= new ConnectionPermissions());
   }
 
   get groups(): ReadonlySet<string> {

@@ -56,7 +56,10 @@ function hubFromPath(url: URL): string | undefined {
  * is on before bytes that arrived with the handshake are parsed.
  */
 function accept(env: HandshakeEnvironment, req: IncomingMessage, socket: Duplex, head: Buffer, subprotocol: string | undefined, onOpen: (ws: WebSocket) => void): void {
-  void env.upgrader.upgrade(req, socket, head, { ...(subprotocol ? { protocol: subprotocol } : {}), onOpen }).catch((error: Error) => env.log(`webpubsub: upgrade not completed: ${error.message}`));
+  // The known names as the module's own strings (equal to the offered ones): the socket keeps the
+  // name for its life, and one shared string beats a copy per connection.
+  const protocol = subprotocolNamed(subprotocol)?.name ?? subprotocol;
+  void env.upgrader.upgrade(req, socket, head, { ...(protocol ? { protocol } : {}), onOpen }).catch((error: Error) => env.log(`webpubsub: upgrade not completed: ${error.message}`));
 }
 
 export async function handleClientUpgrade(env: HandshakeEnvironment, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
