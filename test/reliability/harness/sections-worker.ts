@@ -38,7 +38,6 @@ const details = fc.check(
     const size = Math.min(bytes.length, current.length);
     current.set(bytes.subarray(0, size));
     Atomics.store(length, 0, size);
-    const started = performance.now();
     const typed = (run: () => unknown, type: new (...args: never[]) => Error): boolean => {
       try {
         run();
@@ -48,11 +47,19 @@ const details = fc.check(
         return false;
       }
     };
-    typed(() => walkValue(bytes, 0, bytes.length), AmqpStructureError);
-    // As the emulator drives it (transfer-tracker.ts): only a walked message reaches splitSections.
-    if (typed(() => walkSequence(bytes, 0, bytes.length), AmqpStructureError)) typed(() => splitSections(bytes), AmqpDecodeError);
-    const took = performance.now() - started;
-    if (took > 250) throw new Error(`one call took ${took.toFixed(0)} ms`);
+    const once = () => {
+      typed(() => walkValue(bytes, 0, bytes.length), AmqpStructureError);
+      // As the emulator drives it (transfer-tracker.ts): only a walked message reaches splitSections.
+      if (typed(() => walkSequence(bytes, 0, bytes.length), AmqpStructureError)) typed(() => splitSections(bytes), AmqpDecodeError);
+    };
+    // Judged by the fastest of up to 3 timings: a GC pause slows one, a super-linear decoder all.
+    let fastest = Number.POSITIVE_INFINITY;
+    for (let attempt = 0; attempt < 3 && fastest > 250; attempt++) {
+      const started = performance.now();
+      once();
+      fastest = Math.min(fastest, performance.now() - started);
+    }
+    if (fastest > 250) throw new Error(`one call took ${fastest.toFixed(0)} ms (fastest of 3) on ${bytes.toString('hex').slice(0, 200)}`);
   }),
   { numRuns: cases },
 );
