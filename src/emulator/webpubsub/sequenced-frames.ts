@@ -66,14 +66,14 @@ export class JsonSequencedFrames implements SequencedFrames {
   }
 }
 
-function decimalDigits(value: number): number {
+/** How many base-`base` digits `value` takes: decimal for JSON, 7-bit groups for a protobuf varint. */
+function digitCount(value: number, base: number): number {
   let digits = 1;
-  while (value >= 10) {
-    value = Math.floor(value / 10);
-    digits++;
-  }
+  for (let rest = value; rest >= base; rest = Math.floor(rest / base)) digits++;
   return digits;
 }
+
+const decimalDigits = (value: number): number => digitCount(value, 10);
 
 const SEQUENCE_ID_TAG = (4 << 3) | 0; // DataMessage.sequence_id = 4, varint
 
@@ -127,11 +127,4 @@ function pushVarint(out: number[], value: number): void {
   out.push(value);
 }
 
-function varintLength(value: number): number {
-  let length = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    length++;
-  }
-  return length;
-}
+const varintLength = (value: number): number => digitCount(value, 128);
