@@ -24,7 +24,7 @@ function vitestCounts() {
 }
 
 function lineCounts(output) {
-  const match = [...output.matchAll(/^\w+: (\d+) passed, (\d+) failed$/gm)].pop();
+  const match = [...output.matchAll(/^[\w-]+: (\d+) passed, (\d+) failed$/gm)].pop();
   return match ? { passed: Number(match[1]), failed: Number(match[2]) } : { passed: 0, failed: 1 };
 }
 
