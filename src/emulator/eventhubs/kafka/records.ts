@@ -83,10 +83,15 @@ function decodeRecords(reader: KafkaReader, count: number, baseTimestamp: number
   return records;
 }
 
-/** Every batch in a Produce partition's `records`; `maxInflated` bounds gzip output. */
+/**
+ * Every batch in a Produce partition's `records`; `maxInflated` bounds the gzip output of all of
+ * them together: each batch's records stay referenced until the last is decoded, so a per-batch
+ * bound would let hundreds of small gzip bombs in one request inflate to a gigabyte at once.
+ */
 export function decodeBatches(bytes: Buffer, maxInflated: number): DecodedBatch[] {
   const reader = new KafkaReader(bytes);
   const batches: DecodedBatch[] = [];
+  let inflatable = maxInflated;
   while (reader.remaining() > 0) {
     if (reader.remaining() < BATCH_HEADER) throw new RecordBatchError(2, 'truncated record batch header');
     const start = reader.position;
@@ -112,10 +117,12 @@ export function decodeBatches(bytes: Buffer, maxInflated: number): DecodedBatch[
     if (compression === 1) {
       let inflated: Buffer;
       try {
-        inflated = gunzipSync(bytes.subarray(reader.position, end), { maxOutputLength: maxInflated });
+        if (inflatable <= 0) throw new Error('the earlier batches used it all');
+        inflated = gunzipSync(bytes.subarray(reader.position, end), { maxOutputLength: inflatable });
       } catch (error) {
         throw new RecordBatchError(2, `gzip records could not be inflated within ${maxInflated} bytes: ${(error as Error).message}`);
       }
+      inflatable -= inflated.length;
       body = new KafkaReader(inflated);
     } else if (compression !== 0) {
       throw new RecordBatchError(76, `compression codec ${compression} is not supported; use none or gzip`);
