@@ -5,6 +5,7 @@ import { redactSecrets } from '../../core/errors.js';
 import type { AmqpSocket, EventHubsAmqpService } from './amqp-service.js';
 import type { GuardedConnection } from '../host/connection-guard.js';
 import { FrameGuard, type FrameGuardLimits, type FrameViolation, type GuardAction } from './frame-guard.js';
+import { dropFramesOnEndedSessions } from './ended-sessions.js';
 import { setOutboundBudget, transportBudget } from './outbound-budget.js';
 import { releaseOversizeDelivery, skipWithheldTransfer } from './rhea-transfers.js';
 
@@ -173,6 +174,7 @@ export function serveAmqp(service: EventHubsAmqpService, raw: RawTransport, pref
   connection = service.accept(socket, (_connection, error) => {
     violate(conditionFor(error), String((error as Error)?.message ?? error), 'frames');
   });
+  dropFramesOnEndedSessions(connection);
   setOutboundBudget(connection, transportBudget(limits.maxOutboundBytes, () => corkedBytes + raw.buffered(), raw.onDrain));
   const opened = connection;
   // The handshake deadline (connection-guard.ts) is met once the connection is open and holds a

@@ -5,6 +5,7 @@ import { outboundBudgetOf, queuedOutgoing } from './outbound-budget.js';
 import type { EpochRegistry, OwnedReceiver } from './epochs.js';
 import type { EventChunk } from './log/memory-log.js';
 import type { Partition } from './partition.js';
+import { dropUnsentDeliveries } from './unsent-deliveries.js';
 
 // A consumer's link: the emulator is the AMQP sender. It delivers the partition's events from
 // the start position in order, never beyond the credit the client granted (docs/protocol/eventhubs.md §6.1), one
@@ -111,6 +112,8 @@ export class ConsumerLink implements OwnedReceiver {
   dispose(): void {
     if (this.closed) return;
     this.closed = true;
+    // Nothing may follow the link's detach on the wire (unsent-deliveries.ts).
+    dropUnsentDeliveries(this.options.link.session, this.options.link);
     this.unsubscribe();
     this.options.registry.release(this.options.ownershipKey, this);
   }
