@@ -8,6 +8,7 @@
 //
 //   node scripts/test-reliability.mjs            long form, writes test/reliability/RESULTS.md
 //   node scripts/test-reliability.mjs --short    short form (as in npm test), writes test-output/reliability/RESULTS.short.md
+//   node scripts/test-reliability.mjs --summarize  rewrite RESULTS.md from the last run's files, running nothing
 //   RELIABILITY_CASES=5000 node scripts/…        another property case count
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,9 +16,11 @@ import { join } from 'node:path';
 import { root } from './link-self.mjs';
 
 const short = process.argv.includes('--short');
+const summarizeOnly = process.argv.includes('--summarize');
 const outDir = join(root, 'test-output/reliability');
 const resultsFile = join(outDir, 'results.jsonl');
 const vitestJson = join(outDir, 'vitest.json');
+const soakLog = join(outDir, 'durability-soak.log');
 const summaryFile = short ? join(outDir, 'RESULTS.short.md') : join(root, 'test/reliability/RESULTS.md');
 const rssBound = process.env.RELIABILITY_RSS_MB ?? '400';
 
@@ -35,30 +38,52 @@ function run(command, args, env) {
 }
 
 mkdirSync(outDir, { recursive: true });
-rmSync(resultsFile, { force: true });
 const env = { RELIABILITY_RESULTS: resultsFile, RELIABILITY_LONG: short ? '0' : '1' };
-// One file at a time: each starts its own emulator process, and RSS is measured per process
-// without the others' load on the two cores.
-const vitest = await run(
-  'npx',
-  ['vitest', 'run', '--project', 'node', '--no-file-parallelism', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`, 'test/reliability/'],
-  env,
-);
-let tests = { passed: 0, failed: 0 };
-try {
-  const json = JSON.parse(readFileSync(vitestJson, 'utf8'));
-  tests = { passed: json.numPassedTests, failed: json.numFailedTests };
-} catch {
-  tests.failed = 1;
+let vitest = { code: 0, output: '', seconds: 0 };
+let soak;
+if (summarizeOnly) {
+  if (existsSync(soakLog)) soak = JSON.parse(readFileSync(soakLog, 'utf8'));
+} else {
+  rmSync(resultsFile, { force: true });
+  rmSync(soakLog, { force: true });
+  // One file at a time: each starts its own emulator process, and RSS is measured per process
+  // without the others' load on the two cores.
+  vitest = await run(
+    'npx',
+    ['vitest', 'run', '--project', 'node', '--no-file-parallelism', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`, 'test/reliability/'],
+    env,
+  );
+  // The durability soak (SIGKILL while producing, with --data-dir) is its own script and drives the
+  // built CLI, so build first; its per-run lines become one row here.
+  const soakScript = join(root, 'scripts/durability-soak.mjs');
+  if (existsSync(soakScript)) {
+    const build = await run('npx', ['tsc', '-p', 'tsconfig.json'], {});
+    soak = build.code === 0 ? await run(process.execPath, [soakScript, '--runs', short ? '2' : '10'], {}) : { code: build.code, output: `build failed:\n${build.output}`, seconds: build.seconds };
+    writeFileSync(soakLog, JSON.stringify(soak));
+  }
+}
+/** The batch's own problem line (attack/crash/hang/RSS/legitimate client), else the message's first line. */
+function firstProblem(message) {
+  const match = /((?:attack|crash|hang): [^"'\]\n]+|legitimate client failed[^"'\]\n]+|RSS \d+ MB above[^"'\]\n]+)/.exec(message);
+  return match ? match[1] : message.split('\n')[0];
 }
 
-// The durability soak (SIGKILL while producing, with --data-dir) is its own script and drives the
-// built CLI, so build first; its per-run lines become one row here.
-const soakScript = join(root, 'scripts/durability-soak.mjs');
-let soak;
-if (existsSync(soakScript)) {
-  const build = await run('npx', ['tsc', '-p', 'tsconfig.json'], {});
-  soak = build.code === 0 ? await run(process.execPath, [soakScript, '--runs', short ? '2' : '10'], {}) : { code: build.code, output: `build failed:\n${build.output}`, seconds: build.seconds };
+const metaFile = join(outDir, 'run-meta.json');
+if (!summarizeOnly) writeFileSync(metaFile, JSON.stringify({ seconds: vitest.seconds, commit: (await run('git', ['rev-parse', '--short', 'HEAD'], {})).output.trim() }));
+const meta = existsSync(metaFile) ? JSON.parse(readFileSync(metaFile, 'utf8')) : { seconds: vitest.seconds, commit: '?' };
+let tests = { passed: 0, failed: 0, seconds: meta.seconds, started: Date.now() };
+const failures = [];
+try {
+  const json = JSON.parse(readFileSync(vitestJson, 'utf8'));
+  tests = { passed: json.numPassedTests, failed: json.numFailedTests, seconds: meta.seconds, started: json.startTime };
+  for (const file of json.testResults) {
+    for (const test of file.assertionResults) {
+      if (test.status === 'failed') failures.push({ file: file.name.replace(`${root}/`, ''), name: test.fullName, message: firstProblem(String(test.failureMessages?.[0] ?? '')) });
+    }
+    if (file.status === 'failed' && file.assertionResults.length === 0) failures.push({ file: file.name.replace(`${root}/`, ''), name: '(file did not load)', message: String(file.message ?? '').split('\n')[0] });
+  }
+} catch {
+  tests.failed = 1;
 }
 
 const soakRows = [];
@@ -101,11 +126,10 @@ for (const row of rows) {
 }
 
 const cell = (value) => (value === undefined ? '–' : String(value).replaceAll('|', '\\|'));
-const commit = await run('git', ['rev-parse', '--short', 'HEAD'], {});
 const lines = [
   `# Reliability suite results (${short ? 'short' : 'long'} form)`,
   '',
-  `Run ${new Date().toISOString()} on Node ${process.version}, commit ${commit.output.trim()}, by \`${short ? 'node scripts/test-reliability.mjs --short' : 'npm run test:reliability'}\` in ${vitest.seconds} s.`,
+  `Run ${new Date(tests.started).toISOString()} on Node ${process.version}, commit ${meta.commit} plus the working tree then, by \`${short ? 'node scripts/test-reliability.mjs --short' : 'npm run test:reliability'}\` in ${tests.seconds} s.`,
   `Vitest: ${tests.passed} passed, ${tests.failed} failed. Property cases per target: ${process.env.RELIABILITY_CASES ?? (short ? 1000 : 100000)}. RSS bound per emulator process: ${rssBound} MB.`,
   '',
   'Columns: **cases** inputs, connections or requests sent; **crashes** the process (or a decoder worker) died or a',
@@ -119,6 +143,11 @@ for (const [kind, members] of groups) {
   for (const row of members) {
     lines.push(`| ${cell(row.target.replace(/^(property|fuzz|exhaustion): /, ''))} | ${cell(row.cases)} | ${cell(row.crashes)} | ${cell(row.hangs)} | ${cell(row.letIn)} | ${cell(row.lost)} | ${cell(row.peakRssMb)} | ${cell(row.note ?? '')} |`);
   }
+  lines.push('');
+}
+if (failures.length) {
+  lines.push('## Failing tests', '', '| file | test | first line of the failure |', '|---|---|---|');
+  for (const failure of failures) lines.push(`| ${cell(failure.file)} | ${cell(failure.name)} | ${cell(failure.message.slice(0, 300))} |`);
   lines.push('');
 }
 if (soak) {
