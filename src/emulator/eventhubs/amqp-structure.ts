@@ -24,6 +24,10 @@ const VARIABLE = new Set([0xa0, 0xa1, 0xa3, 0xb0, 0xb1, 0xb3]);
 const COMPOUND = new Set([0xc0, 0xc1, 0xd0, 0xd1]);
 const ARRAY = new Set([0xe0, 0xf0]);
 
+function isKnownTypecode(code: number): boolean {
+  return ZERO_WIDTH.has(code) || FIXED_WIDTH[code] !== undefined || VARIABLE.has(code) || COMPOUND.has(code) || ARRAY.has(code);
+}
+
 function fail(message: string): never {
   throw new AmqpStructureError(message);
 }
@@ -86,6 +90,8 @@ function walkBody(buffer: Uint8Array, code: number, position: number, end: numbe
       }
       elementCode = buffer[at]!;
       if (elementCode === 0x00) fail('an array element type may carry one descriptor only');
+      // Checked even for zero elements: rhea looks the element type up whatever the count.
+      if (!isKnownTypecode(elementCode)) fail(`unknown array element typecode 0x${elementCode.toString(16)}`);
       at++;
       for (let index = 0; index < count; index++) at = walkBody(buffer, elementCode, at, regionEnd, depth + 1);
     } else {

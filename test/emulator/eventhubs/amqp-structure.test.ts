@@ -35,6 +35,7 @@ describe('frame guard structure check', () => {
     ['list8 whose items overrun its size', [0xc0, 2, 1, 0xa1, 5, 0x61, 0x61, 0x61, 0x61, 0x61]],
     ['map with an odd count', [0xc1, 2, 1, 0x40]],
     ['unknown typecode', [0x33]],
+    ['array8 of zero elements of an unknown type', [0xe0, 2, 0, 0x01]],
   ])('an open holding %s is a decode-error before rhea sees it', (_name, field) => {
     const guard = new FrameGuard(65536);
     const { actions, violation } = guard.push(openFrame(Buffer.from(field)));
