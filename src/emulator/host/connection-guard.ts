@@ -10,11 +10,11 @@ import type { Duplex } from 'node:stream';
 //    or upgrade headers; AMQP: open and authorized) within `handshakeTimeoutMs`, else it is
 //    destroyed. Half a protocol header or a stalled upgrade no longer holds a socket forever.
 
-export const DEFAULT_MAX_CONNECTIONS = 10_000;
+export const DEFAULT_MAX_CONNECTIONS = 50_000;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 
 export interface ConnectionGuardOptions {
-  /** Open connections per port; more are closed on arrival. Default 10,000. */
+  /** Open connections per port; more are closed on arrival. Default 50,000 (above any crowd a local test makes: a Web PubSub unit alone takes 1,000). */
   maxConnections?: number;
   /** Time a connection has to finish its handshake. Default 30 s. */
   handshakeTimeoutMs?: number;
