@@ -120,11 +120,33 @@ export interface HeldBody {
   release(): void;
 }
 
+/** A body as the chunks it arrived in (views of the socket's reads), with its budget share. */
+export interface HeldChunks {
+  chunks: Uint8Array<ArrayBuffer>[];
+  /** Their total size. */
+  length: number;
+  release(): void;
+}
+
 /**
  * Reads a request body within `maxBytes` and the budget. Rejects with a BodyReadError: 413 past
  * the limit, 503 past the budget, 408 when it stalls, 400 when the sender hangs up mid-body.
  */
 export function readBody(req: IncomingMessage, options: BodyOptions): Promise<HeldBody> {
+  return collectBody(req, options, false).then(({ chunks, release }) => ({ bytes: chunks[0]!, release }));
+}
+
+/**
+ * readBody's checks, but the body stays in the chunks it arrived in: for a body that is only
+ * passed on (the Relay front door writes it to a listener's socket), joining it would be a copy
+ * and an allocation of its whole size for nothing.
+ */
+export function readBodyChunks(req: IncomingMessage, options: BodyOptions): Promise<HeldChunks> {
+  return collectBody(req, options, true);
+}
+
+/** With `keepChunks` false, `chunks` is one buffer of the whole body (its own memory). */
+function collectBody(req: IncomingMessage, options: BodyOptions, keepChunks: boolean): Promise<HeldChunks> {
   const { maxBytes, idleTimeoutMs } = options;
   const hold = options.hold ?? options.budget?.hold();
   const declared = Number(req.headers['content-length']);
@@ -163,6 +185,13 @@ export function readBody(req: IncomingMessage, options: BodyOptions): Promise<He
     };
     function onData(chunk: Buffer): void {
       watchIdle();
+      if (keepChunks && prepaid > 0) {
+        // Charged up front; more than declared is refused as for a whole buffer.
+        if (size + chunk.length > prepaid) return fail(new BodyTooLargeError(maxBytes), true);
+        size += chunk.length;
+        chunks.push(chunk);
+        return;
+      }
       if (whole) {
         // More than declared: Node's parser never lets this through, but the buffer must not overflow.
         if (size + chunk.length > whole.length) return fail(new BodyTooLargeError(maxBytes), true);
@@ -179,10 +208,11 @@ export function readBody(req: IncomingMessage, options: BodyOptions): Promise<He
       if (settled) return;
       settled = true;
       stopWatching();
-      const bytes = whole ? whole.subarray(0, size) : concatBytes(chunks);
+      const parts: Uint8Array<ArrayBuffer>[] = keepChunks ? (chunks as Buffer<ArrayBuffer>[]) : [whole ? whole.subarray(0, size) : concatBytes(chunks)];
       let released = false;
       resolve({
-        bytes,
+        chunks: parts,
+        length: size,
         release: () => {
           if (released) return;
           released = true;
@@ -197,7 +227,7 @@ export function readBody(req: IncomingMessage, options: BodyOptions): Promise<He
     if (prepaid > maxBytes) return fail(new BodyTooLargeError(maxBytes), true);
     if (prepaid > 0 && hold && !hold.grow(prepaid)) return fail(new BudgetExhaustedError(hold.budget.limit), true);
     // Not from the shared pool: a kept body must not pin a slab other buffers live in.
-    if (prepaid > 0) whole = Buffer.allocUnsafeSlow(prepaid);
+    if (prepaid > 0 && !keepChunks) whole = Buffer.allocUnsafeSlow(prepaid);
     watchIdle();
     req.on('data', onData);
     req.on('end', onEnd);

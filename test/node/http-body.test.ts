@@ -1,7 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BodyAbortedError, BodyStalledError, BodyTooLargeError, ByteBudget, readBody, type HeldBody } from '../../src/node/http-body.js';
+import { BodyAbortedError, BodyStalledError, BodyTooLargeError, ByteBudget, readBody, readBodyChunks, type HeldBody, type HeldChunks } from '../../src/node/http-body.js';
 
 // readBody against real HTTP requests: the per-request limit, the shared budget, release, a stalled
 // or cut body, and a caller's own hold.
@@ -124,6 +124,41 @@ describe('readBody', () => {
     expect(await failed).toBeInstanceOf(BodyAbortedError);
     expect(budget.inUse).toBe(700);
     hold.release();
+    expect(budget.inUse).toBe(0);
+  });
+});
+
+describe('readBodyChunks', () => {
+  it('keeps the chunks as they arrived (declared or chunked length), with the same limit and budget as readBody', async () => {
+    const budget = new ByteBudget(10_000_000);
+    const held: HeldChunks[] = [];
+    const errors: unknown[] = [];
+    const port = await serve(async (req, res) => {
+      try {
+        const body = await readBodyChunks(req, { maxBytes: 3_000_000, budget });
+        held.push(body);
+        res.end();
+      } catch (error) {
+        errors.push(error);
+        res.statusCode = (error as BodyTooLargeError).status;
+        res.end();
+      }
+    });
+    const sent = Buffer.from(Array.from({ length: 2_000_000 }, (_, i) => i % 251));
+    for (const chunked of [false, true]) {
+      expect(await post(port, sent, chunked)).toBe(200);
+      const body = held.at(-1)!;
+      expect(body.length).toBe(sent.length);
+      // A 2 MB body arrives in several reads; none was joined.
+      expect(body.chunks.length).toBeGreaterThan(1);
+      expect(Buffer.concat(body.chunks).equals(sent)).toBe(true);
+      expect(budget.inUse).toBe(sent.length);
+      body.release();
+      expect(budget.inUse).toBe(0);
+    }
+    expect(await post(port, Buffer.alloc(3_000_001))).toBe(413);
+    expect(await post(port, Buffer.alloc(3_000_001), true)).toBe(413);
+    expect(errors.every((error) => error instanceof BodyTooLargeError)).toBe(true);
     expect(budget.inUse).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import { sasAudienceCovers, type ParsedSasToken } from '../../core/sas.js';
 import { findRule, tokenKeyName, verifyWithRule } from '../host/sas-rules.js';
 import type { RelayClaim } from './config.js';
 import { hostnameOf, type HybridConnection } from './entities.js';
+import { audienceOf, VerifiedTokens } from './verified-tokens.js';
 
 // SAS checks for every entry point (docs/protocol/relay.md §2): signature with the rule's key (primary or
 // secondary), expiry, audience (sr must be the entity or a parent), then the claim the action
@@ -22,7 +23,11 @@ export interface AuthorizeOptions {
   /** The Host header of the request: its host name is one accepted audience host. */
   hostHeader: string | undefined;
   now?: number;
+  /** Tokens already verified (default: one table for the process; entries are tied to their rule object). */
+  verified?: VerifiedTokens;
 }
+
+const VERIFIED = new VerifiedTokens();
 
 /**
  * The emulator answers for a namespace under several names (loopback, the namespace FQDN, a hosts
@@ -42,8 +47,14 @@ export async function authorize(options: AuthorizeOptions): Promise<AuthOutcome>
     // Entity-level rules before namespace-level ones of the same name.
     const rule = keyName === undefined ? undefined : findRule([entity.spec.rules, entity.namespace.rules], keyName);
     if (!rule) return { ok: false, status: 401, message: 'InvalidSignature: the token names no known shared access rule.' };
-    parsed = await verifyWithRule(token, rule, options.now !== undefined ? { now: options.now } : {});
-    if (!audienceMatches(parsed, entity, options.hostHeader)) {
+    const verified = options.verified ?? VERIFIED;
+    const now = options.now ?? Date.now();
+    // The same token on every request: its signature is checked once, its expiry every time.
+    let entry = verified.get(token, rule, now);
+    if (!entry) entry = verified.add(token, rule, await verifyWithRule(token, rule, { now }));
+    parsed = entry.parsed;
+    const audienceKey = `${options.hostHeader ?? ''}\n${entity.namespace.host}\n${entity.name}`;
+    if (!audienceOf(entry, audienceKey, () => audienceMatches(entry.parsed, entity, options.hostHeader))) {
       return { ok: false, status: 403, message: `The token's audience does not cover the hybrid connection '${entity.name}'.` };
     }
     if (!rule.rights.has(claim)) {

@@ -1,10 +1,11 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { isRealtimeError } from '../../core/errors.js';
 import { decodeControlMessage } from '../../core/relay/protocol.js';
 import type { AuthOutcome } from './auth.js';
 import type { HybridConnection, OnlineListener } from './entities.js';
 import { ResponseReader, type ExchangeTable } from './exchanges.js';
-import { closeSocket, frameBytes, sendBounded } from './sockets.js';
+import { closeSocket, corked, frameBytes, sendBounded, sendChunks, type RequestBody } from './sockets.js';
 
 // One listener's control channel (docs/protocol/relay.md §1.2): the service sends `accept` and `request`
 // frames down it; the listener sends `response` (+ body) and `renewToken` up it. The token's
@@ -15,6 +16,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ListenerSessionOptions {
   ws: WebSocket;
+  /** The stream the socket was upgraded on (corked around a request and its body). */
+  stream: Duplex;
   entity: HybridConnection;
   host: string;
   trackingId: string;
@@ -60,12 +63,15 @@ export class ListenerSession implements OnlineListener {
     this.#ws.resume();
   }
 
-  sendText(text: string): void {
-    sendBounded(this.#ws, text, this.#options.backlogBytes);
-  }
-
-  sendBinary(bytes: Uint8Array): void {
-    sendBounded(this.#ws, bytes, this.#options.backlogBytes);
+  sendText(text: string, body?: RequestBody): void {
+    const { backlogBytes } = this.#options;
+    if (!body) {
+      sendBounded(this.#ws, text, backlogBytes);
+      return;
+    }
+    corked(this.#options.stream, () => {
+      if (sendBounded(this.#ws, text, backlogBytes)) sendChunks(this.#ws, this.#options.stream, body);
+    });
   }
 
   /** Runs once when the channel goes away, for exchanges and rendezvous waiting on this listener. */

@@ -1,4 +1,5 @@
 import type { HybridConnectionSpec, NamespaceSpec, SasRule } from './config.js';
+import type { RequestBody } from './sockets.js';
 
 // Namespaces and hybrid connections held in memory. Entity names are case-insensitive on the
 // service, so lookups use lowercase keys while the declared spelling is kept for messages.
@@ -17,8 +18,8 @@ export interface OnlineListener extends EntityAttachment {
   readonly trackingId: string;
   /** The Host header the listener used; rendezvous addresses reuse it so they stay reachable. */
   readonly host: string;
-  sendText(text: string): void;
-  sendBinary(bytes: Uint8Array): void;
+  /** A control message, and when given the binary message that follows it, written together. */
+  sendText(text: string, body?: RequestBody): void;
   /** Called once when the control channel goes away; returns an unsubscribe function. */
   onGone(callback: (reason: string) => void): () => void;
 }

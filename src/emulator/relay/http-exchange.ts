@@ -3,7 +3,6 @@ import {
   CONTROL_CHANNEL_BODY_LIMIT,
   CONTROL_CHANNEL_HEADER_LIMIT,
   encodeControlMessage,
-  headerMetadataSize,
   type RequestMessage,
   type ResponseMessage,
 } from '../../core/relay/protocol.js';
@@ -16,6 +15,7 @@ import type { RendezvousArrival, RendezvousEntry } from './rendezvous.js';
 import { describeFailure, replyHttp } from './replies.js';
 import { RequestChannel } from './request-channel.js';
 import type { SenderChannels } from './sender-channels.js';
+import type { RequestBody } from './sockets.js';
 
 // One HTTP request on its way to a listener and back (docs/protocol/relay.md §1.5): delivered on
 // the sender connection's bound request channel, the control channel when small, or a rendezvous
@@ -29,7 +29,10 @@ export interface ExchangeRequest {
   match: EntityMatch;
   listener: OnlineListener;
   request: Omit<RequestMessage, 'address'>;
-  body: Uint8Array;
+  /** headerMetadataSize of the request (decides control channel or rendezvous). */
+  metadataSize: number;
+  /** The request body as it arrived (not joined). */
+  body: RequestBody;
   /** `sb://{ns}/{path}` for service-style error descriptions. */
   tracker: string;
 }
@@ -79,7 +82,8 @@ export class ForwardedExchange implements HttpExchange {
       scheme: ctx.scheme,
       host: listener.host,
       path: `${encodeURIComponent(match.entity.name)}${match.suffix}`,
-      lifetimeMs: ctx.httpTimeoutMs,
+      // Valid while the exchange is: its own deadline ends it, and #finish cancels the address.
+      lifetimeMs: 'owner',
       arrive: (arrival) => this.#arrive(arrival),
       expire: () => {},
     });
@@ -91,16 +95,14 @@ export class ForwardedExchange implements HttpExchange {
       return;
     }
     this.#channel = undefined;
-    const fitsControlChannel =
-      body.length <= CONTROL_CHANNEL_BODY_LIMIT && headerMetadataSize(request.method, request.requestTarget, request.requestHeaders) <= CONTROL_CHANNEL_HEADER_LIMIT;
+    const fitsControlChannel = body.length <= CONTROL_CHANNEL_BODY_LIMIT && this.#parts.metadataSize <= CONTROL_CHANNEL_HEADER_LIMIT;
     this.#stopWatchingListener = listener.onGone((reason) => {
       if (!this.#head) this.#fail(502, `The listener went away before responding (${reason}).`);
     });
     ctx.log(`relay: request ${request.id} (${body.length} bytes) via ${fitsControlChannel ? 'control channel' : 'rendezvous'}`);
     if (fitsControlChannel) {
       this.#delivered = true;
-      listener.sendText(encodeControlMessage({ ...request, address }));
-      if (request.body) listener.sendBinary(body);
+      listener.sendText(encodeControlMessage({ ...request, address }), request.body ? body : undefined);
     } else {
       listener.sendText(encodeControlMessage({ type: 'requestRendezvous', address, id: request.id }));
     }
@@ -115,8 +117,11 @@ export class ForwardedExchange implements HttpExchange {
       return;
     }
     this.#head = response;
+    if (!response.body) {
+      this.#finish(() => this.#writeResponse(response, undefined));
+      return;
+    }
     this.#restartDeadline();
-    if (!response.body) this.#finish(() => this.#writeResponse(response, undefined));
   }
 
   body(bytes: Uint8Array): void {
@@ -160,7 +165,7 @@ export class ForwardedExchange implements HttpExchange {
     const { req, match } = this.#parts;
     void ctx.upgrade(arrival.req, arrival.socket, arrival.head).then(
       (ws) => {
-        const opened = new RequestChannel(ws, match.entity, ctx.exchanges, ctx.log, ctx.listenerBacklogBytes);
+        const opened = new RequestChannel(ws, arrival.socket, match.entity, ctx.exchanges, ctx.log, ctx.listenerBacklogBytes);
         if (this.#finished) {
           opened.terminate(1000, 'The request is already answered');
           return;

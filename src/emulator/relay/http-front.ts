@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { headerMetadataSize, type RequestMessage } from '../../core/relay/protocol.js';
 import { HOP_BY_HOP_HEADERS as HOP_BY_HOP } from '../../core/relay/wire-rules.js';
-import { BodyReadError, readBody, type BudgetHold } from '../../node/http-body.js';
+import { BodyReadError, readBodyChunks, type BudgetHold, type HeldChunks } from '../../node/http-body.js';
 import { authorize } from './auth.js';
 import { pathSegments, type EntityMatch } from './entities.js';
 import { appQuery, rawHeaderMap, rawQueryOf } from './forwarded-request.js';
@@ -26,6 +26,14 @@ export const DEFAULT_HTTP_BODY_BUDGET_BYTES = 256 * 1024 * 1024;
  * bodiless requests, e.g. thousands pipelined on one connection, are bounded by the budget too.
  */
 const EXCHANGE_OVERHEAD_BYTES = 4 * 1024;
+
+/** The request line and headers as forwarded, with their UTF-8 size (docs/protocol/relay.md §1.5). */
+interface RequestHead {
+  method: string;
+  requestTarget: string;
+  requestHeaders: Record<string, string>;
+  metadataSize: number;
+}
 
 interface Auth {
   failure?: { status: number; message: string };
@@ -86,25 +94,30 @@ export class HttpFront {
 
     const auth = await checkSender(req, match);
     if (auth.failure) return replyHttp(res, auth.failure.status, describeFailure(auth.failure.message, tracker));
+    // What reaches the listener, worked out once: it is charged to the budget and sized for the
+    // control channel's limit from the same values.
+    const query = appQuery(rawQueryOf(req.url));
+    const drop = (name: string) => HOP_BY_HOP.has(name) || name === 'servicebusauthorization' || (auth.dropAuthorizationHeader && name === 'authorization');
+    const head: RequestHead = { method: req.method ?? 'GET', requestTarget: query ? `${pathname}?${query}` : pathname, requestHeaders: rawHeaderMap(req, drop), metadataSize: 0 };
+    head.metadataSize = headerMetadataSize(head.method, head.requestTarget, head.requestHeaders);
     const hold = this.#ctx.bodyBudget.hold();
     try {
-      if (!hold.grow(EXCHANGE_OVERHEAD_BYTES + headerMetadataSize(req.method ?? '', req.url ?? '', rawHeaderMap(req, () => false)))) {
-        return this.#overBudget(res, tracker);
-      }
-      await this.#forward(req, res, match, auth, hold, pathname, tracker);
+      if (!hold.grow(EXCHANGE_OVERHEAD_BYTES + head.metadataSize)) return this.#overBudget(res, tracker);
+      await this.#forward(req, res, match, head, hold, tracker);
     } finally {
       hold.release();
     }
   }
 
-  async #forward(req: IncomingMessage, res: ServerResponse, match: EntityMatch, auth: Auth, hold: BudgetHold, pathname: string, tracker: string): Promise<void> {
+  async #forward(req: IncomingMessage, res: ServerResponse, match: EntityMatch, head: RequestHead, hold: BudgetHold, tracker: string): Promise<void> {
     const ctx = this.#ctx;
     const limit = ctx.httpBodyLimitBytes;
-    let body: Uint8Array;
+    let body: HeldChunks;
     try {
       // A body may not stall longer than a response may (docs/protocol/relay.md §1.5's 60 s) [U].
       // A refused body is not read on: the answer closes the connection instead of draining it.
-      body = (await readBody(req, { maxBytes: limit, hold, idleTimeoutMs: ctx.httpTimeoutMs, afterRefusal: 'stop' })).bytes;
+      // Kept in the chunks it arrived in: it is only written on to the listener (sockets.ts sendChunks).
+      body = await readBodyChunks(req, { maxBytes: limit, hold, idleTimeoutMs: ctx.httpTimeoutMs, afterRefusal: 'stop' });
     } catch (error) {
       if (!(error instanceof BodyReadError)) throw error;
       // A sender that hangs up mid-body gets no answer; the finally in handle() gives the budget back.
@@ -117,18 +130,16 @@ export class HttpFront {
     const listener = match.entity.pickListener();
     if (!listener) return replyHttp(res, 502, describeFailure('There are no listeners connected for the endpoint.', tracker));
 
-    const query = appQuery(rawQueryOf(req.url));
-    const drop = (name: string) => HOP_BY_HOP.has(name) || name === 'servicebusauthorization' || (auth.dropAuthorizationHeader && name === 'authorization');
     const request: Omit<RequestMessage, 'address'> = {
       type: 'request',
       id: newTrackingId(),
-      requestTarget: query ? `${pathname}?${query}` : pathname,
-      method: req.method ?? 'GET',
-      requestHeaders: rawHeaderMap(req, drop),
+      requestTarget: head.requestTarget,
+      method: head.method,
+      requestHeaders: head.requestHeaders,
       body: body.length > 0,
       ...(req.socket.remoteAddress ? { remoteEndpoint: { address: req.socket.remoteAddress, port: req.socket.remotePort ?? 0 } } : {}),
     };
-    await new Promise<void>((done) => new ForwardedExchange(ctx, { req, res, match, listener, request, body, tracker }, this.#channels, done).start());
+    await new Promise<void>((done) => new ForwardedExchange(ctx, { req, res, match, listener, request, metadataSize: head.metadataSize, body, tracker }, this.#channels, done).start());
   }
 
   #overBudget(res: ServerResponse, tracker: string): void {

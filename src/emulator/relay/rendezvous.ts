@@ -38,13 +38,14 @@ export interface RendezvousSpec {
   appQuery?: string;
   /** Sender-supplied sb-hc-id, if any; the service appends gateway suffixes to it. */
   trackingId?: string;
-  lifetimeMs?: number;
+  /** How long the address stays valid; `'owner'`: until the owner cancels it (it has a deadline of its own). */
+  lifetimeMs?: number | 'owner';
   arrive(arrival: RendezvousArrival): void;
   expire(): void;
 }
 
 export class RendezvousTable {
-  readonly #entries = new Map<string, { entry: RendezvousEntry; timer: NodeJS.Timeout }>();
+  readonly #entries = new Map<string, { entry: RendezvousEntry; timer: NodeJS.Timeout | undefined }>();
   #counter = 0;
 
   /**
@@ -63,13 +64,16 @@ export class RendezvousTable {
       arrive: spec.arrive,
       expire: spec.expire,
     };
-    const timer = setTimeout(() => {
-      if (this.#entries.get(id)?.entry === entry) {
-        this.#entries.delete(id);
-        entry.expire();
-      }
-    }, spec.lifetimeMs ?? RENDEZVOUS_LIFETIME_MS);
-    timer.unref();
+    let timer: NodeJS.Timeout | undefined;
+    if (spec.lifetimeMs !== 'owner') {
+      timer = setTimeout(() => {
+        if (this.#entries.get(id)?.entry === entry) {
+          this.#entries.delete(id);
+          entry.expire();
+        }
+      }, spec.lifetimeMs ?? RENDEZVOUS_LIFETIME_MS);
+      timer.unref();
+    }
     this.#entries.set(id, { entry, timer });
     return entry;
   }

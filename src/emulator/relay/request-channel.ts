@@ -1,9 +1,10 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { isRealtimeError } from '../../core/errors.js';
 import { decodeControlMessage } from '../../core/relay/protocol.js';
 import type { EntityAttachment, HybridConnection } from './entities.js';
 import { ResponseReader, type ExchangeTable, type HttpExchange } from './exchanges.js';
-import { closeSocket, frameBytes, sendBounded } from './sockets.js';
+import { closeSocket, corked, frameBytes, sendBounded, sendChunks, type RequestBody } from './sockets.js';
 
 // A rendezvous socket opened by the listener for HTTP (`sb-hc-action=request`, docs/protocol/relay.md §1.5):
 // the service sends requests down it, the listener answers with `response` (+ body). Once one
@@ -18,10 +19,13 @@ export class RequestChannel implements EntityAttachment {
   readonly #delivered = new Set<HttpExchange>();
   readonly #closedCallbacks = new Set<() => void>();
   readonly #backlogBytes: number;
+  readonly #stream: Duplex;
 
-  constructor(ws: WebSocket, entity: HybridConnection, exchanges: ExchangeTable, log: (line: string) => void, backlogBytes: number) {
+  /** `stream`: what `ws` was upgraded on (corked around a request and its body). */
+  constructor(ws: WebSocket, stream: Duplex, entity: HybridConnection, exchanges: ExchangeTable, log: (line: string) => void, backlogBytes: number) {
     this.#backlogBytes = backlogBytes;
     this.#ws = ws;
+    this.#stream = stream;
     this.#entity = entity;
     this.#reader = new ResponseReader(exchanges);
     entity.attachments.add(this);
@@ -43,10 +47,16 @@ export class RequestChannel implements EntityAttachment {
   }
 
   /** Sends a request (text frame, then the body as one binary message when there is one). */
-  deliver(exchange: HttpExchange, requestText: string, body: Uint8Array | undefined): void {
+  deliver(exchange: HttpExchange, requestText: string, body: RequestBody | undefined): void {
     this.#delivered.add(exchange);
     // Checked before the request: what a previous request left queued must have drained first.
-    if (sendBounded(this.#ws, requestText, this.#backlogBytes) && body) this.#ws.send(body, { binary: true });
+    if (!body) {
+      sendBounded(this.#ws, requestText, this.#backlogBytes);
+      return;
+    }
+    corked(this.#stream, () => {
+      if (sendBounded(this.#ws, requestText, this.#backlogBytes)) sendChunks(this.#ws, this.#stream, body);
+    });
   }
 
   /** The exchange finished; the channel stays open for the next request on the same connection. */

@@ -1,5 +1,7 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { closeReason, isSendableCloseCode } from '../close-frames.js';
+import { frameHeaderLength, OPCODE_BINARY, writeFrameHeader } from '../ws-frame.js';
 
 // Small helpers for `ws` sockets the emulator owns.
 
@@ -38,6 +40,40 @@ export function sendBounded(ws: WebSocket, data: string | Uint8Array, backlogByt
   }
   ws.send(data, { binary: typeof data !== 'string' });
   return true;
+}
+
+/**
+ * Runs `send` with the socket's stream corked, so the frames it sends (a request and its body)
+ * leave in one write instead of one per frame.
+ */
+export function corked(stream: Duplex, send: () => void): void {
+  stream.cork();
+  try {
+    send();
+  } finally {
+    stream.uncork();
+  }
+}
+
+/** A body in the pieces it arrived in. */
+export interface RequestBody {
+  readonly chunks: readonly Uint8Array[];
+  readonly length: number;
+}
+
+/**
+ * Sends `body` as one binary message without joining its chunks: the frame header, then each
+ * chunk, on the stream the socket was upgraded on. ws queues nothing of its own on these sockets
+ * (no permessage-deflate, no Blob sends), so this keeps its place among ws's frames.
+ */
+export function sendChunks(ws: WebSocket, stream: Duplex, body: RequestBody): void {
+  if (ws.readyState !== ws.OPEN) return;
+  const header = Buffer.allocUnsafe(frameHeaderLength(body.length));
+  writeFrameHeader(header, 0, OPCODE_BINARY, body.length);
+  corked(stream, () => {
+    stream.write(header);
+    for (const chunk of body.chunks) stream.write(chunk);
+  });
 }
 
 export function frameBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {

@@ -107,6 +107,7 @@ async function acceptListener(ctx: RelayContext, req: IncomingMessage, socket: D
   }
   const session = new ListenerSession({
     ws,
+    stream: socket,
     entity,
     host: req.headers.host ?? '127.0.0.1',
     trackingId: url.searchParams.get('sb-hc-id') ?? randomUUID(),

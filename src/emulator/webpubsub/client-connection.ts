@@ -15,7 +15,7 @@ import { handleSimpleFrame } from './simple-frames.js';
 import { SubprotocolFrames } from './subprotocol-frames.js';
 import type { Subprotocol } from './subprotocols.js';
 import type { UpstreamConnection } from './upstream.js';
-import { frameOf, OPCODE_BINARY, OPCODE_TEXT } from './ws-frame.js';
+import { frameOf, OPCODE_BINARY, OPCODE_TEXT } from '../ws-frame.js';
 
 // One logical client connection (docs/protocol/webpubsub.md §4): its socket, its place in the hub,
 // and what it is sent. For the reliable subprotocols it outlives its socket: an abnormal drop keeps

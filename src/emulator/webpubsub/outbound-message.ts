@@ -1,7 +1,7 @@
 import type { DownstreamMessage, MessagePayload } from '../../core/webpubsub/frames.js';
 import { JsonSequencedFrames, ProtobufSequencedFrames, type SequencedFrames } from './sequenced-frames.js';
 import type { Subprotocol } from './subprotocols.js';
-import { frameOf, OPCODE_BINARY, OPCODE_TEXT } from './ws-frame.js';
+import { frameOf, OPCODE_BINARY, OPCODE_TEXT } from '../ws-frame.js';
 
 // One message the service sends to one or many connections (a REST send, a group publish, a user
 // event's reply). It is encoded at most once per encoding — raw, JSON, protobuf — and framed once:

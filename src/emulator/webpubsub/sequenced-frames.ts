@@ -1,4 +1,4 @@
-import { frameHeaderLength, OPCODE_BINARY, OPCODE_TEXT, writeFrameHeader } from './ws-frame.js';
+import { frameHeaderLength, OPCODE_BINARY, OPCODE_TEXT, writeFrameHeader } from '../ws-frame.js';
 
 // A data message on a reliable subprotocol carries each recipient's own sequenceId
 // (docs/protocol/webpubsub.md §4 "Reliable semantics"); everything else in the frame is the same for

@@ -8,7 +8,7 @@ import { startWebPubSubEmulator, type RunningWebPubSubEmulator } from '../../../
 import { OutboundMessage } from '../../../src/emulator/webpubsub/outbound-message.js';
 import { JsonSequencedFrames, ProtobufSequencedFrames } from '../../../src/emulator/webpubsub/sequenced-frames.js';
 import { subprotocolNamed } from '../../../src/emulator/webpubsub/subprotocols.js';
-import { frameOf, OPCODE_BINARY, OPCODE_TEXT } from '../../../src/emulator/webpubsub/ws-frame.js';
+import { frameOf, OPCODE_BINARY, OPCODE_TEXT } from '../../../src/emulator/ws-frame.js';
 import { clientUrl, connectRaw } from './helpers.js';
 
 // Fan-out writes prebuilt frames (ws-frame.ts, sequenced-frames.ts, outbound-message.ts): each is
