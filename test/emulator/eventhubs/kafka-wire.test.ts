@@ -179,7 +179,7 @@ test('Fetch long-polls: it waits for an append (min_bytes), or answers empty aft
 test('a record batch above the size limit is MESSAGE_TOO_LARGE; the connection stays usable', async () => {
   const big = encodeBatch(0, [{ key: null, value: Buffer.alloc(1_100_000, 1), headers: [], timestamp: Date.now() }]);
   // Through a second emulator whose request limit admits the frame, so the batch limit is what trips.
-  const roomy = await startEventHubsEmulator({ config: { hubs: [{ name: 'big', partitionCount: 1 }] }, kafkaPort: 0 });
+  const roomy = await startEventHubsEmulator({ config: { hubs: [{ name: 'big', partitionCount: 1 }] }, kafkaPort: 0, kafkaLimits: { maxRequestBytes: 2 * 1024 * 1024 } });
   try {
     const roomyPort = Number(roomy.info().kafka!.bootstrapServers.split(':').at(-1));
     const socket = connect(roomyPort, '127.0.0.1');

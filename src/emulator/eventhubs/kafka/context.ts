@@ -8,7 +8,7 @@ import type { ProducerIds } from './producer-ids.js';
 // What every API handler needs: the shared emulator state, and the one connection it answers.
 
 export interface KafkaLimits {
-  /** Largest request accepted, as Kafka's socket.request.max.bytes; default 100 MiB. */
+  /** Largest request accepted (Kafka's socket.request.max.bytes); default 1,046,528 bytes, the service's. */
   maxRequestBytes: number;
   /** Largest record batch (after gzip) a Produce may carry, as message.max.bytes; default 1 MiB. */
   maxBatchBytes: number;
