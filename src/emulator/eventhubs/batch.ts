@@ -35,6 +35,11 @@ function messageKey(bytes: Uint8Array, start: number, end: number): string | und
   return undefined;
 }
 
+// Where the events of the transfer being decoded start and end: reused (one decode at a time),
+// so a transfer allocates nothing per event.
+const starts: number[] = [];
+const ends: number[] = [];
+
 export function decodeTransfer(payload: Uint8Array, messageFormat: number | undefined): DecodedTransfer {
   const format = messageFormat ?? 0;
   // The log copies these bytes into its arena (log/arena.ts); until then they are rhea's.
@@ -49,8 +54,7 @@ export function decodeTransfer(payload: Uint8Array, messageFormat: number | unde
   if (format !== BATCH_MESSAGE_FORMAT) {
     throw new AmqpDecodeError(`message-format ${format} is not supported; expected 0 or 0x80013700`);
   }
-  const starts: number[] = [];
-  const ends: number[] = [];
+  let count = 0;
   let envelopeKey: string | undefined;
   let annotated = false;
   for (let position = 0; position < bytes.length; ) {
@@ -62,12 +66,11 @@ export function decodeTransfer(payload: Uint8Array, messageFormat: number | unde
     } else if (code === SECTION.data) {
       const type = bytes[valueAt];
       if (type !== 0xa0 && type !== 0xb0) throw new AmqpDecodeError('expected each batch data section to hold binary');
-      starts.push(valueAt + (type === 0xa0 ? 2 : 5));
-      ends.push(end);
+      starts[count] = valueAt + (type === 0xa0 ? 2 : 5);
+      ends[count++] = end;
     }
     position = end;
   }
-  const count = starts.length;
   if (count === 0) throw new AmqpDecodeError('expected a batch envelope with at least one data section, got none');
   const { block: index, at } = batchIndex(count);
   let keys: Array<string | undefined> | undefined;

@@ -15,6 +15,16 @@ export { decodeRecords, encodeRecord } from './segment-codec.js';
 // past the highest number ever written (the segment name included), so none is handed out twice.
 
 const SEGMENT_BYTES = 16 * 1024 * 1024;
+/** The largest record scratch kept between appends. */
+const SCRATCH_LIMIT = 2 * 1024 * 1024;
+let scratch = Buffer.alloc(0);
+
+/** writeSync copies the records into the page cache at once, so one buffer serves every append of every partition. */
+function scratchOf(bytes: number): Buffer {
+  if (bytes > SCRATCH_LIMIT) return Buffer.allocUnsafe(bytes);
+  if (scratch.length < bytes) scratch = Buffer.allocUnsafeSlow(Math.max(bytes, 64 * 1024));
+  return scratch;
+}
 
 export interface FileLogOptions {
   fsync?: FsyncPolicy;
@@ -109,7 +119,7 @@ export class FilePartitionLog extends MemoryPartitionLog {
   }
 
   protected override persist(chunk: EventChunk): void {
-    const buffer = encodeChunkRecords(chunk);
+    const buffer = encodeChunkRecords(chunk, scratchOf);
     // Written before the producer's delivery is accepted (sender-link.ts), so an accepted event survives a restart.
     const fd = this.activeFd();
     const active = this.segments.at(-1)!;

@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { crc32Of } from './crc32.js';
 import type { EventChunk } from './event-chunk.js';
 import type { StoredEvent } from './events.js';
 
@@ -27,12 +27,15 @@ export function encodeRecord(event: StoredEvent): Buffer {
   rest.set(event.message, FIXED + keyLength);
   const header = Buffer.alloc(RECORD_HEADER);
   header.writeUInt32BE(rest.length, 0);
-  header.writeUInt32BE(crc32(rest), 4);
+  header.writeUInt32BE(crc32Of(rest), 4);
   return Buffer.concat([header, rest]);
 }
 
-/** Every event of a chunk as records, written straight into one buffer (the same bytes as encodeRecord's). */
-export function encodeChunkRecords(chunk: EventChunk): Buffer {
+/**
+ * Every event of a chunk as records (the same bytes as encodeRecord's), written into a buffer of
+ * at least the size asked for from `allocate` (a caller may hand out one scratch buffer each time).
+ */
+export function encodeChunkRecords(chunk: EventChunk, allocate: (bytes: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const count = chunk.count;
   const keyBytes = new Map<string, Buffer>();
   const keyOf = (index: number): Buffer | undefined => {
@@ -48,7 +51,7 @@ export function encodeChunkRecords(chunk: EventChunk): Buffer {
   };
   let total = 0;
   for (let index = 0; index < count; index++) total += RECORD_HEADER + FIXED + (keyOf(index)?.length ?? 0) + chunk.messageLength(index);
-  const out = Buffer.allocUnsafe(total);
+  const out = allocate(total);
   const source = chunk.buffer;
   let position = 0;
   for (let index = 0; index < count; index++) {
@@ -65,10 +68,10 @@ export function encodeChunkRecords(chunk: EventChunk): Buffer {
     if (key) key.copy(out, rest + FIXED);
     const start = chunk.messageStart(index);
     source.copy(out, rest + FIXED + keyLength, start, start + messageLength);
-    out.writeUInt32BE(crc32(out.subarray(rest, end)), position + 4);
+    out.writeUInt32BE(crc32Of(out, rest, end), position + 4);
     position = end;
   }
-  return out;
+  return out.subarray(0, total);
 }
 
 /** A record that failed its checksum and was skipped; `nextSequenceNumber` is the first intact record after it. */
@@ -103,7 +106,7 @@ function recordAt(data: Buffer, position: number, after: number): { event: Store
   const keyLength = rest.readUInt16BE(24);
   const keyBytes = keyLength === NO_KEY ? 0 : keyLength;
   if (FIXED + keyBytes > rest.length) return undefined;
-  if (crc32(rest) !== data.readUInt32BE(position + 4)) return undefined;
+  if (crc32Of(rest) !== data.readUInt32BE(position + 4)) return undefined;
   return {
     end,
     event: {
