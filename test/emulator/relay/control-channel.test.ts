@@ -45,9 +45,13 @@ describe('malformed frames close only that connection', () => {
   });
 });
 
-describe('token lifetime', () => {
+// Tokens that expire 2-3 s after they are made: long enough for a loaded machine to open the channel
+// (and send a renewal) first. The cases run side by side, so the file waits for one expiry only.
+const soon = () => Math.floor(Date.now() / 1000) + 3;
+
+describe.concurrent('token lifetime', () => {
   it('closes the control channel with 1008 when the token expires', async () => {
-    const shortLived = await token({ path: 'expiring', expiresAt: Math.floor(Date.now() / 1000) + 2 });
+    const shortLived = await token({ path: 'expiring', expiresAt: soon() });
     const socket = await open(`${wsBase(emulator)}/$hc/expiring?sb-hc-action=listen`, { headers: { ServiceBusAuthorization: shortLived } });
     const result = await closed(socket);
     expect(result.code).toBe(1008);
@@ -55,13 +59,23 @@ describe('token lifetime', () => {
   });
 
   it('renewToken with a valid token keeps the channel open past the first expiry', async () => {
-    const shortLived = await token({ path: 'renewed', expiresAt: Math.floor(Date.now() / 1000) + 2 });
-    const socket = await open(`${wsBase(emulator)}/$hc/renewed?sb-hc-action=listen`, { headers: { ServiceBusAuthorization: shortLived } });
+    const expiresAt = soon();
+    // The witness holds a token with the same expiry and no renewal; it opens first, so the
+    // emulator's expiry for it comes no later than the one it would have had for `renewed`.
+    const witness = await open(`${wsBase(emulator)}/$hc/witness?sb-hc-action=listen`, { headers: { ServiceBusAuthorization: await token({ path: 'witness', expiresAt }) } });
+    const witnessClosed = closed(witness);
+    const socket = await open(`${wsBase(emulator)}/$hc/renewed?sb-hc-action=listen`, { headers: { ServiceBusAuthorization: await token({ path: 'renewed', expiresAt }) } });
     let closeCode: number | undefined;
     socket.on('close', (code) => (closeCode = code));
     socket.send(JSON.stringify({ renewToken: { token: await token({ path: 'renewed' }) } }));
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    // Still online after the first token's expiry (2 s), because the renewal replaced it.
+    expect((await witnessClosed).code).toBe(1008);
+    // A round trip after the expiry: a close the emulator sent at expiry would arrive before the pong.
+    await new Promise((resolve) => {
+      if (socket.readyState !== socket.OPEN) return resolve(undefined);
+      socket.once('pong', resolve);
+      socket.once('close', resolve);
+      socket.ping();
+    });
     expect(closeCode).toBeUndefined();
     expect(emulator.listenerCount('renewed')).toBe(1);
     socket.terminate();
