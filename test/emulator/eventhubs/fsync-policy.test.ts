@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test, vi } from 'vitest';
@@ -7,24 +7,40 @@ import { afterEach, expect, test, vi } from 'vitest';
 // node:fs is wrapped to record the order of writes, syncs and acknowledgements.
 
 const calls: string[] = [];
+/** The same calls with the file descriptor they were made on: `write:3`, `synced:3`, `close:3`. */
+const onFiles: string[] = [];
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
   const wrapped = {
     ...fs,
     writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
       calls.push('write');
+      onFiles.push(`write:${args[0]}`);
       return fs.writeSync(...args);
     }) as typeof fs.writeSync,
     fdatasyncSync: (fd: number) => {
       calls.push('fdatasyncSync');
       fs.fdatasyncSync(fd);
+      onFiles.push(`synced:${fd}`);
     },
     fdatasync: (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
       calls.push('fdatasync');
       fs.fdatasync(fd, (error) => {
         calls.push('fdatasync done');
+        onFiles.push(`synced:${fd}`);
         callback(error);
       });
+    },
+    fsync: (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      calls.push('fsync');
+      fs.fsync(fd, (error) => {
+        calls.push('fsync done');
+        callback(error);
+      });
+    },
+    closeSync: (fd: number) => {
+      onFiles.push(`close:${fd}`);
+      fs.closeSync(fd);
     },
   };
   return { ...wrapped, default: wrapped };
@@ -35,6 +51,7 @@ const { FilePartitionLog } = await import('../../../src/emulator/eventhubs/log/f
 const directories: string[] = [];
 afterEach(async () => {
   calls.length = 0;
+  onFiles.length = 0;
   await Promise.all(directories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })));
 });
 
@@ -105,13 +122,29 @@ test('batch across segment rolls: the old segment is synced before it is closed,
       log.append([{ message }], 1);
       log.whenDurable((error) => {
         expect(error).toBeUndefined();
+        calls.push('ack');
         acknowledged++;
       });
     }
     await new Promise((resolve) => setImmediate(resolve));
   }
   await vi.waitFor(() => expect(acknowledged).toBe(50));
-  expect(calls.filter((call) => call === 'fdatasyncSync').length).toBeGreaterThan(0); // each roll synced the retired file
+  // Each retired segment was synced after its last write and before it was closed.
+  let closes = 0;
+  onFiles.forEach((entry, at) => {
+    if (!entry.startsWith('close:')) return;
+    const fd = entry.slice(6);
+    const opened = onFiles.lastIndexOf(`close:${fd}`, at - 1); // fd numbers are reused after a close
+    const lastWrite = onFiles.lastIndexOf(`write:${fd}`, at);
+    if (lastWrite <= opened) return; // a directory, or nothing written through this descriptor
+    closes++;
+    expect(onFiles.slice(lastWrite, at)).toContain(`synced:${fd}`);
+  });
+  expect(closes).toBeGreaterThan(1);
+  // Each new segment's directory entry was synced, and acknowledgements waited for it.
+  const segments = (await readdir(directory)).filter((name) => name.endsWith('.log')).length;
+  expect(calls.filter((call) => call === 'fsync done')).toHaveLength(segments);
+  expect(calls.lastIndexOf('fsync done')).toBeLessThan(calls.lastIndexOf('ack'));
   log.close();
   const again = new FilePartitionLog(directory, 0);
   expect(again.nextSequenceNumber).toBe(50);

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventChunk } from './event-chunk.js';
 import { batchIndex, keysOf, type StoredEvent } from './events.js';
@@ -104,18 +104,9 @@ export class FilePartitionLog extends MemoryPartitionLog {
     const path = rolling ? join(this.directory, segmentName(this.nextSequenceNumber)) : active.path;
     if (rolling) this.segments.push({ path, bytes: 0, lastEnqueuedTime: 0 });
     this.fd = openSync(path, 'a');
-    // A new file's directory entry must be durable too, or fsyncs of its contents are for nothing.
-    if (rolling && this.policy !== 'never') this.syncDirectory();
+    // A new file's directory entry must be durable too, or syncs of its contents are for nothing.
+    if (rolling) this.commit.created(this.directory);
     return this.fd;
-  }
-
-  private syncDirectory(): void {
-    const fd = openSync(this.directory, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
   }
 
   protected override persist(chunk: EventChunk): void {
