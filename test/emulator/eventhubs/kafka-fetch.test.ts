@@ -5,6 +5,7 @@ import { ConnectionGrants } from '../../../src/emulator/eventhubs/cbs.js';
 import { fetch } from '../../../src/emulator/eventhubs/kafka/api-fetch.js';
 import { KafkaReader, KafkaWriter } from '../../../src/emulator/eventhubs/kafka/codec.js';
 import type { KafkaContext, KafkaSession } from '../../../src/emulator/eventhubs/kafka/context.js';
+import { UnsentResponses } from '../../../src/emulator/eventhubs/kafka/unsent-responses.js';
 
 // The Fetch handler on its own: a long-lived connection's long polls must not leave anything
 // behind (one close listener per Fetch used to pile up until the connection closed).
@@ -29,6 +30,7 @@ test('long polls that time out leave no close listener or append waiter behind',
   const context = {
     namespace,
     limits: { maxRequestBytes: 1 << 20, maxBatchBytes: 1 << 20, maxFetchWaitMs: 1000, maxFetchBytes: 1 << 20, maxPendingResponseBytes: 1 << 20, connectionsMaxIdleMs: 60_000 },
+    unsent: new UnsentResponses(1 << 30),
   } as unknown as KafkaContext;
   const body = new KafkaWriter()
     .int32(-1).int32(5).int32(1).int32(1 << 20).int8(0)

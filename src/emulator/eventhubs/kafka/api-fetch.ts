@@ -106,7 +106,9 @@ export async function fetch(request: KafkaRequest, session: KafkaSession, contex
   const deadline = Date.now() + maxWait;
   let results: PartitionData[][];
   for (;;) {
-    const budget = { left: Math.min(maxBytes > 0 ? maxBytes : Number.MAX_SAFE_INTEGER, context.limits.maxFetchBytes), first: true };
+    // Past the endpoint's bound on unsent answers, no records at all (not even KIP-74's first).
+    const room = context.unsent.room();
+    const budget = { left: Math.min(maxBytes > 0 ? maxBytes : Number.MAX_SAFE_INTEGER, context.limits.maxFetchBytes, room), first: room > 0 };
     results = topics.map((topic) => topic.partitions.map((ask) => read(session, topic, ask, budget)));
     const flat = results.flat();
     const total = flat.reduce((sum, data) => sum + data.bytes, 0);

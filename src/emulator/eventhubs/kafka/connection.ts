@@ -11,6 +11,9 @@ import { SaslExchange } from './sasl.js';
 // not parse, closes this connection only. Until SASL succeeds only ApiVersions and the SASL
 // requests are served (with acceptAnyToken, everything is, without SASL).
 
+/** More than any client keeps in flight (Java's default is 5) while it reads its answers. */
+const MAX_UNSENT_ANSWERS = 16;
+
 export function serveKafka(
   stream: Duplex,
   context: KafkaContext,
@@ -35,6 +38,19 @@ export function serveKafka(
   const chunks: Buffer[] = [];
   let buffered = 0;
   let busy = false;
+  // This connection's answers not yet handed to the kernel, and who waits for them to go.
+  let unsentHere = 0;
+  let unsentAnswers = 0;
+  let whenSent: (() => void) | undefined;
+  const send = (data: Buffer): void => {
+    unsentHere += data.length;
+    unsentAnswers++;
+    context.unsent.write(stream, data, () => {
+      unsentHere -= data.length;
+      unsentAnswers--;
+      if (unsentAnswers === 0) whenSent?.();
+    });
+  };
 
   let idle: ReturnType<typeof setTimeout> | undefined;
   const stillUsed = (): void => {
@@ -78,7 +94,7 @@ export function serveKafka(
     const payload = body.finish();
     const head = new KafkaWriter(16).int32(0).int32(request.correlationId).tags(headerFlexible).finish();
     head.writeInt32BE(head.length - 4 + payload.length, 0);
-    stream.write(Buffer.concat([head, payload]));
+    send(Buffer.concat([head, payload]));
   };
 
   const handle = async (frame: Buffer): Promise<void> => {
@@ -89,7 +105,7 @@ export function serveKafka(
       const out = Buffer.alloc(4 + reply.length);
       out.writeInt32BE(reply.length, 0);
       reply.copy(out, 4);
-      stream.write(out);
+      send(out);
       return;
     }
     const header = new KafkaReader(frame);
@@ -129,12 +145,19 @@ export function serveKafka(
     try {
       for (let frame = takeFrame(); frame && !closed; frame = takeFrame()) {
         await handle(frame);
-        // A client that sends without reading its answers must not grow our write buffer without bound.
-        if (stream.writableLength > context.limits.maxPendingResponseBytes && !closed) {
+        // A client that sends without reading its answers must not grow our write buffer without
+        // bound, in bytes or in answers (each small write costs far more than its bytes), nor many
+        // such clients the endpoint's (unsent-responses.ts).
+        const overBound =
+          unsentHere > context.limits.maxPendingResponseBytes || unsentAnswers > MAX_UNSENT_ANSWERS || context.unsent.room() < 0;
+        if (overBound && unsentAnswers > 0 && !closed) {
+          let stopWaiting: (() => void) | undefined;
           await new Promise<void>((resolve) => {
-            stream.once('drain', resolve);
-            stream.once('close', resolve);
+            whenSent = resolve;
+            stopWaiting = session.onClose(resolve);
           });
+          stopWaiting?.();
+          whenSent = undefined;
         }
       }
     } catch (error) {

@@ -4,6 +4,7 @@ import type { KafkaAuthOptions } from './auth.js';
 import type { GroupCoordinator } from './coordinator.js';
 import type { OffsetStore } from './offset-store.js';
 import type { ProducerIds } from './producer-ids.js';
+import type { UnsentResponses } from './unsent-responses.js';
 
 // What every API handler needs: the shared emulator state, and the one connection it answers.
 
@@ -16,8 +17,13 @@ export interface KafkaLimits {
   maxFetchWaitMs: number;
   /** Largest Fetch answer whatever the client asks, as the broker's fetch.max.bytes; default 55 MiB. */
   maxFetchBytes: number;
-  /** Unsent answer bytes per connection before the next request waits for the socket to drain; default 64 MiB. */
+  /** Unsent answer bytes per connection (or 16 answers) before its next request waits for them to be sent; default 1 MiB. */
   maxPendingResponseBytes: number;
+  /**
+   * Unsent answer bytes of all connections together; past it Fetch answers carry no records and
+   * a connection waits for its own answers to go before its next request; default 256 MiB.
+   */
+  maxUnsentResponseBytes: number;
   /** A connection with no request for this long is closed, as Kafka's connections.max.idle.ms; default 10 min. */
   connectionsMaxIdleMs: number;
 }
@@ -29,6 +35,8 @@ export interface KafkaContext {
   producerIds: ProducerIds;
   offsets: OffsetStore;
   limits: KafkaLimits;
+  /** What every connection has written and not yet sent (limits.maxUnsentResponseBytes). */
+  unsent: UnsentResponses;
   /** What Metadata and FindCoordinator advertise. */
   advertisedHost: string;
   advertisedPort: () => number;

@@ -16,6 +16,7 @@ import { ProducerIds } from './producer-ids.js';
 import { API } from './protocol.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../../host/connection-guard.js';
 import type { KafkaHandler } from './request.js';
+import { UnsentResponses } from './unsent-responses.js';
 
 // The Kafka endpoint of the Event Hubs emulator: its own port, the same namespace and log as
 // AMQP. Clients use SASL PLAIN with `$ConnectionString` and a connection string as password.
@@ -61,7 +62,8 @@ export const DEFAULT_KAFKA_LIMITS: KafkaLimits & CoordinatorLimits & ConnectionL
   // Metadata) hold the event loop for a minute and the heap at 1.5 GB while it was answered.
   maxRequestBytes: 1_046_528,
   maxFetchBytes: 55 * 1024 * 1024,
-  maxPendingResponseBytes: 64 * 1024 * 1024,
+  maxPendingResponseBytes: 1024 * 1024,
+  maxUnsentResponseBytes: 256 * 1024 * 1024,
   connectionsMaxIdleMs: 10 * 60_000,
   maxConnections: DEFAULT_MAX_CONNECTIONS,
   handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
@@ -120,8 +122,10 @@ export async function startKafkaEndpoint(options: KafkaEndpointOptions): Promise
       maxFetchWaitMs: pick('maxFetchWaitMs'),
       maxFetchBytes: pick('maxFetchBytes'),
       maxPendingResponseBytes: pick('maxPendingResponseBytes'),
+      maxUnsentResponseBytes: pick('maxUnsentResponseBytes'),
       connectionsMaxIdleMs: pick('connectionsMaxIdleMs'),
     },
+    unsent: new UnsentResponses(pick('maxUnsentResponseBytes')),
     advertisedHost: options.advertisedHost,
     advertisedPort: () => port,
   };
