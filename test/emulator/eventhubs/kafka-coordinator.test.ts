@@ -7,7 +7,7 @@ import { GroupCoordinator, type JoinRequest, type JoinResult } from '../../../sr
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
-const limits = { maxGroups: 10, maxMembersPerGroup: 3, minSessionTimeoutMs: 1000, maxSessionTimeoutMs: 60_000 };
+const limits = { maxGroups: 10, maxMembersPerGroup: 3, maxMemberBytes: 1 << 20, minSessionTimeoutMs: 1000, maxSessionTimeoutMs: 60_000 };
 
 function request(memberId = '', protocols = ['range']): JoinRequest {
   return {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ERROR } from './protocol.js';
-import { Group, type JoinRequest, type JoinResult } from './group.js';
+import { Group, memberBytes, type JoinRequest, type JoinResult, type MemberBudget } from './group.js';
 
 // The groups of the Kafka endpoint, by id, with the checks a JoinGroup passes before it reaches
 // its group (group.ts): id length, session timeout bounds, protocols, caps on groups and members.
@@ -13,6 +13,11 @@ export interface CoordinatorLimits {
   maxGroups: number;
   /** Default 1000, as Kafka's group.max.size default is unbounded but a local emulator needs a bound. */
   maxMembersPerGroup: number;
+  /**
+   * Memory all members of all groups may take (metadata, assignments, ids, 1 KiB each at least);
+   * default 128 MiB. A join or an assignment past it gets GROUP_MAX_SIZE_REACHED.
+   */
+  maxMemberBytes: number;
   /** group.min/max.session.timeout.ms; defaults 1 s and 30 min (Kafka: 6 s and 30 min). */
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
@@ -22,8 +27,11 @@ export const MAX_GROUP_ID_LENGTH = 256;
 
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
+  private readonly budget: MemberBudget;
 
-  constructor(readonly limits: CoordinatorLimits) {}
+  constructor(readonly limits: CoordinatorLimits) {
+    this.budget = { limit: limits.maxMemberBytes, bytes: 0 };
+  }
 
   get(id: string): Group | undefined {
     return this.groups.get(id);
@@ -42,10 +50,13 @@ export class GroupCoordinator {
       return fail(ERROR.INVALID_SESSION_TIMEOUT);
     }
     if (request.protocols.length === 0 || request.protocolType.length === 0) return fail(ERROR.INCONSISTENT_GROUP_PROTOCOL);
+    // Checked before a group is made for it: a refused join leaves nothing behind.
+    const added = memberBytes({ ...request, memberId }) - (group?.members.get(memberId)?.bytes ?? 0);
+    if (added > 0 && this.budget.bytes + added > this.budget.limit) return fail(ERROR.GROUP_MAX_SIZE_REACHED);
     if (!group) {
       if (this.groups.size >= this.limits.maxGroups) this.evictEmptyGroup();
       if (this.groups.size >= this.limits.maxGroups) return fail(ERROR.GROUP_MAX_SIZE_REACHED);
-      group = new Group(groupId);
+      group = new Group(groupId, this.budget);
       this.groups.set(groupId, group);
     }
     if (request.memberId && !group.members.has(request.memberId)) return fail(ERROR.UNKNOWN_MEMBER_ID);

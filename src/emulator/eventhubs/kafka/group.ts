@@ -38,6 +38,36 @@ interface Member {
   pendingJoin: ((result: JoinResult) => void) | undefined;
   pendingSync: ((result: SyncResult) => void) | undefined;
   sessionTimer: ReturnType<typeof setTimeout> | undefined;
+  /** What this member counts against the coordinator's MemberBudget. */
+  bytes: number;
+}
+
+/**
+ * The memory every group's members may take together (coordinator.ts's maxMemberBytes). A member
+ * lives for its session timeout with no connection behind it, so without this one client could
+ * park a 1 MB subscription in each of 10,000 groups (10 GB).
+ */
+export interface MemberBudget {
+  readonly limit: number;
+  bytes: number;
+}
+
+/** A member object, its timer and its map entry, beyond the bytes it carries. */
+const MEMBER_OVERHEAD = 1024;
+const PROTOCOL_OVERHEAD = 64;
+
+/** What a member with these fields costs to keep. */
+export function memberBytes(member: {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  protocols: ReadonlyArray<{ name: string; metadata: Buffer }>;
+  assignment?: Buffer;
+}): number {
+  let bytes = MEMBER_OVERHEAD + 2 * (member.memberId.length + (member.groupInstanceId?.length ?? 0) + member.clientId.length + member.clientHost.length);
+  for (const protocol of member.protocols) bytes += PROTOCOL_OVERHEAD + 2 * protocol.name.length + protocol.metadata.length;
+  return bytes + (member.assignment?.length ?? 0);
 }
 
 export interface JoinRequest {
@@ -62,7 +92,23 @@ export class Group {
   readonly members = new Map<string, Member>();
   private rebalanceTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(readonly id: string) {}
+  constructor(
+    readonly id: string,
+    private readonly budget: MemberBudget = { limit: Number.POSITIVE_INFINITY, bytes: 0 },
+  ) {}
+
+  /** Re-counts a member after its protocols or assignment changed. */
+  private account(member: Member): void {
+    const bytes = memberBytes({ ...member, memberId: member.id });
+    this.budget.bytes += bytes - member.bytes;
+    member.bytes = bytes;
+  }
+
+  private forget(member: Member): void {
+    clearTimeout(member.sessionTimer);
+    this.members.delete(member.id);
+    this.budget.bytes -= member.bytes;
+  }
 
   private startSession(member: Member): void {
     clearTimeout(member.sessionTimer);
@@ -87,8 +133,7 @@ export class Group {
   }
 
   remove(member: Member): void {
-    clearTimeout(member.sessionTimer);
-    this.members.delete(member.id);
+    this.forget(member);
     member.pendingJoin?.(this.failJoin(ERROR.UNKNOWN_MEMBER_ID, member.id));
     member.pendingSync?.({ error: ERROR.UNKNOWN_MEMBER_ID, protocolType: this.protocolType, protocolName: this.protocolName, assignment: EMPTY });
     if (this.leader === member.id) this.leader = '';
@@ -126,11 +171,13 @@ export class Group {
         pendingJoin: undefined,
         pendingSync: undefined,
         sessionTimer: undefined,
+        bytes: 0,
       };
       this.members.set(member.id, member);
     }
     member.pendingJoin?.(this.failJoin(ERROR.UNKNOWN_MEMBER_ID, member.id));
     member.protocols = request.protocols;
+    this.account(member);
     member.sessionTimeoutMs = request.sessionTimeoutMs;
     member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
     member.pendingJoin = respond;
@@ -173,10 +220,7 @@ export class Group {
   private completeJoin(): void {
     clearTimeout(this.rebalanceTimer);
     for (const member of [...this.members.values()]) {
-      if (!member.pendingJoin) {
-        clearTimeout(member.sessionTimer);
-        this.members.delete(member.id);
-      }
+      if (!member.pendingJoin) this.forget(member);
     }
     if (this.members.size === 0) {
       this.toEmpty();
@@ -195,6 +239,7 @@ export class Group {
     this.state = 'CompletingRebalance';
     for (const member of members) {
       member.assignment = EMPTY;
+      this.account(member);
       const respond = member.pendingJoin!;
       member.pendingJoin = undefined;
       this.startSession(member);
@@ -228,9 +273,16 @@ export class Group {
     member.pendingSync = (result) => respond(result);
     if (memberId !== this.leader) return;
     const given = new Map(assignments.map((entry) => [entry.memberId, entry.assignment]));
+    let added = 0;
+    for (const each of this.members.values()) added += (given.get(each.id)?.length ?? 0) - each.assignment.length;
+    if (added > 0 && this.budget.bytes + added > this.budget.limit) {
+      member.pendingSync = undefined;
+      return reply(ERROR.GROUP_MAX_SIZE_REACHED);
+    }
     this.state = 'Stable';
     for (const each of this.members.values()) {
       each.assignment = given.get(each.id) ?? EMPTY;
+      this.account(each);
       const pending = each.pendingSync;
       each.pendingSync = undefined;
       pending?.({ error: ERROR.NONE, protocolType: this.protocolType, protocolName: this.protocolName, assignment: each.assignment });
@@ -254,6 +306,6 @@ export class Group {
 
   close(): void {
     clearTimeout(this.rebalanceTimer);
-    for (const member of this.members.values()) clearTimeout(member.sessionTimer);
+    for (const member of [...this.members.values()]) this.forget(member);
   }
 }

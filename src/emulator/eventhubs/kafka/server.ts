@@ -71,6 +71,7 @@ export const DEFAULT_KAFKA_LIMITS: KafkaLimits & CoordinatorLimits & ConnectionL
   maxFetchWaitMs: 30_000,
   maxGroups: 10_000,
   maxMembersPerGroup: 1000,
+  maxMemberBytes: 128 * 1024 * 1024,
   minSessionTimeoutMs: 1000,
   maxSessionTimeoutMs: 30 * 60_000,
 };
@@ -106,6 +107,7 @@ export async function startKafkaEndpoint(options: KafkaEndpointOptions): Promise
   const coordinator = new GroupCoordinator({
     maxGroups: pick('maxGroups'),
     maxMembersPerGroup: pick('maxMembersPerGroup'),
+    maxMemberBytes: pick('maxMemberBytes'),
     minSessionTimeoutMs: pick('minSessionTimeoutMs'),
     maxSessionTimeoutMs: pick('maxSessionTimeoutMs'),
   });
