@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import selfsigned from 'selfsigned';
+import { certificateLibrary } from './certificate-library.js';
 import type { TlsMaterial } from './tls-types.js';
 
 // The emulator's own certificate authority. Kept in a directory (the CLI uses `<data-dir>/.emulator-ca`),
@@ -18,7 +18,7 @@ export interface EmulatorCa {
 }
 
 export async function generateCa(): Promise<TlsMaterial> {
-  const pems = await selfsigned.generate(
+  const pems = await (await certificateLibrary()).generate(
     [
       { name: 'commonName', value: 'azure-realtime emulator CA' },
       { name: 'organizationName', value: 'azure-realtime (local development only)' },

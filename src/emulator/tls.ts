@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
-import selfsigned from 'selfsigned';
 import { emulatorCa } from './tls-ca.js';
+import { certificateLibrary } from './certificate-library.js';
 import type { EmulatorTlsOptions, TlsMaterial } from './tls-types.js';
 
 export type { EmulatorTlsOptions, TlsMaterial } from './tls-types.js';
@@ -38,7 +38,7 @@ function subjectAltNames(hostNames: string[]) {
 }
 
 export async function generateCertificate(hostNames: string[] = []): Promise<TlsMaterial> {
-  const pems = await selfsigned.generate([{ name: 'commonName', value: 'azure-realtime emulator' }], {
+  const pems = await (await certificateLibrary()).generate([{ name: 'commonName', value: 'azure-realtime emulator' }], {
     keyType: 'ec',
     algorithm: 'sha256',
     notAfterDate: new Date(Date.now() + 365 * DAY_MS),
@@ -59,7 +59,7 @@ export async function generateCertificate(hostNames: string[] = []): Promise<Tls
 export async function issueCertificate(ca: TlsMaterial, hostNames: string[]): Promise<TlsMaterial> {
   // The leaf's key type follows the CA's, because the library imports the CA key with that type.
   const keyType = createPrivateKey(ca.key).asymmetricKeyType === 'rsa' ? 'rsa' : 'ec';
-  const pems = await selfsigned.generate([{ name: 'commonName', value: hostNames[0] ?? 'localhost' }], {
+  const pems = await (await certificateLibrary()).generate([{ name: 'commonName', value: hostNames[0] ?? 'localhost' }], {
     keyType,
     algorithm: 'sha256',
     // Leaf certificates past 398 days are refused by some TLS clients.
