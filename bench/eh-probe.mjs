@@ -1,12 +1,13 @@
 // Scratch probe: the emulator in a child (with extra node flags from EH_PROBE_FLAGS), a bare rhea
-// batch sender here; prints events/s and the emulator's CPU per batch.
+// batch sender here; prints events/s and the emulator's CPU per batch. EH_PROBE_DATA_DIR=1 (and
+// EH_PROBE_FSYNC=always|batch|never) for the file log, EH_PROBE_PROFILE=<dir> with --cpu-prof flags.
 import { buildSources, removeBuild } from './lib/build.mjs';
 import { startChild } from './lib/child.mjs';
 import { batchSender, connect, keyOf } from './lib/amqp.mjs';
 
 const dir = await buildSources();
 const flags = process.env.EH_PROBE_FLAGS?.split(' ').filter(Boolean) ?? [];
-const emulator = await startChild('eh-emulator', { dataDir: process.env.EH_PROBE_DATA_DIR === '1' }, { execArgv: flags });
+const emulator = await startChild('eh-emulator', { dataDir: process.env.EH_PROBE_DATA_DIR === '1', ...(process.env.EH_PROBE_FSYNC ? { fsync: process.env.EH_PROBE_FSYNC } : {}) }, { execArgv: flags });
 const connection = await connect(emulator.info.port, { password: keyOf(emulator.info.connectionString) });
 const sender = await batchSender(connection, 'bench', { window: 4 });
 await sender.round(500);

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, expect, test } from 'vitest';
 import { FilePartitionLog } from '../../../src/emulator/eventhubs/log/file-log.js';
 import { MemoryPartitionLog, type PartitionLog, type StoredEvent } from '../../../src/emulator/eventhubs/log/memory-log.js';
+import { encodeChunkRecords, encodeRecord } from '../../../src/emulator/eventhubs/log/segment-codec.js';
 
 // The partition log keeps each append as one chunk (log/event-chunk.ts) and answers per event.
 // Property: after any appends (batches of any size, keys shared or mixed, times that repeat) and
@@ -101,4 +102,18 @@ test('an event read twice is the same object (readers that cache per event rely 
   log.append([{ message: new Uint8Array([1]) }, { message: new Uint8Array([2]) }], 1);
   expect(log.get(1)).toBe(log.get(1));
   expect(log.atOrAfter(1)).toBe(log.get(1));
+});
+
+test('a chunk written as records is byte for byte the records of its events one by one', () => {
+  fc.assert(
+    fc.property(appendArb, fc.nat({ max: 2 ** 40 }), (append, time) => {
+      const log = new MemoryPartitionLog({ nextSequenceNumber: 7, nextOffset: 1234 });
+      const events = append.events.map(({ length, key }, i) => ({ message: new Uint8Array(length).fill(i), ...(key === undefined ? {} : { partitionKey: key }) }));
+      log.append(events, time);
+      const { chunk } = log.locate(7)!;
+      const oneByOne = Buffer.concat(Array.from({ length: chunk.count }, (_, i) => encodeRecord(chunk.event(i))));
+      expect(encodeChunkRecords(chunk)).toEqual(oneByOne);
+    }),
+    { numRuns: 200 },
+  );
 });

@@ -7,7 +7,8 @@ import type { EventBatch, StoredEvent } from './events.js';
 
 export class EventChunk {
   readonly count: number;
-  private readonly bytes: Uint8Array;
+  /** The block holding the messages (event i at messageStart(i)). */
+  readonly bytes: Uint8Array;
   /** Where this chunk's bytes start in `bytes`. */
   private readonly base: number;
   private readonly index: Uint32Array;

@@ -52,7 +52,10 @@ export function encodeChunkRecords(chunk: EventChunk, allocate: (bytes: number) 
   let total = 0;
   for (let index = 0; index < count; index++) total += RECORD_HEADER + FIXED + (keyOf(index)?.length ?? 0) + chunk.messageLength(index);
   const out = allocate(total);
-  const source = chunk.buffer;
+  // DataView writes compile to plain stores; Buffer's write* helpers and one copy() call per
+  // record cost more than the bytes they move.
+  const view = new DataView(out.buffer, out.byteOffset, total);
+  const bytes = chunk.bytes;
   let position = 0;
   for (let index = 0; index < count; index++) {
     const key = keyOf(index);
@@ -60,15 +63,15 @@ export function encodeChunkRecords(chunk: EventChunk, allocate: (bytes: number) 
     const messageLength = chunk.messageLength(index);
     const rest = position + RECORD_HEADER;
     const end = rest + FIXED + keyLength + messageLength;
-    out.writeUInt32BE(end - rest, position);
-    out.writeDoubleBE(chunk.firstSequenceNumber + index, rest);
-    out.writeDoubleBE(chunk.offset(index), rest + 8);
-    out.writeDoubleBE(chunk.enqueuedTime, rest + 16);
-    out.writeUInt16BE(key ? keyLength : NO_KEY, rest + 24);
-    if (key) key.copy(out, rest + FIXED);
+    view.setUint32(position, end - rest);
+    view.setFloat64(rest, chunk.firstSequenceNumber + index);
+    view.setFloat64(rest + 8, chunk.offset(index));
+    view.setFloat64(rest + 16, chunk.enqueuedTime);
+    view.setUint16(rest + 24, key ? keyLength : NO_KEY);
+    if (key) out.set(key, rest + FIXED);
     const start = chunk.messageStart(index);
-    source.copy(out, rest + FIXED + keyLength, start, start + messageLength);
-    out.writeUInt32BE(crc32Of(out, rest, end), position + 4);
+    out.set(bytes.subarray(start, start + messageLength), rest + FIXED + keyLength);
+    view.setUint32(position + 4, crc32Of(out, rest, end));
     position = end;
   }
   return out.subarray(0, total);

@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+// Before/after for the Event Hubs rows: the emulator as of a git revision ("before") and as the
+// working tree has it ("after"), each in its own child process, next to the row's limit, in
+// alternating rounds (before, after, limit, before, …); medians and per-round spread.
+//   node bench/eventhubs-ab.mjs <rev> [ingest|receive|data-dir ...] [--rounds N] [--ms N]
+// Each tree is bundled with esbuild on its own (dependencies from this node_modules).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { batchSender, connect, keyOf, receiveRound } from './lib/amqp.mjs';
+import { ROOT } from './lib/build.mjs';
+import { startChild } from './lib/child.mjs';
+import { load, machine } from './lib/machine.mjs';
+import { median } from './lib/stats.mjs';
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const index = args.indexOf(name);
+  return index >= 0 ? Number(args[index + 1]) : fallback;
+};
+const rev = args[0];
+if (!rev || rev.startsWith('--')) {
+  console.error('usage: node bench/eventhubs-ab.mjs <rev> [ingest|receive|data-dir ...] [--rounds N] [--ms N]');
+  process.exit(2);
+}
+const rows = args.slice(1).filter((arg, index, all) => !arg.startsWith('--') && !all[index - 1]?.startsWith('--'));
+const ROUNDS = option('--rounds', 7);
+const MS = option('--ms', 1000);
+const work = mkdtempSync(join(tmpdir(), 'eh-ab-'));
+
+async function bundle(sourceRoot, name) {
+  const out = join(work, name);
+  mkdirSync(out, { recursive: true });
+  await esbuild.build({
+    absWorkingDir: sourceRoot,
+    entryPoints: { 'eventhubs-emulator': 'src/emulator/eventhubs/index.ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    nodePaths: [join(ROOT, 'node_modules')],
+    outdir: out,
+    logLevel: 'error',
+  });
+  // The bundle imports rhea & co. by name: resolve them from this checkout's node_modules.
+  execFileSync('ln', ['-s', join(ROOT, 'node_modules'), join(out, 'node_modules')]);
+  return out;
+}
+
+async function startEmulator(build, options = {}) {
+  process.env.BENCH_BUILD = build;
+  return startChild('eh-emulator', options);
+}
+
+async function alternate(contestants) {
+  const samples = Object.fromEntries(Object.keys(contestants).map((key) => [key, []]));
+  for (const run of Object.values(contestants)) await run(); // warm-up
+  for (let round = 0; round < ROUNDS; round++) for (const [key, run] of Object.entries(contestants)) samples[key].push(await run());
+  return samples;
+}
+
+function report(title, samples, against) {
+  console.log(`\n${title}`);
+  for (const [key, values] of Object.entries(samples)) {
+    const ratio = against && key !== against ? `  ${(median(values) / median(samples[against])).toFixed(2)}× ${against} (per round ${values.map((value, i) => (value / samples[against][i]).toFixed(2)).join(' ')})` : '';
+    console.log(`  ${key.padEnd(8)} ${Math.round(median(values)).toLocaleString('en-US').padStart(11)} /s  [${values.map((value) => Math.round(value / 1000) + 'k').join(' ')}]${ratio}`);
+  }
+}
+
+const before = join(work, 'tree');
+mkdirSync(before);
+execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${rev}" src | tar -x -C "${before}"`]);
+const builds = { before: await bundle(before, 'before'), after: await bundle(ROOT, 'after') };
+console.log(`Event Hubs before (${rev}) / after (working tree) on ${machine().cpu}, ${machine().cores} cores, Node ${process.version}; load ${load().join(', ')}; ${ROUNDS} rounds of ${MS} ms`);
+
+const children = [];
+/** Each section's emulators go before the next starts: they hold every event sent to them. */
+async function stopAll() {
+  for (const child of children.splice(0)) await child.stop().catch(() => undefined);
+}
+try {
+  if (!rows.length || rows.includes('ingest')) {
+    const sink = await startChild('rhea-sink');
+    const emulators = { before: await startEmulator(builds.before), after: await startEmulator(builds.after) };
+    children.push(sink, ...Object.values(emulators));
+    const senders = {};
+    for (const [key, emulator] of Object.entries(emulators)) senders[key] = await batchSender(await connect(emulator.info.port, { password: keyOf(emulator.info.connectionString) }), 'bench');
+    senders.limit = await batchSender(await connect(sink.info.port), 'bench');
+    report('ingest, bare rhea sender, batches of 1,000 × 100 B, events/s', await alternate(Object.fromEntries(Object.entries(senders).map(([key, sender]) => [key, () => sender.round(MS)]))), 'limit');
+    await stopAll();
+  }
+  if (!rows.length || rows.includes('receive')) {
+    const source = await startChild('rhea-source');
+    children.push(source);
+    const perPartition = 80_000;
+    const emulators = {};
+    for (const key of ['before', 'after']) {
+      const emulator = await startEmulator(builds[key]);
+      children.push(emulator);
+      const connection = await connect(emulator.info.port, { password: keyOf(emulator.info.connectionString) });
+      for (const partition of [0, 1, 2, 3]) {
+        const sender = await batchSender(connection, `bench/Partitions/${partition}`);
+        let sent = 0;
+        while (sent < perPartition) sent += Math.round((await sender.round(100)) / 10);
+      }
+      connection.close();
+      emulators[key] = emulator;
+    }
+    const addresses = [0, 1, 2, 3].map((partition) => `bench/ConsumerGroups/$Default/Partitions/${partition}`);
+    const contestants = Object.fromEntries(
+      Object.entries(emulators).map(([key, emulator]) => [key, () => receiveRound(emulator.info.port, keyOf(emulator.info.connectionString), addresses, MS, { available: perPartition * 4 })]),
+    );
+    contestants.limit = () => receiveRound(source.info.port, undefined, addresses, MS);
+    report('receive, bare rhea receivers on 4 partitions (credit 1,000), events/s', await alternate(contestants), 'limit');
+    await stopAll();
+  }
+  if (!rows.length || rows.includes('data-dir')) {
+    const pairs = {};
+    for (const key of ['before', 'after']) {
+      const disk = await startEmulator(builds[key], { dataDir: true });
+      const memory = await startEmulator(builds[key]);
+      children.push(disk, memory);
+      pairs[`${key}-disk`] = await batchSender(await connect(disk.info.port, { password: keyOf(disk.info.connectionString) }), 'bench');
+      pairs[`${key}-mem`] = await batchSender(await connect(memory.info.port, { password: keyOf(memory.info.connectionString) }), 'bench');
+    }
+    const samples = await alternate(Object.fromEntries(Object.entries(pairs).map(([key, sender]) => [key, () => sender.round(MS)])));
+    report('ingest with --data-dir (default fsync policy) and in memory, events/s', samples);
+    for (const key of ['before', 'after']) {
+      const ratios = samples[`${key}-disk`].map((value, i) => value / samples[`${key}-mem`][i]);
+      console.log(`  ${key}: data-dir / memory ${(median(samples[`${key}-disk`]) / median(samples[`${key}-mem`])).toFixed(2)}× (per round ${ratios.map((r) => r.toFixed(2)).join(' ')})`);
+    }
+  }
+} finally {
+  await stopAll();
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(`\nload ${load().join(', ')}`);
+process.exit();
