@@ -9,3 +9,9 @@ export function until(check: () => boolean, what = 'condition', timeoutMs = 8000
     { timeout: timeoutMs, interval: 10 },
   );
 }
+
+/**
+ * vi.waitFor options for a condition that needs real I/O (a socket close seen, an fsync done):
+ * vi.waitFor's own 1 s default is shorter than the stall of a loaded 2-core machine.
+ */
+export const LOADED_MACHINE = { timeout: 10_000, interval: 20 } as const;

@@ -6,6 +6,7 @@ import type { RunningWebPubSubEmulator } from '../../../src/emulator/webpubsub/i
 import { startWebPubSubEmulator } from '../../../src/emulator/webpubsub/index.js';
 import { failedStatus, rawListener, startEmulator, wsBase } from '../relay/helpers.js';
 import { clientUrl, connectRaw, isAck, RELIABLE_PROTOCOL } from '../webpubsub/helpers.js';
+import { LOADED_MACHINE } from '../../shared/until.js';
 
 // The read-only hooks the dashboard reads (src/emulator/<service>/snapshot.ts): each reflects
 // what clients did, stays within its bounds, and carries no query string or token.
@@ -30,7 +31,7 @@ describe('relay inspector', () => {
     expect(rejections[0]).toMatchObject({ status: 401, kind: 'websocket', action: 'connect', path: '/$hc/nobody-here' });
     expect(JSON.stringify(rejections)).not.toContain('SECRET-TOKEN-VALUE');
     listener.socket.terminate();
-    await vi.waitFor(() => expect(relay.inspect().snapshot().namespaces[0]!.hybridConnections.find((hc) => hc.name === 'dash-listen')?.listenerCount).toBe(0));
+    await vi.waitFor(() => expect(relay.inspect().snapshot().namespaces[0]!.hybridConnections.find((hc) => hc.name === 'dash-listen')?.listenerCount).toBe(0), LOADED_MACHINE);
   });
 
   it('keeps at most its ring size of rejections and counts the rest', async () => {

@@ -11,6 +11,7 @@ import { nodeHmac } from '../../../src/node/hmac.js';
 import { WebPubSubServiceClient } from '../../../src/node/index.js';
 import { open } from '../relay/helpers.js';
 import { clientUrl, connectRaw, isAck, RELIABLE_PROTOCOL, type RawClient } from '../webpubsub/helpers.js';
+import { LOADED_MACHINE } from '../../shared/until.js';
 
 // The dashboard's HTTP side against a real emulator: who may load it and act through it, what its
 // live stream pushes, and that no key, signature or token used by the traffic ever shows up in it.
@@ -112,14 +113,14 @@ describe('who may use the dashboard', () => {
     try {
       const open = await Promise.all(controllers.map((c) => fetch(`${base}/events`, { signal: c.signal })));
       expect(open.map((r) => r.status)).toEqual([200, 200, 200]);
-      await vi.waitFor(() => expect(emulator.dashboard!.viewerCount()).toBe(3));
+      await vi.waitFor(() => expect(emulator.dashboard!.viewerCount()).toBe(3), LOADED_MACHINE);
       const refused = await fetch(`${base}/events`);
       expect(refused.status).toBe(503);
       await refused.text();
     } finally {
       for (const c of controllers) c.abort();
     }
-    await vi.waitFor(() => expect(emulator.dashboard!.viewerCount()).toBe(0));
+    await vi.waitFor(() => expect(emulator.dashboard!.viewerCount()).toBe(0), LOADED_MACHINE);
   });
 });
 
@@ -179,7 +180,7 @@ describe('what the dashboard shows', () => {
       const picture = await (await fetch(`${base}/snapshot`)).text();
       expect(picture).toContain('"httpInFlight":1');
       expect(picture).toContain('"userId":"carol"');
-    });
+    }, LOADED_MACHINE);
     const seen = [
       await (await fetch(`${base}/`)).text(),
       await (await fetch(`${base}/dashboard.js`)).text(),

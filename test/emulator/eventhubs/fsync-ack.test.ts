@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventHubProducerClient } from '@azure/event-hubs';
 import { afterAll, expect, test, vi } from 'vitest';
+import { LOADED_MACHINE } from '../../shared/until.js';
 
 // Through the wire: with --data-dir and the default fsync policy, @azure/event-hubs sees its send
 // resolve only after the emulator's fdatasync returned. The sync is held back until released, so an
@@ -42,7 +43,7 @@ test('a send resolves only after the group-commit fdatasync returned', { timeout
     await producer.getPartitionIds(); // connected and authorized before the sync is held
     holding = true;
     const sent = producer.sendBatch([{ body: 'must be on disk first' }], { partitionId: '0' }).then(() => order.push('send resolved'));
-    await vi.waitFor(() => expect(order).toContain('fdatasync held'));
+    await vi.waitFor(() => expect(order).toContain('fdatasync held'), LOADED_MACHINE);
     // Give a wrongly early acknowledgement every chance to arrive before the release.
     await new Promise((resolve) => setTimeout(resolve, 300));
     order.push('release');

@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test, vi } from 'vitest';
+import { LOADED_MACHINE } from '../../shared/until.js';
 
 // `--fsync`: a delivery is accepted (whenDurable fires) only after the data reached the disk.
 // node:fs is wrapped to record the order of writes, syncs and acknowledgements.
@@ -108,7 +109,7 @@ test('the default policy is batch (group commit)', async () => {
   log.append([{ message }], 1);
   log.whenDurable(() => (acknowledged = true));
   expect(acknowledged).toBe(false);
-  await vi.waitFor(() => expect(acknowledged).toBe(true));
+  await vi.waitFor(() => expect(acknowledged).toBe(true), LOADED_MACHINE);
   expect(calls).toContain('fdatasync done');
   log.close();
 });
@@ -128,7 +129,7 @@ test('batch across segment rolls: the old segment is synced before it is closed,
     }
     await new Promise((resolve) => setImmediate(resolve));
   }
-  await vi.waitFor(() => expect(acknowledged).toBe(50));
+  await vi.waitFor(() => expect(acknowledged).toBe(50), LOADED_MACHINE);
   // Each retired segment was synced after its last write and before it was closed.
   let closes = 0;
   onFiles.forEach((entry, at) => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../../../src/emulator/defaults.js';
 import { startEventHubsEmulator, type RunningEventHubsEmulator } from '../../../src/emulator/eventhubs/server.js';
 import { AMQP_HEADER, SASL_HEADER, attach, begin, described, frame, open, rawClient, retainedBytes, transfer } from './raw-amqp.js';
+import { LOADED_MACHINE } from '../../shared/until.js';
 
 // Issue 10 #1, #3, #5, #10 on the wire: hostile bytes on the Event Hubs port close only the
 // offending connection, and a legitimate client still gets through afterwards.
@@ -97,7 +98,7 @@ describe('multi-frame transfers (issue 10 #5)', () => {
     const seen = client.received().length;
     client.socket.write(Buffer.concat([attach('cbs-again', 1, 'sender', '$cbs'), transfer(1, 1, false, Buffer.from([0x00, 0x53, 0x77, 0xa1, 2, 0x68, 0x69]))]));
     const accepted = Buffer.from([0x00, 0x53, 0x24]);
-    await vi.waitFor(() => expect(client.received().subarray(seen).includes(accepted)).toBe(true));
+    await vi.waitFor(() => expect(client.received().subarray(seen).includes(accepted)).toBe(true), LOADED_MACHINE);
     client.socket.destroy();
     await stillServes();
   });
@@ -116,7 +117,7 @@ describe('multi-frame transfers (issue 10 #5)', () => {
       await vi.waitFor(() => {
         const received = client.received();
         expect(received.indexOf(accepted, received.indexOf(accepted) + 1)).toBeGreaterThan(0);
-      });
+      }, LOADED_MACHINE);
       expect(client.socket.destroyed).toBe(false);
       client.socket.destroy();
     } finally {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningRelayEmulator } from '../../../src/emulator/relay/index.js';
 import { closed, httpBase, open, rawListener, startEmulator, token, wsBase } from './helpers.js';
+import { LOADED_MACHINE } from '../../shared/until.js';
 
 // What the emulator does with frames a listener sends up the control channel (relay note
 // §1.2, §1.6): renewToken, token expiry, and malformed input that must close only that channel.
@@ -26,7 +27,7 @@ describe('malformed frames close only that connection', () => {
     const victimClosed = closed(victim.socket);
     victim.socket.send(frame);
     expect((await victimClosed).code).toBe(code);
-    await vi.waitFor(() => expect(emulator.listenerCount(path)).toBe(1));
+    await vi.waitFor(() => expect(emulator.listenerCount(path)).toBe(1), LOADED_MACHINE);
     const pong = new Promise((resolve) => bystander.socket.once('pong', resolve));
     bystander.socket.ping();
     await pong;
