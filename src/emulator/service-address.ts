@@ -1,5 +1,6 @@
 import { redactSecrets } from '../core/errors.js';
 import { DEFAULT_HOST } from './defaults.js';
+import { boundedLog } from './host/bounded-log.js';
 
 // What every emulated service needs to announce itself: an address clients can dial, and a log
 // that never carries a secret (types.ts ListenOptions.log).
@@ -15,6 +16,7 @@ export function authority(bindHost: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** A service's log: redacted, each line cut to a bound and at most so many a second (host/bounded-log.ts). */
 export function serviceLog(log: ((line: string) => void) | undefined): (line: string) => void {
-  return log ? (line) => log(redactSecrets(line)) : () => undefined;
+  return log ? boundedLog(log, { transform: redactSecrets }) : () => undefined;
 }
