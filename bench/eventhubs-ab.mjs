@@ -119,15 +119,17 @@ try {
   }
   if (!rows.length || rows.includes('data-dir')) {
     const pairs = {};
-    for (const key of ['before', 'after']) {
-      const disk = await startEmulator(builds[key], { dataDir: true });
-      const memory = await startEmulator(builds[key]);
-      children.push(disk, memory);
-      pairs[`${key}-disk`] = await batchSender(await connect(disk.info.port, { password: keyOf(disk.info.connectionString) }), 'bench');
-      pairs[`${key}-mem`] = await batchSender(await connect(memory.info.port, { password: keyOf(memory.info.connectionString) }), 'bench');
+    // The working tree also with --fsync never: what the disk's syncs cost, apart from writing records.
+    const setups = [['before-disk', 'before', { dataDir: true }], ['before-mem', 'before', {}], ['after-disk', 'after', { dataDir: true }], ['after-never', 'after', { dataDir: true, fsync: 'never' }], ['after-mem', 'after', {}]];
+    for (const [name, key, options] of setups) {
+      const emulator = await startEmulator(builds[key], options);
+      children.push(emulator);
+      pairs[name] = await batchSender(await connect(emulator.info.port, { password: keyOf(emulator.info.connectionString) }), 'bench');
     }
     const samples = await alternate(Object.fromEntries(Object.entries(pairs).map(([key, sender]) => [key, () => sender.round(MS)])));
-    report('ingest with --data-dir (default fsync policy) and in memory, events/s', samples);
+    report('ingest with --data-dir (default fsync policy; after-never: --fsync never) and in memory, events/s', samples);
+    const never = samples['after-never'].map((value, i) => value / samples['after-mem'][i]);
+    console.log(`  after, --fsync never: data-dir / memory ${(median(samples['after-never']) / median(samples['after-mem'])).toFixed(2)}× (per round ${never.map((r) => r.toFixed(2)).join(' ')})`);
     for (const key of ['before', 'after']) {
       const ratios = samples[`${key}-disk`].map((value, i) => value / samples[`${key}-mem`][i]);
       console.log(`  ${key}: data-dir / memory ${(median(samples[`${key}-disk`]) / median(samples[`${key}-mem`])).toFixed(2)}× (per round ${ratios.map((r) => r.toFixed(2)).join(' ')})`);
