@@ -8,6 +8,8 @@ import { FrameGuard, type FrameGuardLimits, type FrameViolation, type GuardActio
 import { dropFramesOnEndedSessions } from './ended-sessions.js';
 import { setOutboundBudget, transportBudget } from './outbound-budget.js';
 import { releaseOversizeDelivery, skipWithheldTransfer } from './rhea-transfers.js';
+import { saslOutcomeOf } from './sasl.js';
+import { SaslHandover } from './sasl-handover.js';
 
 // Puts one client byte stream (TCP, TLS, or WebSocket binary frames) in front of rhea through
 // the frame guard. A violation or a rhea parse error closes only this connection: with an AMQP
@@ -149,17 +151,20 @@ export function serveAmqp(service: EventHubsAmqpService, raw: RawTransport, pref
   const act = (action: GuardAction): void => {
     if (action.kind === 'forward') handlers.data?.(action.bytes);
     else if (action.kind === 'oversize') releaseOversizeDelivery(connection, action);
-    else skipWithheldTransfer(connection, action.channel, action.deliveryId);
+    else if (action.kind === 'dropped') skipWithheldTransfer(connection, action.channel, action.deliveryId);
   };
+
+  // Bytes pipelined behind sasl-init wait for rhea's SASL outcome (sasl-handover.ts).
+  const handover = new SaslHandover({
+    outcome: () => saslOutcomeOf(connection),
+    act,
+    violate: (violation) => violate(violation.condition, violation.description, violation.phase),
+    stopped: () => closing || ended,
+  });
 
   const deliver = (chunk: Buffer): void => {
     if (closing || ended) return;
-    const { actions, violation } = guard.push(chunk);
-    for (const action of actions) {
-      if (closing || ended) return;
-      act(action);
-    }
-    if (violation) violate(violation.condition, violation.description, violation.phase);
+    handover.take(guard.push(chunk));
   };
 
   let endSignalled = false;

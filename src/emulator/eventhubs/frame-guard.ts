@@ -22,7 +22,12 @@ export type GuardAction =
   /** Detach this link with amqp:link:message-size-exceeded and drop what rhea holds of its delivery. */
   | { kind: 'oversize'; channel: number; handle: number; deliveryId: number | null; description: string }
   /** A transfer frame withheld from rhea (its link is being detached): keep rhea's transfer counting in step. */
-  | { kind: 'dropped'; channel: number; deliveryId: number | null };
+  | { kind: 'dropped'; channel: number; deliveryId: number | null }
+  /**
+   * The SASL layer ends here: what follows (from `AMQP 0 1 0 0` on) is for the AMQP layer and must
+   * reach rhea only after its SASL outcome, which rhea decides a promise tick after sasl-init.
+   */
+  | { kind: 'sasl-handover' };
 
 export interface GuardResult {
   actions: GuardAction[];
@@ -54,6 +59,8 @@ export class FrameGuard {
   /** Bytes the unit being read needs: 8 until its header is known, then the frame's size. */
   private unitBytes = HEADER_BYTES;
   private headers = 0;
+  /** `AMQP 3 1 0 0` was read and the AMQP header that ends that layer not yet. */
+  private inSaslLayer = false;
 
   constructor(limits: number | Partial<FrameGuardLimits>) {
     const given = typeof limits === 'number' ? { maxFrameSize: limits } : limits;
@@ -122,6 +129,10 @@ export class FrameGuard {
         flushRun(unitStart >= 0 ? unitStart : position);
         return { actions, violation: outcome.violation };
       }
+      if (outcome.handover) {
+        flushRun(unitStart >= 0 ? unitStart : position);
+        actions.push({ kind: 'sasl-handover' });
+      }
       if (outcome.action === undefined) {
         if (unitStart >= 0) {
           if (runStart < 0) runStart = unitStart;
@@ -163,11 +174,13 @@ export class FrameGuard {
     return size;
   }
 
-  /** Checks one whole unit; `action` set when it is not simply forwarded. */
-  private inspect(unit: Buffer): { violation?: FrameViolation; action?: GuardAction } {
+  /** Checks one whole unit; `action` set when it is not simply forwarded, `handover` when it opens the AMQP layer after SASL. */
+  private inspect(unit: Buffer): { violation?: FrameViolation; action?: GuardAction; handover?: boolean } {
     if (unit.length === HEADER_BYTES && AMQP.every((byte, index) => unit[index] === byte)) {
       this.headers++;
-      return {};
+      const handover = this.inSaslLayer && unit[4] === 0;
+      this.inSaslLayer = unit[4] === 3;
+      return handover ? { handover } : {};
     }
     const bodyStart = unit[4]! * 4;
     if (bodyStart === unit.length) return {}; // an empty frame: a heartbeat

@@ -54,3 +54,18 @@ export function saslGrantsOf(connection: Connection): ConnectionGrants | undefin
   const mechanism = layer?.transports?.[3]?.mechanism;
   return mechanism instanceof PlainMechanism && mechanism.outcome ? mechanism.grants : undefined;
 }
+
+export type SaslOutcome = 'ok' | 'refused' | 'pending';
+
+/**
+ * Where rhea's server-side SASL exchange stands. rhea answers sasl-init a promise tick later
+ * (node_modules/rhea/lib/sasl.js: SaslServer.on_sasl_init → do_step), and only then reads further
+ * bytes as AMQP; until that tick its SASL layer takes `AMQP 0 1 0 0` for the size of a 1.1 GB frame.
+ */
+export function saslOutcomeOf(connection: Connection | undefined): SaslOutcome {
+  type SaslServer = { outcome?: number; transports?: Record<number, { outcome?: number } | undefined> };
+  const layer = (connection as unknown as { sasl_transport?: SaslServer } | undefined)?.sasl_transport;
+  const server = layer?.transports ? layer.transports[3] : layer;
+  if (server?.outcome === undefined) return 'pending';
+  return server.outcome === 0 ? 'ok' : 'refused';
+}
