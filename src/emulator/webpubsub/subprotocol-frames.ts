@@ -19,6 +19,23 @@ function forbidden(action: string): AckError {
   return { name: 'Forbidden', message: `The connection has no permission to ${action}` };
 }
 
+/**
+ * Groups one connection may be in at once. [?] The service documents no such limit; without one a
+ * client joined groups until the process ran out of memory (2,000 joins of 100 KB names: 250 MB).
+ */
+export const MAX_GROUPS_PER_CONNECTION = 10_000;
+
+/**
+ * The service's rule for a group name (REST paths, docs/protocol/webpubsub.md §3): 1–1024 characters,
+ * not all whitespace. [?] Its ack error for a client frame breaking it is not documented: BadRequest.
+ */
+function badGroup(group: string): AckError | undefined {
+  if (group.length === 0 || group.length > 1024 || group.trim().length === 0) {
+    return { name: 'BadRequest', message: 'A group name must be 1 to 1024 characters and not only whitespace' };
+  }
+  return undefined;
+}
+
 export class SubprotocolFrames {
   readonly #ackIds = new RememberedAckIds();
   /** Invocations waiting for the event handler; a cancel or the end of the session drops the answer. */
@@ -89,10 +106,17 @@ export class SubprotocolFrames {
       ack();
     };
     const { hub } = connection.context;
+    if (message.type !== 'event') {
+      const invalid = badGroup(message.group);
+      if (invalid) return ack(invalid);
+    }
     switch (message.type) {
       case 'joinGroup':
       case 'leaveGroup':
         if (!connection.permissions.has('joinLeaveGroup', message.group)) return ack(forbidden(`join or leave group ${message.group}`));
+        if (message.type === 'joinGroup' && !connection.groups.has(message.group) && connection.groups.size >= MAX_GROUPS_PER_CONNECTION) {
+          return ack({ name: 'BadRequest', message: `A connection may be in at most ${MAX_GROUPS_PER_CONNECTION} groups` });
+        }
         if (message.type === 'joinGroup') hub.join(connection, message.group);
         else hub.leave(connection, message.group);
         return succeed();
