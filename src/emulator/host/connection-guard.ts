@@ -39,6 +39,10 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+/** Deadlines count from here, so that they stay small integers (no boxed number per connection). */
+const CLOCK_ORIGIN = Date.now();
+const clock = (): number => Date.now() - CLOCK_ORIGIN;
+
 /** Where a socket's 'close' listener (one shared function, not a closure per socket) finds its entry. */
 const entries = new WeakMap<object, GuardEntry>();
 
@@ -113,7 +117,7 @@ export class ConnectionGuard {
     }
     this.refused = 0;
     this.open++;
-    const entry = new GuardEntry(this, socket, Date.now() + this.handshakeTimeoutMs);
+    const entry = new GuardEntry(this, socket, clock() + this.handshakeTimeoutMs);
     this.pending.add(entry);
     this.sweepTimer ??= this.arm(this.handshakeTimeoutMs);
     socket.on('close', onGuardedSocketClose);
@@ -151,7 +155,7 @@ export class ConnectionGuard {
 
   private sweep(): void {
     this.sweepTimer = undefined;
-    const now = Date.now();
+    const now = clock();
     for (const entry of this.pending) {
       if (entry.deadline > now) {
         this.sweepTimer = this.arm(entry.deadline - now);

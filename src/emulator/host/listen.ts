@@ -8,6 +8,7 @@ import { ConnectionGuard, guardHttpServer } from './connection-guard.js';
 import { rejectUpgrade, replyText } from './replies.js';
 import type { ConnectionInfo, ServiceRoutes } from './routes.js';
 import { sniff } from './sniff.js';
+import { destroyOnError } from './socket-errors.js';
 
 // The listening half of the host: one port serving one service's routes (routes.ts). Without raw
 // routes it is an HTTP(S) server; with them a TCP listener that sniffs each connection's first
@@ -62,10 +63,6 @@ function connectionOf(socket: Duplex, guard: ConnectionGuard): ConnectionInfo {
   };
 }
 
-function destroyOnError(this: Duplex): void {
-  this.destroy();
-}
-
 /** Puts the service's HTTP and upgrade routes on a server. */
 function serveHttp(server: HttpServer, spec: ListenSpec, guard: ConnectionGuard, log: (line: string) => void): void {
   const { routes, service } = spec;
@@ -85,8 +82,7 @@ function serveHttp(server: HttpServer, spec: ListenSpec, guard: ConnectionGuard,
     else rejectUpgrade(socket, 500);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // A client vanishing mid-handshake must not be an uncaught error. A shared function, not a
-    // closure: the listener stays for the life of the socket.
+    // A client vanishing mid-handshake must not be an uncaught error.
     socket.on('error', destroyOnError);
     onUpgrade(req, socket, head, connectionOf(socket, guard));
   });

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { destroyOnError } from './socket-errors.js';
 
 // The one WebSocket upgrade path of every emulator. It is close-safe (a client that hangs up, or a
 // handshake `ws` refuses itself, settles the promise instead of leaving it pending), chooses the
@@ -33,22 +34,24 @@ export interface UpgraderOptions {
   service?: string;
 }
 
-// The listeners that stay on an open socket are made outside the upgrade's closures: a closure
-// there would keep the handshake's request, head and options alive as long as the socket.
-function destroyOnError(this: Duplex): void {
-  this.destroy();
-}
-
 export function createUpgrader(options: UpgraderOptions): Upgrader {
   const chosen = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
     maxPayload: options.maxPayload,
-    clientTracking: true,
+    // Tracked below with one shared listener, not ws's closure per socket.
+    clientTracking: false,
     handleProtocols: (_offered, req) => chosen.get(req) ?? false,
   });
   wss.on('error', (error) => options.log?.(`${options.service ?? 'emulator'}: websocket server error: ${error.message}`));
+  // Listeners that stay on an open socket are shared functions made here, outside the upgrade's
+  // closures: a closure there would keep the handshake's request, head and options alive as long
+  // as the socket, and each one costs every idle connection memory.
+  const clients = new Set<WebSocket>();
+  const untrack = function (this: WebSocket): void {
+    clients.delete(this);
+  };
   // A protocol error (bad frame, oversize message) closes that socket only; ws has already sent
   // the close code, so all that is left is not to let the event escape. One listener function
   // for every socket of this upgrader (`this` is the socket).
@@ -59,8 +62,7 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
   const upgrade: Upgrader['upgrade'] = (req, socket, head, upgradeOptions = {}) =>
     new Promise((resolve, reject) => {
       if (upgradeOptions.protocol) chosen.set(req, upgradeOptions.protocol);
-      // One error listener is enough (listen.ts puts one on every upgrade): each listener beyond
-      // two costs every open socket a grown listener array.
+      // Until ws takes the socket over (listen.ts has put this listener on already when it serves).
       if (socket.listenerCount('error') === 0) socket.on('error', destroyOnError);
       if (socket.destroyed) {
         reject(new Error('the client closed the connection before the upgrade'));
@@ -72,6 +74,10 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
         wss.handleUpgrade(req, socket, head, (ws) => {
           opened = true;
           if (onClose) socket.off('close', onClose);
+          // ws destroys the socket on an error from now on.
+          socket.off('error', destroyOnError);
+          clients.add(ws);
+          ws.on('close', untrack);
           ws.on('error', closeOnProtocolError);
           try {
             upgradeOptions.onOpen?.(ws);
@@ -95,9 +101,9 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
     });
   return {
     upgrade,
-    clients: wss.clients,
+    clients,
     close: () => {
-      for (const client of wss.clients) client.terminate();
+      for (const client of clients) client.terminate();
       wss.close();
     },
   };
