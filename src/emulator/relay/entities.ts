@@ -24,15 +24,52 @@ export interface OnlineListener extends EntityAttachment {
   onGone(callback: (reason: string) => void): () => void;
 }
 
+/** A set that tells its owner when a member leaves (so an entity notices it became empty). */
+class WatchedSet<T> extends Set<T> {
+  constructor(private readonly onDelete: () => void) {
+    super();
+  }
+
+  override delete(value: T): boolean {
+    const deleted = super.delete(value);
+    if (deleted) this.onDelete();
+    return deleted;
+  }
+}
+
 export class HybridConnection {
-  readonly listeners = new Set<OnlineListener>();
-  readonly attachments = new Set<EntityAttachment>();
+  readonly listeners = new WatchedSet<OnlineListener>(() => this.releaseIfIdle());
+  readonly attachments = new WatchedSet<EntityAttachment>(() => this.releaseIfIdle());
   deleted = false;
+  /** Listeners authorized onto this entity whose upgrade has not settled yet (see RelayNamespace.adopt). */
+  #arriving = 0;
 
   constructor(
     readonly namespace: RelayNamespace,
     readonly spec: HybridConnectionSpec,
+    /** Made for an unknown path (autoCreateHybridConnections), not declared in the config. */
+    readonly autoCreated = false,
   ) {}
+
+  /** @internal RelayNamespace.adopt: a listener is on its way. */
+  arriving(): void {
+    this.#arriving++;
+  }
+
+  /** The listener announced by `arriving()` is online, or gave up: forget the entity if it is idle. */
+  arrived(): void {
+    this.#arriving--;
+    this.releaseIfIdle();
+  }
+
+  /**
+   * An auto-created entity holds nothing but its listeners and exchanges, so once they are all gone
+   * it is forgotten, as a Web PubSub hub is: one authorized client opening listeners on new paths
+   * grew the registry for good (4,000 paths of 4 KB: 70 MB).
+   */
+  private releaseIfIdle(): void {
+    if (this.autoCreated && !this.deleted && this.#arriving === 0 && this.listeners.size === 0 && this.attachments.size === 0) this.namespace.forget(this);
+  }
 
   get name(): string {
     return this.spec.name;
@@ -92,17 +129,28 @@ export class RelayNamespace {
     }
     if (!this.spec.autoCreate || segments.length === 0 || segments[0] === '') return undefined;
     const name = segments[0]!;
-    const entity = new HybridConnection(this, { name, requiresClientAuthorization: true, httpEnabled: true, rules: [] });
+    const entity = new HybridConnection(this, { name, requiresClientAuthorization: true, httpEnabled: true, rules: [] }, true);
     return { entity, suffix: segmentsToSuffix(segments.slice(1)) };
   }
 
-  /** Keeps an auto-created entity (or returns the one a concurrent listener kept first). */
+  /**
+   * Keeps an auto-created entity (or returns the one a concurrent listener kept first) for a
+   * listener that passed authorization; the caller calls `arrived()` on the result once that
+   * listener is online or has given up, and an auto-created entity left idle is forgotten then.
+   */
   adopt(entity: HybridConnection): HybridConnection {
     const key = entity.name.toLowerCase();
     const existing = this.entities.get(key);
-    if (existing && !existing.deleted) return existing;
-    this.entities.set(key, entity);
-    return entity;
+    const kept = existing && !existing.deleted ? existing : entity;
+    if (kept === entity) this.entities.set(key, entity);
+    kept.arriving();
+    return kept;
+  }
+
+  /** @internal An idle auto-created entity leaves the registry. */
+  forget(entity: HybridConnection): void {
+    const key = entity.name.toLowerCase();
+    if (this.entities.get(key) === entity) this.entities.delete(key);
   }
 
   delete(name: string): boolean {

@@ -7,7 +7,7 @@ import { authorize } from './auth.js';
 import type { RelayContext } from './handler-context.js';
 import { ListenerSession } from './control-channel.js';
 import { handshakeProblem } from './handshake-check.js';
-import { pathSegments, type EntityMatch } from './entities.js';
+import { pathSegments, type EntityMatch, type HybridConnection } from './entities.js';
 import type { RendezvousAction } from './rendezvous.js';
 import { describeFailure, rejectUpgrade } from './replies.js';
 import { handleSenderConnect } from './sender-connect.js';
@@ -95,6 +95,23 @@ async function acceptListener(ctx: RelayContext, req: IncomingMessage, socket: D
     return;
   }
   const entity = match.entity.namespace.adopt(match.entity);
+  try {
+    await acceptAdopted(ctx, req, socket, head, url, entity, tracker, outcome.token?.expiresAt);
+  } finally {
+    entity.arrived();
+  }
+}
+
+async function acceptAdopted(
+  ctx: RelayContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  url: URL,
+  entity: HybridConnection,
+  tracker: string,
+  tokenExpiresAt: number | undefined,
+): Promise<void> {
   // The service's answer to a 26th listener is not documented; 403 (quota) is our guess [U].
   if (entity.listeners.size >= MAX_LISTENERS_PER_ENTITY) {
     rejectUpgrade(socket, 403, describeFailure(`QuotaExceeded: at most ${MAX_LISTENERS_PER_ENTITY} listeners per hybrid connection.`, tracker));
@@ -111,7 +128,7 @@ async function acceptListener(ctx: RelayContext, req: IncomingMessage, socket: D
     entity,
     host: req.headers.host ?? '127.0.0.1',
     trackingId: url.searchParams.get('sb-hc-id') ?? randomUUID(),
-    tokenExpiresAt: outcome.token?.expiresAt,
+    tokenExpiresAt,
     exchanges: ctx.exchanges,
     backlogBytes: ctx.listenerBacklogBytes,
     renew: (token) => authorize({ entity, token, claim: 'Listen', hostHeader: req.headers.host }),
