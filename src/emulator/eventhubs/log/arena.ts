@@ -15,7 +15,7 @@ export interface Placed<T> {
 }
 
 export class ByteArena {
-  private block = new Uint8Array(0);
+  private block: Uint8Array = new Uint8Array(0);
   private used = 0;
   private nextSize = FIRST_BLOCK;
 
@@ -23,8 +23,10 @@ export class ByteArena {
   copy(bytes: Uint8Array): Placed<Uint8Array> {
     const length = bytes.byteLength;
     if (this.used + length > this.block.byteLength) {
-      // Blocks grow with use, so a quiet partition holds little.
-      this.block = new Uint8Array(Math.max(this.nextSize, length));
+      // Blocks grow with use, so a quiet partition holds little. Not zeroed: every byte handed
+      // out is written first, and zeroing costs as much as the copy once retention frees memory
+      // for reuse (bench/eh-fresh-memory.mjs).
+      this.block = Buffer.allocUnsafeSlow(Math.max(this.nextSize, length));
       this.nextSize = Math.min(this.nextSize * 2, LARGEST_BLOCK);
       this.used = 0;
     }
