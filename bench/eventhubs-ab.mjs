@@ -72,7 +72,8 @@ function report(title, samples, against) {
 
 const before = join(work, 'tree');
 mkdirSync(before);
-execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${rev}" src | tar -x -C "${before}"`]);
+// EH_AB_REPO: take <rev> from another checkout (e.g. when this script runs from a copy of the tree).
+execFileSync('sh', ['-c', `git -C "${process.env.EH_AB_REPO ?? ROOT}" archive "${rev}" src | tar -x -C "${before}"`]);
 const builds = { before: await bundle(before, 'before'), after: await bundle(ROOT, 'after') };
 console.log(`Event Hubs before (${rev}) / after (working tree) on ${machine().cpu}, ${machine().cores} cores, Node ${process.version}; load ${load().join(', ')}; ${ROUNDS} rounds of ${MS} ms`);
 
