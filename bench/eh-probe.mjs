@@ -1,6 +1,7 @@
 // Scratch probe: the emulator in a child (with extra node flags from EH_PROBE_FLAGS), a bare rhea
 // batch sender here; prints events/s and the emulator's CPU per batch. EH_PROBE_DATA_DIR=1 (and
 // EH_PROBE_FSYNC=always|batch|never) for the file log, EH_PROBE_PROFILE=<dir> with --cpu-prof flags.
+import { rmSync } from 'node:fs';
 import { buildSources, removeBuild } from './lib/build.mjs';
 import { startChild } from './lib/child.mjs';
 import { batchSender, connect, keyOf } from './lib/amqp.mjs';
@@ -21,6 +22,7 @@ for (let round = 0; round < Number(process.env.ROUNDS ?? 3); round++) {
 }
 connection.close();
 await emulator.stop();
+if (emulator.info.dataDir) rmSync(emulator.info.dataDir, { recursive: true, force: true });
 if (process.env.EH_PROBE_PROFILE) {
   const { topSelfTime } = await import('./lib/cpu-top.mjs');
   for (const { key, ms, share } of topSelfTime(process.env.EH_PROBE_PROFILE, 25)) console.log(`${(share * 100).toFixed(1).padStart(5)}% ${ms.toFixed(0).padStart(6)} ms  ${key}`);

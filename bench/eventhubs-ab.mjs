@@ -70,6 +70,7 @@ function report(title, samples, against) {
   }
 }
 
+process.once('exit', () => rmSync(work, { recursive: true, force: true }));
 const before = join(work, 'tree');
 mkdirSync(before);
 // EH_AB_REPO: take <rev> from another checkout (e.g. when this script runs from a copy of the tree).
@@ -80,7 +81,10 @@ console.log(`Event Hubs before (${rev}) / after (working tree) on ${machine().cp
 const children = [];
 /** Each section's emulators go before the next starts: they hold every event sent to them. */
 async function stopAll() {
-  for (const child of children.splice(0)) await child.stop().catch(() => undefined);
+  for (const child of children.splice(0)) {
+    await child.stop().catch(() => undefined);
+    if (child.info.dataDir) rmSync(child.info.dataDir, { recursive: true, force: true });
+  }
 }
 try {
   if (!rows.length || rows.includes('ingest')) {
