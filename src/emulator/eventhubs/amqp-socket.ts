@@ -94,11 +94,12 @@ export interface ServeOptions {
 export function serveAmqp(service: EventHubsAmqpService, raw: RawTransport, prefix: Buffer, options: ServeOptions): void {
   const { log, limits } = options;
   log?.(`eventhubs: accepted an AMQP connection over ${options.transport}`);
-  const guard = new FrameGuard(limits);
+  let connection: Connection | undefined;
+  // Few sessions and links until the connection holds a grant (open-links.ts).
+  const guard = new FrameGuard(limits, () => connection !== undefined && service.isAuthorized(connection));
   const handlers: { data?: (chunk: Buffer) => void; end?: () => void; error?: (error: Error) => void } = {};
   let closing = false;
   let ended = false;
-  let connection: Connection | undefined;
 
   const finish = (): void => {
     if (ended) return;

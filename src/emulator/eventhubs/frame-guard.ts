@@ -1,4 +1,5 @@
 import { AmqpStructureError, describedAt, listElements, readBooleanField, readUintField, walkValue } from './amqp-structure.js';
+import { DEFAULT_OPEN_LINK_LIMITS, OpenLinks, type OpenLinkLimits } from './open-links.js';
 import { TransferTracker, type TransferLimits } from './transfer-tracker.js';
 
 // Reads the inbound AMQP byte stream frame by frame before rhea sees any of it (AMQP 1.0
@@ -7,7 +8,8 @@ import { TransferTracker, type TransferLimits } from './transfer-tracker.js';
 //  - header and frame shape: a bad header, a size outside 8..max-frame-size, a data offset outside
 //    the frame or an unknown frame type (rhea would buffer an oversized frame without limit);
 //  - structure: the body's encoded values, walked against the bytes present (amqp-structure.ts);
-//  - transfers: per-link bytes of unfinished deliveries (transfer-tracker.ts).
+//  - transfers: per-link bytes of unfinished deliveries (transfer-tracker.ts);
+//  - sessions and links open, before and after authorization (open-links.ts).
 // A frame is held here until complete, so memory per connection is one max-frame-size.
 
 export interface FrameViolation {
@@ -34,14 +36,15 @@ export interface GuardResult {
   violation?: FrameViolation;
 }
 
-export interface FrameGuardLimits extends TransferLimits {
+export interface FrameGuardLimits extends TransferLimits, Partial<OpenLinkLimits> {
   maxFrameSize: number;
 }
 
 const HEADER_BYTES = 8;
 const AMQP = [0x41, 0x4d, 0x51, 0x50];
-const PERFORMATIVE = { attach: 0x12, transfer: 0x14, detach: 0x16, end: 0x17 } as const;
+const PERFORMATIVE = { begin: 0x11, attach: 0x12, transfer: 0x14, detach: 0x16, end: 0x17 } as const;
 const PERFORMATIVE_NAMES: Record<string, number> = {
+  'amqp:begin:list': PERFORMATIVE.begin,
   'amqp:attach:list': PERFORMATIVE.attach,
   'amqp:transfer:list': PERFORMATIVE.transfer,
   'amqp:detach:list': PERFORMATIVE.detach,
@@ -50,10 +53,12 @@ const PERFORMATIVE_NAMES: Record<string, number> = {
 
 const framing = (description: string): FrameViolation => ({ phase: 'frames', condition: 'amqp:connection:framing-error', description });
 const decode = (description: string): FrameViolation => ({ phase: 'frames', condition: 'amqp:decode-error', description });
+const overLimit = (description: string): FrameViolation => ({ phase: 'frames', condition: 'amqp:resource-limit-exceeded', description });
 
 export class FrameGuard {
-  private readonly limits: FrameGuardLimits;
+  private readonly limits: FrameGuardLimits & OpenLinkLimits;
   private readonly transfers: TransferTracker;
+  private readonly open: OpenLinks;
   private partial: Buffer[] = [];
   private partialBytes = 0;
   /** Bytes the unit being read needs: 8 until its header is known, then the frame's size. */
@@ -62,10 +67,12 @@ export class FrameGuard {
   /** `AMQP 3 1 0 0` was read and the AMQP header that ends that layer not yet. */
   private inSaslLayer = false;
 
-  constructor(limits: number | Partial<FrameGuardLimits>) {
+  /** `authorized`: whether the connection holds a grant yet (more sessions and links are allowed then). */
+  constructor(limits: number | Partial<FrameGuardLimits>, authorized: () => boolean = () => true) {
     const given = typeof limits === 'number' ? { maxFrameSize: limits } : limits;
-    this.limits = { maxFrameSize: 65536, maxMessageBytes: 1024 * 1024, maxPendingBytes: 64 * 1024 * 1024, ...given };
+    this.limits = { maxFrameSize: 65536, maxMessageBytes: 1024 * 1024, maxPendingBytes: 64 * 1024 * 1024, ...DEFAULT_OPEN_LINK_LIMITS, ...given };
     this.transfers = new TransferTracker(this.limits);
+    this.open = new OpenLinks(this.limits, authorized);
   }
 
   /** Bytes of unfinished multi-frame deliveries on this connection. */
@@ -190,17 +197,27 @@ export class FrameGuard {
       if (!performative) return { violation: decode('a frame body must start with a described performative') };
       if (unit[5] !== 0) return {}; // SASL: structure was all there was to check
       const code = typeof performative.descriptor === 'string' ? PERFORMATIVE_NAMES[performative.descriptor] : performative.descriptor;
-      if (code !== PERFORMATIVE.transfer && code !== PERFORMATIVE.detach && code !== PERFORMATIVE.attach && code !== PERFORMATIVE.end) return {};
+      if (code === undefined || !Object.values(PERFORMATIVE).includes(code as never)) return {};
       const channel = unit.readUInt16BE(6);
+      if (code === PERFORMATIVE.begin) {
+        const refused = this.open.begin(channel);
+        return refused ? { violation: overLimit(refused) } : {};
+      }
       if (code === PERFORMATIVE.end) {
         this.transfers.forgetChannel(channel);
+        this.open.end(channel);
         return {};
       }
       const fields = listElements(unit, performative.valueAt, performativeEnd);
       if (!fields) return { violation: decode('a performative must be a list') };
       const handle = readUintField(unit, fields[code === PERFORMATIVE.attach ? 1 : 0]);
       if (typeof handle !== 'number') return { violation: decode('a link handle must be a uint') };
+      if (code === PERFORMATIVE.attach) {
+        const refused = this.open.attach(channel, handle);
+        if (refused) return { violation: overLimit(refused) };
+      }
       if (code !== PERFORMATIVE.transfer) {
+        if (code === PERFORMATIVE.detach) this.open.detach(channel, handle);
         this.transfers.forgetLink(channel, handle);
         return {};
       }
