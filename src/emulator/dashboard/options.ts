@@ -1,6 +1,7 @@
 import type { EventHubsInspector } from '../eventhubs/snapshot.js';
 import type { RelayInspector } from '../relay/snapshot.js';
 import type { WebPubSubInspector } from '../webpubsub/snapshot.js';
+import { DEFAULT_BODY_IDLE_TIMEOUT_MS } from '../host/stalled-bodies.js';
 
 // Options and inputs of the emulator dashboard (server.ts). Limits are far above what one
 // developer's browser tabs need and small enough that a page left open costs nothing.
@@ -21,11 +22,13 @@ export interface DashboardOptions {
   intervalMs?: number;
   /** Bytes queued towards one viewer past which it only gets the newest picture once it drains; default 1 MiB. */
   maxViewerBufferBytes?: number;
+  /** A form body that makes no progress this long is answered 408 and its connection closed; default 30 s. */
+  bodyIdleTimeoutMs?: number;
   /** Receives one line per notable event; never given secrets. */
   log?: (line: string) => void;
 }
 
-export const DASHBOARD_DEFAULTS = { maxViewers: 16, intervalMs: 500, maxViewerBufferBytes: 1024 * 1024 };
+export const DASHBOARD_DEFAULTS = { maxViewers: 16, intervalMs: 500, maxViewerBufferBytes: 1024 * 1024, bodyIdleTimeoutMs: DEFAULT_BODY_IDLE_TIMEOUT_MS };
 /** A form's JSON body; an Event Hubs body is at most 64 KiB of it (eventhubs/snapshot.ts). */
 export const MAX_ACTION_BODY_BYTES = 96 * 1024;
 /** Every form body held at once. */
@@ -56,5 +59,5 @@ export function resolveDashboardLimits(options: DashboardOptions): typeof DASHBO
     if (!Number.isFinite(value) || value <= 0) throw new RangeError(`expected dashboard ${name} > 0, got ${String(value)}`);
     return value;
   };
-  return { maxViewers: positive('maxViewers'), intervalMs: positive('intervalMs'), maxViewerBufferBytes: positive('maxViewerBufferBytes') };
+  return { maxViewers: positive('maxViewers'), intervalMs: positive('intervalMs'), maxViewerBufferBytes: positive('maxViewerBufferBytes'), bodyIdleTimeoutMs: positive('bodyIdleTimeoutMs') };
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ByteBudget, readBody } from '../../node/http-body.js';
+import { BodyStalledError, ByteBudget, readBody } from '../../node/http-body.js';
 import { listen, type Listening } from '../host/listen.js';
 import { DEFAULT_HOST } from '../defaults.js';
 import { authority, serviceLog } from '../service-address.js';
@@ -47,8 +47,10 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
     if ((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() !== 'application/json') return sendJson(res, 415, { error: 'expected application/json' });
     let held;
     try {
-      held = await readBody(req, { maxBytes: MAX_ACTION_BODY_BYTES, budget: bodies });
+      held = await readBody(req, { maxBytes: MAX_ACTION_BODY_BYTES, budget: bodies, idleTimeoutMs: limits.bodyIdleTimeoutMs });
     } catch (error) {
+      // A stalled body will not be drained: the answer closes the connection.
+      if (error instanceof BodyStalledError) return send(res, 408, 'application/json; charset=utf-8', JSON.stringify({ error: error.message }), { connection: 'close' });
       return sendJson(res, (error as { status?: number }).status ?? 400, { error: (error as Error).message });
     }
     let body: unknown;
@@ -94,6 +96,7 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
     service: 'dashboard',
     host,
     maxConnections: limits.maxViewers + 32,
+    bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs,
     log,
     routes: {
       request: handle,

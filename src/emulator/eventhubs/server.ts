@@ -53,6 +53,8 @@ export interface EventHubsLimits {
   maxConnections?: number;
   /** Time to open the connection and authorize it (CBS token or SASL PLAIN); default 30,000 ms. */
   handshakeTimeoutMs?: number;
+  /** An HTTP request body on the port (WebSocket upgrades carry none) that makes no progress this long gets 408; default 30,000 ms. */
+  bodyIdleTimeoutMs?: number;
   /** Largest message, counted over the frames of a delivery as they arrive; default 1 MiB (the service's). */
   maxMessageBytes?: number;
   /** Bytes of unfinished multi-frame deliveries one connection may hold over all its links; default 64 MiB. */
@@ -132,6 +134,7 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
       ...(tls ? { tls } : {}),
       ...(options.limits?.maxConnections !== undefined ? { maxConnections: options.limits.maxConnections } : {}),
       ...(options.limits?.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: options.limits.handshakeTimeoutMs } : {}),
+      ...(options.limits?.bodyIdleTimeoutMs !== undefined ? { bodyIdleTimeoutMs: options.limits.bodyIdleTimeoutMs } : {}),
       log,
       routes: {
         raw: [

@@ -131,6 +131,12 @@ export class ConnectionGuard {
     return entry?.guard === this ? entry : undefined;
   }
 
+  /** The admitted TCP socket under a stream layered on it (TLS, a replay stream), whose byte counts are the wire's. */
+  socketOf(layer: object | undefined): Socket | undefined {
+    const entry = layer ? entries.get(layer) : undefined;
+    return entry?.guard === this ? entry.socket : undefined;
+  }
+
   /** Lets a stream layered on an admitted socket (TLS, a replay stream) find its entry. */
   track(layer: Duplex, guarded: GuardedConnection | undefined): void {
     if (guarded instanceof GuardEntry && guarded.guard === this) entries.set(layer, guarded);

@@ -8,13 +8,15 @@ import { ConnectionGuard, guardHttpServer } from './connection-guard.js';
 import { rejectUpgrade, replyText } from './replies.js';
 import type { ConnectionInfo, ServiceRoutes } from './routes.js';
 import { sniff } from './sniff.js';
+import { connectionsCheckingInterval, setRequestTimeouts, StalledBodyWatch } from './stalled-bodies.js';
 import { destroyOnError } from './socket-errors.js';
 
 // The listening half of the host: one port serving one service's routes (routes.ts). Without raw
 // routes it is an HTTP(S) server; with them a TCP listener that sniffs each connection's first
 // bytes (sniff.ts). Either way: port 0 for a free port, the bind address, TLS, the connection
-// guard (cap + handshake deadline), a handler's failure kept to its own request, and an
-// idempotent close that also ends every open connection.
+// guard (cap + handshake deadline), deadlines for what follows the headers (stalled-bodies.ts), a
+// handler's failure kept to its own request, and an idempotent close that also ends every open
+// connection.
 
 export interface ListenSpec {
   /** Prefix of log lines, e.g. `relay`. */
@@ -28,6 +30,8 @@ export interface ListenSpec {
   maxConnections?: number;
   /** Time a connection has to finish its handshake (connection-guard.ts default). */
   handshakeTimeoutMs?: number;
+  /** Time a request body may make no progress before it is answered 408 and closed (stalled-bodies.ts default). */
+  bodyIdleTimeoutMs?: number;
   log?: (line: string) => void;
   routes: ServiceRoutes;
 }
@@ -64,9 +68,11 @@ function connectionOf(socket: Duplex, guard: ConnectionGuard): ConnectionInfo {
 }
 
 /** Puts the service's HTTP and upgrade routes on a server. */
-function serveHttp(server: HttpServer, spec: ListenSpec, guard: ConnectionGuard, log: (line: string) => void): void {
+function serveHttp(server: HttpServer, spec: ListenSpec, guard: ConnectionGuard, bodies: StalledBodyWatch, log: (line: string) => void): void {
   const { routes, service } = spec;
   const request = routes.request ?? ((_req: IncomingMessage, res: ServerResponse) => replyText(res, 404, 'Not found'));
+  setRequestTimeouts(server, guard.handshakeTimeoutMs);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => bodies.watch(req, res));
   server.on(
     'request',
     shielded(request, (error, _req, res) => {
@@ -86,8 +92,14 @@ function serveHttp(server: HttpServer, spec: ListenSpec, guard: ConnectionGuard,
     socket.on('error', destroyOnError);
     onUpgrade(req, socket, head, connectionOf(socket, guard));
   });
-  // A request Node cannot parse closes that connection only.
-  server.on('clientError', (_error, socket: Duplex) => socket.destroy());
+  // A request Node cannot parse closes that connection only; one past Node's requestTimeout
+  // (stalled-bodies.ts) is told so first, as Node would without this listener.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && socket.writable && !(socket as { _httpMessage?: ServerResponse })._httpMessage?.headersSent) {
+      socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+    socket.destroy();
+  });
 }
 
 /** Listens on `host:port` (0: a free one) and resolves with the port; a failure to bind rejects. */
@@ -109,6 +121,8 @@ export async function listen(spec: ListenSpec): Promise<Listening> {
     log,
     service: spec.service,
   });
+  const bodies = new StalledBodyWatch(spec.bodyIdleTimeoutMs, log, spec.service, (socket) => guard.socketOf(socket) ?? socket);
+  const httpOptions = { connectionsCheckingInterval: connectionsCheckingInterval(guard.handshakeTimeoutMs) };
   const passOnUpgrade = spec.routes.upgradeHandshake !== 'service';
   const sniffing = (spec.routes.raw?.length ?? 0) > 0;
   let server: NetServer;
@@ -117,9 +131,12 @@ export async function listen(spec: ListenSpec): Promise<Listening> {
   if (sniffing) {
     const hasHttp = spec.routes.request !== undefined || spec.routes.upgrade !== undefined;
     if (hasHttp) {
-      httpServer = createHttpServer();
+      httpServer = createHttpServer(httpOptions);
+      // Node starts tracking connections for headersTimeout / requestTimeout when its server
+      // listens; this one never does (connections are handed to it), so it is told it is listening.
+      httpServer.emit('listening');
       guardHttpServer(httpServer, guard, { admit: false, passOnUpgrade });
-      serveHttp(httpServer, spec, guard, log);
+      serveHttp(httpServer, spec, guard, bodies, log);
     }
     const targets = {
       raw: spec.routes.raw!,
@@ -137,9 +154,9 @@ export async function listen(spec: ListenSpec): Promise<Listening> {
       sniff(socket, targets, guarded, socket.remoteAddress);
     });
   } else {
-    httpServer = spec.tls ? createHttpsServer({ cert: spec.tls.cert, key: spec.tls.key }) : createHttpServer();
+    httpServer = spec.tls ? createHttpsServer({ ...httpOptions, cert: spec.tls.cert, key: spec.tls.key }) : createHttpServer(httpOptions);
     guardHttpServer(httpServer, guard, { passOnUpgrade });
-    serveHttp(httpServer, spec, guard, log);
+    serveHttp(httpServer, spec, guard, bodies, log);
     server = httpServer;
   }
   const port = await bindServer(server, spec.port ?? 0, spec.host ?? DEFAULT_HOST);
@@ -152,6 +169,7 @@ export async function listen(spec: ListenSpec): Promise<Listening> {
     guard,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
+        bodies.stop();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
         httpServer?.closeAllConnections();

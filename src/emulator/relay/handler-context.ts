@@ -14,6 +14,8 @@ export interface RelayContext {
   scheme: 'ws' | 'wss';
   rendezvousTimeoutMs: number;
   httpTimeoutMs: number;
+  /** A request body that makes no progress this long is answered 408 and its connection closed. */
+  bodyIdleTimeoutMs: number;
   /** Largest HTTP request/response body of one exchange (→ 413 / 502). */
   httpBodyLimitBytes: number;
   /** Every HTTP body held at once (→ 503). */

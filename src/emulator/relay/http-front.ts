@@ -114,16 +114,17 @@ export class HttpFront {
     const limit = ctx.httpBodyLimitBytes;
     let body: HeldChunks;
     try {
-      // A body may not stall longer than a response may (docs/protocol/relay.md §1.5's 60 s) [U].
-      // A refused body is not read on: the answer closes the connection instead of draining it.
-      // Kept in the chunks it arrived in: it is only written on to the listener (sockets.ts sendChunks).
-      body = await readBodyChunks(req, { maxBytes: limit, hold, idleTimeoutMs: ctx.httpTimeoutMs, afterRefusal: 'stop' });
+      // A body may not stall longer than bodyIdleTimeoutMs (30 s, the handshake deadline's order;
+      // the service's own bound is unknown) [U]. A refused body is not read on: the answer closes
+      // the connection instead of draining it. Kept in the chunks it arrived in: it is only
+      // written on to the listener (sockets.ts sendChunks).
+      body = await readBodyChunks(req, { maxBytes: limit, hold, idleTimeoutMs: ctx.bodyIdleTimeoutMs, afterRefusal: 'stop' });
     } catch (error) {
       if (!(error instanceof BodyReadError)) throw error;
       // A sender that hangs up mid-body gets no answer; the finally in handle() gives the budget back.
       if (error.status === 400) return;
       if (error.status === 503) return this.#overBudget(res, tracker);
-      const message = error.status === 413 ? `Request bodies are limited to ${limit} bytes here.` : `The request body stalled for ${ctx.httpTimeoutMs} ms.`;
+      const message = error.status === 413 ? `Request bodies are limited to ${limit} bytes here.` : `The request body stalled for ${ctx.bodyIdleTimeoutMs} ms.`;
       return replyHttp(res, error.status, describeFailure(message, tracker), { Connection: 'close' });
     }
 

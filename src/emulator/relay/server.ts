@@ -4,6 +4,7 @@ import { HTTP_RESPONSE_DEADLINE_MS, RENDEZVOUS_LIFETIME_MS } from '../../core/re
 import { ByteBudget } from '../../node/http-body.js';
 import { DEFAULT_HOST, EMULATOR_KEY_NAME, EMULATOR_SAS_KEY } from '../defaults.js';
 import { listen, type Listening } from '../host/listen.js';
+import { DEFAULT_BODY_IDLE_TIMEOUT_MS } from '../host/stalled-bodies.js';
 import type { ServiceRoutes } from '../host/routes.js';
 import { createUpgrader } from '../host/upgrade.js';
 import type { EmulatorServiceInfo, ListenOptions, RunningService } from '../types.js';
@@ -49,6 +50,8 @@ export interface RelayEmulatorOptions extends ListenOptions {
   maxConnections?: number;
   /** Time a connection has to send a complete request or upgrade; default 30 s. */
   handshakeTimeoutMs?: number;
+  /** Time a request body may make no progress before it is answered 408 and its connection closed; default 30 s. */
+  bodyIdleTimeoutMs?: number;
 }
 
 export interface RunningRelayEmulator extends RunningService {
@@ -96,6 +99,7 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
     scheme: tls ? 'wss' : 'ws',
     rendezvousTimeoutMs: positive('rendezvousTimeoutMs', options.rendezvousTimeoutMs, RENDEZVOUS_LIFETIME_MS),
     httpTimeoutMs: positive('httpTimeoutMs', options.httpTimeoutMs, HTTP_RESPONSE_DEADLINE_MS),
+    bodyIdleTimeoutMs: positive('bodyIdleTimeoutMs', options.bodyIdleTimeoutMs, DEFAULT_BODY_IDLE_TIMEOUT_MS),
     httpBodyLimitBytes: positive('httpBodyLimitBytes', options.httpBodyLimitBytes, DEFAULT_HTTP_BODY_LIMIT_BYTES),
     listenerBacklogBytes: positive('listenerBacklogBytes', options.listenerBacklogBytes, DEFAULT_LISTENER_BACKLOG_BYTES),
     bodyBudget: new ByteBudget(positive('httpBodyBudgetBytes', options.httpBodyBudgetBytes, DEFAULT_HTTP_BODY_BUDGET_BYTES)),
@@ -132,7 +136,7 @@ export async function startRelayEmulator(options: RelayEmulatorOptions = {}): Pr
     ...failures,
   };
   // Connection cap and request/upgrade deadline, per port (issue 10 #10).
-  const listenSpec = { service: 'relay', host, ...(tls ? { tls } : {}), maxConnections: options.maxConnections, handshakeTimeoutMs: options.handshakeTimeoutMs, log };
+  const listenSpec = { service: 'relay', host, ...(tls ? { tls } : {}), maxConnections: options.maxConnections, handshakeTimeoutMs: options.handshakeTimeoutMs, bodyIdleTimeoutMs: ctx.bodyIdleTimeoutMs, log };
   const main = await listen({ ...listenSpec, port: options.port ?? 0, routes: mainRoutes });
   const port = main.port;
   let rendezvousPort = port;

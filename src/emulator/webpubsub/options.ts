@@ -2,6 +2,7 @@ import type { ListenOptions } from '../types.js';
 import { resolveConfigOption } from '../host/config-file.js';
 import { configError, flag, list, record, text } from '../host/config-values.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../host/connection-guard.js';
+import { DEFAULT_BODY_IDLE_TIMEOUT_MS } from '../host/stalled-bodies.js';
 
 // Emulator settings, shaped like the service's hub settings (docs/protocol/webpubsub.md §5 "Configuration").
 
@@ -50,6 +51,8 @@ export interface WebPubSubLimits {
   maxConnections: number;
   /** Time a connection has to send a complete request or upgrade (default 30 s). */
   handshakeTimeoutMs: number;
+  /** Time a request body may make no progress before it is answered 408 and its connection closed (default 30 s). */
+  bodyIdleTimeoutMs: number;
 }
 
 /** 16 MiB: the service's own bound on a reliable client's unacked messages (§4), far past any burst a reading client builds. */
@@ -59,6 +62,7 @@ export const DEFAULT_LIMITS: WebPubSubLimits = {
   maxUpstreamQueueBytes: 16 * 1024 * 1024,
   maxConnections: DEFAULT_MAX_CONNECTIONS,
   handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  bodyIdleTimeoutMs: DEFAULT_BODY_IDLE_TIMEOUT_MS,
 };
 
 export function resolveLimits(given: Partial<WebPubSubLimits> | undefined): WebPubSubLimits {

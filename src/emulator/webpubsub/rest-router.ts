@@ -15,6 +15,8 @@ export interface RestRouterOptions {
   /** `http(s)://host:port` of the emulator, for nextLink and minted tokens. */
   endpoint: string;
   port: number;
+  /** A REST body that makes no progress this long is answered 408 (limits.bodyIdleTimeoutMs). */
+  bodyIdleTimeoutMs: number;
   log: (line: string) => void;
 }
 
@@ -72,7 +74,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
         params,
         endpoint: options.endpoint,
         accessKey: options.accessKey,
-        body: () => readRestBody(req),
+        body: () => readRestBody(req, options.bodyIdleTimeoutMs),
       };
       return answer(res, operation, await REST_HANDLERS[name](context));
     }

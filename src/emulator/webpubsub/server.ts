@@ -90,12 +90,12 @@ export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions =
     upgradeFailed: (socket) => rejectUpgrade(socket, 500),
   };
   // Connection cap and request/upgrade deadline for the port (issue 10 #10).
-  const listening = await listen({ service: 'webpubsub', host, port: options.port ?? 0, ...(tls ? { tls } : {}), maxConnections: limits.maxConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs, log, routes });
+  const listening = await listen({ service: 'webpubsub', host, port: options.port ?? 0, ...(tls ? { tls } : {}), maxConnections: limits.maxConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs, bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs, log, routes });
   const port = listening.port;
   endpoint = `${scheme}://${authority(host, port)}`;
   const upstream = new Upstream(settingsFor, accessKey, authority(host, port), log);
   env = { upgrader, hubs, upstream, accessKey, port, settingsFor, recoveryWindowMs: options.recoveryWindowMs ?? RECOVERY_WINDOW_MS, limits, counters, log };
-  rest = { hubs, accessKey, endpoint, port, log };
+  rest = { hubs, accessKey, endpoint, port, bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs, log };
   log(`webpubsub: emulator listening on ${endpoint}`);
 
   const connectionString = `Endpoint=${endpoint};AccessKey=${accessKey};Version=1.0;`;

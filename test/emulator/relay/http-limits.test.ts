@@ -8,7 +8,7 @@ import { httpBase, rawListener, startEmulator, token } from './helpers.js';
 // listener's status must be a final HTTP status.
 const KiB = 1024;
 const limits = { httpBodyLimitBytes: 700 * KiB, httpBodyBudgetBytes: 1024 * KiB };
-// The file's emulator keeps the default 60 s response and body-stall deadline, so no hand-answered
+// The file's emulator keeps the default 60 s response and 30 s body-stall deadlines, so no hand-answered
 // request races it on a loaded machine. The cases about those deadlines get an emulator of their
 // own with a short one, and wait for it to pass.
 let emulator: RunningRelayEmulator;
@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => Promise.all([emulator, ...deadlined].map((running) => running.close())));
 
 async function withDeadline(httpTimeoutMs: number): Promise<RunningRelayEmulator> {
-  const running = await startEmulator({ ...limits, httpTimeoutMs });
+  const running = await startEmulator({ ...limits, httpTimeoutMs, bodyIdleTimeoutMs: httpTimeoutMs });
   deadlined.push(running);
   return running;
 }
@@ -109,14 +109,14 @@ describe('HTTP body budget', () => {
     await vi.waitFor(async () => expect(await status()).toBe(503), { timeout: 10_000, interval: 20 });
     req.destroy();
     // The emulator sees the hang-up on its own schedule. Nothing else gives the share back here (the
-    // stall deadline is 60 s), so a request that needs it is refused until the hang-up is seen.
+    // stall deadline is 30 s), so a request that needs it is refused until the hang-up is seen.
     await vi.waitFor(async () => expect(await status()).toBe(200), { timeout: 10_000, interval: 20 });
     listener.socket.terminate();
   });
 });
 
 describe('a body that stalls', () => {
-  it('gets 408 after httpTimeoutMs without data, and its declared length goes back to the budget', async () => {
+  it('gets 408 after bodyIdleTimeoutMs without data, and its declared length goes back to the budget', async () => {
     const impatient = await withDeadline(1000);
     const listener = await rawListener(impatient, 'staller');
     const auth = await token({ path: 'staller' });
