@@ -41,6 +41,8 @@ function contextWith(limits: Partial<KafkaLimits>): KafkaContext {
     maxPendingResponseBytes: 1 << 20,
     maxUnsentResponseBytes: 256 << 20,
     connectionsMaxIdleMs: 60_000,
+    maxCommittedOffsets: 100,
+    maxOffsetMetadataChars: 100,
     ...limits,
   };
   return { namespace, auth: { rules: [], acceptAnyToken: true }, limits: all, unsent: new UnsentResponses(all.maxUnsentResponseBytes) } as unknown as KafkaContext;

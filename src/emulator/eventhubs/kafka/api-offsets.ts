@@ -41,23 +41,32 @@ export function offsetCommit(request: KafkaRequest, session: KafkaSession, conte
     groupError = group ? group.check(memberId, generation, true) : ERROR.UNKNOWN_MEMBER_ID;
   }
   const accepted: Array<{ topic: string; partition: number; committed: { offset: number; leaderEpoch: number; metadata: string | null } }> = [];
+  const acceptedResults: Array<{ error: number }> = [];
   const results = topics.map((topic) => {
     const hub = context.namespace.hub(topic.name);
     return {
       name: topic.name,
       partitions: topic.partitions.map((p) => {
-        let error: number = groupError;
-        if (error === ERROR.NONE) {
-          if (!hub || !hub.partitions[p.index]) error = ERROR.UNKNOWN_TOPIC_OR_PARTITION;
-          else if (!allowed(session, hub, 'Listen')) error = ERROR.TOPIC_AUTHORIZATION_FAILED;
-          else if ((p.metadata?.length ?? 0) > MAX_METADATA_CHARS) error = OFFSET_METADATA_TOO_LARGE;
-          else accepted.push({ topic: hub.name, partition: p.index, committed: { offset: p.offset, leaderEpoch: p.leaderEpoch, metadata: p.metadata } });
+        const result = { index: p.index, error: groupError as number };
+        if (result.error === ERROR.NONE) {
+          if (!hub || !hub.partitions[p.index]) result.error = ERROR.UNKNOWN_TOPIC_OR_PARTITION;
+          else if (!allowed(session, hub, 'Listen')) result.error = ERROR.TOPIC_AUTHORIZATION_FAILED;
+          else if ((p.metadata?.length ?? 0) > MAX_METADATA_CHARS) result.error = OFFSET_METADATA_TOO_LARGE;
+          else {
+            accepted.push({ topic: hub.name, partition: p.index, committed: { offset: p.offset, leaderEpoch: p.leaderEpoch, metadata: p.metadata } });
+            acceptedResults.push(result);
+          }
         }
-        return { index: p.index, error };
+        return result;
       }),
     };
   });
-  if (accepted.length > 0) context.offsets.commit(groupId, accepted);
+  // The store is bounded (offset-store.ts): a full store refuses new entries as the group cap
+  // refuses new groups, metadata past its share as Kafka's offset.metadata.max.bytes does.
+  const refusals = accepted.length > 0 ? context.offsets.commit(groupId, accepted) : [];
+  refusals.forEach((refusal, index) => {
+    if (refusal) acceptedResults[index]!.error = refusal === 'full' ? ERROR.GROUP_MAX_SIZE_REACHED : OFFSET_METADATA_TOO_LARGE;
+  });
   const writer = new KafkaWriter();
   if (v >= 3) writer.int32(0);
   writer.array(results, f, (w, topic) => {

@@ -26,6 +26,10 @@ export interface KafkaLimits {
   maxUnsentResponseBytes: number;
   /** A connection with no request for this long is closed, as Kafka's connections.max.idle.ms; default 10 min. */
   connectionsMaxIdleMs: number;
+  /** Committed offsets kept, one per (group, topic, partition); default 100,000 (offset-store.ts). */
+  maxCommittedOffsets: number;
+  /** Characters of commit metadata kept over all of them; default 4 Mi. */
+  maxOffsetMetadataChars: number;
 }
 
 export interface KafkaContext {

@@ -11,7 +11,7 @@ import { serveKafka } from './connection.js';
 import type { KafkaContext, KafkaLimits } from './context.js';
 import { GroupCoordinator, type CoordinatorLimits, type Group } from './coordinator.js';
 import { rateLimitedLog } from './log-limit.js';
-import { OffsetStore } from './offset-store.js';
+import { DEFAULT_OFFSET_STORE_LIMITS, OffsetStore } from './offset-store.js';
 import { ProducerIds } from './producer-ids.js';
 import { API } from './protocol.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../../host/connection-guard.js';
@@ -68,6 +68,8 @@ export const DEFAULT_KAFKA_LIMITS: KafkaLimits & CoordinatorLimits & ConnectionL
   maxConnections: DEFAULT_MAX_CONNECTIONS,
   handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
   maxBatchBytes: 1024 * 1024 + 64 * 1024,
+  maxCommittedOffsets: DEFAULT_OFFSET_STORE_LIMITS.maxEntries,
+  maxOffsetMetadataChars: DEFAULT_OFFSET_STORE_LIMITS.maxMetadataChars,
   maxFetchWaitMs: 30_000,
   maxGroups: 10_000,
   maxMembersPerGroup: 1000,
@@ -117,7 +119,7 @@ export async function startKafkaEndpoint(options: KafkaEndpointOptions): Promise
     auth: { rules: options.rules, acceptAnyToken: options.acceptAnyToken },
     coordinator,
     producerIds: new ProducerIds(),
-    offsets: new OffsetStore(options.dataDir),
+    offsets: new OffsetStore(options.dataDir, { maxEntries: pick('maxCommittedOffsets'), maxMetadataChars: pick('maxOffsetMetadataChars') }),
     limits: {
       maxRequestBytes: pick('maxRequestBytes'),
       maxBatchBytes: pick('maxBatchBytes'),
@@ -126,6 +128,8 @@ export async function startKafkaEndpoint(options: KafkaEndpointOptions): Promise
       maxPendingResponseBytes: pick('maxPendingResponseBytes'),
       maxUnsentResponseBytes: pick('maxUnsentResponseBytes'),
       connectionsMaxIdleMs: pick('connectionsMaxIdleMs'),
+      maxCommittedOffsets: pick('maxCommittedOffsets'),
+      maxOffsetMetadataChars: pick('maxOffsetMetadataChars'),
     },
     unsent: new UnsentResponses(pick('maxUnsentResponseBytes')),
     advertisedHost: options.advertisedHost,
