@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { afterAll, expect, test } from 'vitest';
+import { afterAll, expect, test, vi } from 'vitest';
 import { resolveNamespace } from '../../../src/emulator/eventhubs/config.js';
 import { EventHubsNamespace } from '../../../src/emulator/eventhubs/namespace.js';
 import { apiVersions } from '../../../src/emulator/eventhubs/kafka/api-meta.js';
@@ -103,4 +103,12 @@ test('stalled Fetch answers are bounded across connections; past the bound a Fet
   for (const stream of streams) stream.destroy();
   await settle();
   expect(context.unsent.room()).toBe(1 << 20);
+});
+
+test('a connection that waits that long for its client to read is closed as idle (it held its answers for ever)', async () => {
+  const stream = new NeverReads();
+  serveKafka(stream, contextWith({ connectionsMaxIdleMs: 200 }), handlers, '/test', undefined, () => undefined);
+  const one = frame(18, 0, () => undefined);
+  stream.push(Buffer.concat(Array.from({ length: 100 }, () => one)));
+  await vi.waitFor(() => expect(stream.destroyed).toBe(true), { timeout: 3000 });
 });

@@ -55,7 +55,9 @@ export function serveKafka(
   let idle: ReturnType<typeof setTimeout> | undefined;
   const stillUsed = (): void => {
     clearTimeout(idle);
-    idle = setTimeout(() => (busy ? stillUsed() : close(`idle for ${context.limits.connectionsMaxIdleMs} ms`)), context.limits.connectionsMaxIdleMs);
+    // Busy with a request (a long poll) is not idle; waiting all that time for the client to read
+    // its answers is: it would hold them (and its place under maxConnections) for ever.
+    idle = setTimeout(() => (busy && !whenSent ? stillUsed() : close(`idle for ${context.limits.connectionsMaxIdleMs} ms`)), context.limits.connectionsMaxIdleMs);
     idle.unref?.();
   };
 
@@ -155,6 +157,8 @@ export function serveKafka(
           await new Promise<void>((resolve) => {
             whenSent = resolve;
             stopWaiting = session.onClose(resolve);
+            // The idle time now counts from here: a client that reads nothing for it is closed.
+            stillUsed();
           });
           stopWaiting?.();
           whenSent = undefined;
