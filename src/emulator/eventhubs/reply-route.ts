@@ -1,5 +1,6 @@
 import type { Connection, Message, Receiver, Sender } from 'rhea';
 import { internals } from './link-helpers.js';
+import { queuedOutgoing } from './outbound-budget.js';
 
 // Where a `$cbs` / `$management` answer goes (docs/protocol/eventhubs.md §3, §4). With a
 // `reply-to`, to the client's receiver whose name or target address equals it (the JS SDK).
@@ -30,9 +31,20 @@ export function replyLink(connection: Connection, requestLink: Receiver, replyTo
   );
 }
 
+/**
+ * Answers a client asked for and has not taken. Without credit on its reply link rhea queues them
+ * without end: 100,000 put-tokens from a connection with no token yet, and no credit, held 80 MB.
+ * [?] The service's behaviour is not documented; an honest client keeps credit open for its answers.
+ */
+export const MAX_UNTAKEN_REPLIES = 100;
+
 export function sendReply(connection: Connection, requestLink: Receiver, request: Message, reply: ManagementAnswer): void {
   const link = replyLink(connection, requestLink, request.reply_to);
   if (!link) return;
+  if (queuedOutgoing(link.session, link).count >= MAX_UNTAKEN_REPLIES) {
+    requestLink.close({ condition: 'amqp:resource-limit-exceeded', description: `${MAX_UNTAKEN_REPLIES} answers are waiting for link credit on the reply link; grant credit before sending more requests.` });
+    return;
+  }
   link.send({
     ...(typeof request.reply_to === 'string' ? { to: request.reply_to } : {}),
     correlation_id: request.message_id,
