@@ -48,3 +48,25 @@ test('assignments count too: a leader\'s SyncGroup past maxMemberBytes is GROUP_
   expect((await sync('a', 600_000)).error).toBe(ERROR.NONE);
   expect((await sync('b', 600_000)).error).toBe(ERROR.GROUP_MAX_SIZE_REACHED);
 });
+
+test('a member naming more than 64 protocols is INCONSISTENT_GROUP_PROTOCOL; 64 with one in common still elect it', async () => {
+  // Two members naming 80,000 protocols each held the event loop for a minute (members² × protocols²).
+  const { MAX_PROTOCOLS_PER_MEMBER } = await import('../../../src/emulator/eventhubs/kafka/coordinator.js');
+  const coordinator = new GroupCoordinator({ ...limits, maxMemberBytes: 64 << 20 });
+  coordinators.push(coordinator);
+  const named = (prefix: string, count: number) => ({
+    ...join(0),
+    rebalanceTimeoutMs: 60_000,
+    protocols: [...Array.from({ length: count - 1 }, (_, i) => ({ name: `${prefix}${i}`, metadata: Buffer.alloc(0) })), { name: 'common', metadata: Buffer.alloc(0) }],
+  });
+  expect((await coordinator.join('many', named('x', MAX_PROTOCOLS_PER_MEMBER + 1))).error).toBe(ERROR.INCONSISTENT_GROUP_PROTOCOL);
+  expect(coordinator.get('many')).toBeUndefined();
+  const first = await coordinator.join('g', named('a', MAX_PROTOCOLS_PER_MEMBER));
+  expect(first.error).toBe(ERROR.NONE);
+  // The second member makes the first rejoin; both then agree on the one protocol they share.
+  const second = coordinator.join('g', named('b', MAX_PROTOCOLS_PER_MEMBER));
+  const rejoin = coordinator.join('g', { ...named('a', MAX_PROTOCOLS_PER_MEMBER), memberId: first.memberId });
+  const [a, b] = await Promise.all([rejoin, second]);
+  expect([a.error, b.error]).toEqual([ERROR.NONE, ERROR.NONE]);
+  expect(a.protocolName).toBe('common');
+});

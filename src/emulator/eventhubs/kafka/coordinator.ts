@@ -24,6 +24,12 @@ export interface CoordinatorLimits {
 }
 
 export const MAX_GROUP_ID_LENGTH = 256;
+/**
+ * Protocols one member may name (clients send one to three: range, roundrobin, cooperative-sticky).
+ * Checking who supports what costs members² × protocols: two members naming 80,000 each held the
+ * event loop for a minute.
+ */
+export const MAX_PROTOCOLS_PER_MEMBER = 64;
 
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
@@ -49,7 +55,9 @@ export class GroupCoordinator {
     if (request.sessionTimeoutMs < this.limits.minSessionTimeoutMs || request.sessionTimeoutMs > this.limits.maxSessionTimeoutMs) {
       return fail(ERROR.INVALID_SESSION_TIMEOUT);
     }
-    if (request.protocols.length === 0 || request.protocolType.length === 0) return fail(ERROR.INCONSISTENT_GROUP_PROTOCOL);
+    if (request.protocols.length === 0 || request.protocols.length > MAX_PROTOCOLS_PER_MEMBER || request.protocolType.length === 0) {
+      return fail(ERROR.INCONSISTENT_GROUP_PROTOCOL);
+    }
     // Checked before a group is made for it: a refused join leaves nothing behind.
     const added = memberBytes({ ...request, memberId }) - (group?.members.get(memberId)?.bytes ?? 0);
     if (added > 0 && this.budget.bytes + added > this.budget.limit) return fail(ERROR.GROUP_MAX_SIZE_REACHED);

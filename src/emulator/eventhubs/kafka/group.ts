@@ -34,6 +34,8 @@ interface Member {
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   protocols: Array<{ name: string; metadata: Buffer }>;
+  /** The names of `protocols`, for the every-member checks (a scan per check made them quadratic). */
+  protocolNames: ReadonlySet<string>;
   assignment: Buffer;
   pendingJoin: ((result: JoinResult) => void) | undefined;
   pendingSync: ((result: SyncResult) => void) | undefined;
@@ -146,7 +148,8 @@ export class Group {
   }
 
   private supportsAll(name: string): boolean {
-    return [...this.members.values()].every((member) => member.protocols.some((protocol) => protocol.name === name));
+    for (const member of this.members.values()) if (!member.protocolNames.has(name)) return false;
+    return true;
   }
 
   /** True when a member with these protocols could join: same type and one protocol in common. */
@@ -167,6 +170,7 @@ export class Group {
         sessionTimeoutMs: request.sessionTimeoutMs,
         rebalanceTimeoutMs: request.rebalanceTimeoutMs,
         protocols: request.protocols,
+        protocolNames: new Set(),
         assignment: EMPTY,
         pendingJoin: undefined,
         pendingSync: undefined,
@@ -177,6 +181,7 @@ export class Group {
     }
     member.pendingJoin?.(this.failJoin(ERROR.UNKNOWN_MEMBER_ID, member.id));
     member.protocols = request.protocols;
+    member.protocolNames = new Set(request.protocols.map((protocol) => protocol.name));
     this.account(member);
     member.sessionTimeoutMs = request.sessionTimeoutMs;
     member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
