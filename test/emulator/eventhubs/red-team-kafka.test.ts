@@ -51,3 +51,24 @@ test('by default a request above the service\'s 1,046,528 bytes closes the conne
   expect(await fresh.login('$ConnectionString', emulator.connectionString)).toBe(0);
   fresh.close();
 });
+
+test('an answer that would pass 64 MiB closes that connection instead of being built', async () => {
+  // A 4 KB DescribeGroups naming one group 2,000 times, its member holding 500 KB of metadata,
+  // was answered with 1 GB (2 GB RSS); 10,000 times would have ended the process.
+  const { KafkaAnswerTooLarge, KafkaWriter, MAX_ANSWER_BYTES } = await import('../../../src/emulator/eventhubs/kafka/codec.js');
+  expect(() => new KafkaWriter().raw(Buffer.alloc(MAX_ANSWER_BYTES + 1))).toThrow(KafkaAnswerTooLarge);
+  const member = await RawClient.open(port);
+  expect(await member.login('$ConnectionString', emulator.connectionString)).toBe(0);
+  member.send(11, 1, (w) => w.string('big', false).int32(60_000).int32(1000).string('', false).string('consumer', false).array([0], false, (p) => p.string('range', false).nullableBytes(Buffer.alloc(500_000), false)));
+  const joined = (await member.response())!;
+  joined.int32();
+  expect(joined.int16()).toBe(0);
+  const describer = await RawClient.open(port);
+  expect(await describer.login('$ConnectionString', emulator.connectionString)).toBe(0);
+  describer.send(15, 0, (w) => w.array(Array.from({ length: 200 }, () => 'big'), false, (e, id) => e.string(id, false), false));
+  expect(await describer.response()).toBeUndefined();
+  // Only that connection: the member's is still served.
+  member.send(18, 0, () => undefined);
+  expect(await member.response()).toBeDefined();
+  member.close();
+});

@@ -1,6 +1,6 @@
 import type { Hub } from '../namespace.js';
 import type { Partition } from '../partition.js';
-import { KafkaWriter } from './codec.js';
+import { KafkaWriter, MAX_ANSWER_BYTES } from './codec.js';
 import { allowed, hubByTopicId, type KafkaContext, type KafkaSession } from './context.js';
 import { ERROR } from './protocol.js';
 import { RecordRuns } from './fetch-records.js';
@@ -117,7 +117,9 @@ export async function fetch(request: KafkaRequest, session: KafkaSession, contex
     if (total >= minBytes || flat.some((data) => data.error !== ERROR.NONE) || remaining <= 0 || session.isClosed()) break;
     await waitForAppend(topics, session, remaining);
   }
-  const writer = new KafkaWriter(1024 + results.flat().reduce((sum, data) => sum + data.bytes, 0));
+  const recordBytes = results.flat().reduce((sum, data) => sum + data.bytes, 0);
+  // Records are bounded by maxFetchBytes (plus KIP-74's one record); the rest is per-partition framing.
+  const writer = new KafkaWriter(1024 + recordBytes, recordBytes + MAX_ANSWER_BYTES);
   writer.int32(0);
   if (v >= 7) writer.int16(ERROR.NONE).int32(0);
   writer.array(topics, f, (w, topic, ) => {

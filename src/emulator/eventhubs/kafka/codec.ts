@@ -142,12 +142,27 @@ export class KafkaReader {
 
 const INT64_MAX = 0x7fffffffffffffffn;
 
-/** Grows by doubling; `finish()` returns a view of what was written. */
+/**
+ * The largest answer a writer builds unless told otherwise. Answers repeat what was asked for:
+ * a 4 KB DescribeGroups naming one group 2,000 times, its member carrying 500 KB of metadata,
+ * was a 1 GB answer (2 GB RSS), and 10,000 times would have ended the process. A Fetch answer,
+ * the one that is large by design, gets its own bound (api-fetch.ts).
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+export class KafkaAnswerTooLarge extends Error {
+  override readonly name = 'KafkaAnswerTooLarge';
+}
+
+/** Grows by doubling up to `limit`; `finish()` returns a view of what was written. */
 export class KafkaWriter {
   private buffer: Buffer;
   private position = 0;
 
-  constructor(initial = 256) {
+  constructor(
+    initial = 256,
+    private readonly limit = MAX_ANSWER_BYTES,
+  ) {
     this.buffer = Buffer.allocUnsafe(initial);
   }
 
@@ -158,7 +173,8 @@ export class KafkaWriter {
   /** Reserves bytes and returns where they start; read `this.buffer` only after, as it may be replaced. */
   private room(bytes: number): number {
     if (this.position + bytes > this.buffer.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.position + bytes));
+      if (this.position + bytes > this.limit) throw new KafkaAnswerTooLarge(`the answer would exceed ${this.limit} bytes`);
+      const next = Buffer.allocUnsafe(Math.min(Math.max(this.buffer.length * 2, this.position + bytes), this.limit));
       this.buffer.copy(next, 0, 0, this.position);
       this.buffer = next;
     }
