@@ -20,14 +20,20 @@ export interface RestRouterOptions {
   log: (line: string) => void;
 }
 
-const OPERATIONS = Object.entries(REST_OPERATIONS) as Array<[RestOperationName, RestOperation]>;
+/** Each operation with its path split and its query parameters as a set, worked out once. */
+const OPERATIONS = (Object.entries(REST_OPERATIONS) as Array<[RestOperationName, RestOperation]>).map(([name, operation]) => ({
+  name,
+  operation,
+  parts: operation[1].split('/'),
+  accepted: new Set(operation[2].split(' ')),
+}));
 
 /** The path parameters when the request is this operation, else undefined. */
-function match(operation: RestOperation, method: string | undefined, segments: string[]): RestParams | undefined {
-  const parts = operation[1].split('/');
+function match(operation: RestOperation, parts: readonly string[], method: string | undefined, segments: string[]): RestParams | undefined {
   if (operation[0] !== method || parts.length !== segments.length) return undefined;
   const params: RestParams = {};
-  for (const [i, part] of parts.entries()) {
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
     if (part.startsWith('{')) params[part.slice(1, -1) as keyof RestParams] = segments[i]!;
     else if (part !== segments[i]) return undefined;
   }
@@ -57,14 +63,13 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
     const hubName = segments[2]!;
     if (!HUB_NAME_PATTERN.test(hubName)) throw badRequest(`Invalid hub name; expected ${HUB_NAME_PATTERN}`);
     const rest = segments.slice(3);
-    for (const [name, operation] of OPERATIONS) {
-      const params = match(operation, req.method, rest);
+    for (const { name, operation, parts, accepted } of OPERATIONS) {
+      const params = match(operation, parts, req.method, rest);
       if (!params) continue;
       for (const key of ['group', 'connectionId', 'userId'] as const) {
         const value = params[key];
         if (value !== undefined && (value.length > 1024 || value.trim().length === 0)) throw badRequest(`Invalid ${key}`);
       }
-      const accepted = new Set(operation[2].split(' '));
       const context: RestContext = {
         req,
         url,
