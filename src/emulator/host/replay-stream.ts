@@ -30,6 +30,19 @@ export class ReplayStream extends Duplex {
     this.#inner.write(chunk, callback);
   }
 
+  /**
+   * Corked writes reach the stream underneath in the same tick, as they would a socket. Without
+   * this, the second piece of a frame written in two (ws writes a close frame's header and its code
+   * so) waited for the first one's callback, and a socket destroyed right after its close frame
+   * (ws's protocol errors) sent the header alone: clients saw a broken frame, not code 1002/1009.
+   */
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    const inner = this.#inner;
+    inner.cork();
+    chunks.forEach(({ chunk }, index) => (index === chunks.length - 1 ? inner.write(chunk, callback) : inner.write(chunk)));
+    inner.uncork();
+  }
+
   override _final(callback: () => void): void {
     this.#inner.end();
     callback();
