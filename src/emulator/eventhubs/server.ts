@@ -6,6 +6,7 @@ import { listen, type Listening } from '../host/listen.js';
 import { rejectUpgrade, replyText } from '../host/replies.js';
 import { EventHubsAmqpService, MAX_FRAME_SIZE } from './amqp-service.js';
 import { rejectTextFrame, serveAmqp, streamTransport, webSocketTransport, type WireLimits } from './amqp-socket.js';
+import { DEFAULT_OPEN_LINK_LIMITS } from './open-links.js';
 import { CbsAuthority, type SharedAccessPolicy } from './cbs.js';
 import { loadEventHubsConfig, resolveNamespace, resolvePolicies, type EventHubsEmulatorConfig } from './config.js';
 import { EventHubsNamespace } from './namespace.js';
@@ -61,6 +62,12 @@ export interface EventHubsLimits {
   maxPendingTransferBytesPerConnection?: number;
   /** Unsent bytes per connection before consumer links pause until the socket drains; default 4 MiB. */
   maxOutboundBytesPerConnection?: number;
+  /** Sessions, and links, a connection may open before it holds a grant; default 8 (open-links.ts). */
+  maxLinksBeforeAuthorization?: number;
+  /** Sessions per authorized connection; default 5,000 (channel-max 4999). */
+  maxSessionsPerConnection?: number;
+  /** Links per authorized connection; default 5,000. */
+  maxLinksPerConnection?: number;
 }
 
 export const DEFAULT_MAX_PENDING_TRANSFER_BYTES = 64 * 1024 * 1024;
@@ -77,6 +84,9 @@ function wireLimits(limits: EventHubsLimits = {}): WireLimits {
     maxMessageBytes: positive('maxMessageBytes', MAX_MESSAGE_SIZE),
     maxPendingBytes: positive('maxPendingTransferBytesPerConnection', DEFAULT_MAX_PENDING_TRANSFER_BYTES),
     maxOutboundBytes: positive('maxOutboundBytesPerConnection', DEFAULT_MAX_OUTBOUND_BYTES),
+    maxLinksBeforeAuthorization: positive('maxLinksBeforeAuthorization', DEFAULT_OPEN_LINK_LIMITS.maxLinksBeforeAuthorization),
+    maxSessions: positive('maxSessionsPerConnection', DEFAULT_OPEN_LINK_LIMITS.maxSessions),
+    maxLinks: positive('maxLinksPerConnection', DEFAULT_OPEN_LINK_LIMITS.maxLinks),
   };
 }
 

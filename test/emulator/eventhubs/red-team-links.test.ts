@@ -61,3 +61,19 @@ test('the frame guard counts begin, attach, detach and end per connection', () =
   expect(guard.push(frame(described(0x17, list()))).violation).toBeUndefined();
   expect(guard.push(Buffer.concat([begin(), attach('e', 0, 'sender', 'eh1'), attach('f', 1, 'sender', 'eh1'), attach('g', 2, 'sender', 'eh1')])).violation).toBeUndefined();
 });
+
+test('the bounds are options: limits.maxLinksBeforeAuthorization', async () => {
+  const strict = await startEventHubsEmulator({ log: () => undefined, limits: { maxLinksBeforeAuthorization: 1 } });
+  try {
+    const connection = rhea.create_container().connect({ host: '127.0.0.1', port: strict.port, reconnect: false });
+    connection.on('connection_error', () => undefined);
+    const closed = new Promise<string | undefined>((resolve) => connection.on('connection_close', (context) => resolve((context.connection.error as { condition?: string } | undefined)?.condition)));
+    await new Promise((resolve) => connection.once('connection_open', resolve));
+    // $cbs needs a sender and a receiver: two links, one more than allowed.
+    connection.open_sender('$cbs');
+    connection.open_receiver('$cbs');
+    expect(await closed).toBe('amqp:resource-limit-exceeded');
+  } finally {
+    await strict.close();
+  }
+});
