@@ -7,16 +7,22 @@ import { partitionForKey } from './partition-key.js';
 // The emulated namespace: hubs by case-insensitive name, their partitions, and routing of
 // sends to `<hub>` (partition key hash, else round-robin; docs/protocol/eventhubs.md §5).
 
+export interface NamespaceOptions {
+  /** Message bytes each partition keeps in memory before its oldest events go (memory-log.ts). */
+  maxLogBytesPerPartition?: number;
+}
+
 export class Hub {
   readonly partitions: Partition[];
   private nextRoundRobin = 0;
 
-  constructor(readonly definition: HubDefinition, dataDir: EventHubsDataDir | undefined) {
+  constructor(readonly definition: HubDefinition, dataDir: EventHubsDataDir | undefined, options: NamespaceOptions = {}) {
     const cutoff = Date.now() - definition.retentionMs;
+    const maxBytes = options.maxLogBytesPerPartition;
     this.partitions = definition.partitionIds.map((id) => {
       const log = dataDir
-        ? dataDir.partitionLog(definition.name, id, cutoff)
-        : new MemoryPartitionLog();
+        ? dataDir.partitionLog(definition.name, id, cutoff, maxBytes)
+        : new MemoryPartitionLog(undefined, maxBytes);
       return new Partition(definition.name, id, log, definition.retentionMs);
     });
   }
@@ -48,11 +54,11 @@ export class EventHubsNamespace {
 
   private readonly dataDir: EventHubsDataDir | undefined;
 
-  constructor(readonly definition: NamespaceDefinition, dataDir?: string | EventHubsDataDir) {
+  constructor(readonly definition: NamespaceDefinition, dataDir?: string | EventHubsDataDir, options: NamespaceOptions = {}) {
     // The data dir is locked first (log/data-dir-lock.ts) and released if loading fails.
     this.dataDir = typeof dataDir === 'string' ? new EventHubsDataDir(dataDir) : dataDir;
     try {
-      for (const hub of definition.hubs) this.hubs.set(hub.name.toLowerCase(), new Hub(hub, this.dataDir));
+      for (const hub of definition.hubs) this.hubs.set(hub.name.toLowerCase(), new Hub(hub, this.dataDir, options));
     } catch (error) {
       this.dataDir?.close();
       throw error;

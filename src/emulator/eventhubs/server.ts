@@ -11,6 +11,7 @@ import { CbsAuthority, type SharedAccessPolicy } from './cbs.js';
 import { loadEventHubsConfig, resolveNamespace, resolvePolicies, type EventHubsEmulatorConfig } from './config.js';
 import { EventHubsNamespace } from './namespace.js';
 import { EventHubsDataDir } from './log/data-dir.js';
+import { DEFAULT_MAX_LOG_BYTES_PER_PARTITION } from './log/memory-log.js';
 import type { FsyncPolicy } from './log/group-commit.js';
 import { resolveTlsMaterial } from '../tls.js';
 import { startKafkaEndpoint, type KafkaEndpoint, type KafkaEndpointLimits } from './kafka/server.js';
@@ -68,11 +69,13 @@ export interface EventHubsLimits {
   maxSessionsPerConnection?: number;
   /** Links per authorized connection; default 5,000. */
   maxLinksPerConnection?: number;
+  /** Message bytes each partition keeps in memory; past it the oldest events go as retention drops them. Default 256 MiB. */
+  maxLogBytesPerPartition?: number;
 }
 
 export const DEFAULT_MAX_PENDING_TRANSFER_BYTES = 64 * 1024 * 1024;
 
-function wireLimits(limits: EventHubsLimits = {}): WireLimits {
+function wireLimits(limits: EventHubsLimits = {}): WireLimits & { maxLogBytesPerPartition: number } {
   const positive = (name: keyof EventHubsLimits, fallback: number): number => {
     const value = limits[name];
     if (value === undefined) return fallback;
@@ -87,6 +90,7 @@ function wireLimits(limits: EventHubsLimits = {}): WireLimits {
     maxLinksBeforeAuthorization: positive('maxLinksBeforeAuthorization', DEFAULT_OPEN_LINK_LIMITS.maxLinksBeforeAuthorization),
     maxSessions: positive('maxSessionsPerConnection', DEFAULT_OPEN_LINK_LIMITS.maxSessions),
     maxLinks: positive('maxLinksPerConnection', DEFAULT_OPEN_LINK_LIMITS.maxLinks),
+    maxLogBytesPerPartition: positive('maxLogBytesPerPartition', DEFAULT_MAX_LOG_BYTES_PER_PARTITION),
   };
 }
 
@@ -117,7 +121,7 @@ export async function startEventHubsEmulator(options: EventHubsEmulatorOptions =
   // TLS before the data dir: a failure here must not leave the data dir locked.
   const tls = await resolveTlsMaterial(options.tls);
   const dataDir = options.dataDir ? new EventHubsDataDir(options.dataDir, { log, ...(options.fsync ? { fsync: options.fsync } : {}) }) : undefined;
-  const namespace = new EventHubsNamespace(definition, dataDir);
+  const namespace = new EventHubsNamespace(definition, dataDir, { maxLogBytesPerPartition: limits.maxLogBytesPerPartition });
   const authority = new CbsAuthority({
     namespace,
     rules,

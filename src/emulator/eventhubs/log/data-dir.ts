@@ -12,8 +12,9 @@ export class EventHubsDataDir {
     this.lock = lockDataDir(path);
   }
 
-  partitionLog(hubName: string, partitionId: string, retentionCutoff: number): FilePartitionLog {
-    return new FilePartitionLog(join(this.path, hubName.toLowerCase(), partitionId), retentionCutoff, this.options);
+  partitionLog(hubName: string, partitionId: string, retentionCutoff: number, maxBytes?: number): FilePartitionLog {
+    const options = maxBytes === undefined ? this.options : { ...this.options, maxBytes };
+    return new FilePartitionLog(join(this.path, hubName.toLowerCase(), partitionId), retentionCutoff, options);
   }
 
   close(): void {

@@ -31,6 +31,8 @@ export interface FileLogOptions {
   /** Receives the damaged ranges found on load. */
   log?: (line: string) => void;
   segmentBytes?: number;
+  /** Message bytes kept in memory (memory-log.ts); older events stay in their segment files until time retention removes them. */
+  maxBytes?: number;
 }
 
 interface Segment {
@@ -57,7 +59,7 @@ export class FilePartitionLog extends MemoryPartitionLog {
   private readonly segmentBytes: number;
 
   constructor(private readonly directory: string, retentionCutoff: number, options: FileLogOptions = {}) {
-    super();
+    super(undefined, options.maxBytes);
     this.policy = options.fsync ?? DEFAULT_FSYNC_POLICY;
     this.segmentBytes = options.segmentBytes ?? SEGMENT_BYTES;
     this.commit = new GroupCommit(this.policy, () => this.fd);

@@ -39,16 +39,33 @@ export interface PartitionLog {
   close(): void;
 }
 
+/**
+ * Our bound on the message bytes one partition keeps in memory (limits.maxLogBytesPerPartition).
+ * The service bounds a partition by its retention time and the namespace's storage quota; without
+ * a size bound an authorized producer could grow the emulator's memory without end.
+ */
+export const DEFAULT_MAX_LOG_BYTES_PER_PARTITION = 256 * 1024 * 1024;
+
 export class MemoryPartitionLog implements PartitionLog {
   protected chunks: EventChunk[] = [];
   private readonly arena = new ByteArena();
   protected next: number;
   protected nextByte: number;
   protected newest: EventPosition | undefined;
+  /** Message bytes of the retained chunks. */
+  private bytes = 0;
 
-  constructor(start: { nextSequenceNumber: number; nextOffset: number } = { nextSequenceNumber: 0, nextOffset: 0 }) {
+  constructor(
+    start: { nextSequenceNumber: number; nextOffset: number } = { nextSequenceNumber: 0, nextOffset: 0 },
+    private readonly maxBytes = DEFAULT_MAX_LOG_BYTES_PER_PARTITION,
+  ) {
     this.next = start.nextSequenceNumber;
     this.nextByte = start.nextOffset;
+  }
+
+  /** Message bytes the log holds now (at most maxBytes, or one chunk when a single append is larger). */
+  get retainedBytes(): number {
+    return this.bytes;
   }
 
   get firstSequenceNumber(): number {
@@ -77,9 +94,31 @@ export class MemoryPartitionLog implements PartitionLog {
     this.persist(chunk);
     this.next = chunk.lastSequenceNumber + 1;
     this.nextByte = chunk.firstOffset + chunk.byteLength;
-    this.chunks.push(chunk);
+    this.keep(chunk);
     this.rememberLastOf(chunk);
     return chunk;
+  }
+
+  /**
+   * Adds a chunk and drops the oldest ones past maxBytes, as time retention drops them (the begin
+   * sequence number moves up). The newest chunk stays so what was just accepted can be read.
+   */
+  private keep(chunk: EventChunk): void {
+    this.chunks.push(chunk);
+    this.bytes += chunk.byteLength;
+    let over = 0;
+    let freed = 0;
+    while (this.bytes - freed > this.maxBytes && over < this.chunks.length - 1) freed += this.chunks[over++]!.byteLength;
+    if (over > 0) this.dropOldest(over);
+  }
+
+  private dropOldest(chunks: number): number {
+    let events = 0;
+    for (const chunk of this.chunks.splice(0, chunks)) {
+      events += chunk.count;
+      this.bytes -= chunk.byteLength;
+    }
+    return events;
   }
 
   /** Calls `done` once what was appended so far is as durable as the log promises (at once in memory). */
@@ -89,7 +128,7 @@ export class MemoryPartitionLog implements PartitionLog {
 
   /** Loaded-from-disk events; already persisted. */
   protected restore(chunk: EventChunk): void {
-    this.chunks.push(chunk);
+    this.keep(chunk);
     this.reserve(chunk.lastSequenceNumber + 1, chunk.firstOffset + chunk.byteLength);
     this.rememberLastOf(chunk);
   }
@@ -175,10 +214,8 @@ export class MemoryPartitionLog implements PartitionLog {
   expireBefore(cutoff: number): number {
     // A chunk's events share one enqueued time, so retention drops whole chunks (and their bytes).
     let chunks = 0;
-    let dropped = 0;
-    while (chunks < this.chunks.length && this.chunks[chunks]!.enqueuedTime < cutoff) dropped += this.chunks[chunks++]!.count;
-    if (chunks > 0) this.chunks.splice(0, chunks);
-    return dropped;
+    while (chunks < this.chunks.length && this.chunks[chunks]!.enqueuedTime < cutoff) chunks++;
+    return chunks > 0 ? this.dropOldest(chunks) : 0;
   }
 
   close(): void {
