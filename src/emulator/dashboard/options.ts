@@ -24,11 +24,15 @@ export interface DashboardOptions {
   maxViewerBufferBytes?: number;
   /** A form body that makes no progress this long is answered 408 and its connection closed; default 30 s. */
   bodyIdleTimeoutMs?: number;
+  /** Characters of any one string in a picture (names clients chose); longer ones are cut with "…". Default 256. */
+  maxPictureStringLength?: number;
+  /** About this many bytes of a picture; list items past it are left out and counted ("… N more"). Default 1 MiB. */
+  maxPictureBytes?: number;
   /** Receives one line per notable event; never given secrets. */
   log?: (line: string) => void;
 }
 
-export const DASHBOARD_DEFAULTS = { maxViewers: 16, intervalMs: 500, maxViewerBufferBytes: 1024 * 1024, bodyIdleTimeoutMs: DEFAULT_BODY_IDLE_TIMEOUT_MS };
+export const DASHBOARD_DEFAULTS = { maxViewers: 16, intervalMs: 500, maxViewerBufferBytes: 1024 * 1024, bodyIdleTimeoutMs: DEFAULT_BODY_IDLE_TIMEOUT_MS, maxPictureStringLength: 256, maxPictureBytes: 1024 * 1024 };
 /** A form's JSON body; an Event Hubs body is at most 64 KiB of it (eventhubs/snapshot.ts). */
 export const MAX_ACTION_BODY_BYTES = 96 * 1024;
 /** Every form body held at once. */
@@ -59,5 +63,8 @@ export function resolveDashboardLimits(options: DashboardOptions): typeof DASHBO
     if (!Number.isFinite(value) || value <= 0) throw new RangeError(`expected dashboard ${name} > 0, got ${String(value)}`);
     return value;
   };
-  return { maxViewers: positive('maxViewers'), intervalMs: positive('intervalMs'), maxViewerBufferBytes: positive('maxViewerBufferBytes'), bodyIdleTimeoutMs: positive('bodyIdleTimeoutMs') };
+  return { maxViewers: positive('maxViewers'), intervalMs: positive('intervalMs'), maxViewerBufferBytes: positive('maxViewerBufferBytes'), bodyIdleTimeoutMs: positive('bodyIdleTimeoutMs'),
+    maxPictureStringLength: positive('maxPictureStringLength'),
+    maxPictureBytes: positive('maxPictureBytes'),
+  };
 }

@@ -253,7 +253,8 @@ export function dashboardClient(): void {
     renderWebPubSub(picture.webpubsub, picture.endpoints.webpubsub);
     renderEventHubs(picture.eventhubs, picture.endpoints.eventhubs);
     status.dataset.state = 'live';
-    status.textContent = `live · ${new Date().toLocaleTimeString()}`;
+    const more = (picture.omitted ?? []).reduce((sum, list) => sum + list.more, 0);
+    status.textContent = `live · ${new Date().toLocaleTimeString()}${more > 0 ? ` · … ${more} more list items not shown` : ''}`;
   });
   // Rates fall back to 0 when events stop, though no new picture comes then.
   setInterval(() => {

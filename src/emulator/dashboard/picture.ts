@@ -1,3 +1,4 @@
+import type { OmittedItems } from './bound-picture.js';
 import type { EventHubsSnapshot } from '../eventhubs/snapshot.js';
 import type { RelaySnapshot } from '../relay/snapshot.js';
 import type { WebPubSubSnapshot } from '../webpubsub/snapshot.js';
@@ -9,4 +10,6 @@ export interface DashboardPicture {
   relay: RelaySnapshot | null;
   webpubsub: WebPubSubSnapshot | null;
   eventhubs: EventHubsSnapshot | null;
+  /** Lists cut short to bound the picture (bound-picture.ts). */
+  omitted?: OmittedItems[];
 }

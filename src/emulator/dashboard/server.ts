@@ -4,6 +4,7 @@ import { listen, type Listening } from '../host/listen.js';
 import { DEFAULT_HOST } from '../defaults.js';
 import { authority, serviceLog } from '../service-address.js';
 import { runAction } from './actions.js';
+import { boundPicture } from './bound-picture.js';
 import { ACTION_BODY_BUDGET_BYTES, HEARTBEAT_MS, MAX_ACTION_BODY_BYTES, resolveDashboardLimits, type DashboardOptions, type DashboardSources, type RunningDashboard } from './options.js';
 import { pageHtml, PAGE_SCRIPT, PAGE_STYLE } from './page.js';
 import { formRefusal, hostAllowed, newCsrfToken } from './security.js';
@@ -32,13 +33,19 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
   const token = newCsrfToken();
   const bodies = new ByteBudget(ACTION_BODY_BUDGET_BYTES);
   const endpoints = Object.fromEntries(Object.entries(sources).map(([name, source]) => [name, source.endpoint]));
+  const bounds = { maxStringLength: limits.maxPictureStringLength, maxBytes: limits.maxPictureBytes };
   const picture = () =>
-    JSON.stringify({
-      endpoints,
-      relay: sources.relay?.inspector.snapshot() ?? null,
-      webpubsub: sources.webpubsub?.inspector.snapshot() ?? null,
-      eventhubs: sources.eventhubs?.inspector.snapshot() ?? null,
-    });
+    JSON.stringify(
+      boundPicture(
+        {
+          endpoints,
+          relay: sources.relay?.inspector.snapshot() ?? null,
+          webpubsub: sources.webpubsub?.inspector.snapshot() ?? null,
+          eventhubs: sources.eventhubs?.inspector.snapshot() ?? null,
+        },
+        bounds,
+      ),
+    );
   const viewers = new ViewerHub({ ...limits, maxBufferBytes: limits.maxViewerBufferBytes, heartbeatMs: HEARTBEAT_MS, picture, log });
 
   const handlePost = async (req: IncomingMessage, res: ServerResponse, action: string) => {
