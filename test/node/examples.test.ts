@@ -36,7 +36,9 @@ function run(file: string, args: string[] = [], timeoutMs = 60_000): Promise<{ c
   });
 }
 
-describe('examples', () => {
+// Each case bundles and runs a process that talks to a real emulator (eventhubs-receive alone waits
+// 5 s for a second consumer to find nothing): a loaded machine takes more than the 20 s default.
+describe('examples', { timeout: 60_000 }, () => {
   it('eventhubs-send.ts sends a batch of three to the in-process emulator', async () => {
     const { code, output } = await run(await bundle('eventhubs-send'));
     expect(output).toContain('sent a batch of 3 events to eh1');
