@@ -1,4 +1,5 @@
 import { AmqpStructureError, describedAt, listElements, readBooleanField, readUintField, walkValue } from './amqp-structure.js';
+import { openProblem } from './open-fields.js';
 import { DEFAULT_OPEN_LINK_LIMITS, OpenLinks, type OpenLinkLimits } from './open-links.js';
 import { TransferTracker, type TransferLimits } from './transfer-tracker.js';
 
@@ -9,7 +10,8 @@ import { TransferTracker, type TransferLimits } from './transfer-tracker.js';
 //    the frame or an unknown frame type (rhea would buffer an oversized frame without limit);
 //  - structure: the body's encoded values, walked against the bytes present (amqp-structure.ts);
 //  - transfers: per-link bytes of unfinished deliveries (transfer-tracker.ts);
-//  - sessions and links open, before and after authorization (open-links.ts).
+//  - sessions and links open, before and after authorization (open-links.ts);
+//  - the open's max-frame-size, which rhea's sending trusts (open-fields.ts).
 // A frame is held here until complete, so memory per connection is one max-frame-size.
 
 export interface FrameViolation {
@@ -42,8 +44,9 @@ export interface FrameGuardLimits extends TransferLimits, Partial<OpenLinkLimits
 
 const HEADER_BYTES = 8;
 const AMQP = [0x41, 0x4d, 0x51, 0x50];
-const PERFORMATIVE = { begin: 0x11, attach: 0x12, transfer: 0x14, detach: 0x16, end: 0x17 } as const;
+const PERFORMATIVE = { open: 0x10, begin: 0x11, attach: 0x12, transfer: 0x14, detach: 0x16, end: 0x17 } as const;
 const PERFORMATIVE_NAMES: Record<string, number> = {
+  'amqp:open:list': PERFORMATIVE.open,
   'amqp:begin:list': PERFORMATIVE.begin,
   'amqp:attach:list': PERFORMATIVE.attach,
   'amqp:transfer:list': PERFORMATIVE.transfer,
@@ -198,6 +201,10 @@ export class FrameGuard {
       if (unit[5] !== 0) return {}; // SASL: structure was all there was to check
       const code = typeof performative.descriptor === 'string' ? PERFORMATIVE_NAMES[performative.descriptor] : performative.descriptor;
       if (code === undefined || !Object.values(PERFORMATIVE).includes(code as never)) return {};
+      if (code === PERFORMATIVE.open) {
+        const problem = openProblem(unit, performative.valueAt, performativeEnd);
+        return problem ? { violation: { phase: 'frames', ...problem } } : {};
+      }
       const channel = unit.readUInt16BE(6);
       if (code === PERFORMATIVE.begin) {
         const refused = this.open.begin(channel);
