@@ -108,7 +108,9 @@ export function stringIs(bytes: Uint8Array, position: number, name: string): boo
 
 /** The string value of annotation `name` in the (walked) map at `valueAt`, the first entry named so. */
 export function annotationStringAt(bytes: Uint8Array, valueAt: number, end: number, name: string): string | undefined {
-  if (!scanMap(bytes, valueAt)) return undefined;
+  // Annotations are a map (AMQP 1.0 §3.2.3); any other value is malformed, not "no key".
+  if (bytes[valueAt] === 0x40) return undefined;
+  if (!scanMap(bytes, valueAt)) throw new AmqpDecodeError('message annotations must be a map');
   let position = mapped.first;
   for (let index = 0, count = mapped.count; index + 1 < count; index += 2) {
     const valueStart = skipValue(bytes, position, end);

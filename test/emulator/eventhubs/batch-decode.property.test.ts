@@ -79,3 +79,14 @@ test('a damaged transfer is refused with AmqpDecodeError, or read as a full deco
     { numRuns: 1000 },
   );
 });
+
+test('message annotations that are not a map are refused, not read as "no partition key"', () => {
+  // Found by the property above: one bit turned the envelope's annotations map32 (0xd1) into a list32 (0xd0).
+  const payload = encode({ message_annotations: { 'x-opt-partition-key': ' ' }, body: rhea.message.data_sections([Buffer.from(encode({ body: 'x' }))]) });
+  const at = payload.indexOf(Buffer.from([0x00, 0x53, 0x72, 0xd1]));
+  expect(at).toBeGreaterThanOrEqual(0);
+  const damaged = Buffer.from(payload);
+  damaged[at + 3] = 0xd0;
+  expect(() => scanned(damaged, BATCH_MESSAGE_FORMAT)).toThrow(AmqpDecodeError);
+  expect(scanned(payload, BATCH_MESSAGE_FORMAT)[0]!.partitionKey).toBe(' ');
+});
