@@ -17,6 +17,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
+          setupFiles: ['test/setup/fast-check-seed.ts'],
           include: ['test/**/*.test.ts'],
           exclude: ['test/runtimes/**', '**/node_modules/**'],
         },
