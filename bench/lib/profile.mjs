@@ -22,17 +22,17 @@ function sourceMapFor(url) {
 }
 
 /** `src/emulator/x.ts:12`, `node_modules/rhea/lib/y.js:3`, `node:internal/...` or a V8 pseudo-frame. */
+/** Without `buildDir`, any file with a source map beside it counts as a bundle of ours. */
 function locate({ url, lineNumber, columnNumber }, buildDir) {
   if (!url) return '';
-  if (url.includes(buildDir)) {
-    const entry = sourceMapFor(url)?.findEntry(lineNumber, columnNumber);
-    if (entry?.originalSource) return `${entry.originalSource.replace(/^.*?\/(src\/)/, '$1').replace(/^(\.\.\/)+/, '')}:${entry.originalLine + 1}`;
-    return `${basename(url)}:${lineNumber + 1}`;
-  }
+  const ours = buildDir === undefined || url.includes(buildDir);
+  const entry = ours ? sourceMapFor(url)?.findEntry(lineNumber, columnNumber) : undefined;
+  if (entry?.originalSource) return `${entry.originalSource.replace(/^.*?\/(src\/)/, '$1').replace(/^(\.\.\/)+/, '')}:${entry.originalLine + 1}`;
+  if (ours && buildDir !== undefined) return `${basename(url)}:${lineNumber + 1}`;
   return `${url.replace(/^file:\/\/.*?\/node_modules\//, 'node_modules/').replace(/^file:\/\//, '')}:${lineNumber + 1}`;
 }
 
-function selfTimes(profile, buildDir) {
+export function selfTimes(profile, buildDir) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
