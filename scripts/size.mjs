@@ -6,9 +6,9 @@
 // `--modules` lists what each bundle spends its minified bytes on.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
 import * as esbuild from 'esbuild';
+import { splitEager } from './eager-bundle.mjs';
 import { linkSelf } from './link-self.mjs';
 
 const nodePaths = [linkSelf()];
@@ -63,26 +63,14 @@ async function measure({ names, from, emptyModules = [] }) {
       logLevel: 'error',
       plugins: emptyModules.length ? [emptyModulesPlugin(emptyModules)] : [],
     });
-    const outputs = result.metafile.outputs;
-    const eager = new Set();
-    const visit = (path) => {
-      if (eager.has(path)) return;
-      eager.add(path);
-      for (const dep of outputs[path].imports) if (dep.kind === 'import-statement') visit(dep.path);
-    };
-    // The entry's own output: every dynamically imported module is an entry point of the metafile too.
-    visit(Object.keys(outputs).find((path) => outputs[path].entryPoint?.endsWith('entry.mjs')));
-    const files = new Map(result.outputFiles.map((file) => [basename(file.path), file.contents]));
-    const gzip = (paths) => gzipSync(Buffer.concat(paths.map((p) => files.get(basename(p)))), { level: 9 }).length;
-    const eagerPaths = [...eager];
-    const lazyPaths = Object.keys(outputs).filter((p) => !eager.has(p) && p.endsWith('.js'));
-    const eagerCode = Buffer.concat(eagerPaths.map((p) => files.get(basename(p))));
+    const { outputs, eager: eagerPaths, lazy: lazyPaths, code, gzip } = splitEager(result);
+    const eagerCode = code(eagerPaths);
     const modules = eagerPaths
       .flatMap((p) => Object.entries(outputs[p].inputs))
       .filter(([, v]) => v.bytesInOutput > 0)
       .map(([input, v]) => [input.replace(/^.*?\/dist\//, 'dist/'), v.bytesInOutput])
       .sort((a, b) => b[1] - a[1]);
-    return { min: eagerCode.length, gzip: gzip(eagerPaths), lazy: lazyPaths.length ? gzip(lazyPaths) : 0, nodeImports: /["']node:/.test(eagerCode.toString()), modules };
+    return { min: eagerCode.length, gzip: gzip(eagerPaths), lazy: gzip(lazyPaths), nodeImports: /["']node:/.test(eagerCode.toString()), modules };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,9 +4,9 @@
 // built-ins shimmed: npm polyfills where one is installed, an empty module otherwise.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
 import * as esbuild from 'esbuild';
+import { splitEager } from '../../scripts/eager-bundle.mjs';
 import { ROOT } from '../lib/build.mjs';
 import { finishCase } from '../lib/rounds.mjs';
 
@@ -62,25 +62,14 @@ async function measure(source, { plugins = [], define } = {}) {
       plugins,
       ...(define ? { define } : {}),
     });
-    const outputs = result.metafile.outputs;
-    const eager = new Set();
-    const visit = (path) => {
-      if (eager.has(path)) return;
-      eager.add(path);
-      for (const dep of outputs[path].imports) if (dep.kind === 'import-statement') visit(dep.path);
-    };
-    // The entry's own output: every dynamically imported module is an entry point of the metafile too.
-    visit(Object.keys(outputs).find((path) => outputs[path].entryPoint?.endsWith('entry.mjs')));
-    const files = new Map(result.outputFiles.map((file) => [basename(file.path), file.contents]));
-    const bytes = (paths) => Buffer.concat(paths.map((p) => files.get(basename(p))));
-    const lazy = Object.keys(outputs).filter((p) => !eager.has(p) && p.endsWith('.js'));
+    const { outputs, eager, lazy, gzip } = splitEager(result);
     // Minified bytes each source module puts in the eager part (what `--profile bundle-size` lists).
-    const modules = [...eager]
+    const modules = eager
       .flatMap((path) => Object.entries(outputs[path].inputs))
       .map(([input, { bytesInOutput }]) => [input.replace(/^.*?node_modules\//, 'node_modules/'), bytesInOutput])
       .filter(([, size]) => size > 0)
       .sort((a, b) => b[1] - a[1]);
-    return { gzip: gzipSync(bytes([...eager]), { level: 9 }).length, lazy: lazy.length ? gzipSync(bytes(lazy), { level: 9 }).length : 0, modules };
+    return { gzip: gzip(eager), lazy: gzip(lazy), modules };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
