@@ -15,6 +15,7 @@ import { WebPubSubClient } from '@azure/web-pubsub-client';
 import { EventHubConsumerClient, EventHubProducerClient } from '@azure/event-hubs';
 import { chromiumLaunchOptions } from './chromium.mjs';
 import { root } from './link-self.mjs';
+import { checkRunner } from './e2e-checks.mjs';
 
 const WAIT_MS = 10_000;
 const OVERALL_MS = 90_000;
@@ -38,22 +39,7 @@ for (const event of ['uncaughtException', 'unhandledRejection']) {
   });
 }
 
-async function check(name, needs, body) {
-  const missing = needs.filter((need) => !results.find((r) => r.name === need)?.ok);
-  if (missing.length > 0) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}: skipped, needs ${missing.join(', ')}`);
-    return;
-  }
-  try {
-    await body();
-    results.push({ name, ok: true });
-    console.log(`ok   ${name}`);
-  } catch (error) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}: ${error?.message ?? error}`);
-  }
-}
+const check = checkRunner(results);
 
 /** Waits for a selector; on timeout the error quotes the section it should have been in. */
 async function waitForSelector(page, selector, section) {

@@ -11,6 +11,7 @@ import { chromiumLaunchOptions } from './chromium.mjs';
 import { createServer } from 'vite';
 import { EMULATOR_SAS_KEY, EMULATOR_WEBPUBSUB_ACCESS_KEY } from 'azure-realtime/emulator';
 import { root } from './link-self.mjs';
+import { checkRunner } from './e2e-checks.mjs';
 
 const WAIT_MS = 10_000;
 const OVERALL_MS = 60_000;
@@ -24,23 +25,7 @@ const watchdog = setTimeout(() => {
   process.exit(1);
 }, OVERALL_MS);
 
-/** Runs one named check; a check whose prerequisite failed is reported failed without running. */
-async function check(name, needs, body) {
-  const missing = needs.filter((need) => !results.find((r) => r.name === need)?.ok);
-  if (missing.length > 0) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}: skipped, needs ${missing.join(', ')}`);
-    return;
-  }
-  try {
-    await body();
-    results.push({ name, ok: true });
-    console.log(`ok   ${name}`);
-  } catch (error) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}: ${error?.message ?? error}`);
-  }
-}
+const check = checkRunner(results);
 
 /** Waits until the element's text matches; on timeout the error says what the text was. */
 async function waitForText(page, selector, pattern, timeout = WAIT_MS) {

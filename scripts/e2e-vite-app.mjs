@@ -18,6 +18,7 @@ import { startEmulator } from 'azure-realtime/emulator';
 import { createSasToken } from 'azure-realtime/node';
 import { chromiumLaunchOptions } from './chromium.mjs';
 import { root } from './link-self.mjs';
+import { checkRunner } from './e2e-checks.mjs';
 
 const WAIT_MS = 15_000;
 const OVERALL_MS = 90_000;
@@ -35,24 +36,7 @@ const watchdog = setTimeout(() => {
   process.exit(1);
 }, OVERALL_MS);
 
-/** Runs one named check; a check whose prerequisite failed is reported failed without running. */
-async function check(name, needs, body) {
-  const missing = needs.filter((need) => !results.find((r) => r.name === need)?.ok);
-  if (missing.length > 0) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}: skipped, needs ${missing.join(', ')}`);
-    return;
-  }
-  const t0 = Date.now();
-  try {
-    await body();
-    results.push({ name, ok: true });
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (error) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}: ${error?.message ?? error}`);
-  }
-}
+const check = checkRunner(results);
 
 function assert(condition, message) {
   if (!condition) throw new Error(message);
