@@ -1,6 +1,8 @@
 // The rows of issue 12's table, in its order.
 import { row as bundleSize } from './bundle-size.mjs';
-import { dataDir, ingest, receive } from './eventhubs.mjs';
+import { dataDir } from './eh-data-dir.mjs';
+import { ingest } from './eh-ingest.mjs';
+import { receive } from './eh-receive.mjs';
 import { row as kafka } from './kafka.mjs';
 import { relayHttp100, relayHttp1mb } from './relay-http.mjs';
 import { relayWs, relayWsConnect } from './relay-ws.mjs';

@@ -1,6 +1,5 @@
-// Rows 6–8: Event Hubs emulator ingest and receive with bare rhea clients (and the SDK consumer),
-// against bare rhea on both ends; and the --data-dir log against the memory log.
-import { rmSync } from 'node:fs';
+// Row: Event Hubs emulator receive (the SDK consumer and bare rhea receivers), against bare rhea on
+// both ends.
 import { EventHubConsumerClient, earliestEventPosition } from '@azure/event-hubs';
 import { batchSender, connect, keyOf, receiveRound } from '../lib/amqp.mjs';
 import { startChild } from '../lib/child.mjs';
@@ -9,77 +8,6 @@ import { alternate, finishCase } from '../lib/rounds.mjs';
 
 const PARTITIONS = [0, 1, 2, 3];
 const WINDOW = 4;
-
-export const ingest = {
-  id: 'eh-ingest',
-  title: 'Event Hubs ingest, bare rhea sender, 100 B events in batches of 1,000',
-  goal: '≥ 0.5× bare rhea → bare rhea',
-  profileRoles: ['eh-emulator'],
-  async run(ctx) {
-    const emulator = await startChild('eh-emulator');
-    const sink = await startChild('rhea-sink');
-    const connections = [];
-    try {
-      const oursConnection = await connect(emulator.info.port, { password: keyOf(emulator.info.connectionString) });
-      const sinkConnection = await connect(sink.info.port);
-      connections.push(oursConnection, sinkConnection);
-      const ours = await batchSender(oursConnection, 'bench', { window: WINDOW });
-      const limit = await batchSender(sinkConnection, 'bench', { window: WINDOW });
-      const ms = ctx.roundMs(1000);
-      const cpu = cpuShares();
-      const measured = await alternate(
-        {
-          ours: { name: 'bare rhea sender → our emulator (memory log)', run: cpu.wrap('ours', { emulator }, () => ours.round(ms)) },
-          limit: { name: 'bare rhea sender → bare rhea receiver', run: cpu.wrap('limit', { sink }, () => limit.round(ms)) },
-        },
-        { rounds: ctx.rounds, warmup: ctx.warmup, deadline: ctx.deadline },
-      );
-      ctx.notes.push(`Share of a core over a round (median): ${cpu.describe()}. The harness is the sender.`);
-      ctx.notes.push(`Batches of 1,000 × 100-byte events encoded once (format 0x80013700, data sections of encoded messages, as the SDK's sendBatch), to the hub address (the emulator spreads them over 4 partitions); ${WINDOW} batches unsettled at a time; events/s counted on acceptance; ${ms} ms rounds. The emulator keeps every event of every round (its log grows over the run).`);
-      return [finishCase({ id: 'events', label: 'events/s', unit: 'events/s', better: 'higher', ratio: { against: 'limit' }, goal: { op: '>=', value: 0.5, text: '≥ 0.5× rhea → rhea' } }, measured)];
-    } finally {
-      for (const connection of connections) connection.close();
-      await emulator.stop();
-      await sink.stop();
-    }
-  },
-};
-
-export const dataDir = {
-  id: 'eh-data-dir',
-  title: 'Event Hubs --data-dir vs memory log, ingest',
-  goal: '≥ 0.9× with the fsync policy’s default',
-  profileRoles: ['eh-emulator'],
-  async run(ctx) {
-    const memory = await startChild('eh-emulator', {}, { label: 'eh-emulator (memory log, idle when profiled)' });
-    const disk = await startChild('eh-emulator', { dataDir: true }, { label: 'eh-emulator (--data-dir)' });
-    const connections = [];
-    try {
-      const key = keyOf(memory.info.connectionString);
-      const toDisk = await connect(disk.info.port, { password: key });
-      const toMemory = await connect(memory.info.port, { password: key });
-      connections.push(toDisk, toMemory);
-      const ours = await batchSender(toDisk, 'bench', { window: WINDOW });
-      const base = await batchSender(toMemory, 'bench', { window: WINDOW });
-      const ms = ctx.roundMs(1000);
-      const cpu = cpuShares();
-      const measured = await alternate(
-        {
-          ours: { name: 'our emulator with --data-dir (default fsync policy)', run: cpu.wrap('data-dir', { emulator: disk }, () => ours.round(ms)) },
-          limit: { name: 'our emulator, memory log', run: cpu.wrap('memory', { emulator: memory }, () => base.round(ms)) },
-        },
-        { rounds: ctx.rounds, warmup: ctx.warmup, deadline: ctx.deadline },
-      );
-      ctx.notes.push(`The eh-ingest sender against two emulators, one with a fresh --data-dir in ${process.env.TMPDIR ?? '/tmp'} and the default fsync policy, one in memory; a batch counts once accepted (with --data-dir, once durable under the policy). ${ms} ms rounds. Share of a core over a round (median): ${cpu.describe()}.`);
-      return [finishCase({ id: 'ratio', label: 'ingest, data-dir vs memory', unit: 'events/s', better: 'higher', ratio: { against: 'limit' }, goal: { op: '>=', value: 0.9, text: '≥ 0.9× memory' } }, measured)];
-    } finally {
-      for (const connection of connections) connection.close();
-      await disk.stop();
-      rmSync(disk.info.dataDir, { recursive: true, force: true });
-      await memory.stop();
-    }
-  },
-};
 
 async function prefill(port, key, perPartition) {
   const connection = await connect(port, { password: key });
@@ -109,7 +37,7 @@ export const receive = {
     const key = keyOf(emulator.info.connectionString);
     const perPartition = { full: 60_000, quick: 25_000, smoke: 3_000 }[ctx.mode];
     try {
-            await prefill(emulator.info.port, key, perPartition);
+      await prefill(emulator.info.port, key, perPartition);
       const addresses = PARTITIONS.map((partition) => `bench/ConsumerGroups/$Default/Partitions/${partition}`);
       const ms = ctx.roundMs(1000);
       const available = perPartition * PARTITIONS.length;
