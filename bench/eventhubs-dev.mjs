@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the Event Hubs rows (bench/rows/eventhubs.mjs) and prints their numbers without writing
+// Runs the Event Hubs rows (bench/rows/eh-*.mjs) and prints their numbers without writing
 // bench/RESULTS.md or results.json: for trying changes to the emulator's log and delivery path.
 //   node bench/eventhubs-dev.mjs [eh-ingest,eh-receive,eh-data-dir] [--quick|--full] [--profile]
 // --profile runs the emulator under --cpu-prof and prints its top self time per row.
@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killAllChildren, profiling } from './lib/child.mjs';
 import { topSelfTime } from './lib/cpu-top.mjs';
-import { dataDir, ingest, receive } from './rows/eventhubs.mjs';
+import { dataDir } from './rows/eh-data-dir.mjs';
+import { ingest } from './rows/eh-ingest.mjs';
+import { receive } from './rows/eh-receive.mjs';
 
 const args = process.argv.slice(2);
 const rows = [ingest, receive, dataDir];
