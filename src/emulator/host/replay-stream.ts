@@ -7,6 +7,8 @@ import { Duplex } from 'node:stream';
  */
 export class ReplayStream extends Duplex {
   readonly #inner: Duplex;
+  #idleMs = 0;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(inner: Duplex, prefix: Buffer) {
     super();
@@ -15,6 +17,7 @@ export class ReplayStream extends Duplex {
     this.on('error', () => {});
     if (prefix.length > 0) this.push(prefix);
     inner.on('data', (chunk: Buffer) => {
+      this.#touch();
       if (!this.push(chunk)) inner.pause();
     });
     inner.on('end', () => this.push(null));
@@ -27,6 +30,7 @@ export class ReplayStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#touch();
     this.#inner.write(chunk, callback);
   }
 
@@ -38,6 +42,7 @@ export class ReplayStream extends Duplex {
    */
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
     const inner = this.#inner;
+    this.#touch();
     inner.cork();
     chunks.forEach(({ chunk }, index) => (index === chunks.length - 1 ? inner.write(chunk, callback) : inner.write(chunk)));
     inner.uncork();
@@ -49,14 +54,32 @@ export class ReplayStream extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    clearTimeout(this.#idleTimer);
     this.#inner.destroy();
     callback(error);
   }
 
-  // http and ws tune these on real sockets; nothing to tune on a relay.
-  setTimeout(): this {
+  /**
+   * An idle timeout as a socket has one: 'timeout' after `ms` without a byte either way. http's
+   * keepAliveTimeout rests on it; without it an idle keep-alive connection on a sniffing port stayed
+   * open until the client left (ws turns it off with 0 once upgraded).
+   */
+  setTimeout(ms: number, onTimeout?: () => void): this {
+    this.#idleMs = ms > 0 && Number.isFinite(ms) ? ms : 0;
+    if (onTimeout) this.once('timeout', onTimeout);
+    this.#touch();
     return this;
   }
+
+  #touch(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    if (this.#idleMs === 0 || this.destroyed) return;
+    this.#idleTimer = setTimeout(() => this.emit('timeout'), this.#idleMs);
+    this.#idleTimer.unref();
+  }
+
+  // http and ws tune these on real sockets; nothing to tune on a relay.
   setNoDelay(): this {
     return this;
   }
