@@ -3,7 +3,7 @@
 // @azure/event-hubs to a child-process emulator while SIGKILLing it at random moments. After each
 // restart every event whose send resolved must be read back, in send order, each with the sequence
 // number it had when first read (numbers are stable and never reused).
-//   node scripts/durability-soak.mjs [--runs 10] [--min-ms 300] [--max-ms 2000] [--fsync batch] [--cli dist/emulator/cli.js] [--seed N]
+//   node scripts/durability-soak.mjs [--runs 10] [--min-ms 300] [--max-ms 2000] [--fsync interval] [--cli dist/emulator/cli.js] [--seed N]
 // Prints one line per run (acknowledged, lost, reordered, renumbered) and `durability: N passed, M failed`;
 // exits 1 when any run failed. The short form (`--runs 2`) runs inside npm test (test/node/durability-soak.test.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,7 +18,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '10' },
     'min-ms': { type: 'string', default: '300' },
     'max-ms': { type: 'string', default: '2000' },
-    fsync: { type: 'string', default: 'batch' },
+    fsync: { type: 'string', default: 'interval' },
     cli: { type: 'string', default: DEFAULT_CLI },
     seed: { type: 'string', default: String(Date.now() % 1_000_000) },
   },

@@ -1,5 +1,5 @@
 // Our Event Hubs emulator, one hub `bench` with 4 partitions; in memory, or with `dataDir` (a fresh
-// temporary folder) under the default fsync policy unless `fsync` is given. The harness deletes
+// temporary folder) under the default fsync policy (interval) unless `fsync` is given. The harness deletes
 // that folder once this process has exited, so the deletion is not in its CPU profile.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

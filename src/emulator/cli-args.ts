@@ -26,9 +26,11 @@ With no --*-port flag all three start on their default ports; with any, only tho
   --no-dashboard        no dashboard
   --config F            JSON file: { "relay": {…}, "webpubsub": {…}, "eventhubs": {…} }
   --data-dir D          keep the Event Hubs log on disk in D (a restart loses nothing)
-  --fsync always|batch|never
-                        when an event in --data-dir counts as written (default batch: one
-                        fdatasync per event-loop turn, the sends in it acknowledged after it)
+  --fsync interval|batch|always|never
+                        when a send to --data-dir is acknowledged (default interval: once
+                        written, fdatasync in the background within 100 ms, so a killed
+                        emulator loses nothing acknowledged but a power cut may lose ~100 ms;
+                        batch: after a group-commit fdatasync; always: fdatasync per write)
   --azurite             also start Azurite for Event Hubs checkpoint blobs
   --tls                 serve TLS with a certificate signed by the emulator CA (kept in
                         --data-dir when given, so it stays the same across restarts)

@@ -48,6 +48,13 @@ describe('emulator CLI arguments', () => {
     expect(() => parseCliArgs(['stray'], noConfig)).toThrow(/expected no positional arguments/);
     expect(() => parseCliArgs(['--bogus'], noConfig)).toThrow();
   });
+
+  it('passes --fsync on to Event Hubs and names every policy when refusing one', () => {
+    for (const policy of ['interval', 'batch', 'always', 'never']) {
+      expect(parseCliArgs(['--eventhubs-port', '0', '--data-dir', '/tmp/eh', '--fsync', policy], noConfig).options.eventhubs).toMatchObject({ fsync: policy });
+    }
+    expect(() => parseCliArgs(['--fsync', 'sometimes'], noConfig)).toThrow(/expected --fsync to be one of interval, batch, always, never, got "sometimes"/);
+  });
 });
 
 // The built CLI, as a user runs it (npm test builds first).

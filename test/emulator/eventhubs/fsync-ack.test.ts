@@ -5,7 +5,7 @@ import { EventHubProducerClient } from '@azure/event-hubs';
 import { afterAll, expect, test, vi } from 'vitest';
 import { LOADED_MACHINE } from '../../shared/until.js';
 
-// Through the wire: with --data-dir and the default fsync policy, @azure/event-hubs sees its send
+// Through the wire: with --data-dir and `fsync: 'batch'`, @azure/event-hubs sees its send
 // resolve only after the emulator's fdatasync returned. The sync is held back until released, so an
 // emulator that accepted before its sync would resolve the send before "release" is recorded.
 
@@ -37,7 +37,7 @@ afterAll(async () => {
 test('a send resolves only after the group-commit fdatasync returned', { timeout: 30_000 }, async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'eh-fsync-ack-'));
   directories.push(dataDir);
-  const emulator = await startEventHubsEmulator({ dataDir, config: { hubs: [{ name: 'synced', partitionCount: 1 }] } });
+  const emulator = await startEventHubsEmulator({ dataDir, fsync: 'batch', config: { hubs: [{ name: 'synced', partitionCount: 1 }] } });
   const producer = new EventHubProducerClient(emulator.connectionString, 'synced');
   try {
     await producer.getPartitionIds(); // connected and authorized before the sync is held

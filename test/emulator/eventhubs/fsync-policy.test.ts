@@ -48,6 +48,7 @@ vi.mock('node:fs', async (importOriginal) => {
 });
 
 const { FilePartitionLog } = await import('../../../src/emulator/eventhubs/log/file-log.js');
+const { FSYNC_INTERVAL_MS } = await import('../../../src/emulator/eventhubs/log/group-commit.js');
 
 const directories: string[] = [];
 afterEach(async () => {
@@ -103,15 +104,41 @@ test('never: written, not synced, acknowledged at once', async () => {
   expect(calls.filter((call) => call.startsWith('fdatasync'))).toEqual([]);
 });
 
-test('the default policy is batch (group commit)', async () => {
-  const log = new FilePartitionLog(await scratch(), 0);
-  let acknowledged = false;
-  log.append([{ message }], 1);
-  log.whenDurable(() => (acknowledged = true));
-  expect(acknowledged).toBe(false);
-  await vi.waitFor(() => expect(acknowledged).toBe(true), LOADED_MACHINE);
-  expect(calls).toContain('fdatasync done');
-  log.close();
+test('interval (the default): acknowledged once written, before any fdatasync; synced in the background within the interval', async () => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  try {
+    const log = new FilePartitionLog(await scratch(), 0);
+    let acknowledged = 0;
+    for (let n = 0; n < 3; n++) {
+      log.append([{ message }], 1);
+      log.whenDurable((error) => {
+        expect(error).toBeUndefined();
+        acknowledged++;
+      });
+    }
+    expect(acknowledged).toBe(3);
+    expect(calls).toEqual(['write', 'write', 'write']); // on the OS's page cache: a killed process loses none of them
+    vi.advanceTimersByTime(FSYNC_INTERVAL_MS - 1);
+    expect(calls.filter((call) => call.startsWith('fdatasync'))).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(calls.filter((call) => call.startsWith('fdatasync'))).toEqual(['fdatasync']); // one sync for the three, off the event loop
+    await vi.waitFor(() => expect(calls).toContain('fdatasync done'), LOADED_MACHINE);
+    // Nothing written since: the timer is not armed again.
+    vi.advanceTimersByTime(10 * FSYNC_INTERVAL_MS);
+    expect(calls.filter((call) => call === 'fdatasync')).toHaveLength(1);
+    log.append([{ message }], 1);
+    vi.advanceTimersByTime(FSYNC_INTERVAL_MS);
+    expect(calls.filter((call) => call === 'fdatasync')).toHaveLength(2);
+    await vi.waitFor(() => expect(calls.filter((call) => call === 'fdatasync done')).toHaveLength(2), LOADED_MACHINE);
+    log.close();
+  } finally {
+    vi.useRealTimers();
+  }
+});
+
+test('an unknown policy is refused', async () => {
+  const directory = await scratch();
+  expect(() => new FilePartitionLog(directory, 0, { fsync: 'sometimes' as never })).toThrow(/expected fsync to be one of interval, batch, always, never/);
 });
 
 test('batch across segment rolls: the old segment is synced before it is closed, every append is acknowledged', async () => {

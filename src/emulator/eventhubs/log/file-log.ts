@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { EventChunk } from './event-chunk.js';
 import { batchIndex, keysOf, type StoredEvent } from './events.js';
 import { MemoryPartitionLog } from './memory-log.js';
-import { DEFAULT_FSYNC_POLICY, GroupCommit, type DurableCallback, type FsyncPolicy } from './group-commit.js';
+import { checkFsyncPolicy, DEFAULT_FSYNC_POLICY, GroupCommit, type DurableCallback, type FsyncPolicy } from './group-commit.js';
 import { encodeChunkRecords, scanSegment, type DamagedRange } from './segment-codec.js';
 
 export { decodeRecords, encodeRecord } from './segment-codec.js';
@@ -60,7 +60,7 @@ export class FilePartitionLog extends MemoryPartitionLog {
 
   constructor(private readonly directory: string, retentionCutoff: number, options: FileLogOptions = {}) {
     super(undefined, options.maxBytes);
-    this.policy = options.fsync ?? DEFAULT_FSYNC_POLICY;
+    this.policy = checkFsyncPolicy(options.fsync ?? DEFAULT_FSYNC_POLICY);
     this.segmentBytes = options.segmentBytes ?? SEGMENT_BYTES;
     this.commit = new GroupCommit(this.policy, () => this.fd);
     mkdirSync(directory, { recursive: true });

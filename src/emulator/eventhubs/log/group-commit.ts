@@ -1,26 +1,45 @@
 import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, open, openSync } from 'node:fs';
 
 // When a written event counts as durable (`--fsync`):
-//   always  fdatasync after every write, before the producer's delivery is accepted;
-//   batch   group commit: writes made in one event-loop turn share one fdatasync, and every
-//           delivery among them is accepted once it returns (the default; see docs/eventhubs-emulator.md
-//           for the measured cost of each policy);
-//   never   accepted once written to the OS (survives a killed process, not a power cut).
-// Under `batch`, a segment that rolled over (its last writes not yet synced) and the directory
-// entry of a new segment join the next group's sync instead of blocking the event loop; the
-// group's deliveries are accepted only once all of them returned.
+//   interval  accepted once written to the OS (in the page cache: a killed process, even by
+//             SIGKILL, loses nothing accepted); an fdatasync runs in libuv's thread pool at most
+//             FSYNC_INTERVAL_MS after a write, so a machine crash or power cut loses at most about
+//             that long. The default, as Redis's `appendfsync everysec` and Kafka's default (flush
+//             left to the OS): waiting for the disk on every send bounds a producer with a few
+//             sends in flight to that many sends per fdatasync (bench/profiles/eh-data-dir.md).
+//   batch     group commit: writes made in one event-loop turn share one fdatasync (in the
+//             thread pool), and every delivery among them is accepted once it returns; writes go
+//             on meanwhile and join the next sync.
+//   always    fdatasync after every write, before the producer's delivery is accepted;
+//   never     accepted once written to the OS, never synced by us.
+// Under `batch` and `interval`, a segment that rolled over (its last writes not yet synced) and
+// the directory entry of a new segment join the next sync instead of blocking the event loop.
 
-export type FsyncPolicy = 'always' | 'batch' | 'never';
-export const FSYNC_POLICIES: readonly FsyncPolicy[] = ['always', 'batch', 'never'];
-export const DEFAULT_FSYNC_POLICY: FsyncPolicy = 'batch';
+export type FsyncPolicy = 'interval' | 'batch' | 'always' | 'never';
+export const FSYNC_POLICIES: readonly FsyncPolicy[] = ['interval', 'batch', 'always', 'never'];
+export const DEFAULT_FSYNC_POLICY: FsyncPolicy = 'interval';
+/** Under `interval`: the longest a write waits for its background fdatasync. */
+export const FSYNC_INTERVAL_MS = 100;
 
 export type DurableCallback = (error?: Error) => void;
+
+export function checkFsyncPolicy(policy: unknown): FsyncPolicy {
+  if (!FSYNC_POLICIES.includes(policy as FsyncPolicy)) {
+    throw new RangeError(`expected fsync to be one of ${FSYNC_POLICIES.join(', ')}, got ${JSON.stringify(policy)}`);
+  }
+  return policy as FsyncPolicy;
+}
 
 /** Group commit for one partition's segments (the active one, and any that just rolled over). */
 export class GroupCommit {
   private waiting: DurableCallback[] = [];
   private scheduled = false;
   private syncing = false;
+  /** Under `interval`: written since the last sync started, and its timer. */
+  private dirty = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Under `interval`: a background sync failed; every later send is refused with it (the disk lost writes). */
+  private failed: Error | undefined;
   /** Rolled-over segments written since their last sync: synced with the next group, then closed. */
   private retiring: number[] = [];
   /** Directories holding a new segment whose entry is not yet synced. */
@@ -30,14 +49,18 @@ export class GroupCommit {
 
   constructor(private readonly policy: FsyncPolicy, private readonly currentFd: () => number | undefined) {}
 
-  /** Called right after a write; makes it durable now under `always`. */
+  /** Called right after a write; makes it durable now under `always`, or soon under `interval`. */
   written(fd: number): void {
     if (this.policy === 'always') fdatasyncSync(fd);
+    else if (this.policy === 'interval') {
+      this.dirty = true;
+      if (!this.timer && !this.syncing) this.timer = setTimeout(() => this.background(), FSYNC_INTERVAL_MS).unref();
+    }
   }
 
   /** `done` runs once everything written so far is durable under the policy. */
   whenDurable(done: DurableCallback): void {
-    if (this.policy !== 'batch') return done();
+    if (this.policy !== 'batch') return done(this.failed);
     this.waiting.push(done);
     if (!this.scheduled && !this.syncing) {
       this.scheduled = true;
@@ -51,6 +74,26 @@ export class GroupCommit {
     const batch = this.waiting;
     this.waiting = [];
     if (batch.length === 0) return;
+    this.syncAll((failure) => {
+      for (const done of batch) done(failure);
+      // Writes that arrived while this sync ran get the next one.
+      if (this.waiting.length > 0) this.flush();
+    });
+  }
+
+  /** `interval`: the timer fired; sync what was written so far, off the event loop. */
+  private background(): void {
+    this.timer = undefined;
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.syncAll((failure) => {
+      this.failed ??= failure;
+      if (this.dirty && !this.timer) this.timer = setTimeout(() => this.background(), FSYNC_INTERVAL_MS).unref();
+    });
+  }
+
+  /** fdatasync of every written file and fsync of every new directory entry, in the thread pool. */
+  private syncAll(settled: (failure: Error | undefined) => void): void {
     const retired = this.retiring;
     this.retiring = [];
     const directories = this.directories;
@@ -58,7 +101,7 @@ export class GroupCommit {
     const current = this.currentFd();
     const files = current === undefined ? retired : [...retired, current];
     let pending = files.length + directories.length;
-    if (pending === 0) return batch.forEach((done) => done());
+    if (pending === 0) return settled(undefined);
     this.syncing = true;
     let failure: Error | undefined;
     const settle = (error?: Error | null): void => {
@@ -66,9 +109,7 @@ export class GroupCommit {
       if (--pending > 0) return;
       this.syncing = false;
       for (const fd of [...retired, ...this.closeAfterSync.splice(0)]) closeSync(fd);
-      for (const done of batch) done(failure);
-      // Writes that arrived while this sync ran get the next one.
-      if (this.waiting.length > 0) this.flush();
+      settled(failure);
     };
     for (const fd of files) fdatasync(fd, settle);
     for (const directory of directories) syncDirectory(directory, settle);
@@ -76,17 +117,19 @@ export class GroupCommit {
 
   /** The segment rolled: `fd` is written no more; it is closed once what it holds is synced. */
   retire(fd: number): void {
-    if (this.policy === 'batch') this.retiring.push(fd);
+    if (this.policy === 'batch' || this.policy === 'interval') this.retiring.push(fd);
     else closeSync(fd); // `always` synced every write already; `never` promises no sync
   }
 
   /** A new segment file was created in `directory`: its entry must be durable too. */
   created(directory: string): void {
-    if (this.policy === 'batch') this.directories.push(directory);
+    if (this.policy === 'batch' || this.policy === 'interval') this.directories.push(directory);
     else if (this.policy === 'always') syncDirectorySync(directory);
   }
 
   close(fd: number | undefined): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     // Nothing more will be written: sync what is outstanding now, then release anyone waiting.
     if (this.policy !== 'never') {
       for (const retired of this.retiring) fdatasyncSync(retired);
