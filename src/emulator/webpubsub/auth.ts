@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { verifyJwt, type JwtPayload } from '../../core/jwt.js';
 import { nodeHmac } from '../../node/hmac.js';
+import { RealtimeError } from '../../core/errors.js';
+import { audienceOf, type VerifiedTokens } from './verified-tokens.js';
 
 // Token checks of the service (docs/protocol/webpubsub.md §1): HS256 with the UTF-8 AccessKey, `exp` required
 // (checked only at connect), `aud` = {http endpoint}/client/hubs/{hub} for clients and the full
@@ -57,20 +59,36 @@ export async function verifyClientToken(token: string, accessKey: string, hub: s
 }
 
 /** REST: `aud` is the URL the SDK signed (request.url), query included or not. */
-export async function verifyRestToken(request: IncomingMessage, accessKey: string, url: URL, hosts: Set<string>): Promise<JwtPayload> {
+function restAudienceAccepted(aud: unknown, hosts: Set<string>, url: URL): boolean {
+  const expectedPath = normalizePath(url.pathname);
+  const accepts = (value: unknown): boolean => {
+    const signed = typeof value === 'string' ? audienceUrl(value) : undefined;
+    if (!signed || !/^https?:$/.test(signed.protocol) || !hosts.has(hostWithPort(signed))) return false;
+    if (normalizePath(signed.pathname) !== expectedPath) return false;
+    return signed.search === '' || normalizePath(signed.search) === normalizePath(url.search);
+  };
+  return Array.isArray(aud) ? aud.some(accepts) : accepts(aud);
+}
+
+/**
+ * Signature, `exp`/`nbf` (verifyJwt), then the audience against this request. With `verified`, a
+ * token that verified before skips the signature check while it has not expired (verified-tokens.ts),
+ * and its audience answer for the same Host and URL is remembered.
+ */
+export async function verifyRestToken(request: IncomingMessage, accessKey: string, url: URL, port: number, verified?: VerifiedTokens, now = Date.now()): Promise<JwtPayload> {
   const header = request.headers.authorization;
   const token = header && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '') : '';
-  const expectedPath = normalizePath(url.pathname);
-  const expectedQuery = normalizePath(url.search);
-  return verifyJwt(token, accessKey, {
-    hmac: nodeHmac,
-    audience: (aud) => {
-      const signed = audienceUrl(aud);
-      if (!signed || !/^https?:$/.test(signed.protocol) || !hosts.has(hostWithPort(signed))) return false;
-      if (normalizePath(signed.pathname) !== expectedPath) return false;
-      return signed.search === '' || normalizePath(signed.search) === expectedQuery;
-    },
-  });
+  let entry = verified?.get(token, now);
+  if (!entry) {
+    const payload = await verifyJwt(token, accessKey, { hmac: nodeHmac, now });
+    entry = verified ? verified.add(token, payload) : { payload, refusedFromMs: Number.POSITIVE_INFINITY, audiences: new Map() };
+  }
+  const { payload } = entry;
+  const target = `${request.headers.host ?? ''}\n${url.pathname}\n${url.search}`;
+  if (!audienceOf(entry, target, () => restAudienceAccepted(payload.aud, acceptedHosts(request, port), url))) {
+    throw new RealtimeError('forbidden', `JWT audience ${JSON.stringify(payload.aud ?? null)} is not accepted here`, { status: 401 });
+  }
+  return payload;
 }
 
 /** Claim values as the connect event presents them: every value a string array (docs/protocol/webpubsub.md §1). */

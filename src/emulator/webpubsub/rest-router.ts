@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HUB_NAME_PATTERN } from '../../core/webpubsub/client-token.js';
 import { REST_OPERATIONS, type RestOperation, type RestOperationName } from '../../core/webpubsub/rest-spec.js';
-import { acceptedHosts, verifyRestToken } from './auth.js';
+import { verifyRestToken } from './auth.js';
 import type { HubRegistry } from './hub-state.js';
 import { badRequest, readRestBody, RestError, sendFailure, sendStatus } from './rest-http.js';
 import { REST_HANDLERS, type RestContext, type RestOutcome, type RestParams } from './rest-operations.js';
+import type { VerifiedTokens } from './verified-tokens.js';
 
 // Routes the data-plane REST API (docs/protocol/webpubsub.md §3 table, api-version 2024-12-01 and earlier
 // stable versions): HEAD /api/health, then /api/hubs/{hub}/... with JWT auth (aud = request URL).
@@ -17,6 +18,8 @@ export interface RestRouterOptions {
   port: number;
   /** A REST body that makes no progress this long is answered 408 (limits.bodyIdleTimeoutMs). */
   bodyIdleTimeoutMs: number;
+  /** REST tokens already verified (their signature is checked once while they last). */
+  verifiedTokens?: VerifiedTokens;
   log: (line: string) => void;
 }
 
@@ -58,7 +61,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
       return sendStatus(res, 200); // getServiceStatus needs no auth
     }
     if (!url.searchParams.get('api-version')) throw badRequest('The api-version query parameter is required');
-    await verifyRestToken(req, options.accessKey, url, acceptedHosts(req, options.port));
+    await verifyRestToken(req, options.accessKey, url, options.port, options.verifiedTokens);
     if (segments[1] !== 'hubs' || segments.length < 3) throw new RestError(404, 'NotFound', 'No such resource');
     const hubName = segments[2]!;
     if (!HUB_NAME_PATTERN.test(hubName)) throw badRequest(`Invalid hub name; expected ${HUB_NAME_PATTERN}`);

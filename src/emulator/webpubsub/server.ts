@@ -16,6 +16,7 @@ import { MAX_BODY_BYTES, sendError } from './rest-http.js';
 import { handleRest, type RestRouterOptions } from './rest-router.js';
 import { RECOVERY_WINDOW_MS } from './reliable.js';
 import { Upstream } from './upstream.js';
+import { VerifiedTokens } from './verified-tokens.js';
 import { createWebPubSubInspector, type WebPubSubInspector } from './snapshot.js';
 
 // The Web PubSub emulator as a service of the host (src/emulator/host/): one HTTP(S) port with the
@@ -95,7 +96,7 @@ export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions =
   endpoint = `${scheme}://${authority(host, port)}`;
   const upstream = new Upstream(settingsFor, accessKey, authority(host, port), log);
   env = { upgrader, hubs, upstream, accessKey, port, settingsFor, recoveryWindowMs: options.recoveryWindowMs ?? RECOVERY_WINDOW_MS, limits, counters, log };
-  rest = { hubs, accessKey, endpoint, port, bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs, log };
+  rest = { hubs, accessKey, endpoint, port, bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs, verifiedTokens: new VerifiedTokens(), log };
   log(`webpubsub: emulator listening on ${endpoint}`);
 
   const connectionString = `Endpoint=${endpoint};AccessKey=${accessKey};Version=1.0;`;
