@@ -4,8 +4,9 @@ import { WebSocketServer } from 'ws';
 import { NodeWebSocket } from '../../src/node/index.js';
 import type { SocketLike } from '../../src/core/transport.js';
 
-// The Node entry's WebSocket corks its TCP socket inside batch(): a relayed HTTP response (two
-// frames) costs one write instead of two (issue 12, relay HTTP listener).
+// The Node entry's WebSocket corks its TCP socket for the rest of the tick on batch(): a relayed
+// HTTP response (two frames), and every other response of the same tick, costs one write in all
+// (issue 12, relay HTTP listener).
 
 let server: WebSocketServer | undefined;
 afterEach(() => server?.close());
@@ -27,6 +28,8 @@ async function connected(): Promise<{ socket: SocketLike; writes: string[]; rece
   return { socket, writes, received: () => count };
 }
 
+const nextTick = () => new Promise((resolve) => process.nextTick(resolve));
+
 describe('NodeWebSocket.batch', () => {
   it('sends the frames made inside it in one write, and each arrives', async () => {
     const { socket, writes, received } = await connected();
@@ -34,8 +37,30 @@ describe('NodeWebSocket.batch', () => {
       socket.send('{"response":{}}');
       socket.send(new Uint8Array(100));
     });
+    await nextTick();
     expect(writes).toEqual(['_writev']);
     await expect.poll(received).toBe(2);
+    socket.close();
+  });
+
+  it('sends every batch of one tick in one write (responses answered together leave together)', async () => {
+    const { socket, writes, received } = await connected();
+    for (let i = 0; i < 3; i++) {
+      // As responses do: each batch from its own microtask.
+      await Promise.resolve();
+      socket.batch!(() => {
+        socket.send(`{"response":{"requestId":"${i}"}}`);
+        socket.send(new Uint8Array(100));
+      });
+    }
+    expect(writes).toEqual([]);
+    await nextTick();
+    expect(writes).toEqual(['_writev']);
+    await expect.poll(received).toBe(6);
+    // The next tick's batch is a write of its own again.
+    socket.batch!(() => socket.send('{"response":{}}'));
+    await nextTick();
+    expect(writes.length).toBe(2);
     socket.close();
   });
 

@@ -12,15 +12,15 @@ import { CONTROL_CHANNEL_BODY_LIMIT, CONTROL_CHANNEL_HEADER_LIMIT, encodeControl
 // is at most 64 kB and ready within the flush time (.NET: 2 s), else over a rendezvous socket to
 // the request's `address`; requests the service sends over rendezvous are answered there.
 
-// The response message and its body in one write where the socket can (SocketLike.batch).
+// The response message and its body in one write where the socket can (SocketLike.batch), shared
+// with the other responses of the same tick.
 function send(socket: SocketLike, frame: string, body: Uint8Array | undefined): void {
-  if (!body) return socket.send(frame);
-  const both = () => {
+  const frames = () => {
     socket.send(frame);
-    socket.send(body);
+    if (body) socket.send(body);
   };
-  if (socket.batch) socket.batch(both);
-  else both();
+  if (socket.batch) socket.batch(frames);
+  else frames();
 }
 
 async function openRendezvous(ctx: ListenerContext, address: string): Promise<SocketLike> {
