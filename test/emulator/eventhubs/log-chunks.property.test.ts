@@ -86,8 +86,10 @@ test('chunked memory and file logs answer every lookup as a flat list of events 
 
       const directory = mkdtempSync(join(tmpdir(), 'eh-chunks-'));
       directories.push(directory);
-      const file = new FilePartitionLog(directory, 0, { fsync: 'never', segmentBytes: 2_000 });
+      // A read cache smaller than most chunks: lookups read the segment files back again and again.
+      const file = new FilePartitionLog(directory, 0, { fsync: 'never', segmentBytes: 2_000, readCacheBytes: 64 });
       fill(file, flat);
+      check(file, flat, 0);
       file.close();
       const reopened = new FilePartitionLog(directory, cutoff, { fsync: 'never', segmentBytes: 2_000 });
       check(reopened, flat, cutoff);

@@ -7,8 +7,7 @@ import type { EventBatch, StoredEvent } from './events.js';
 
 export class EventChunk {
   readonly count: number;
-  /** The block holding the messages (event i at messageStart(i)). */
-  readonly bytes: Uint8Array;
+  private readonly block: Uint8Array;
   /** Where this chunk's bytes start in `bytes`. */
   private readonly base: number;
   private readonly index: Uint32Array;
@@ -26,11 +25,22 @@ export class EventChunk {
     placed?: { block: Uint8Array; at: number },
   ) {
     this.count = batch.count;
-    this.bytes = placed?.block ?? batch.bytes;
+    this.block = placed?.block ?? batch.bytes;
     this.base = placed?.at ?? 0;
     this.index = batch.index;
     this.indexAt = batch.indexAt;
     this.keys = batch.keys;
+  }
+
+  /** The block holding the messages (event i at messageStart(i)); file-chunk.ts reads it back from disk. */
+  get bytes(): Uint8Array {
+    return this.block;
+  }
+
+  /** Drops what was made from the bytes (event objects, the Buffer view), for a subclass whose bytes come and go. */
+  protected forget(): void {
+    this.materialized = undefined;
+    this.view = undefined;
   }
 
   get lastSequenceNumber(): number {
@@ -66,7 +76,8 @@ export class EventChunk {
   }
 
   message(index: number): Uint8Array {
-    return new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + this.messageStart(index), this.messageLength(index));
+    const bytes = this.bytes;
+    return new Uint8Array(bytes.buffer, bytes.byteOffset + this.messageStart(index), this.messageLength(index));
   }
 
   partitionKey(index: number): string | undefined {

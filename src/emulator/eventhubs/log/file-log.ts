@@ -1,7 +1,8 @@
 import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventChunk } from './event-chunk.js';
-import { batchIndex, keysOf, type StoredEvent } from './events.js';
+import { batchIndex, keysOf, type EventBatch, type StoredEvent } from './events.js';
+import { FileChunk, ReadCache, SegmentFile } from './file-chunk.js';
 import { MemoryPartitionLog } from './memory-log.js';
 import { checkFsyncPolicy, DEFAULT_FSYNC_POLICY, GroupCommit, type DurableCallback, type FsyncPolicy } from './group-commit.js';
 import { encodeChunkRecords, scanSegment, type DamagedRange } from './segment-codec.js';
@@ -9,8 +10,9 @@ import { encodeChunkRecords, scanSegment, type DamagedRange } from './segment-co
 export { decodeRecords, encodeRecord } from './segment-codec.js';
 
 // Append-only segment files per partition (`--data-dir`), so a restart serves the same events
-// with the same sequence numbers and offsets. Events are also kept in memory for reading; the
-// files exist for durability. On load (segment-codec.ts): a damaged record in the middle is
+// with the same sequence numbers and offsets. Memory holds only where each append's records are
+// (file-chunk.ts): readers get the bytes back from the segment file, the page cache keeping
+// recent ones hot. On load (segment-codec.ts): a damaged record in the middle is
 // dropped alone and logged with its sequence range; only a torn tail is cut; numbering resumes
 // past the highest number ever written (the segment name included), so none is handed out twice.
 
@@ -31,12 +33,15 @@ export interface FileLogOptions {
   /** Receives the damaged ranges found on load. */
   log?: (line: string) => void;
   segmentBytes?: number;
-  /** Message bytes kept in memory (memory-log.ts); older events stay in their segment files until time retention removes them. */
+  /** Message bytes the log indexes (memory-log.ts); older events stay in their segment files until time retention removes them. */
   maxBytes?: number;
+  /** Read-back bytes kept per partition (file-chunk.ts). */
+  readCacheBytes?: number;
 }
 
 interface Segment {
   path: string;
+  file: SegmentFile;
   lastEnqueuedTime: number;
   bytes: number;
 }
@@ -57,11 +62,13 @@ export class FilePartitionLog extends MemoryPartitionLog {
   private readonly commit: GroupCommit;
   private readonly policy: FsyncPolicy;
   private readonly segmentBytes: number;
+  private readonly cache: ReadCache;
 
   constructor(private readonly directory: string, retentionCutoff: number, options: FileLogOptions = {}) {
     super(undefined, options.maxBytes);
     this.policy = checkFsyncPolicy(options.fsync ?? DEFAULT_FSYNC_POLICY);
     this.segmentBytes = options.segmentBytes ?? SEGMENT_BYTES;
+    this.cache = new ReadCache(options.readCacheBytes);
     this.commit = new GroupCommit(this.policy, () => this.fd);
     mkdirSync(directory, { recursive: true });
     const names = readdirSync(directory).filter((name) => /^\d{20}\.log$/.test(name)).sort();
@@ -82,14 +89,16 @@ export class FilePartitionLog extends MemoryPartitionLog {
       // Sequence numbers and offsets must continue even when the events themselves expired.
       const kept = scan.events.filter((event) => event.enqueuedTime >= retentionCutoff);
       for (const event of scan.events) if (event.enqueuedTime < retentionCutoff) this.skipExpired(event);
-      for (const run of appendRuns(kept)) this.restore(chunkOfRun(data, run));
+      const file = new SegmentFile(path);
+      const startOf = new Map(scan.events.map((event, i) => [event, scan.starts[i]!]));
+      for (const run of appendRuns(kept)) this.restore(this.chunkOfRun(file, data, run, startOf.get(run[0]!)!));
       const newest = scan.events.at(-1);
       if (newest) this.remember({ sequenceNumber: newest.sequenceNumber, offset: newest.offset, enqueuedTime: newest.enqueuedTime });
       if (scan.damagedTail) {
         // Its number was probably handed out (the record was complete): keep it reserved.
         this.reserve(this.nextSequenceNumber + 1, this.nextOffset + (scan.damagedTail.end - scan.damagedTail.start));
       }
-      this.segments.push({ path, bytes: scan.validBytes, lastEnqueuedTime: scan.events.at(-1)?.enqueuedTime ?? 0 });
+      this.segments.push({ path, file, bytes: scan.validBytes, lastEnqueuedTime: scan.events.at(-1)?.enqueuedTime ?? 0 });
     }
   }
 
@@ -104,18 +113,22 @@ export class FilePartitionLog extends MemoryPartitionLog {
     this.fd = undefined;
     const rolling = !active || active.bytes >= this.segmentBytes;
     const path = rolling ? join(this.directory, segmentName(this.nextSequenceNumber)) : active.path;
-    if (rolling) this.segments.push({ path, bytes: 0, lastEnqueuedTime: 0 });
+    if (rolling) this.segments.push({ path, file: new SegmentFile(path), bytes: 0, lastEnqueuedTime: 0 });
     this.fd = openSync(path, 'a');
     // A new file's directory entry must be durable too, or syncs of its contents are for nothing.
     if (rolling) this.commit.created(this.directory);
     return this.fd;
   }
 
-  protected override persist(chunk: EventChunk): void {
-    const buffer = encodeChunkRecords(chunk, scratchOf);
+  /** Writes the batch's records straight from the transfer's bytes; the chunk keeps only where they went. */
+  protected override store(batch: EventBatch, enqueuedTime: number): EventChunk {
+    const transfer = new EventChunk(this.next, this.nextByte, enqueuedTime, batch);
+    // From here the batch's index says where each message is in the records, not in the transfer.
+    const buffer = encodeChunkRecords(transfer, scratchOf, { block: batch.index, at: batch.indexAt });
     // Written before the producer's delivery is accepted (sender-link.ts), so an accepted event survives a restart.
     const fd = this.activeFd();
     const active = this.segments.at(-1)!;
+    const position = active.bytes;
     try {
       let written = 0;
       while (written < buffer.length) written += writeSync(fd, buffer, written);
@@ -130,7 +143,24 @@ export class FilePartitionLog extends MemoryPartitionLog {
       throw error;
     }
     active.bytes += buffer.length;
-    active.lastEnqueuedTime = chunk.enqueuedTime;
+    active.lastEnqueuedTime = enqueuedTime;
+    const place = { segment: active.file, position, length: buffer.length };
+    return new FileChunk(this.next, this.nextByte, enqueuedTime, batch, place, this.cache);
+  }
+
+  /** A loaded run as a chunk over its records in `file` (`data` is the file's bytes, read once at load). */
+  private chunkOfRun(file: SegmentFile, data: Buffer, run: StoredEvent[], firstRecord: number): EventChunk {
+    const count = run.length;
+    const { block: index, at } = batchIndex(count);
+    run.forEach((event, i) => {
+      index[at + i] = event.message.byteOffset - data.byteOffset - firstRecord;
+      index[at + count + i + 1] = index[at + count + i]! + event.message.byteLength;
+    });
+    const first = run[0]!;
+    const last = run.at(-1)!;
+    const end = last.message.byteOffset - data.byteOffset + last.message.byteLength;
+    const batch = { bytes: data, count, index, indexAt: at, keys: keysOf(run.map((event) => event.partitionKey)) };
+    return new FileChunk(first.sequenceNumber, first.offset, first.enqueuedTime, batch, { segment: file, position: firstRecord, length: end - firstRecord }, this.cache);
   }
 
   override whenDurable(done: DurableCallback): void {
@@ -171,17 +201,4 @@ function appendRuns(events: StoredEvent[]): StoredEvent[][] {
   }
   if (run.length > 0) runs.push(run);
   return runs;
-}
-
-/** A chunk over the segment file's bytes (the records' messages are views into `data`). */
-function chunkOfRun(data: Buffer, run: StoredEvent[]): EventChunk {
-  const count = run.length;
-  const { block: index, at } = batchIndex(count);
-  run.forEach((event, i) => {
-    index[at + i] = event.message.byteOffset - data.byteOffset;
-    index[at + count + i + 1] = index[at + count + i]! + event.message.byteLength;
-  });
-  const first = run[0]!;
-  const batch = { bytes: data, count, index, indexAt: at, keys: keysOf(run.map((event) => event.partitionKey)) };
-  return new EventChunk(first.sequenceNumber, first.offset, first.enqueuedTime, batch);
 }

@@ -88,10 +88,8 @@ export class MemoryPartitionLog implements PartitionLog {
 
   appendBatch(batch: EventBatch, enqueuedTime: number): EventChunk {
     if (batch.count === 0) return new EventChunk(this.next, this.nextByte, enqueuedTime, batch);
-    // Kept in the arena: the transfer's own buffer is left to die young (arena.ts).
-    const chunk = new EventChunk(this.next, this.nextByte, enqueuedTime, batch, this.arena.copy(batch.bytes));
-    // Numbers are taken only once the write succeeded: a failed write leaves no gap and no record.
-    this.persist(chunk);
+    // Numbers are taken only once the chunk is stored: a failed write leaves no gap and no record.
+    const chunk = this.store(batch, enqueuedTime);
     this.next = chunk.lastSequenceNumber + 1;
     this.nextByte = chunk.firstOffset + chunk.byteLength;
     this.keep(chunk);
@@ -152,8 +150,9 @@ export class MemoryPartitionLog implements PartitionLog {
     return this.newest;
   }
 
-  protected persist(_chunk: EventChunk): void {
-    // memory only
+  /** The batch numbered from `next`, kept: here a copy in the arena (the transfer's own buffer is left to die young, arena.ts); file-log.ts writes it to a segment file instead. */
+  protected store(batch: EventBatch, enqueuedTime: number): EventChunk {
+    return new EventChunk(this.next, this.nextByte, enqueuedTime, batch, this.arena.copy(batch.bytes));
   }
 
   get(sequenceNumber: number): StoredEvent | undefined {

@@ -34,8 +34,14 @@ export function encodeRecord(event: StoredEvent): Buffer {
 /**
  * Every event of a chunk as records (the same bytes as encodeRecord's), written into a buffer of
  * at least the size asked for from `allocate` (a caller may hand out one scratch buffer each time).
+ * With `starts`, where each message begins in the records goes to `starts.block[starts.at + i]`
+ * (this may be the chunk's own index: each entry is read before it is overwritten).
  */
-export function encodeChunkRecords(chunk: EventChunk, allocate: (bytes: number) => Buffer = Buffer.allocUnsafe): Buffer {
+export function encodeChunkRecords(
+  chunk: EventChunk,
+  allocate: (bytes: number) => Buffer = Buffer.allocUnsafe,
+  starts?: { block: Uint32Array; at: number },
+): Buffer {
   const count = chunk.count;
   const keyBytes = new Map<string, Buffer>();
   const keyOf = (index: number): Buffer | undefined => {
@@ -71,6 +77,7 @@ export function encodeChunkRecords(chunk: EventChunk, allocate: (bytes: number) 
     if (key) out.set(key, rest + FIXED);
     const start = chunk.messageStart(index);
     out.set(bytes.subarray(start, start + messageLength), rest + FIXED + keyLength);
+    if (starts) starts.block[starts.at + index] = rest + FIXED + keyLength;
     view.setUint32(position + 4, crc32Of(out, rest, end));
     position = end;
   }
@@ -88,6 +95,8 @@ export interface DamagedRange {
 
 export interface SegmentScan {
   events: StoredEvent[];
+  /** Where each event's record starts in the segment (parallel to `events`). */
+  starts: number[];
   /** Damaged records skipped in the middle of the segment (kept on disk, never served). */
   damaged: DamagedRange[];
   /** Where the file should end: the torn tail (an incomplete final record) starts here. */
@@ -166,6 +175,7 @@ function nextValidRecord(data: Buffer, damaged: number, after: number): number |
  */
 export function scanSegment(data: Buffer, after = -1): SegmentScan {
   const events: StoredEvent[] = [];
+  const starts: number[] = [];
   const damaged: DamagedRange[] = [];
   let highest = after;
   let position = 0;
@@ -173,6 +183,7 @@ export function scanSegment(data: Buffer, after = -1): SegmentScan {
     const record = recordAt(data, position, highest);
     if (record) {
       events.push(record.event);
+      starts.push(position);
       highest = record.event.sequenceNumber;
       position = record.end;
       continue;
@@ -185,14 +196,14 @@ export function scanSegment(data: Buffer, after = -1): SegmentScan {
       const length = position + RECORD_HEADER <= data.length ? data.readUInt32BE(position) : Infinity;
       const complete = length >= FIXED && length <= MAX_REST && position + RECORD_HEADER + length === data.length;
       if (complete) {
-        return { events, damaged, validBytes: data.length, damagedTail: { start: position, end: data.length, afterSequenceNumber: previous, nextSequenceNumber: undefined } };
+        return { events, starts, damaged, validBytes: data.length, damagedTail: { start: position, end: data.length, afterSequenceNumber: previous, nextSequenceNumber: undefined } };
       }
-      return { events, damaged, validBytes: position, damagedTail: undefined };
+      return { events, starts, damaged, validBytes: position, damagedTail: undefined };
     }
     damaged.push({ start: position, end: resume, afterSequenceNumber: previous, nextSequenceNumber: recordAt(data, resume, highest)!.event.sequenceNumber });
     position = resume;
   }
-  return { events, damaged, validBytes: position, damagedTail: undefined };
+  return { events, starts, damaged, validBytes: position, damagedTail: undefined };
 }
 
 /** Whole, intact records of one segment file and the byte length they cover (see scanSegment). */
