@@ -48,45 +48,68 @@ function answer(res: ServerResponse, operation: RestOperation, outcome: RestOutc
   sendStatus(res, operation[3], outcome ? outcome.json : undefined);
 }
 
+/**
+ * The path's non-empty segments, percent-decoded. A plain loop into a fresh array: the same array
+ * shape whether this runs interpreted or optimized (a split/filter/map chain is not, and the first
+ * optimized handleRest then deoptimized on the array it made itself).
+ */
+function pathSegments(pathname: string): string[] {
+  const segments: string[] = [];
+  try {
+    for (const part of pathname.split('/')) if (part.length > 0) segments.push(decodeURIComponent(part));
+  } catch {
+    throw badRequest('Malformed percent-encoding in the path');
+  }
+  return segments;
+}
+
+interface MatchedOperation {
+  name: RestOperationName;
+  operation: RestOperation;
+  accepted: ReadonlySet<string>;
+  params: RestParams;
+}
+
+/** After auth: the hub-scoped operation `segments` name (api, hubs, {hub}, ...), or a 400 / 404. */
+function operationOf(method: string | undefined, segments: string[], pathname: string): MatchedOperation {
+  if (segments[1] !== 'hubs' || segments.length < 3) throw new RestError(404, 'NotFound', 'No such resource');
+  if (!HUB_NAME_PATTERN.test(segments[2]!)) throw badRequest(`Invalid hub name; expected ${HUB_NAME_PATTERN}`);
+  const rest = segments.slice(3);
+  for (const { name, operation, parts, accepted } of OPERATIONS) {
+    const params = match(operation, parts, method, rest);
+    if (!params) continue;
+    for (const key of ['group', 'connectionId', 'userId'] as const) {
+      const value = params[key];
+      if (value !== undefined && (value.length > 1024 || value.trim().length === 0)) throw badRequest(`Invalid ${key}`);
+    }
+    return { name, operation, accepted, params };
+  }
+  throw new RestError(404, 'NotFound', `No operation ${method} ${pathname}`);
+}
+
 export async function handleRest(req: IncomingMessage, res: ServerResponse, url: URL, options: RestRouterOptions): Promise<void> {
   try {
-    let segments: string[];
-    try {
-      segments = url.pathname.split('/').filter((s) => s.length > 0).map((s) => decodeURIComponent(s));
-    } catch {
-      throw badRequest('Malformed percent-encoding in the path');
-    }
+    const segments = pathSegments(url.pathname);
     if (segments[0] !== 'api') throw new RestError(404, 'NotFound', 'No such resource');
     if (segments.length === 2 && segments[1] === 'health' && (req.method === 'HEAD' || req.method === 'GET')) {
       return sendStatus(res, 200); // getServiceStatus needs no auth
     }
     if (!url.searchParams.get('api-version')) throw badRequest('The api-version query parameter is required');
     await verifyRestToken(req, options.accessKey, url, options.port, options.verifiedTokens);
-    if (segments[1] !== 'hubs' || segments.length < 3) throw new RestError(404, 'NotFound', 'No such resource');
+    const { name, operation, accepted, params } = operationOf(req.method, segments, url.pathname);
     const hubName = segments[2]!;
-    if (!HUB_NAME_PATTERN.test(hubName)) throw badRequest(`Invalid hub name; expected ${HUB_NAME_PATTERN}`);
-    const rest = segments.slice(3);
-    for (const { name, operation, parts, accepted } of OPERATIONS) {
-      const params = match(operation, parts, req.method, rest);
-      if (!params) continue;
-      for (const key of ['group', 'connectionId', 'userId'] as const) {
-        const value = params[key];
-        if (value !== undefined && (value.length > 1024 || value.trim().length === 0)) throw badRequest(`Invalid ${key}`);
-      }
-      const context: RestContext = {
-        req,
-        url,
-        accepts: (parameter) => accepted.has(parameter),
-        hub: options.hubs.view(hubName), // an unknown hub is empty and stays unstored
-        hubName,
-        params,
-        endpoint: options.endpoint,
-        accessKey: options.accessKey,
-        body: () => readRestBody(req, options.bodyIdleTimeoutMs),
-      };
-      return answer(res, operation, await REST_HANDLERS[name](context));
-    }
-    throw new RestError(404, 'NotFound', `No operation ${req.method} ${url.pathname}`);
+    const context: RestContext = {
+      req,
+      url,
+      accepts: (parameter) => accepted.has(parameter),
+      hub: options.hubs.view(hubName), // an unknown hub is empty and stays unstored
+      hubName,
+      params,
+      endpoint: options.endpoint,
+      accessKey: options.accessKey,
+      body: () => readRestBody(req, options.bodyIdleTimeoutMs),
+    };
+    answer(res, operation, await REST_HANDLERS[name](context));
   } catch (error) {
     req.resume();
     sendFailure(res, error, options.log);
