@@ -4,7 +4,7 @@ import { EventHubConsumerClient, earliestEventPosition } from '@azure/event-hubs
 import { batchSender, connect, keyOf, receiveRound } from '../lib/amqp.mjs';
 import { startChild } from '../lib/child.mjs';
 import { cpuShares } from '../lib/cpu-share.mjs';
-import { alternate, finishCase } from '../lib/rounds.mjs';
+import { alternate, finishCase, roundOptions } from '../lib/rounds.mjs';
 
 const PARTITIONS = [0, 1, 2, 3];
 const WINDOW = 4;
@@ -34,6 +34,8 @@ export const receive = {
   async run(ctx) {
     const emulator = await startChild('eh-emulator');
     const source = await startChild('rhea-source');
+    // The SDK's own ceiling (evidence, not the goal): the same client against a stub that costs next to nothing.
+    const stub = roundOptions.oursOnly ? undefined : await startChild('eh-sdk-stub');
     const key = keyOf(emulator.info.connectionString);
     const perPartition = { full: 60_000, quick: 25_000, smoke: 3_000 }[ctx.mode];
     try {
@@ -45,8 +47,8 @@ export const receive = {
       // never received events here. Its connection setup is not timed (the count starts at the
       // first event). A subscription that sees no event for 15 s is abandoned and tried once more
       // (seen once in a full run: see the notes).
-      const sdkAttempt = () => {
-        const consumer = new EventHubConsumerClient('$Default', emulator.info.connectionString, 'bench');
+      const sdkAttempt = (connectionString, available) => {
+        const consumer = new EventHubConsumerClient('$Default', connectionString, 'bench');
         return new Promise((resolve, reject) => {
           let count = 0;
           let first;
@@ -80,30 +82,38 @@ export const receive = {
         }).finally(() => consumer.close());
       };
       let stalls = 0;
-      const sdkRound = async () => {
-        const rate = (await sdkAttempt()) ?? (stalls++, await sdkAttempt());
+      const sdkRound = async (connectionString, available = Infinity) => {
+        const rate = (await sdkAttempt(connectionString, available)) ?? (stalls++, await sdkAttempt(connectionString, available));
         if (rate === undefined) throw new Error('the SDK consumer received no event in 15 s, twice');
         return rate;
       };
       const cpu = cpuShares();
       const measured = await alternate(
         {
-          sdk: { name: '@azure/event-hubs 6 EventHubConsumerClient ← our emulator', run: cpu.wrap('sdk', { emulator }, sdkRound) },
+          sdk: { name: '@azure/event-hubs 6 EventHubConsumerClient ← our emulator', run: cpu.wrap('sdk', { emulator }, () => sdkRound(emulator.info.connectionString, available)) },
           rhea: { name: 'bare rhea receivers ← our emulator', run: cpu.wrap('rhea', { emulator }, () => receiveRound(emulator.info.port, key, addresses, ms, { available })) },
           limit: { name: 'bare rhea receivers ← bare rhea sender', run: cpu.wrap('limit', { source }, () => receiveRound(source.info.port, undefined, addresses, ms)) },
+          ...(stub ? { ceiling: { name: 'the same SDK consumer ← a stub server streaming pre-encoded events (the SDK\'s ceiling)', run: cpu.wrap('ceiling', { stub }, () => sdkRound(stub.info.connectionString)) } } : {}),
         },
         { rounds: ctx.rounds, warmup: ctx.warmup, deadline: ctx.deadline },
       );
-      ctx.notes.push(`Share of a core over a whole round (connection setup included; median of rounds): ${cpu.describe({ sdk: 'SDK rounds', rhea: 'bare rhea rounds', limit: 'limit rounds' })}. The harness is the receiving client.`);
+      ctx.notes.push(`Share of a core over a whole round (connection setup included; median of rounds): ${cpu.describe({ sdk: 'SDK rounds', rhea: 'bare rhea rounds', limit: 'limit rounds', ceiling: 'SDK-ceiling rounds' })}. The harness is the receiving client.`);
       ctx.notes.push(
         `${available.toLocaleString('en-US')} 100-byte events prefilled over 4 partitions; each round reads all partitions from the start and counts events for ${ms} ms from the first one. Bare rhea receivers: a fresh connection per round (closed at its end; its setup is not timed), a link per partition, credit window 1,000, auto-accept (as the SDK's links). SDK: subscribe() to all partitions, maxBatchSize 1,000 (prefetch 3,000). The limit's sender sends events encoded once (a cycle of 1,000, with the sequence-number, offset and enqueued-time annotations the emulator puts on an event), so that the receiving client is what bounds it.`,
       );
+      if (stub) ctx.notes.push('SDK ceiling (evidence, not the goal): the same SDK consumer, options and count against bench/roles/eh-sdk-stub.mjs, a stub answering SASL, $cbs and $management and streaming the limit\'s pre-encoded events pre-settled as fast as credit allows; "SDK consumer vs its ceiling" is ours/that. See bench/profiles/eh-receive.md for where the SDK client\'s time goes.');
       if (stalls) ctx.notes.push(`The SDK consumer received no event for 15 s from a fresh subscription ${stalls} time(s) in this run; each time a new client was made and that round retried.`);
       const spec = (id, label) => ({ id, label, unit: 'events/s', better: 'higher', ratio: { against: 'limit' }, goal: { op: '>=', value: 0.8, text: '≥ 0.8× rhea ↔ rhea' } });
-      return [finishCase(spec('sdk', 'SDK consumer'), { ours: measured.sdk, limit: measured.limit }), finishCase(spec('rhea', 'bare rhea receivers'), { ours: measured.rhea, limit: measured.limit })];
+      const cases = [finishCase(spec('sdk', 'SDK consumer'), { ours: measured.sdk, limit: measured.limit }), finishCase(spec('rhea', 'bare rhea receivers'), { ours: measured.rhea, limit: measured.limit })];
+      if (measured.ceiling) {
+        const spec = { id: 'sdk-ceiling', label: 'SDK consumer vs its ceiling', unit: 'events/s', better: 'higher', ratio: { against: 'limit' } };
+        cases.push({ ...finishCase(spec, { ours: measured.sdk, limit: measured.ceiling }), goalText: 'evidence: ours/SDK ceiling (no goal)' });
+      }
+      return cases;
     } finally {
       await emulator.stop();
       await source.stop();
+      await stub?.stop();
     }
   },
 };
