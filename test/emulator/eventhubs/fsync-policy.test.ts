@@ -179,3 +179,22 @@ test('batch across segment rolls: the old segment is synced before it is closed,
   expect(again.atOrAfter(0)!.sequenceNumber).toBe(0);
   again.close();
 });
+
+test('interval across segment rolls: each rolled-over segment is synced in the background before it is closed, and each new entry too', async () => {
+  const directory = await scratch();
+  const log = new FilePartitionLog(directory, 0, { fsync: 'interval', segmentBytes: 200 });
+  for (let n = 0; n < 30; n++) log.append([{ message }], 1);
+  const segments = (await readdir(directory)).filter((name) => name.endsWith('.log')).length;
+  expect(segments).toBeGreaterThan(2);
+  expect(onFiles.some((entry) => entry.startsWith('close:'))).toBe(false); // nothing closed before its sync
+  await vi.waitFor(() => expect(calls.filter((call) => call === 'fsync done')).toHaveLength(segments), LOADED_MACHINE);
+  await vi.waitFor(() => expect(onFiles.filter((entry) => entry.startsWith('close:')).length).toBeGreaterThanOrEqual(segments - 1), LOADED_MACHINE);
+  onFiles.forEach((entry, at) => {
+    if (!entry.startsWith('close:')) return;
+    const fd = entry.slice(6);
+    const opened = onFiles.lastIndexOf(`close:${fd}`, at - 1); // fd numbers are reused after a close
+    const lastWrite = onFiles.lastIndexOf(`write:${fd}`, at);
+    if (lastWrite > opened) expect(onFiles.slice(lastWrite, at)).toContain(`synced:${fd}`);
+  });
+  log.close();
+});
