@@ -1,12 +1,15 @@
 // Row 1: Relay HTTP through our emulator, req/s. The sender is a plain node:http client (keep-alive)
 // posting to the emulator's HTTP front; the listener echoes the body. Ours: HybridConnectionListener
 // with a requestHandler (node entry). Peer: hyco-https's listener behind the same emulator. Limit:
-// the same client against a direct node:http echo server.
+// the same client against a direct node:http echo server. Two more contestants are evidence of what
+// bounds the row (bench/profiles/relay-http.md), not part of its goal: "ceiling", a listener that
+// does no work (raw ws, pre-built response) behind the same emulator, and "bare hop", that
+// listener behind the least a relay hop can be (roles/relay-forwarder-bare.mjs).
 import { Agent, request } from 'node:http';
 import { startChild } from '../lib/child.mjs';
-import { cpuShares } from '../lib/cpu-share.mjs';
-import { senderToken, startRelayPair } from '../lib/relay-setup.mjs';
-import { alternate, finishCase } from '../lib/rounds.mjs';
+import { KEY_NAME, senderToken, startRelayPair } from '../lib/relay-setup.mjs';
+import { alternate, finishCase, roundOptions } from '../lib/rounds.mjs';
+import { median } from '../lib/stats.mjs';
 
 function post(agent, port, path, headers, body) {
   return new Promise((resolve, reject) => {
@@ -36,7 +39,41 @@ async function rate(send, concurrency, ms) {
       }
     }),
   );
-  return (count * 1000) / (performance.now() - start);
+  return { count, perSecond: (count * 1000) / (performance.now() - start) };
+}
+
+/** Per round: the share of a core and the CPU µs per request of the harness (the sender) and each server child. */
+function cpuPerRequest() {
+  const seen = {};
+  const describe = (pick, format) =>
+    Object.entries(seen)
+      .map(([key, rounds]) => `${key}: ${Object.keys(rounds[0]).map((label) => `${label} ${format(median(rounds.map((r) => r[label][pick])))}`).join(', ')}`)
+      .join('; ');
+  return {
+    wrap(key, servers, run) {
+      return async () => {
+        const start = performance.now();
+        const client = process.cpuUsage();
+        const before = await Promise.all(Object.values(servers).map((child) => child.call('cpu')));
+        const { count, perSecond } = await run();
+        const wall = (performance.now() - start) * 1000;
+        const after = await Promise.all(Object.values(servers).map((child) => child.call('cpu')));
+        const harness = process.cpuUsage(client);
+        const used = { harness: harness.user + harness.system };
+        Object.keys(servers).forEach((label, i) => (used[label] = after[i].user + after[i].system - before[i].user - before[i].system));
+        (seen[key] ??= []).push(Object.fromEntries(Object.entries(used).map(([label, us]) => [label, { share: us / wall, perRequest: us / count }])));
+        return perSecond;
+      };
+    },
+    shares: () => describe('share', (share) => `${Math.round(100 * share)}%`),
+    perRequest: () => describe('perRequest', (us) => (us >= 100 ? Math.round(us).toLocaleString('en-US') : us.toFixed(1))),
+  };
+}
+
+/** "1.12× (1.05–1.20)": the median of the round-by-round ratios a/b. */
+function roundRatio(measured, a, b) {
+  const ratios = measured[a].samples.map((value, i) => value / measured[b].samples[i]).filter(Number.isFinite);
+  return `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
 }
 
 function relayHttpRow({ id, title, size, sizeLabel, roundMs }) {
@@ -48,34 +85,50 @@ function relayHttpRow({ id, title, size, sizeLabel, roundMs }) {
     async run(ctx) {
       const relay = await startRelayPair();
       const direct = await startChild('http-echo');
+      // The evidence contestants sit out a --profile run (it profiles our servers under our traffic only).
+      const evidence = !roundOptions.oursOnly;
+      const ceiling = evidence ? await startChild('relay-listener-ceiling', { port: relay.port, path: 'ceiling', keyName: KEY_NAME, key: relay.key, size }) : undefined;
+      const bare = evidence ? await startChild('relay-forwarder-bare') : undefined;
+      const bareListener = evidence ? await startChild('relay-listener-ceiling', { port: bare.info.port, path: 'bare', keyName: KEY_NAME, key: relay.key, size }, { label: 'relay-listener-ceiling-bare' }) : undefined;
+      const agents = [];
       try {
         const body = Buffer.alloc(size, 'x');
-        const agents = { ours: new Agent({ keepAlive: true, maxSockets: 32 }), peer: new Agent({ keepAlive: true, maxSockets: 32 }), limit: new Agent({ keepAlive: true, maxSockets: 32 }) };
+        const agent = () => agents[agents.push(new Agent({ keepAlive: true, maxSockets: 32 })) - 1];
         // One token per contestant, minted up front (the sender's cost is not what is measured).
-        const tokens = { ours: senderToken('ours', relay.key), peer: senderToken('hyco', relay.key) };
-        const sends = {
-          ours: () => post(agents.ours, relay.port, '/ours/echo', { ServiceBusAuthorization: tokens.ours }, body),
-          peer: () => post(agents.peer, relay.port, '/hyco/echo', { ServiceBusAuthorization: tokens.peer }, body),
-          limit: () => post(agents.limit, direct.info.port, '/echo', {}, body),
+        const via = (path) => {
+          const ownAgent = agent();
+          const headers = { ServiceBusAuthorization: senderToken(path, relay.key) };
+          return () => post(ownAgent, relay.port, `/${path}/echo`, headers, body);
         };
-        const names = { ours: 'HybridConnectionListener + requestHandler (node entry), via our emulator', peer: 'hyco-https 1.4.5 createRelayedServer, via our emulator', limit: 'direct node:http echo server' };
+        const contestants = {
+          ours: { name: 'HybridConnectionListener + requestHandler (node entry), via our emulator', send: via('ours'), servers: { emulator: relay.emulator, listener: relay.ours } },
+          peer: { name: 'hyco-https 1.4.5 createRelayedServer, via our emulator', send: via('hyco'), servers: { emulator: relay.emulator, listener: relay.hyco } },
+          limit: { name: 'direct node:http echo server', send: ((own) => () => post(own, direct.info.port, '/echo', {}, body))(agent()), servers: { server: direct } },
+        };
+        if (evidence) {
+          contestants.ceiling = { name: 'ceiling: a listener that does no work (raw ws, pre-built response), via our emulator', send: via('ceiling'), servers: { emulator: relay.emulator, listener: ceiling } };
+          contestants.bare = { name: 'the ceiling listener via a bare relay hop (node:http → ws, no auth, limits or rendezvous)', send: ((own) => () => post(own, bare.info.port, '/bare/echo', {}, body))(agent()), servers: { forwarder: bare, listener: bareListener } };
+        }
         const cases = [];
-        const cpu = cpuShares();
-        const servers = { ours: { emulator: relay.emulator, listener: relay.ours }, peer: { emulator: relay.emulator, listener: relay.hyco }, limit: { server: direct } };
+        const cpu = cpuPerRequest();
         const ms = ctx.roundMs(roundMs);
+        const ratios = [];
         for (const [caseId, label, concurrency] of [['seq', `${sizeLabel}, sequential`, 1], ['c32', `${sizeLabel}, 32 concurrent`, 32]]) {
           const measured = await alternate(
-            Object.fromEntries(Object.keys(sends).map((key) => [key, { name: names[key], run: cpu.wrap(`${caseId} ${key}`, servers[key], () => rate(sends[key], concurrency, ms)) }])),
+            Object.fromEntries(Object.entries(contestants).map(([key, c]) => [key, { name: c.name, run: cpu.wrap(`${caseId} ${key}`, c.servers, () => rate(c.send, concurrency, ms)) }])),
             { rounds: ctx.rounds, warmup: ctx.warmup, deadline: ctx.deadline - (caseId === 'seq' ? (ctx.deadline - performance.now()) / 2 : 0) },
           );
           cases.push(finishCase({ id: caseId, label, unit: 'req/s', better: 'higher', ratio: { against: 'peer' }, goal: { op: '>=', value: 1.5, text: '≥ 1.5× hyco-https' } }, measured));
+          if (evidence) ratios.push(`${label}: ours/hyco-https ${roundRatio(measured, 'ours', 'peer')}, ceiling/hyco-https ${roundRatio(measured, 'ceiling', 'peer')}, bare hop/hyco-https ${roundRatio(measured, 'bare', 'peer')}`);
         }
-        ctx.notes.push(`Share of a core per round (median; the harness is the sender): ${cpu.describe()}.`);
+        ctx.notes.push(`Share of a core per round (median; the harness is the sender): ${cpu.shares()}.`);
+        ctx.notes.push(`CPU µs per request (median over rounds; the harness is the sender): ${cpu.perRequest()}.`);
+        if (evidence) ctx.notes.push(`Evidence, not the goal (bench/profiles/relay-http.md): the same rounds' ratios, median of the per-round ratios (range): ${ratios.join('; ')}. "ceiling" is a listener that does no work (raw ws, pre-built response) behind our emulator: no listener can do better behind it. "bare hop" is that listener behind a bare node:http → ws forwarder: the least a relay hop costs.`);
         ctx.notes.push(`POST of a ${sizeLabel} body, echoed back by the listener (so ${sizeLabel} each way); keep-alive node:http Agent; token in the ServiceBusAuthorization header, minted once; ${Math.round(ms)} ms rounds.`);
-        for (const agent of Object.values(agents)) agent.destroy();
         return cases;
       } finally {
-        await direct.stop();
+        for (const agent of agents) agent.destroy();
+        for (const child of [bareListener, bare, ceiling, direct]) await child?.stop();
         await relay.stop();
       }
     },
