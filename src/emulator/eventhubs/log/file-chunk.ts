@@ -34,8 +34,16 @@ export class SegmentFile {
     const fd = openSync(this.path, 'r');
     // A segment removed by retention stays readable for a reader still inside one of its chunks;
     // the descriptor goes when the last chunk referring to this file does.
-    closeWhenCollected.register(this, fd);
+    closeWhenCollected.register(this, fd, this);
     return fd;
+  }
+
+  /** The log closed: release the descriptor now (a later read opens the file again). */
+  close(): void {
+    if (this.fd === undefined) return;
+    closeWhenCollected.unregister(this);
+    closeSync(this.fd);
+    this.fd = undefined;
   }
 }
 

@@ -179,6 +179,7 @@ export class FilePartitionLog extends MemoryPartitionLog {
   override close(): void {
     this.commit.close(this.fd);
     this.fd = undefined;
+    for (const segment of this.segments) segment.file.close();
   }
 }
 
