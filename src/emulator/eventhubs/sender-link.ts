@@ -4,6 +4,7 @@ import { decodeTransfer, eventsOf } from './batch.js';
 import type { CbsAuthority, ConnectionGrants } from './cbs.js';
 import type { EntityPath } from './entity-path.js';
 import { IDEMPOTENT_CAPABILITY, IdempotentProducers } from './idempotent.js';
+import { landDeliveries, releaseLanded } from './landing.js';
 import { echoTermini, internals, refuseLink } from './link-helpers.js';
 import type { Hub, EventHubsNamespace } from './namespace.js';
 import type { Partition } from './partition.js';
@@ -48,11 +49,22 @@ export class ProducerLink {
   ) {}
 
   receive(context: EventContext): void {
-    const delivery = context.delivery!;
     const format = (context as { format?: number }).format ?? 0;
+    // rhea hands over raw bytes for a non-zero format (in a reused landing buffer, landing.ts);
+    // a format-0 message arrives decoded.
+    const raw = format === 0 ? undefined : (context.message as unknown as Buffer);
     try {
-      // rhea hands over raw bytes for a non-zero format; a format-0 message arrives decoded.
-      const payload = format === 0 ? rhea.message.encode(context.message as Message) : (context.message as unknown as Buffer);
+      this.accept(context, format, raw);
+    } finally {
+      // The log copied what it keeps: the landing buffer may take the next delivery.
+      if (raw) releaseLanded(raw);
+    }
+  }
+
+  private accept(context: EventContext, format: number, raw: Buffer | undefined): void {
+    const delivery = context.delivery!;
+    try {
+      const payload = raw ?? rhea.message.encode(context.message as Message);
       if (payload.length > MAX_MESSAGE_SIZE) {
         delivery.reject({
           condition: 'amqp:link:message-size-exceeded',
@@ -115,5 +127,6 @@ export function openProducer(options: ProducerOptions): ProducerLink | undefined
   }
   echoTermini(link);
   internals(link).local.attach.max_message_size = MAX_MESSAGE_SIZE;
+  landDeliveries(link);
   return new ProducerLink(link, hub, partition, idempotent);
 }

@@ -48,7 +48,7 @@ export const DEFAULT_MAX_LOG_BYTES_PER_PARTITION = 256 * 1024 * 1024;
 
 export class MemoryPartitionLog implements PartitionLog {
   protected chunks: EventChunk[] = [];
-  private readonly arena = new ByteArena();
+  private readonly arena: ByteArena;
   protected next: number;
   protected nextByte: number;
   protected newest: EventPosition | undefined;
@@ -61,6 +61,8 @@ export class MemoryPartitionLog implements PartitionLog {
   ) {
     this.next = start.nextSequenceNumber;
     this.nextByte = start.nextOffset;
+    // Kept bytes plus as many let go and not yet collected (arena.ts).
+    this.arena = new ByteArena(2 * maxBytes);
   }
 
   /** Message bytes the log holds now (at most maxBytes, or one chunk when a single append is larger). */

@@ -1,0 +1,32 @@
+import { expect, test } from 'vitest';
+import { ByteArena } from '../../../src/emulator/eventhubs/log/arena.js';
+
+// Arena blocks are SharedArrayBuffers, whose bytes V8 does not count as external memory
+// (src/emulator/eventhubs/log/arena.ts); what is alive of them is bounded, past which blocks are
+// ordinary ArrayBuffers again so that V8 sees the memory and collects.
+
+test('blocks are uncounted SharedArrayBuffers up to the limit, then ordinary ArrayBuffers', () => {
+  const arena = new ByteArena(1024 * 1024);
+  const batch = new Uint8Array(100 * 1024).fill(7);
+  // Kept, as a log keeps them, so no block can be collected while the test runs.
+  const kept: Array<{ block: Uint8Array; at: number }> = [];
+  const kinds: string[] = [];
+  let uncounted = 0;
+  for (let i = 0; i < 40; i++) {
+    const placed = arena.copy(batch);
+    if (placed.block.buffer !== kept.at(-1)?.block.buffer) {
+      const shared = placed.block.buffer instanceof SharedArrayBuffer;
+      kinds.push(shared ? 'shared' : 'counted');
+      if (shared) uncounted += placed.block.byteLength;
+    }
+    kept.push(placed);
+    expect(Buffer.from(placed.block.buffer, placed.block.byteOffset + placed.at, batch.length).equals(batch)).toBe(true);
+  }
+  // Growing blocks (100 KB, 128 KB … 512 KB) are shared while they fit under 1 MB, then counted.
+  const firstCounted = kinds.indexOf('counted');
+  expect(firstCounted).toBeGreaterThan(1);
+  expect(kinds.slice(0, firstCounted).every((kind) => kind === 'shared')).toBe(true);
+  expect(kinds.slice(firstCounted).every((kind) => kind === 'counted')).toBe(true);
+  expect(uncounted).toBeLessThanOrEqual(1024 * 1024);
+  expect(arena.uncountedBytes).toBe(uncounted);
+});
