@@ -20,10 +20,14 @@ function sasToken(uri, keyName, key) {
   return `SharedAccessSignature sr=${audience}&sig=${encodeURIComponent(signature)}&se=${expiry}&skn=${keyName}`;
 }
 
-function open(url, headers) {
+/** `serve` is attached in the 'open' event itself: frames that came with the 101 are emitted on the next tick, before a promise continuation would run. */
+function open(url, headers, serve) {
   const ws = new WebSocket(url, { headers, perMessageDeflate: false });
   return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws));
+    ws.once('open', () => {
+      serve(ws);
+      resolve(ws);
+    });
     ws.once('error', reject);
   });
 }
@@ -56,11 +60,11 @@ function serve(ws, body, sockets) {
     if (!request) return;
     if (request.method === undefined) {
       // Rendezvous (docs/protocol/relay.md §1.5): the request arrives on a socket we open.
-      open(request.address).then((socket) => {
+      open(request.address, {}, (socket) => {
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
         serve(socket, body, sockets);
-      }, () => undefined);
+      }).catch(() => undefined);
       return;
     }
     if (request.body) awaitingBody = request.id;
@@ -72,8 +76,7 @@ function serve(ws, body, sockets) {
 export async function start({ port, path, keyName, key, size }) {
   const body = Buffer.alloc(size, 'x');
   const sockets = new Set();
-  const control = await open(`ws://127.0.0.1:${port}/$hc/${path}?sb-hc-action=listen`, { ServiceBusAuthorization: sasToken(`http://127.0.0.1/${path}`, keyName, key) });
-  serve(control, body, sockets);
+  const control = await open(`ws://127.0.0.1:${port}/$hc/${path}?sb-hc-action=listen`, { ServiceBusAuthorization: sasToken(`http://127.0.0.1/${path}`, keyName, key) }, (ws) => serve(ws, body, sockets));
   return {
     info: {},
     methods: {
