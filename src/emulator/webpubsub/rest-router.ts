@@ -56,7 +56,8 @@ function answer(res: ServerResponse, operation: RestOperation, outcome: RestOutc
 function pathSegments(pathname: string): string[] {
   const segments: string[] = [];
   try {
-    for (const part of pathname.split('/')) if (part.length > 0) segments.push(decodeURIComponent(part));
+    // Without a '%' decodeURIComponent returns its input: skip the call for the common path.
+    for (const part of pathname.split('/')) if (part.length > 0) segments.push(part.includes('%') ? decodeURIComponent(part) : part);
   } catch {
     throw badRequest('Malformed percent-encoding in the path');
   }
