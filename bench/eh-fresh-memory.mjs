@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What keeping bytes costs before anything else: copying a 115 KB batch into memory the process
 // has never touched (new 8 MB blocks, as a growing log needs) against copying it into memory it
-// reuses. The difference is the kernel mapping and zeroing fresh pages (bench/profiles/eventhubs.md).
+// reuses. The difference is the kernel mapping and zeroing fresh pages (bench/profiles/eh-ingest.md).
 const batch = Buffer.alloc(115_000, 7);
 const COPIES = 20_000;
 for (let round = 0; round < 3; round++) {
