@@ -35,8 +35,14 @@ interface Progress {
 
 export class StalledBodyWatch {
   readonly idleMs: number;
-  /** Requests seen since the last sweep or still unfinished; complete ones leave at the next sweep. */
+  /** Requests unfinished once the read that brought their headers was parsed. */
   private readonly requests = new Map<IncomingMessage, ServerResponse>();
+  /**
+   * Requests of this turn of the event loop, sorted after it: most arrive whole in one read, and
+   * holding every one until a sweep kept a second of requests alive (old-generation garbage).
+   */
+  private fresh: Array<IncomingMessage | ServerResponse> = [];
+  private sorting = false;
   /** Only for requests found unfinished by a sweep: most requests are complete before one. */
   private readonly progress = new WeakMap<IncomingMessage, Progress>();
   private readonly periodMs: number;
@@ -59,17 +65,37 @@ export class StalledBodyWatch {
 
   /** Every request of the port comes through here once its headers are in. */
   watch(req: IncomingMessage, res: ServerResponse): void {
-    this.requests.set(req, res);
-    if (!this.timer) {
-      this.timer = setInterval(() => this.sweep(), this.periodMs);
-      this.timer.unref();
-    }
+    this.fresh.push(req, res);
+    if (this.sorting) return;
+    this.sorting = true;
+    setImmediate(() => this.sortFresh());
+  }
+
+  /** How many requests the watch holds (unfinished ones, plus this turn's not yet sorted). */
+  get watching(): number {
+    return this.requests.size + this.fresh.length / 2;
   }
 
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
     this.requests.clear();
+    this.fresh = [];
+  }
+
+  private sortFresh(): void {
+    const fresh = this.fresh;
+    this.fresh = [];
+    this.sorting = false;
+    for (let i = 0; i < fresh.length; i += 2) {
+      const req = fresh[i] as IncomingMessage;
+      if (req.complete || !req.socket || req.socket.destroyed) continue;
+      this.requests.set(req, fresh[i + 1] as ServerResponse);
+    }
+    if (this.requests.size > 0 && !this.timer) {
+      this.timer = setInterval(() => this.sweep(), this.periodMs);
+      this.timer.unref();
+    }
   }
 
   private sweep(): void {
