@@ -64,6 +64,21 @@ describe('NodeWebSocket.batch', () => {
     socket.close();
   });
 
+  it('sendOwned sends the bytes as one binary message, masked in place instead of in a copy', async () => {
+    server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((resolve) => server!.once('listening', resolve));
+    const got = new Promise<Buffer>((resolve) => server!.on('connection', (peer) => peer.on('message', (data) => resolve(data as Buffer))));
+    const socket = new NodeWebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`) as SocketLike & { sendOwned(bytes: Uint8Array): void };
+    await new Promise((resolve) => (socket.onopen = resolve));
+    const body = new Uint8Array(200_000).map((_, i) => i % 251);
+    const expected = new Uint8Array(body);
+    socket.sendOwned(body);
+    expect(Buffer.compare(await got, expected)).toBe(0);
+    // The given bytes were masked where they lay (a copy would have left them as they were).
+    expect(Buffer.compare(body, expected)).not.toBe(0);
+    socket.close();
+  });
+
   it('proves the check: the same two frames without batch() take two writes', async () => {
     const { socket, writes } = await connected();
     socket.send('{"response":{}}');

@@ -50,11 +50,32 @@ export async function callHandler(handler: RelayRequestHandler | undefined, requ
   return plainResponse(500, 'Internal Server Error');
 }
 
+/** A response body read to the end; `owned`: no one else holds these bytes (the sender may mask them in place). */
+export interface ReadBody {
+  bytes: Uint8Array;
+  owned: boolean;
+}
+
+/** Below this, whose bytes they are is not worth finding out (it costs a reader). */
+const OWNERSHIP_CHECK_BYTES = 64 * 1024;
+
+// A byte stream transfers every chunk enqueued in it (the enqueuer's buffer is detached), so what
+// its reader yields is the reader's alone; a default stream hands out the enqueuer's own chunk.
+// Only a byte stream gives a BYOB reader. (Node's Response bodies from bytes or text are byte streams.)
+function isByteStream(body: ReadableStream<Uint8Array>): boolean {
+  try {
+    (body.getReader as (options: { mode: 'byob' }) => { releaseLock(): void })({ mode: 'byob' }).releaseLock();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // A streamed body is read to the end: the W3C WebSocket cannot send one message in fragments,
 // so the body leaves as one binary message (docs/protocol/relay.md §1.5: "ends at the frame with FIN").
 // Read with the stream's own reader: a body given as bytes arrives as one chunk, sent as it is, and
 // this costs a fraction of what arrayBuffer() does in Node's undici (bench/profiles/relay-client.md).
-export async function readBody(response: Response): Promise<Uint8Array | undefined> {
+export async function readBody(response: Response): Promise<ReadBody | undefined> {
   const body = response.body;
   if (!body) return undefined;
   const reader = body.getReader();
@@ -67,12 +88,16 @@ export async function readBody(response: Response): Promise<Uint8Array | undefin
     chunks.push(value);
     size += value.length;
   }
-  if (chunks.length === 1) return chunks[0];
+  if (chunks.length === 1) {
+    if (size < OWNERSHIP_CHECK_BYTES) return { bytes: chunks[0]!, owned: false };
+    reader.releaseLock();
+    return { bytes: chunks[0]!, owned: isByteStream(body) };
+  }
   const bytes = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
     bytes.set(chunk, offset);
     offset += chunk.length;
   }
-  return bytes;
+  return { bytes, owned: true };
 }

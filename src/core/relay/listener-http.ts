@@ -1,6 +1,6 @@
 import { RealtimeError } from '../errors.js';
 import type { SocketLike } from '../transport.js';
-import { callHandler, plainResponse, readBody, responseFrame, toWhatwgRequest } from './http-bridge.js';
+import { callHandler, plainResponse, readBody, responseFrame, toWhatwgRequest, type ReadBody } from './http-bridge.js';
 import type { RequestBody } from './lazy-request.js';
 import type { ListenerContext } from './listener-context.js';
 import { createFlushWatch } from './listener-flush.js';
@@ -12,12 +12,17 @@ import { CONTROL_CHANNEL_BODY_LIMIT, CONTROL_CHANNEL_HEADER_LIMIT, encodeControl
 // is at most 64 kB and ready within the flush time (.NET: 2 s), else over a rendezvous socket to
 // the request's `address`; requests the service sends over rendezvous are answered there.
 
+/** A socket that can send bytes its caller gives up without copying them (the Node entry's: src/node/websocket.ts). */
+type OwnedSender = SocketLike & { sendOwned?(bytes: Uint8Array): void };
+
 // The response message and its body in one write where the socket can (SocketLike.batch), shared
 // with the other responses of the same tick.
-function send(socket: SocketLike, frame: string, body: Uint8Array | undefined): void {
+function send(socket: OwnedSender, frame: string, body: ReadBody | undefined): void {
   const frames = () => {
     socket.send(frame);
-    if (body) socket.send(body);
+    if (!body) return;
+    if (body.owned && socket.sendOwned) socket.sendOwned(body.bytes);
+    else socket.send(body.bytes);
   };
   if (socket.batch) socket.batch(frames);
   else frames();
@@ -48,7 +53,7 @@ export async function serveRelayRequest(ctx: ListenerContext, message: RequestMe
         upgrade = openRendezvous(ctx, message.address);
         upgrade.catch(() => {}); // reported where it is awaited below
       });
-  let bytes: Uint8Array | undefined;
+  let bytes: ReadBody | undefined;
   try {
     bytes = await bodyRead;
   } catch (cause) {
@@ -56,11 +61,11 @@ export async function serveRelayRequest(ctx: ListenerContext, message: RequestMe
     response = plainResponse(500, 'Internal Server Error');
   }
   done?.();
-  if (!bytes?.length) bytes = undefined;
+  if (!bytes?.bytes.length) bytes = undefined;
   const frame = encodeControlMessage(responseFrame(message.id, response, bytes !== undefined));
   if (rendezvous) return send(rendezvous, frame, bytes);
   const control = ctx.controlChannel();
-  if (!upgrade && control && (bytes?.length ?? 0) <= CONTROL_CHANNEL_BODY_LIMIT && frame.length <= CONTROL_CHANNEL_HEADER_LIMIT) {
+  if (!upgrade && control && (bytes?.bytes.length ?? 0) <= CONTROL_CHANNEL_BODY_LIMIT && frame.length <= CONTROL_CHANNEL_HEADER_LIMIT) {
     return send(control, frame, bytes);
   }
   try {

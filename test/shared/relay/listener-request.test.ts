@@ -215,6 +215,40 @@ describe('responses', () => {
     expect(timers.pendingCount).toBe(0);
   });
 
+  it("give a socket's sendOwned (mask in place) only bytes no one else holds: never the chunk an app's stream enqueued", async () => {
+    const owned: Uint8Array[] = [];
+    class OwnedFake extends FakeSocket {
+      sendOwned(data: Uint8Array): void {
+        owned.push(data);
+        this.sent.push(new Uint8Array(data));
+        data.fill(0); // what masking in place does to the sender's bytes
+      }
+    }
+    const size = 100_000; // over the control channel's 64 kB: answered on a rendezvous
+    const appChunk = new Uint8Array(size).fill(7);
+    const { listener, send } = await serve(
+      (request) =>
+        new URL(request.url).searchParams.has('stream')
+          ? new Response(new ReadableStream({ start: (controller) => (controller.enqueue(appChunk), controller.close()) }))
+          : new Response(new Uint8Array(size).fill(7)),
+      { WebSocket: OwnedFake as unknown as typeof FakeWebSocket },
+    );
+    send({ requestTarget: '/hyco/items?stream=1' });
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(2));
+    FakeSocket.instances[1]!.accept();
+    await vi.waitFor(() => expect(FakeSocket.instances[1]!.sent).toHaveLength(2));
+    expect(owned).toHaveLength(0);
+    expect(appChunk.every((byte) => byte === 7)).toBe(true);
+    // A body from bytes is a byte stream in Node: what its reader yields was transferred to it.
+    send({});
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(3));
+    FakeSocket.instances[2]!.accept();
+    await vi.waitFor(() => expect(FakeSocket.instances[2]!.sent).toHaveLength(2));
+    expect((FakeSocket.instances[2]!.sent[1] as Uint8Array).every((byte) => byte === 7)).toBe(true);
+    if (!inBrowser) expect(owned).toHaveLength(1);
+    await listener.close();
+  });
+
   it('go out as one batch (SocketLike.batch) when the socket offers it: the message and its body in one write', async () => {
     const batches: number[] = [];
     class BatchingFake extends FakeSocket {
