@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { EventHubConsumerClient, EventHubProducerClient, type EventPosition, type ReceivedEventData } from '@azure/event-hubs';
 import { afterAll, expect, test } from 'vitest';
 import { startEventHubsEmulator } from '../../../src/emulator/eventhubs/index.js';
-import { RECORD_HEADER } from '../../../src/emulator/eventhubs/log/segment-codec.js';
+import { RECORD_HEADER, SEGMENT_HEADER } from '../../../src/emulator/eventhubs/log/segment-codec.js';
 
 // Issue 10 finding 11 through the official SDK: after a restart over a segment with one damaged
-// record, reads from later numbers deliver those events, and an event sent after the restart
+// record (one append: the SDK batch of events 50–59), reads from later numbers deliver those events, and an event sent after the restart
 // reaches a reader positioned at its (new, never reused) number.
 
 const directories: string[] = [];
@@ -15,13 +15,15 @@ afterAll(async () => {
   await Promise.all(directories.map((directory) => rm(directory, { recursive: true, force: true })));
 });
 
-/** Flips one byte inside the message of the record numbered `sequenceNumber`. */
+/** Flips one byte inside the payload of the record (one append: here one SDK batch) holding `sequenceNumber`. */
 async function damageRecord(segment: string, sequenceNumber: number): Promise<void> {
   const data = await readFile(segment);
-  for (let position = 0; position < data.length; position += RECORD_HEADER + data.readUInt32BE(position)) {
-    if (data.readDoubleBE(position + RECORD_HEADER) === sequenceNumber) {
-      const inMessage = position + data.readUInt32BE(position); // well past the 34 fixed bytes
-      data[inMessage] = data[inMessage]! ^ 0xff;
+  for (let position = SEGMENT_HEADER.length; position < data.length; position += RECORD_HEADER + data.readUInt32BE(position)) {
+    const first = data.readDoubleBE(position + RECORD_HEADER);
+    const count = data.readUInt32BE(position + RECORD_HEADER + 24);
+    if (first <= sequenceNumber && sequenceNumber < first + count) {
+      const inPayload = position + data.readUInt32BE(position); // well past the 37-byte header
+      data[inPayload] = data[inPayload]! ^ 0xff;
       await writeFile(segment, data);
       return;
     }
@@ -72,19 +74,19 @@ test('after a restart over a damaged record, later numbers are read and a new ev
 
   const second = await startEventHubsEmulator({ dataDir, config, port: first.port, log: (line) => lines.push(line) });
   try {
-    expect(lines.join('\n')).toMatch(/after #49 up to before #51/);
+    expect(lines.join('\n')).toMatch(/after #49 up to before #60/);
     const fromLater = await readFrom(second.connectionString, { sequenceNumber: 90, isInclusive: true }, 10);
     expect(fromLater.map((event) => [event.sequenceNumber, (event.body as { n: number }).n])).toEqual(
       Array.from({ length: 10 }, (_, i) => [90 + i, 90 + i]),
     );
     const acrossTheGap = await readFrom(second.connectionString, { sequenceNumber: 49 }, 2);
-    expect(acrossTheGap.map((event) => event.sequenceNumber)).toEqual([51, 52]);
+    expect(acrossTheGap.map((event) => event.sequenceNumber)).toEqual([60, 61]);
 
     const producerAgain = new EventHubProducerClient(second.connectionString, 'durable');
     await producerAgain.sendBatch([{ body: { n: 'after-restart' } }], { partitionId: '0' });
     const properties = await producerAgain.getPartitionProperties('0');
     await producerAgain.close();
-    expect(properties.lastEnqueuedSequenceNumber).toBe(100); // past the highest ever written, not a reused 50
+    expect(properties.lastEnqueuedSequenceNumber).toBe(100); // past the highest ever written, not a reused 50–59
     const [fresh] = await readFrom(second.connectionString, { sequenceNumber: 100, isInclusive: true }, 1);
     expect(fresh!.sequenceNumber).toBe(100);
     expect(fresh!.body).toEqual({ n: 'after-restart' });

@@ -2,10 +2,14 @@ import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { batchOf } from '../../../src/emulator/eventhubs/log/events.js';
 import { encodeRecord, FilePartitionLog } from '../../../src/emulator/eventhubs/log/file-log.js';
+import { SEGMENT_HEADER } from '../../../src/emulator/eventhubs/log/segment-codec.js';
+import { amqpMessage, envelopeBatch } from './segment-batches.js';
 
-// Issue 10 finding 11: what a damaged `--data-dir` segment costs. One flipped byte in the
-// middle must cost that record only; numbering must never go back; only a torn tail is cut.
+// Issue 10 finding 11: what a damaged `--data-dir` segment costs. A segment holds one record per
+// append (log/segment-codec.ts): one flipped byte in the middle must cost that append only (here
+// mostly one-event appends, so one event); numbering must never go back; only a torn tail is cut.
 
 const directories: string[] = [];
 afterEach(async () => {
@@ -19,7 +23,13 @@ async function scratch(): Promise<string> {
 }
 
 const body = (n: number) => new TextEncoder().encode(`event-${String(n).padStart(4, '0')}`);
-const RECORD = encodeRecord({ sequenceNumber: 0, offset: 0, enqueuedTime: 1, message: body(0) }).length;
+const record = (sequenceNumber: number, message: Uint8Array) =>
+  encodeRecord({ firstSequenceNumber: sequenceNumber, firstOffset: 0, enqueuedTime: 1 }, batchOf([{ message }]));
+/** A one-event append's record; segments start with the file header. */
+const RECORD = record(0, body(0)).length;
+const AT = SEGMENT_HEADER.length;
+/** A byte inside the message of one-event record `n`. */
+const inMessage = (n: number) => AT + (n + 1) * RECORD - 3;
 
 /** A partition log with `count` events (one record each, all the same size) and its only segment. */
 async function written(count: number): Promise<{ directory: string; segment: string }> {
@@ -43,7 +53,7 @@ const numbers = (log: FilePartitionLog, from: number, to: number) =>
 describe('mid-segment corruption', () => {
   test('a flipped byte inside record 50 of 100 loses record 50 only, logged with its sequence range', async () => {
     const { directory, segment } = await written(100);
-    await flipByte(segment, 50 * RECORD + 30); // inside the message bytes of record 50
+    await flipByte(segment, inMessage(50));
     const lines: string[] = [];
     const log = new FilePartitionLog(directory, 0, { log: (line) => lines.push(line) });
     expect(numbers(log, 0, 100)).toEqual([...Array(100).keys()].filter((n) => n !== 50));
@@ -55,13 +65,13 @@ describe('mid-segment corruption', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('after #49 up to before #51');
     // The damaged bytes stay on disk; nothing after them was cut.
-    expect((await stat(segment)).size).toBe(100 * RECORD);
+    expect((await stat(segment)).size).toBe(AT + 100 * RECORD);
     log.close();
   });
 
   test('a damaged length field (the record cannot even be delimited) still resyncs on the next valid record', async () => {
     const { directory, segment } = await written(40);
-    await flipByte(segment, 10 * RECORD + 1); // the length of record 10
+    await flipByte(segment, AT + 10 * RECORD + 1); // the length of record 10
     const log = new FilePartitionLog(directory, 0);
     expect(numbers(log, 0, 40)).toEqual([...Array(40).keys()].filter((n) => n !== 10));
     log.close();
@@ -69,7 +79,7 @@ describe('mid-segment corruption', () => {
 
   test('numbering continues past the highest number ever written: no sequence number is reused', async () => {
     const { directory, segment } = await written(100);
-    await flipByte(segment, 50 * RECORD + 30);
+    await flipByte(segment, inMessage(50));
     const log = new FilePartitionLog(directory, 0);
     expect(log.nextSequenceNumber).toBe(100);
     expect(log.append([{ message: body(100) }], 9_000)[0]!.sequenceNumber).toBe(100);
@@ -83,7 +93,7 @@ describe('mid-segment corruption', () => {
 
   test('a complete final record with a bad checksum keeps its number reserved', async () => {
     const { directory, segment } = await written(10);
-    await flipByte(segment, 9 * RECORD + 30);
+    await flipByte(segment, inMessage(9));
     const log = new FilePartitionLog(directory, 0);
     expect(log.last()!.sequenceNumber).toBe(8);
     expect(log.nextSequenceNumber).toBe(10); // 9 may have been acknowledged: it is not handed out again
@@ -101,7 +111,7 @@ describe('mid-segment corruption', () => {
     log.close();
     const segments = (await readdir(directory)).sort();
     expect(segments).toHaveLength(3);
-    await flipByte(join(directory, segments[0]!), 5 * RECORD + 30);
+    await flipByte(join(directory, segments[0]!), inMessage(5));
     // The newest segment loses every record: its name still says numbering reached 20.
     await writeFile(join(directory, segments[2]!), Buffer.alloc(0));
     const again = new FilePartitionLog(directory, 0, { segmentBytes: 10 * RECORD });
@@ -116,11 +126,11 @@ test('a record-shaped event body ending where its record ends is not taken for t
   const log = new FilePartitionLog(directory, 0, { fsync: 'never' });
   for (let n = 0; n < 3; n++) log.append([{ message: body(n) }], 1_000 + n);
   // Event 3's body is a well-formed record claiming number 4: it ends exactly where event 3's record ends.
-  log.append([{ message: new Uint8Array(encodeRecord({ sequenceNumber: 4, offset: 0, enqueuedTime: 1, message: body(666) })) }], 2_000);
+  log.append([{ message: new Uint8Array(record(4, body(666))) }], 2_000);
   for (let n = 4; n < 6; n++) log.append([{ message: body(n) }], 3_000 + n);
   log.close();
   const [name] = await readdir(directory);
-  await flipByte(join(directory, name!), 3 * RECORD + 26); // event 3's enqueued time: its CRC fails, its length holds
+  await flipByte(join(directory, name!), AT + 3 * RECORD + 26); // event 3's enqueued time: its CRC fails, its length holds
   const again = new FilePartitionLog(directory, 0);
   expect(numbers(again, 0, 6)).toEqual([0, 1, 2, 4, 5]);
   expect(Buffer.from(again.get(4)!.message).toString()).toBe('event-0004');
@@ -130,10 +140,10 @@ test('a record-shaped event body ending where its record ends is not taken for t
 describe('torn tail', () => {
   test('a tail shorter than a record header is cut too', async () => {
     const { directory, segment } = await written(5);
-    await truncate(segment, 4 * RECORD + 3);
+    await truncate(segment, AT + 4 * RECORD + 3);
     const log = new FilePartitionLog(directory, 0);
     expect(numbers(log, 0, 5)).toEqual([0, 1, 2, 3]);
-    expect((await stat(segment)).size).toBe(4 * RECORD);
+    expect((await stat(segment)).size).toBe(AT + 4 * RECORD);
     log.close();
   });
 
@@ -142,12 +152,12 @@ describe('torn tail', () => {
     const log = new FilePartitionLog(directory, 0, { fsync: 'never' });
     for (let n = 0; n < 3; n++) log.append([{ message: body(n) }], 1_000 + n);
     // An event whose body is a well-formed record numbered 1,000,000.
-    const forged = encodeRecord({ sequenceNumber: 1_000_000, offset: 0, enqueuedTime: 1, message: body(9) });
+    const forged = record(1_000_000, body(9));
     log.append([{ message: new Uint8Array(forged) }], 2_000);
     for (let n = 4; n < 6; n++) log.append([{ message: body(n) }], 3_000 + n);
     log.close();
     const [name] = await readdir(directory);
-    await flipByte(join(directory, name!), 3 * RECORD + 1); // the length of the record carrying the forgery
+    await flipByte(join(directory, name!), AT + 3 * RECORD + 1); // the length of the record carrying the forgery
     const again = new FilePartitionLog(directory, 0);
     expect(numbers(again, 0, 6)).toEqual([0, 1, 2, 4, 5]);
     expect(again.nextSequenceNumber).toBe(6);
@@ -156,18 +166,109 @@ describe('torn tail', () => {
 
   test('an incomplete final record is cut; every complete record before it stays', async () => {
     const { directory, segment } = await written(20);
-    await truncate(segment, 20 * RECORD - 7);
+    await truncate(segment, AT + 20 * RECORD - 7);
     const lines: string[] = [];
     const log = new FilePartitionLog(directory, 0, { log: (line) => lines.push(line) });
     expect(numbers(log, 0, 20)).toEqual([...Array(19).keys()]);
     expect(log.nextSequenceNumber).toBe(19);
-    expect((await stat(segment)).size).toBe(19 * RECORD);
+    expect((await stat(segment)).size).toBe(AT + 19 * RECORD);
     expect(lines.join('\n')).toContain('torn tail');
     // The next append starts a clean record where the torn one began.
     log.append([{ message: body(19) }], 9_000);
     log.close();
     const again = new FilePartitionLog(directory, 0);
     expect(numbers(again, 0, 20)).toEqual([...Array(20).keys()]);
+    again.close();
+  });
+});
+
+describe('a damaged append costs that append: one send or batch, as Kafka drops a damaged record batch', () => {
+  /** Where each record of a segment starts, and where the last ends. */
+  function recordStarts(data: Buffer): number[] {
+    const starts = [AT];
+    while (starts.at(-1)! < data.length) starts.push(starts.at(-1)! + 8 + data.readUInt32BE(starts.at(-1)!));
+    return starts;
+  }
+
+  /** Three producer batches of 100 events (AMQP batch envelopes as they arrive) in one segment. */
+  async function threeBatches(): Promise<{ directory: string; segment: string; starts: number[] }> {
+    const directory = await scratch();
+    const log = new FilePartitionLog(directory, 0, { fsync: 'never' });
+    for (let batch = 0; batch < 3; batch++) {
+      const events = Array.from({ length: 100 }, (_, i) => amqpMessage(`event-${batch * 100 + i}`));
+      log.appendBatch(envelopeBatch(events, `key-${batch}`), 1_000 + batch);
+    }
+    log.close();
+    const [name] = await readdir(directory);
+    const segment = join(directory, name!);
+    return { directory, segment, starts: recordStarts(await readFile(segment)) };
+  }
+
+  const texts = (log: FilePartitionLog, from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => log.get(from + i)).map((event) => event && [event.sequenceNumber, event.partitionKey, Buffer.from(event.message).toString('latin1').includes(`event-${event.sequenceNumber}`)]);
+
+  test('a flipped byte inside the middle batch loses exactly its 100 events and keeps the batches on both sides', async () => {
+    const { directory, segment, starts } = await threeBatches();
+    expect(starts).toHaveLength(4);
+    await flipByte(segment, (starts[1]! + starts[2]!) >> 1); // in the middle of batch 2's events
+    const lines: string[] = [];
+    const log = new FilePartitionLog(directory, 0, { log: (line) => lines.push(line) });
+    expect(texts(log, 0, 100)).toEqual(Array.from({ length: 100 }, (_, i) => [i, 'key-0', true]));
+    expect(texts(log, 100, 200)).toEqual(Array(100).fill(undefined));
+    expect(texts(log, 200, 300)).toEqual(Array.from({ length: 100 }, (_, i) => [200 + i, 'key-2', true]));
+    expect(log.atOrAfter(100)!.sequenceNumber).toBe(200);
+    expect(lines).toEqual([expect.stringContaining('after #99 up to before #200')]);
+    expect(log.append([{ message: body(300) }], 9_000)[0]!.sequenceNumber).toBe(300);
+    log.close();
+  });
+
+  test('a damaged final batch keeps all its numbers reserved', async () => {
+    const { directory, segment, starts } = await threeBatches();
+    await flipByte(segment, starts[3]! - 10); // inside the last event of batch 3
+    const log = new FilePartitionLog(directory, 0);
+    expect(log.last()!.sequenceNumber).toBe(199);
+    expect(log.nextSequenceNumber).toBe(300);
+    log.close();
+  });
+
+  test('a final batch whose event count was damaged still keeps all its numbers reserved (counted again from its events)', async () => {
+    const { directory, segment, starts } = await threeBatches();
+    await flipByte(segment, starts[2]! + 8 + 24 + 3); // batch 3's event count: 100 becomes 62
+    const log = new FilePartitionLog(directory, 0);
+    expect(log.last()!.sequenceNumber).toBe(199);
+    expect(log.nextSequenceNumber).toBe(300);
+    log.close();
+  });
+
+  test('a flipped byte in a batch header still loses only that batch', async () => {
+    const { directory, segment, starts } = await threeBatches();
+    await flipByte(segment, starts[1]! + 8 + 24 + 2); // batch 2's event count
+    const log = new FilePartitionLog(directory, 0);
+    expect([0, 99, 100, 199, 200, 299].map((n) => log.get(n)?.sequenceNumber)).toEqual([0, 99, undefined, undefined, 200, 299]);
+    log.close();
+  });
+});
+
+describe('segment format', () => {
+  test('a segment from before the format-2 header (one record per event) is refused with a typed error naming the file', async () => {
+    const directory = await scratch();
+    // Format 1 began straight with a record: u32 length, u32 crc, f64 sequence number, ...
+    const old = Buffer.alloc(44);
+    old.writeUInt32BE(36, 0);
+    await writeFile(join(directory, `${'0'.repeat(20)}.log`), old);
+    expect(() => new FilePartitionLog(directory, 0)).toThrow(expect.objectContaining({ name: 'SegmentFormatError', format: 1, message: expect.stringContaining(`${'0'.repeat(20)}.log is a format-1 segment`) }));
+  });
+
+  test('a segment whose file header was torn is started again', async () => {
+    const directory = await scratch();
+    const path = join(directory, `${'0'.repeat(20)}.log`);
+    await writeFile(path, SEGMENT_HEADER.subarray(0, 3));
+    const log = new FilePartitionLog(directory, 0);
+    log.append([{ message: body(0) }], 1_000);
+    log.close();
+    expect((await readFile(path)).subarray(0, AT)).toEqual(SEGMENT_HEADER);
+    const again = new FilePartitionLog(directory, 0);
+    expect(Buffer.from(again.get(0)!.message).toString()).toBe('event-0000');
     again.close();
   });
 });

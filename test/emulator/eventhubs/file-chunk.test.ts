@@ -41,14 +41,14 @@ test('events are served from the segment file, not from a copy in memory', () =>
 
 test('read-back bytes are cached up to readCacheBytes; past it the oldest are read from the file again', () => {
   const directory = scratch();
-  const log = new FilePartitionLog(directory, 0, { fsync: 'never', readCacheBytes: 200 });
+  const log = new FilePartitionLog(directory, 0, { fsync: 'never', readCacheBytes: 32 });
   const append = (body: string) => log.appendBatch(batchOf([{ message: new TextEncoder().encode(body) }]), 1);
   append('first-00');
   for (let n = 1; n <= 5; n++) append(`other-0${n}`);
   expect(text(log.get(0)?.message)).toBe('first-00'); // read once: cached now
   rewriteOnDisk(directory, 'first-00', 'FIRST-00');
   expect(text(log.get(0)?.message)).toBe('first-00'); // from the cache
-  // Each record is 50 bytes: reading four more pushes the first out of a 200-byte cache.
+  // Each append's payload is 8 bytes: reading four more pushes the first out of a 32-byte cache.
   for (let n = 1; n <= 4; n++) expect(text(log.get(n)?.message)).toBe(`other-0${n}`);
   expect(text(log.get(0)?.message)).toBe('FIRST-00');
   log.close();

@@ -19,6 +19,11 @@ vi.mock('node:fs', async (importOriginal) => {
       onFiles.push(`write:${args[0]}`);
       return fs.writeSync(...args);
     }) as typeof fs.writeSync,
+    writevSync: ((...args: Parameters<typeof fs.writevSync>) => {
+      calls.push('write');
+      onFiles.push(`write:${args[0]}`);
+      return fs.writevSync(...args);
+    }) as typeof fs.writevSync,
     fdatasyncSync: (fd: number) => {
       calls.push('fdatasyncSync');
       fs.fdatasyncSync(fd);

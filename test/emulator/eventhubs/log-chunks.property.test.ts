@@ -5,12 +5,13 @@ import fc from 'fast-check';
 import { afterAll, expect, test } from 'vitest';
 import { FilePartitionLog } from '../../../src/emulator/eventhubs/log/file-log.js';
 import { MemoryPartitionLog, type PartitionLog, type StoredEvent } from '../../../src/emulator/eventhubs/log/memory-log.js';
-import { encodeChunkRecords, encodeRecord } from '../../../src/emulator/eventhubs/log/segment-codec.js';
+import { message } from './amqp-messages.js';
+import { envelopeBatch } from './segment-batches.js';
 
 // The partition log keeps each append as one chunk (log/event-chunk.ts) and answers per event.
 // Property: after any appends (batches of any size, keys shared or mixed, times that repeat) and
 // any retention cut, every lookup answers as a flat list of events would; a file log reopened
-// from its segments (records regrouped into chunks on load) answers the same.
+// from its segments (one record per append, one chunk per record on load) answers the same.
 
 const directories: string[] = [];
 afterAll(() => directories.forEach((directory) => rmSync(directory, { recursive: true, force: true })));
@@ -106,16 +107,25 @@ test('an event read twice is the same object (readers that cache per event rely 
   expect(log.atOrAfter(1)).toBe(log.get(1));
 });
 
-test('a chunk written as records is byte for byte the records of its events one by one', () => {
+test('producer batch envelopes (one record each, scanned again on load) read back from a file log as the memory log keeps them', () => {
+  const batchArb = fc.record({ events: fc.array(message, { minLength: 1, maxLength: 6 }), key: fc.option(fc.constantFrom('a', 'ключ'), { nil: undefined }) });
   fc.assert(
-    fc.property(appendArb, fc.nat({ max: 2 ** 40 }), (append, time) => {
-      const log = new MemoryPartitionLog({ nextSequenceNumber: 7, nextOffset: 1234 });
-      const events = append.events.map(({ length, key }, i) => ({ message: new Uint8Array(length).fill(i), ...(key === undefined ? {} : { partitionKey: key }) }));
-      log.append(events, time);
-      const { chunk } = log.locate(7)!;
-      const oneByOne = Buffer.concat(Array.from({ length: chunk.count }, (_, i) => encodeRecord(chunk.event(i))));
-      expect(encodeChunkRecords(chunk)).toEqual(oneByOne);
+    fc.property(fc.array(batchArb, { minLength: 1, maxLength: 6 }), (batches) => {
+      const memory = new MemoryPartitionLog();
+      const directory = mkdtempSync(join(tmpdir(), 'eh-envelopes-'));
+      directories.push(directory);
+      const file = new FilePartitionLog(directory, 0, { fsync: 'never', readCacheBytes: 64 });
+      batches.forEach(({ events, key }, i) => {
+        memory.appendBatch(envelopeBatch(events, key), 1_000 + i);
+        file.appendBatch(envelopeBatch(events, key), 1_000 + i);
+      });
+      file.close();
+      const reopened = new FilePartitionLog(directory, 0, { fsync: 'never' });
+      const plain = (event: StoredEvent | undefined) => event && { ...event, message: Array.from(event.message) };
+      expect(reopened.nextSequenceNumber).toBe(memory.nextSequenceNumber);
+      for (let n = 0; n < memory.nextSequenceNumber; n++) expect(plain(reopened.get(n))).toEqual(plain(memory.get(n)));
+      reopened.close();
     }),
-    { numRuns: 200 },
+    { numRuns: 60 },
   );
 });

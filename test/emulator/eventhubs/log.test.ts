@@ -2,7 +2,9 @@ import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { batchOf } from '../../../src/emulator/eventhubs/log/events.js';
 import { decodeRecords, encodeRecord, FilePartitionLog } from '../../../src/emulator/eventhubs/log/file-log.js';
+import { SEGMENT_HEADER } from '../../../src/emulator/eventhubs/log/segment-codec.js';
 import { MemoryPartitionLog, type PartitionLog } from '../../../src/emulator/eventhubs/log/memory-log.js';
 
 const directories: string[] = [];
@@ -91,7 +93,7 @@ describe('file log on disk', () => {
     again.close();
   });
 
-  test('a flipped byte fails the checksum of that record only; later records still decode', async () => {
+  test('a flipped byte fails the checksum of the append holding it only (both its events); later appends still decode', async () => {
     const directory = await scratch();
     const log = new FilePartitionLog(directory, 0);
     fill(log);
@@ -99,10 +101,11 @@ describe('file log on disk', () => {
     const [segment] = await readdir(directory);
     const path = join(directory, segment!);
     const data = await readFile(path);
-    const first = encodeRecord({ sequenceNumber: 0, offset: 0, enqueuedTime: 1_000, message: bytes('aaaa') }).length;
-    data[first + 20] = data[first + 20]! ^ 0xff; // inside the second record
+    const firstAppend = encodeRecord({ firstSequenceNumber: 0, firstOffset: 0, enqueuedTime: 1_000 }, batchOf([{ message: bytes('aaaa') }, { message: bytes('bb'), partitionKey: 'k' }]));
+    expect(data.subarray(SEGMENT_HEADER.length, SEGMENT_HEADER.length + firstAppend.length)).toEqual(firstAppend);
+    data[SEGMENT_HEADER.length + firstAppend.length - 3] ^= 0xff; // inside the first append's messages
     await writeFile(path, data);
-    expect(decodeRecords(data).events.map((event) => event.sequenceNumber)).toEqual([0, 2, 3]);
+    expect(decodeRecords(data).events.map((event) => event.sequenceNumber)).toEqual([2, 3]);
   });
 
   test('events already past retention at load are skipped, numbering continues after them', async () => {

@@ -2,8 +2,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { EventChunk } from './event-chunk.js';
 import type { EventBatch } from './events.js';
 
-// With --data-dir the log keeps no event bytes of its own: a chunk knows where its records are in
-// a segment file and reads them back when someone asks for its bytes (a reader delivering it, a
+// With --data-dir the log keeps no event bytes of its own: a chunk knows where its append's payload
+// is in a segment file and reads them back when someone asks for its bytes (a reader delivering it, a
 // Kafka fetch). Recent records are in the OS's page cache, so a read is a memory copy; what was
 // read stays in a per-partition cache bounded by bytes (ReadCache), oldest-read dropped first.
 
@@ -76,15 +76,12 @@ export class ReadCache {
 
 export interface RecordsPlace {
   segment: SegmentFile;
-  /** Where the chunk's first record starts in the segment, and the bytes its records take. */
+  /** Where the chunk's payload (its record's bytes after the header) starts in the segment, and its length. */
   position: number;
   length: number;
 }
 
-/**
- * A chunk whose messages live in a segment file. `batch.index` must give each message's start
- * within the chunk's records (encodeChunkRecords writes them), not within the transfer.
- */
+/** A chunk whose messages live in a segment file. `batch.index` gives each message's start within the payload. */
 export class FileChunk extends EventChunk {
   private loaded: Buffer | undefined;
 

@@ -1,31 +1,61 @@
-import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventChunk } from './event-chunk.js';
-import { batchIndex, keysOf, type EventBatch, type StoredEvent } from './events.js';
+import type { EventBatch } from './events.js';
 import { FileChunk, ReadCache, SegmentFile } from './file-chunk.js';
 import { MemoryPartitionLog } from './memory-log.js';
 import { checkFsyncPolicy, DEFAULT_FSYNC_POLICY, GroupCommit, type DurableCallback, type FsyncPolicy } from './group-commit.js';
-import { encodeChunkRecords, scanSegment, type DamagedRange } from './segment-codec.js';
+import { encodeRecordHeader, scanSegment, SEGMENT_FORMAT, SEGMENT_HEADER, segmentFormat, type DamagedRange, type LoadedRecord } from './segment-codec.js';
 
 export { decodeRecords, encodeRecord } from './segment-codec.js';
 
 // Append-only segment files per partition (`--data-dir`), so a restart serves the same events
-// with the same sequence numbers and offsets. Memory holds only where each append's records are
-// (file-chunk.ts): readers get the bytes back from the segment file, the page cache keeping
-// recent ones hot. On load (segment-codec.ts): a damaged record in the middle is
-// dropped alone and logged with its sequence range; only a torn tail is cut; numbering resumes
-// past the highest number ever written (the segment name included), so none is handed out twice.
+// with the same sequence numbers and offsets. Each append is one record (segment-codec.ts): a
+// small header and the transfer's bytes as they arrived. Memory holds only where each append's
+// payload is (file-chunk.ts): readers get the bytes back from the segment file, the page cache
+// keeping recent ones hot. On load a damaged record in the middle (one append) is dropped alone
+// and logged with its sequence range; only a torn tail is cut; numbering resumes past the highest
+// number ever written (the segment name included), so none is handed out twice.
 
 const SEGMENT_BYTES = 16 * 1024 * 1024;
-/** The largest record scratch kept between appends. */
-const SCRATCH_LIMIT = 2 * 1024 * 1024;
+/** The largest header scratch kept between appends (a kind-1 record's table grows with its events). */
+const SCRATCH_LIMIT = 256 * 1024;
 let scratch = Buffer.alloc(0);
 
-/** writeSync copies the records into the page cache at once, so one buffer serves every append of every partition. */
+/** writev copies the header into the page cache at once, so one buffer serves every append of every partition. */
 function scratchOf(bytes: number): Buffer {
   if (bytes > SCRATCH_LIMIT) return Buffer.allocUnsafe(bytes);
-  if (scratch.length < bytes) scratch = Buffer.allocUnsafeSlow(Math.max(bytes, 64 * 1024));
+  if (scratch.length < bytes) scratch = Buffer.allocUnsafeSlow(Math.max(bytes, 4 * 1024));
   return scratch;
+}
+
+/** A segment file this version cannot read (written by another version of the emulator). */
+export class SegmentFormatError extends Error {
+  override readonly name = 'SegmentFormatError';
+
+  constructor(
+    readonly path: string,
+    readonly format: number,
+  ) {
+    super(
+      `${path} is a format-${format} segment; this emulator reads format ${SEGMENT_FORMAT} ` +
+        `(one record per append). Start with a fresh --data-dir, or move this partition's files away.`,
+    );
+  }
+}
+
+/** Writes `parts` one after another at the file's end, in one system call when the OS takes them all. */
+function writeAll(fd: number, parts: Uint8Array[]): void {
+  let written = writevSync(fd, parts);
+  for (const part of parts) {
+    if (written >= part.byteLength) {
+      written -= part.byteLength;
+      continue;
+    }
+    let done = written;
+    written = 0;
+    while (done < part.byteLength) done += writeSync(fd, part, done);
+  }
 }
 
 export interface FileLogOptions {
@@ -77,33 +107,48 @@ export class FilePartitionLog extends MemoryPartitionLog {
       // A segment's name is the first number it was opened for: a reserved floor even if its records are gone.
       this.reserve(Number(name.slice(0, 20)), this.nextOffset);
       const data = readFileSync(path);
+      const format = segmentFormat(data);
+      if (format === 'empty') {
+        // Created but its header not (wholly) written: start it again.
+        this.truncateTo(path, 0);
+        this.segments.push({ path, file: new SegmentFile(path), bytes: 0, lastEnqueuedTime: 0 });
+        continue;
+      }
+      if (format !== SEGMENT_FORMAT) throw new SegmentFormatError(path, format);
       const scan = scanSegment(data, this.nextSequenceNumber - 1);
       for (const range of scan.damaged) options.log?.(describeDamage(path, range));
       if (scan.damagedTail) options.log?.(describeDamage(path, scan.damagedTail));
       if (scan.validBytes < data.length) {
         options.log?.(`eventhubs: ${path}: cut a torn tail of ${data.length - scan.validBytes} bytes (an incomplete final record)`);
-        const fd = openSync(path, 'r+');
-        ftruncateSync(fd, scan.validBytes);
-        closeSync(fd);
+        this.truncateTo(path, scan.validBytes);
       }
-      // Sequence numbers and offsets must continue even when the events themselves expired.
-      const kept = scan.events.filter((event) => event.enqueuedTime >= retentionCutoff);
-      for (const event of scan.events) if (event.enqueuedTime < retentionCutoff) this.skipExpired(event);
       const file = new SegmentFile(path);
-      const startOf = new Map(scan.events.map((event, i) => [event, scan.starts[i]!]));
-      for (const run of appendRuns(kept)) this.restore(this.chunkOfRun(file, data, run, startOf.get(run[0]!)!));
-      const newest = scan.events.at(-1);
-      if (newest) this.remember({ sequenceNumber: newest.sequenceNumber, offset: newest.offset, enqueuedTime: newest.enqueuedTime });
+      for (const record of scan.records) this.load(file, record, retentionCutoff);
       if (scan.damagedTail) {
-        // Its number was probably handed out (the record was complete): keep it reserved.
-        this.reserve(this.nextSequenceNumber + 1, this.nextOffset + (scan.damagedTail.end - scan.damagedTail.start));
+        // Its numbers were probably handed out (the record was complete): keep them reserved.
+        this.reserve(scan.nextSequenceNumber, this.nextOffset + (scan.damagedTail.end - scan.damagedTail.start));
       }
-      this.segments.push({ path, file, bytes: scan.validBytes, lastEnqueuedTime: scan.events.at(-1)?.enqueuedTime ?? 0 });
+      this.segments.push({ path, file, bytes: scan.validBytes, lastEnqueuedTime: scan.records.at(-1)?.enqueuedTime ?? 0 });
     }
   }
 
-  private skipExpired(event: StoredEvent): void {
-    this.reserve(event.sequenceNumber + 1, event.offset + event.message.byteLength);
+  private truncateTo(path: string, bytes: number): void {
+    const fd = openSync(path, 'r+');
+    try {
+      ftruncateSync(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** One loaded append as a chunk over its payload in `file`; numbers and offsets continue past it even when it expired. */
+  private load(file: SegmentFile, record: LoadedRecord, retentionCutoff: number): void {
+    const { firstSequenceNumber, firstOffset, enqueuedTime, batch, payloadAt } = record;
+    const place = { segment: file, position: payloadAt, length: batch.bytes.byteLength };
+    const chunk = new FileChunk(firstSequenceNumber, firstOffset, enqueuedTime, batch, place, this.cache);
+    if (enqueuedTime >= retentionCutoff) return this.restore(chunk);
+    this.reserve(chunk.lastSequenceNumber + 1, chunk.firstOffset + chunk.byteLength);
+    this.remember({ sequenceNumber: chunk.lastSequenceNumber, offset: chunk.offset(chunk.count - 1), enqueuedTime });
   }
 
   private activeFd(): number {
@@ -120,18 +165,17 @@ export class FilePartitionLog extends MemoryPartitionLog {
     return this.fd;
   }
 
-  /** Writes the batch's records straight from the transfer's bytes; the chunk keeps only where they went. */
+  /** Writes the batch as one record, its payload straight from the transfer's bytes; the chunk keeps only where it went. */
   protected override store(batch: EventBatch, enqueuedTime: number): EventChunk {
-    const transfer = new EventChunk(this.next, this.nextByte, enqueuedTime, batch);
-    // From here the batch's index says where each message is in the records, not in the transfer.
-    const buffer = encodeChunkRecords(transfer, scratchOf, { block: batch.index, at: batch.indexAt });
+    const header = encodeRecordHeader({ firstSequenceNumber: this.next, firstOffset: this.nextByte, enqueuedTime }, batch, scratchOf);
     // Written before the producer's delivery is accepted (sender-link.ts), so an accepted event survives a restart.
     const fd = this.activeFd();
     const active = this.segments.at(-1)!;
-    const position = active.bytes;
+    // A new segment's file header goes out with its first record.
+    const start = active.bytes === 0 ? SEGMENT_HEADER.length : 0;
+    const position = active.bytes + start;
     try {
-      let written = 0;
-      while (written < buffer.length) written += writeSync(fd, buffer, written);
+      writeAll(fd, start > 0 ? [SEGMENT_HEADER, header, batch.bytes] : [header, batch.bytes]);
       this.commit.written(fd);
     } catch (error) {
       // Leave no half record behind for the next append to follow (ENOSPC, EIO).
@@ -142,25 +186,11 @@ export class FilePartitionLog extends MemoryPartitionLog {
       }
       throw error;
     }
-    active.bytes += buffer.length;
+    active.bytes = position + header.length + batch.bytes.byteLength;
     active.lastEnqueuedTime = enqueuedTime;
-    const place = { segment: active.file, position, length: buffer.length };
+    // The batch's index says where each message is in its bytes: the same in the payload on disk.
+    const place = { segment: active.file, position: position + header.length, length: batch.bytes.byteLength };
     return new FileChunk(this.next, this.nextByte, enqueuedTime, batch, place, this.cache);
-  }
-
-  /** A loaded run as a chunk over its records in `file` (`data` is the file's bytes, read once at load). */
-  private chunkOfRun(file: SegmentFile, data: Buffer, run: StoredEvent[], firstRecord: number): EventChunk {
-    const count = run.length;
-    const { block: index, at } = batchIndex(count);
-    run.forEach((event, i) => {
-      index[at + i] = event.message.byteOffset - data.byteOffset - firstRecord;
-      index[at + count + i + 1] = index[at + count + i]! + event.message.byteLength;
-    });
-    const first = run[0]!;
-    const last = run.at(-1)!;
-    const end = last.message.byteOffset - data.byteOffset + last.message.byteLength;
-    const batch = { bytes: data, count, index, indexAt: at, keys: keysOf(run.map((event) => event.partitionKey)) };
-    return new FileChunk(first.sequenceNumber, first.offset, first.enqueuedTime, batch, { segment: file, position: firstRecord, length: end - firstRecord }, this.cache);
   }
 
   override whenDurable(done: DurableCallback): void {
@@ -181,25 +211,4 @@ export class FilePartitionLog extends MemoryPartitionLog {
     this.fd = undefined;
     for (const segment of this.segments) segment.file.close();
   }
-}
-
-/** Loaded records in runs that one append wrote: consecutive numbers and offsets, one enqueued time. */
-function appendRuns(events: StoredEvent[]): StoredEvent[][] {
-  const runs: StoredEvent[][] = [];
-  let run: StoredEvent[] = [];
-  for (const event of events) {
-    const previous = run.at(-1);
-    const continues =
-      previous !== undefined &&
-      event.sequenceNumber === previous.sequenceNumber + 1 &&
-      event.offset === previous.offset + previous.message.byteLength &&
-      event.enqueuedTime === previous.enqueuedTime;
-    if (!continues && run.length > 0) {
-      runs.push(run);
-      run = [];
-    }
-    run.push(event);
-  }
-  if (run.length > 0) runs.push(run);
-  return runs;
 }
