@@ -5,7 +5,7 @@ import { decodeControlMessage } from '../../core/relay/protocol.js';
 import type { AuthOutcome } from './auth.js';
 import type { HybridConnection, OnlineListener } from './entities.js';
 import { ResponseReader, type ExchangeTable } from './exchanges.js';
-import { closeSocket, corked, frameBytes, sendBounded, sendChunks, type RequestBody } from './sockets.js';
+import { closeSocket, corkedUntilCheck, frameBytes, sendBounded, sendChunks, type RequestBody } from './sockets.js';
 
 // One listener's control channel (docs/protocol/relay.md §1.2): the service sends `accept` and `request`
 // frames down it; the listener sends `response` (+ body) and `renewToken` up it. The token's
@@ -65,12 +65,9 @@ export class ListenerSession implements OnlineListener {
 
   sendText(text: string, body?: RequestBody): void {
     const { backlogBytes } = this.#options;
-    if (!body) {
-      sendBounded(this.#ws, text, backlogBytes);
-      return;
-    }
-    corked(this.#options.stream, () => {
-      if (sendBounded(this.#ws, text, backlogBytes)) sendChunks(this.#ws, this.#options.stream, body);
+    // With the other requests of this turn: one write for all of them.
+    corkedUntilCheck(this.#options.stream, () => {
+      if (sendBounded(this.#ws, text, backlogBytes) && body) sendChunks(this.#ws, this.#options.stream, body);
     });
   }
 

@@ -55,6 +55,28 @@ export function corked(stream: Duplex, send: () => void): void {
   }
 }
 
+const corkedForTurn = new WeakSet<Duplex>();
+
+function uncorkTurn(stream: Duplex): void {
+  corkedForTurn.delete(stream);
+  stream.uncork();
+}
+
+/**
+ * Runs `send` with the stream corked until the event loop's check phase (setImmediate): what is
+ * sent to one peer in one turn leaves in one write. HTTP requests for one listener arrive on many
+ * sender connections, each read in a callback of its own; a tick-long cork (process.nextTick)
+ * would still cost a write per request, this one costs one per poll (bench/profiles/relay-http.md).
+ */
+export function corkedUntilCheck(stream: Duplex, send: () => void): void {
+  if (!corkedForTurn.has(stream)) {
+    corkedForTurn.add(stream);
+    stream.cork();
+    setImmediate(uncorkTurn, stream);
+  }
+  send();
+}
+
 /** A body in the pieces it arrived in. */
 export interface RequestBody {
   readonly chunks: readonly Uint8Array[];
