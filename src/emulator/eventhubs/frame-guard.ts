@@ -12,7 +12,7 @@ import { TransferTracker, type TransferLimits } from './transfer-tracker.js';
 //  - transfers: per-link bytes of unfinished deliveries (transfer-tracker.ts);
 //  - sessions and links open, before and after authorization (open-links.ts);
 //  - the open's max-frame-size, which rhea's sending trusts (open-fields.ts).
-// A frame is held here until complete, so memory per connection is one max-frame-size.
+// A frame is held here until complete, so memory per connection is two max-frame-sizes (FrameGuard.assembly).
 
 export interface FrameViolation {
   /** `header`: the client never sent a valid header: answer with ours and close (AMQP 1.0 §2.2). */
@@ -43,6 +43,7 @@ export interface FrameGuardLimits extends TransferLimits, Partial<OpenLinkLimits
 }
 
 const HEADER_BYTES = 8;
+
 const AMQP = [0x41, 0x4d, 0x51, 0x50];
 const PERFORMATIVE = { open: 0x10, begin: 0x11, attach: 0x12, transfer: 0x14, detach: 0x16, end: 0x17 } as const;
 const PERFORMATIVE_NAMES: Record<string, number> = {
@@ -62,8 +63,19 @@ export class FrameGuard {
   private readonly limits: FrameGuardLimits & OpenLinkLimits;
   private readonly transfers: TransferTracker;
   private readonly open: OpenLinks;
-  private partial: Buffer[] = [];
+  /**
+   * The unit being read across chunks is copied here as it arrives: reused, grown up to
+   * max-frame-size. A batch of 1,000 events spans two frames, and nearly every frame spans two
+   * socket reads; a new buffer per such frame (~115 KB a batch) made V8 run a full collection
+   * every ~100 batches, as such memory counts towards the old generation's limit until a
+   * collection frees it (bench/profiles/eh-ingest.md). Two, swapped when a unit goes on as a
+   * view: the next chunk's tail may be held before this chunk's actions are carried out.
+   */
+  private assembly: Buffer = Buffer.alloc(0);
+  private spare: Buffer = Buffer.alloc(0);
   private partialBytes = 0;
+  /** Chunks pushed since the last `sasl-handover` (what follows one may wait a tick, sasl-handover.ts). */
+  private pushesSinceHandover = 2;
   /** Bytes the unit being read needs: 8 until its header is known, then the frame's size. */
   private unitBytes = HEADER_BYTES;
   private headers = 0;
@@ -91,6 +103,7 @@ export class FrameGuard {
   /** Consumes the next chunk: the whole frames to hand to rhea and what to do besides, in order. */
   push(chunk: Buffer): GuardResult {
     const actions: GuardAction[] = [];
+    this.pushesSinceHandover++;
     // Whole frames inside this chunk go on as one slice of it, without a copy.
     let runStart = -1;
     const flushRun = (at: number): void => {
@@ -115,24 +128,27 @@ export class FrameGuard {
       } else {
         flushRun(position);
         const take = Math.min(this.unitBytes - this.partialBytes, chunk.length - position);
-        this.partial.push(chunk.subarray(position, position + take));
-        this.partialBytes += take;
+        this.assemble(chunk, position, take);
         position += take;
         if (this.partialBytes < this.unitBytes) continue;
         if (this.unitBytes === HEADER_BYTES) {
-          const head = Buffer.concat(this.partial);
-          const known = this.unitSize(head);
+          const known = this.unitSize(this.assembly.subarray(0, HEADER_BYTES));
           if (typeof known !== 'number') return { actions, violation: known };
           if (known > HEADER_BYTES) {
-            this.partial = [head];
             this.unitBytes = known;
             continue;
           }
         }
-        unit = Buffer.concat(this.partial, this.partialBytes);
-        this.partial = [];
+        unit = this.assembly.subarray(0, this.unitBytes);
         this.partialBytes = 0;
         this.unitBytes = HEADER_BYTES;
+      }
+      // An assembled unit goes on as a view of the reused buffer only when nothing keeps its bytes
+      // past this chunk: a raw delivery's transfer, which rhea and the producer link copy out as they
+      // read it (landing.ts, sender-link.ts), and not while frames may wait for the SASL outcome.
+      if (unitStart < 0) {
+        if (this.pushesSinceHandover > 1 && this.rawTransfer(unit)) [this.assembly, this.spare] = [this.spare, this.assembly];
+        else unit = Buffer.from(unit);
       }
       const outcome = this.inspect(unit);
       if (outcome.violation) {
@@ -140,6 +156,7 @@ export class FrameGuard {
         return { actions, violation: outcome.violation };
       }
       if (outcome.handover) {
+        this.pushesSinceHandover = 0;
         flushRun(unitStart >= 0 ? unitStart : position);
         actions.push({ kind: 'sasl-handover' });
       }
@@ -160,9 +177,38 @@ export class FrameGuard {
 
   private hold(bytes: Buffer, size: number): void {
     // Copied: a few bytes of a large socket chunk must not keep the whole chunk alive.
-    this.partial = [Buffer.from(bytes)];
-    this.partialBytes = bytes.length;
     this.unitBytes = size;
+    this.partialBytes = 0;
+    this.assemble(bytes, 0, bytes.length);
+  }
+
+  /** Appends `chunk[from, from + length)` to the unit being assembled (at most max-frame-size, checked by unitSize). */
+  private assemble(chunk: Buffer, from: number, length: number): void {
+    if (this.assembly.length < this.unitBytes) {
+      const larger = Buffer.allocUnsafeSlow(Math.max(this.unitBytes, Math.min(2 * this.assembly.length, this.limits.maxFrameSize)));
+      this.assembly.copy(larger, 0, 0, this.partialBytes);
+      this.assembly = larger;
+    }
+    this.partialBytes += chunk.copy(this.assembly, this.partialBytes, from, from + length);
+  }
+
+  /** Whether this whole AMQP frame is a transfer of a delivery with a non-zero message format (anything malformed: false). */
+  private rawTransfer(unit: Buffer): boolean {
+    if (unit.length <= HEADER_BYTES || unit[5] !== 0) return false;
+    try {
+      const bodyStart = unit[4]! * 4;
+      const performative = describedAt(unit, bodyStart, unit.length);
+      if (!performative) return false;
+      const code = typeof performative.descriptor === 'string' ? PERFORMATIVE_NAMES[performative.descriptor] : performative.descriptor;
+      if (code !== PERFORMATIVE.transfer) return false;
+      const fields = listElements(unit, performative.valueAt, walkValue(unit, bodyStart, unit.length));
+      const handle = fields && readUintField(unit, fields[0]);
+      const format = fields && readUintField(unit, fields[3]);
+      return typeof handle === 'number' && format !== undefined && this.transfers.isRaw(unit.readUInt16BE(6), handle, format);
+    } catch (error) {
+      if (error instanceof AmqpStructureError) return false;
+      throw error;
+    }
   }
 
   /** The size of the unit this 8-byte header starts (8 for a protocol header), or a violation. */

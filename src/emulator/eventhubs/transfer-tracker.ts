@@ -57,6 +57,8 @@ interface InProgress {
   fragments: Buffer[];
 }
 
+const FORWARD: TransferVerdict = { kind: 'forward' };
+
 // A conformant peer never needs more frames than this for one message: 512 bytes is the
 // smallest max-frame-size AMQP allows; this bounds per-fragment bookkeeping in rhea as well.
 const MIN_FRAGMENT_BYTES = 256;
@@ -97,13 +99,13 @@ export class TransferTracker {
     }
     if (frame.aborted) {
       this.forget(key);
-      return { kind: 'forward' };
+      return FORWARD;
     }
     if (delivery.format === 0 && frame.payload.length > 0) delivery.fragments.push(frame.payload);
-    if (frame.more) return { kind: 'forward' };
+    if (frame.more) return FORWARD;
     const complete = delivery.format === 0 ? delivery.fragments : [];
     this.forget(key);
-    if (complete.length === 0) return { kind: 'forward' };
+    if (complete.length === 0) return FORWARD;
     const message = complete.length === 1 ? complete[0]! : Buffer.concat(complete);
     try {
       walkSequence(message, 0, message.length, isMessageSection);
@@ -111,7 +113,13 @@ export class TransferTracker {
       if (!(error instanceof AmqpStructureError)) throw error;
       return { kind: 'violation', condition: 'amqp:decode-error', description: `malformed message: ${error.message}` };
     }
-    return { kind: 'forward' };
+    return FORWARD;
+  }
+
+  /** Whether a transfer on this link with this `format` field belongs to a delivery of a non-zero message format (its first frame says). */
+  isRaw(channel: number, handle: number, format: number | null): boolean {
+    const delivery = this.inProgress.get(`${channel}:${handle}`);
+    return (delivery ? delivery.format : (format ?? 0)) !== 0;
   }
 
   /** The peer detached or re-attached this handle: its unfinished delivery, if any, is gone. */

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { ByteArena } from '../../../src/emulator/eventhubs/log/arena.js';
+import { ByteArena, INDEX_UNCOUNTED_LIMIT, indexEntries, uncountedIndexBytes } from '../../../src/emulator/eventhubs/log/arena.js';
 
 // Arena blocks are SharedArrayBuffers, whose bytes V8 does not count as external memory
 // (src/emulator/eventhubs/log/arena.ts); what is alive of them is bounded, past which blocks are
@@ -29,4 +29,14 @@ test('blocks are uncounted SharedArrayBuffers up to the limit, then ordinary Arr
   expect(kinds.slice(firstCounted).every((kind) => kind === 'counted')).toBe(true);
   expect(uncounted).toBeLessThanOrEqual(1024 * 1024);
   expect(arena.uncountedBytes).toBe(uncounted);
+});
+
+test('event index entries live in uncounted SharedArrayBuffer blocks', () => {
+  // A chunk keeps its index as long as its bytes: as ArrayBuffers, index blocks alone counted
+  // ~8 KB a 1,000-event batch towards V8's old-generation limit (bench/profiles/eh-ingest.md).
+  const placed = indexEntries(2001);
+  expect(placed.block.buffer).toBeInstanceOf(SharedArrayBuffer);
+  expect(Array.from(placed.block.subarray(placed.at, placed.at + 2001)).every((entry) => entry === 0)).toBe(true);
+  expect(uncountedIndexBytes()).toBeGreaterThan(0);
+  expect(uncountedIndexBytes()).toBeLessThanOrEqual(INDEX_UNCOUNTED_LIMIT);
 });
