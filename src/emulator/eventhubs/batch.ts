@@ -1,4 +1,4 @@
-import { annotationStringAt, scanned, scanSection } from './amqp-scan.js';
+import { annotationStringAt, readUint32, scanned, scanSection } from './amqp-scan.js';
 import { AmqpDecodeError, SECTION } from './amqp-sections.js';
 import { batchIndex, keysOf, type EventBatch, type NewEvent } from './log/events.js';
 
@@ -18,10 +18,35 @@ export interface DecodedTransfer {
   partitionKey?: string;
 }
 
+/**
+ * The end of the section at `position` when it is one of the forms every event of a batch has
+ * (`00 53 75` data as vbin8/vbin32; header, properties and the like as list0 or null, as rhea and
+ * the SDKs write an empty one) and fits in `[position, end)`, else -1. Message annotations, whose
+ * key is read, and anything else go through scanSection, which also throws the right error.
+ */
+function plainSectionEnd(bytes: Uint8Array, position: number, end: number): number {
+  if (position + 4 > end || bytes[position] !== 0x00 || bytes[position + 1] !== 0x53) return -1;
+  const code = bytes[position + 2]!;
+  const type = bytes[position + 3];
+  let sectionEnd = -1;
+  if (code === SECTION.data) {
+    if (type === 0xa0 && position + 5 <= end) sectionEnd = position + 5 + bytes[position + 4]!;
+    else if (type === 0xb0 && position + 8 <= end) sectionEnd = position + 8 + readUint32(bytes, position + 4);
+  } else if ((type === 0x45 || type === 0x40) && code >= SECTION.header && code <= SECTION.footer && code !== SECTION.messageAnnotations) {
+    sectionEnd = position + 4;
+  }
+  return sectionEnd <= end ? sectionEnd : -1;
+}
+
 /** The partition key annotation of the message in `[start, end)`, checking its sections on the way. */
 function messageKey(bytes: Uint8Array, start: number, end: number): string | undefined {
   let position = start;
   while (position < end) {
+    const plainEnd = plainSectionEnd(bytes, position, end);
+    if (plainEnd >= 0) {
+      position = plainEnd;
+      continue;
+    }
     const sectionEnd = scanSection(bytes, position, end);
     // The first message-annotations section is the one rhea's decode keeps.
     if (scanned.code === SECTION.messageAnnotations) {
@@ -58,6 +83,17 @@ export function decodeTransfer(payload: Uint8Array, messageFormat: number | unde
   let envelopeKey: string | undefined;
   let annotated = false;
   for (let position = 0; position < bytes.length; ) {
+    const plainEnd = plainSectionEnd(bytes, position, bytes.length);
+    if (plainEnd >= 0 && bytes[position + 2] !== SECTION.data) {
+      position = plainEnd;
+      continue;
+    }
+    if (plainEnd >= 0) {
+      starts[count] = position + (bytes[position + 3] === 0xa0 ? 5 : 8);
+      ends[count++] = plainEnd;
+      position = plainEnd;
+      continue;
+    }
     const end = scanSection(bytes, position, bytes.length);
     const { code, valueAt } = scanned;
     if (code === SECTION.messageAnnotations && !annotated) {
@@ -74,6 +110,7 @@ export function decodeTransfer(payload: Uint8Array, messageFormat: number | unde
   if (count === 0) throw new AmqpDecodeError('expected a batch envelope with at least one data section, got none');
   const { block: index, at } = batchIndex(count);
   let keys: Array<string | undefined> | undefined;
+  let total = 0;
   for (let event = 0; event < count; event++) {
     const start = starts[event]!;
     const end = ends[event]!;
@@ -82,7 +119,8 @@ export function decodeTransfer(payload: Uint8Array, messageFormat: number | unde
     if (key !== envelopeKey) keys ??= new Array<string | undefined>(count).fill(envelopeKey);
     if (keys) keys[event] = key;
     index[at + event] = start;
-    index[at + count + event + 1] = index[at + count + event]! + (end - start);
+    total += end - start;
+    index[at + count + event + 1] = total;
   }
   const batch: EventBatch = { bytes, count, index, indexAt: at, keys: keys ? keysOf(keys) : envelopeKey };
   return { batch, ...(envelopeKey !== undefined ? { partitionKey: envelopeKey } : {}) };
