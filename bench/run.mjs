@@ -65,7 +65,7 @@ for (const row of selected) {
   const rowStart = performance.now();
   // A row may set its own budget per mode (kafka.bench.mjs runs its fixed phases in turn).
   const budget = row.budgetMs?.[mode] ?? ROW_BUDGET_MS;
-  const record = { id: row.id, title: row.title, goalText: row.goal, startedAt: new Date().toISOString(), load: { start: load() } };
+  const record = { id: row.id, title: row.title, goalText: row.goal, ...(row.bound ? { bound: row.bound } : {}), startedAt: new Date().toISOString(), load: { start: load() } };
   if (profileRow) {
     profiling.dir = profileDir;
     profiling.roles = new Set(row.profileRoles ?? []);

@@ -50,10 +50,12 @@ export function renderResults(results) {
     '',
     summaryTable(results),
     '',
+    ...unmetSection(results),
   ];
   for (const row of results.rows) {
     out.push(`## ${row.title}`, '');
     if (row.goalText) out.push(`Goal (issue 12): ${row.goalText}`, '');
+    if (row.bound && missesGoal(row)) out.push(`Not met; what bounds it: ${row.bound.text} Evidence: [${row.bound.profile}](${row.bound.profile.replace(/^bench\//, '')}).`, '');
     if (row.error) out.push('```', row.error, '```', '');
     for (const result of row.cases ?? []) {
       const who = KEYS.filter((key) => result.contestants[key]).map((key) => `${key}: ${result.contestants[key].name}`);
@@ -63,6 +65,23 @@ export function renderResults(results) {
     out.push(`- Took ${Math.round(row.durationMs / 1000)} s; load average ${row.load.start.join(', ')} → ${row.load.end.join(', ')}; run ${row.startedAt}.`, '');
   }
   return out.join('\n');
+}
+
+function missesGoal(row) {
+  return (row.cases ?? []).some((result) => result.goal && !result.goal.met);
+}
+
+/** Rows short of a goal, each with what bounds it (the row's `bound`, written with its evidence). */
+function unmetSection(results) {
+  const unmet = results.rows.filter((row) => !row.error && missesGoal(row));
+  if (unmet.length === 0) return [];
+  const out = ['## Goals not met in this run, and what bounds them', ''];
+  for (const row of unmet) {
+    const why = row.bound ? `${row.bound.text} Evidence: [${row.bound.profile}](${row.bound.profile.replace(/^bench\//, '')}).` : 'No explanation recorded.';
+    out.push(`- **${row.title}**: ${why}`);
+  }
+  out.push('');
+  return out;
 }
 
 /** The README's performance table: medians and ratios only, one line per case. */

@@ -56,6 +56,10 @@ export const receive = {
   id: 'eh-receive',
   title: 'Event Hubs receive, all partitions',
   goal: '≥ 0.8× rhea ↔ rhea',
+  bound: {
+    profile: 'bench/profiles/eh-receive.md',
+    text: 'the SDK consumer is bound by its own client process: against a stub server that only streams pre-encoded events (the "SDK consumer vs its ceiling" case, same rounds) it reaches about the same rate as against the emulator, its event loop busy 95–100% of each counted window, 38% of it in the SDK\'s own JSON.parse attempt on every binary body. The bare rhea receivers read from the emulator at the goal.',
+  },
   profileRoles: ['eh-emulator'],
   async run(ctx) {
     const emulator = await startChild('eh-emulator');

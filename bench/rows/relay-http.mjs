@@ -81,6 +81,10 @@ function relayHttpRow({ id, title, size, sizeLabel, roundMs }) {
     id,
     title,
     goal: '≥ 1.5× hyco-https at 100 B and 1 MB, sequential and concurrent',
+    bound: {
+      profile: 'bench/profiles/relay-http.md',
+      text: 'ours and hyco-https pass the same sender and emulator; only the listener differs. The row measures a listener that does no work ("ceiling") in the same rounds: where it stays under 1.5× hyco-https (32 concurrent, 1 MB), no listener design can reach the goal, and the emulator would have to cost less than a bare forwarder that checks nothing. At 100 B sequential the round trip is four process wake-ups in turn; only a listener spending about a third of hyco-https\'s time per request passes 1.5×, and ours builds the WHATWG Request and reads back the Response its handler API gives the app.',
+    },
     profileRoles: ['relay-emulator', 'relay-listener-ours'],
     async run(ctx) {
       const relay = await startRelayPair();
