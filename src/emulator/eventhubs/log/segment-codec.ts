@@ -63,9 +63,10 @@ function keyBytes(batch: EventBatch, event: number, cache: Map<string, Buffer>):
 export function encodeRecordHeader(fields: RecordFields, batch: EventBatch, allocate: (bytes: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const { count } = batch;
   const envelope = isEnvelope(batch);
-  const cache = new Map<string, Buffer>();
+  // An envelope's keys are in its bytes: only a kind-1 table spells them out.
+  const cache = envelope ? undefined : new Map<string, Buffer>();
   let size = RECORD_HEADER + FIXED;
-  if (!envelope) for (let i = 0; i < count; i++) size += ENTRY + (keyBytes(batch, i, cache)?.length ?? 0);
+  if (cache) for (let i = 0; i < count; i++) size += ENTRY + (keyBytes(batch, i, cache)?.length ?? 0);
   const out = allocate(size).subarray(0, size);
   const view = new DataView(out.buffer, out.byteOffset, size);
   view.setUint32(0, size - RECORD_HEADER + batch.bytes.byteLength);
@@ -74,7 +75,7 @@ export function encodeRecordHeader(fields: RecordFields, batch: EventBatch, allo
   view.setFloat64(24, fields.enqueuedTime);
   view.setUint32(32, count);
   out[36] = envelope ? KIND_ENVELOPE : KIND_MESSAGES;
-  if (!envelope) {
+  if (cache) {
     const { index, indexAt: at } = batch;
     let position = RECORD_HEADER + FIXED;
     for (let i = 0; i < count; i++) {
