@@ -40,3 +40,22 @@ test('event index entries live in uncounted SharedArrayBuffer blocks', () => {
   expect(uncountedIndexBytes()).toBeGreaterThan(0);
   expect(uncountedIndexBytes()).toBeLessThanOrEqual(INDEX_UNCOUNTED_LIMIT);
 });
+
+test('a busy arena takes blocks whose pages a worker touched first, and every copy stays intact', async () => {
+  // src/emulator/eventhubs/log/prefault.ts: the worker only writes zeros into a block the arena
+  // does not use until the worker is done with it.
+  const arena = new ByteArena();
+  const kept: Array<{ placed: { block: Uint8Array; at: number }; fill: number }> = [];
+  const batch = new Uint8Array(1024 * 1024);
+  const deadline = Date.now() + 10_000;
+  for (let round = 0; arena.preparedBlocksUsed < 2 && Date.now() < deadline; round++) {
+    batch.fill(round % 251);
+    kept.push({ placed: arena.copy(batch), fill: round % 251 });
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  expect(arena.preparedBlocksUsed).toBeGreaterThanOrEqual(2);
+  for (const { placed, fill } of kept) {
+    const copy = placed.block.subarray(placed.at, placed.at + batch.length);
+    expect(copy[0] === fill && copy[batch.length - 1] === fill && copy.every((byte) => byte === fill)).toBe(true);
+  }
+});

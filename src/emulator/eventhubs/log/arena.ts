@@ -13,6 +13,8 @@
 // yet collected are bounded (`uncountedLimit`, twice the log's cap by default): past it, new blocks
 // are ordinary ArrayBuffers, whose bytes V8 counts, so it collects (and frees the old blocks too).
 
+import { prefault, type Prefaulted } from './prefault.js';
+
 const FIRST_BLOCK = 64 * 1024;
 const LARGEST_BLOCK = 8 * 1024 * 1024;
 
@@ -37,6 +39,10 @@ const collected = new FinalizationRegistry<{ account: Uncounted; bytes: number }
  */
 function blockMemory(size: number, account: Uncounted, limit: number): ArrayBufferLike {
   if (account.bytes + size > limit) return new ArrayBuffer(size);
+  return uncountedMemory(size, account);
+}
+
+function uncountedMemory(size: number, account: Uncounted): SharedArrayBuffer {
   const memory = new SharedArrayBuffer(size);
   account.bytes += size;
   collected.register(memory, { account, bytes: size });
@@ -48,13 +54,30 @@ export class ByteArena {
   private used = 0;
   private nextSize = FIRST_BLOCK;
   private readonly uncounted: Uncounted = { bytes: 0 };
+  /** The next largest block, its pages being touched by a worker (prefault.ts) while this one fills. */
+  private next: Prefaulted | undefined;
+  private prepared = 0;
 
   /** `uncountedLimit`: bytes of blocks V8 does not count that may be alive (kept or not yet freed). */
   constructor(private readonly uncountedLimit = Number.POSITIVE_INFINITY) {}
 
+  /** Blocks taken ready-touched from the worker so far (for tests). */
+  get preparedBlocksUsed(): number {
+    return this.prepared;
+  }
+
   /** Bytes of this arena's uncounted blocks not yet freed (for tests). */
   get uncountedBytes(): number {
     return this.uncounted.bytes;
+  }
+
+  /** The prepared block, if it is ready and `length` fits; a block still being touched stays for later. */
+  private takeNext(length: number): SharedArrayBuffer | undefined {
+    const next = this.next;
+    if (!next || this.nextSize < LARGEST_BLOCK || length > LARGEST_BLOCK || !next.ready()) return undefined;
+    this.next = undefined;
+    this.prepared++;
+    return next.memory;
   }
 
   /** A copy of `bytes` in the arena. */
@@ -62,9 +85,13 @@ export class ByteArena {
     const length = bytes.byteLength;
     if (this.used + length > this.block.byteLength) {
       // Blocks grow with use, so a quiet partition holds little.
-      this.block = new Uint8Array(blockMemory(Math.max(this.nextSize, length), this.uncounted, this.uncountedLimit));
+      this.block = new Uint8Array(this.takeNext(length) ?? blockMemory(Math.max(this.nextSize, length), this.uncounted, this.uncountedLimit));
       this.nextSize = Math.min(this.nextSize * 2, LARGEST_BLOCK);
       this.used = 0;
+      // A busy log (largest blocks, within the uncounted bound) gets its next block prepared.
+      if (this.block.byteLength === LARGEST_BLOCK && !this.next && this.uncounted.bytes + LARGEST_BLOCK <= this.uncountedLimit) {
+        this.next = prefault(uncountedMemory(LARGEST_BLOCK, this.uncounted));
+      }
     }
     const at = this.used;
     this.block.set(bytes, at);
