@@ -23,7 +23,9 @@ let unavailable = false;
 function toucher(): Worker | undefined {
   if (worker || unavailable) return worker;
   try {
-    worker = new Worker(TOUCH_PAGES, { eval: true });
+    // No inherited options: the process's --cpu-prof or --inspect are not for this thread (its
+    // profile would take the main thread's file name).
+    worker = new Worker(TOUCH_PAGES, { eval: true, execArgv: [] });
     // Never what keeps the process alive; a failure only means faults on the event loop again.
     worker.unref();
     worker.on('error', () => {
