@@ -39,6 +39,7 @@ export const dataDir = {
       );
       ctx.notes.push(
         `The eh-ingest sender against emulators with a fresh --data-dir in ${process.env.TMPDIR ?? '/tmp'} and one in memory; a batch counts once accepted. ` +
+          'With --data-dir each batch is one segment record (a 37-byte header, one CRC-32, the transfer’s bytes as they arrived), written with one writev before the accept. ' +
           'Under the default policy (--fsync interval) a batch is accepted once written to the OS (a killed emulator loses nothing accepted; an fdatasync follows within 100 ms, so a power cut can lose that much); ' +
           `the second case is --fsync batch, accepted only after a group-commit fdatasync, so ${WINDOW} batches in flight wait one disk sync per round trip. ${ms} ms rounds. Share of a core over a round (median): ${cpu.describe()}.`,
       );
