@@ -12,7 +12,8 @@ import { TransferTracker, type TransferLimits } from './transfer-tracker.js';
 //  - transfers: per-link bytes of unfinished deliveries (transfer-tracker.ts);
 //  - sessions and links open, before and after authorization (open-links.ts);
 //  - the open's max-frame-size, which rhea's sending trusts (open-fields.ts).
-// A frame is held here until complete, so memory per connection is two max-frame-sizes (FrameGuard.assembly).
+// A frame is held here until complete, so memory per connection is at most two max-frame-sizes, none
+// between frames (FrameGuard.assembly).
 
 export interface FrameViolation {
   /** `header`: the client never sent a valid header: answer with ours and close (AMQP 1.0 §2.2). */
@@ -43,6 +44,25 @@ export interface FrameGuardLimits extends TransferLimits, Partial<OpenLinkLimits
 }
 
 const HEADER_BYTES = 8;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Assembly buffers given back by connections that went quiet between frames, for the next frame
+ * that spans reads on any connection (bounded). A buffer is given back at the end of a push, and a
+ * view of it handed on in that push is read before any other push runs (see `rawTransfer`).
+ */
+const pooled: Buffer[] = [];
+const POOLED = 8;
+const ASSEMBLY_BYTES = 64 * 1024;
+
+function takeBuffer(size: number): Buffer {
+  const index = pooled.findIndex((buffer) => buffer.length >= size);
+  return index >= 0 ? pooled.splice(index, 1)[0]! : Buffer.allocUnsafeSlow(size);
+}
+
+function giveBack(buffer: Buffer): void {
+  if (buffer.length > 0 && pooled.length < POOLED) pooled.push(buffer);
+}
 
 const AMQP = [0x41, 0x4d, 0x51, 0x50];
 const PERFORMATIVE = { open: 0x10, begin: 0x11, attach: 0x12, transfer: 0x14, detach: 0x16, end: 0x17 } as const;
@@ -71,8 +91,8 @@ export class FrameGuard {
    * collection frees it (bench/profiles/eh-ingest.md). Two, swapped when a unit goes on as a
    * view: the next chunk's tail may be held before this chunk's actions are carried out.
    */
-  private assembly: Buffer = Buffer.alloc(0);
-  private spare: Buffer = Buffer.alloc(0);
+  private assembly: Buffer = EMPTY;
+  private spare: Buffer = EMPTY;
   private partialBytes = 0;
   /** Chunks pushed since the last `sasl-handover` (what follows one may wait a tick, sasl-handover.ts). */
   private pushesSinceHandover = 2;
@@ -93,6 +113,11 @@ export class FrameGuard {
   /** Bytes of unfinished multi-frame deliveries on this connection. */
   get pendingTransferBytes(): number {
     return this.transfers.pendingBytes;
+  }
+
+  /** Bytes of assembly memory this connection holds now (for tests). */
+  get assemblyBytes(): number {
+    return this.assembly.length + this.spare.length;
   }
 
   /** Only the first violation, for callers that forward bytes themselves (tests). */
@@ -172,6 +197,13 @@ export class FrameGuard {
       actions.push(outcome.action);
     }
     flushRun(position);
+    // Nothing held: a connection that goes quiet between frames keeps no assembly memory (a unit
+    // handed on as a view stays alive through that view until rhea is done with it).
+    if (this.partialBytes === 0 && this.assembly.length + this.spare.length > 0) {
+      giveBack(this.assembly);
+      giveBack(this.spare);
+      this.assembly = this.spare = EMPTY;
+    }
     return { actions };
   }
 
@@ -185,8 +217,10 @@ export class FrameGuard {
   /** Appends `chunk[from, from + length)` to the unit being assembled (at most max-frame-size, checked by unitSize). */
   private assemble(chunk: Buffer, from: number, length: number): void {
     if (this.assembly.length < this.unitBytes) {
-      const larger = Buffer.allocUnsafeSlow(Math.max(this.unitBytes, Math.min(2 * this.assembly.length, this.limits.maxFrameSize)));
+      // One size (the default max-frame-size) serves every frame of a stream, so pooled buffers fit.
+      const larger = takeBuffer(Math.max(this.unitBytes, Math.min(ASSEMBLY_BYTES, this.limits.maxFrameSize)));
       this.assembly.copy(larger, 0, 0, this.partialBytes);
+      giveBack(this.assembly);
       this.assembly = larger;
     }
     this.partialBytes += chunk.copy(this.assembly, this.partialBytes, from, from + length);

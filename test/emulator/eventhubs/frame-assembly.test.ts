@@ -85,4 +85,16 @@ describe('frames assembled across chunks', () => {
     guard.push(Buffer.concat([next.subarray(9000), transfer(10_000, 7, { first: true, more: false, format: BATCH_FORMAT }).subarray(0, 9000)]));
     expect(completed!.equals(raw)).toBe(true);
   });
+
+  test('a connection quiet between frames holds no assembly memory', () => {
+    const guard = new FrameGuard(65536);
+    const stream = Buffer.concat([amqpHeader(0), deliveries(BATCH_FORMAT)]);
+    const cut = stream.length - 5000;
+    guard.push(stream.subarray(0, cut));
+    // Mid-frame: the held part is kept, bounded by max-frame-size.
+    expect(guard.assemblyBytes).toBeGreaterThan(0);
+    expect(guard.assemblyBytes).toBeLessThanOrEqual(2 * 65536);
+    forwarded(guard.push(stream.subarray(cut)));
+    expect(guard.assemblyBytes).toBe(0);
+  });
 });
