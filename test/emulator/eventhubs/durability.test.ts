@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, test } from 'vitest';
 import { batchOf } from '../../../src/emulator/eventhubs/log/events.js';
 import { encodeRecord, FilePartitionLog } from '../../../src/emulator/eventhubs/log/file-log.js';
@@ -250,13 +251,57 @@ describe('a damaged append costs that append: one send or batch, as Kafka drops 
 });
 
 describe('segment format', () => {
-  test('a segment from before the format-2 header (one record per event) is refused with a typed error naming the file', async () => {
+  /** A format-1 record (one per event, no file header), as the emulator wrote before format 2. */
+  function format1Record(event: { sequenceNumber: number; offset: number; enqueuedTime: number; key?: string; text: string }): Buffer {
+    const key = event.key === undefined ? undefined : Buffer.from(event.key);
+    const message = Buffer.from(event.text);
+    const rest = Buffer.alloc(26 + (key?.length ?? 0) + message.length);
+    rest.writeDoubleBE(event.sequenceNumber, 0);
+    rest.writeDoubleBE(event.offset, 8);
+    rest.writeDoubleBE(event.enqueuedTime, 16);
+    rest.writeUInt16BE(key ? key.length : 0xffff, 24);
+    key?.copy(rest, 26);
+    message.copy(rest, 26 + (key?.length ?? 0));
+    const header = Buffer.alloc(8);
+    header.writeUInt32BE(rest.length, 0);
+    header.writeUInt32BE(crc32(rest), 4);
+    return Buffer.concat([header, rest]);
+  }
+
+  test('a format-1 segment (a record per event) is converted to a record per append on load; a damaged format-1 record is dropped alone', async () => {
     const directory = await scratch();
-    // Format 1 began straight with a record: u32 length, u32 crc, f64 sequence number, ...
-    const old = Buffer.alloc(44);
-    old.writeUInt32BE(36, 0);
-    await writeFile(join(directory, `${'0'.repeat(20)}.log`), old);
-    expect(() => new FilePartitionLog(directory, 0)).toThrow(expect.objectContaining({ name: 'SegmentFormatError', format: 1, message: expect.stringContaining(`${'0'.repeat(20)}.log is a format-1 segment`) }));
+    const path = join(directory, `${'0'.repeat(20)}.log`);
+    // Two appends of 3 events (times 1,000 and 2,000, the second keyed), then a single event.
+    const events = [0, 1, 2, 3, 4, 5, 6].map((n) => ({ sequenceNumber: n, offset: n * 10, enqueuedTime: n < 3 ? 1_000 : n < 6 ? 2_000 : 3_000, ...(n >= 3 && n < 6 ? { key: 'k' } : {}), text: `event-${String(n).padStart(4, '0')}` }));
+    const records = events.map(format1Record);
+    records[1]![30] ^= 0x5a; // event 1's record fails its checksum
+    await writeFile(path, Buffer.concat(records));
+    const lines: string[] = [];
+    const log = new FilePartitionLog(directory, 0, { log: (line) => lines.push(line) });
+    const read = (n: number, from: FilePartitionLog = log) => {
+      const event = from.get(n);
+      return event && [event.sequenceNumber, event.offset, event.enqueuedTime, event.partitionKey, Buffer.from(event.message).toString()];
+    };
+    expect([0, 1, 2, 3, 4, 5, 6].map((n) => read(n))).toEqual(events.map((e) => (e.sequenceNumber === 1 ? undefined : [e.sequenceNumber, e.offset, e.enqueuedTime, e.key, e.text])));
+    expect(lines.join('\n')).toMatch(/after #0 up to before #2/);
+    expect(lines.join('\n')).toMatch(/converted from segment format 1/);
+    expect(log.append([{ message: body(7) }], 9_000)[0]!.sequenceNumber).toBe(7);
+    log.close();
+    // Format 2 now: appends 0 | 2 | 3-5 | 6 | 7 as records, read again without converting.
+    expect((await readFile(path)).subarray(0, AT)).toEqual(SEGMENT_HEADER);
+    const again = new FilePartitionLog(directory, 0, { log: (line) => lines.push(`again: ${line}`) });
+    expect(read(4, again)).toEqual([4, 40, 2_000, 'k', 'event-0004']);
+    expect(Buffer.from(again.get(7)!.message).toString()).toBe('event-0007');
+    expect(lines.filter((line) => line.startsWith('again:'))).toEqual([]);
+    again.close();
+  });
+
+  test('a segment of an unknown format is refused with a typed error naming the file', async () => {
+    const directory = await scratch();
+    await writeFile(join(directory, `${'0'.repeat(20)}.log`), Buffer.from([0x45, 0x48, 0x4c, 0x4f, 0x47, 0x00, 0x00, 0x09, 1, 2, 3]));
+    expect(() => new FilePartitionLog(directory, 0)).toThrow(
+      expect.objectContaining({ name: 'SegmentFormatError', format: 9, message: expect.stringContaining(`${'0'.repeat(20)}.log is a format-9 segment`) }),
+    );
   });
 
   test('a segment whose file header was torn is started again', async () => {

@@ -1,11 +1,12 @@
-import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventChunk } from './event-chunk.js';
-import type { EventBatch } from './events.js';
+import { batchOf, type EventBatch } from './events.js';
 import { FileChunk, ReadCache, SegmentFile } from './file-chunk.js';
 import { MemoryPartitionLog } from './memory-log.js';
 import { checkFsyncPolicy, DEFAULT_FSYNC_POLICY, GroupCommit, type DurableCallback, type FsyncPolicy } from './group-commit.js';
-import { encodeRecordHeader, scanSegment, SEGMENT_FORMAT, SEGMENT_HEADER, segmentFormat, type DamagedRange, type LoadedRecord } from './segment-codec.js';
+import { appendRuns, scanFormat1 } from './segment-format1.js';
+import { encodeRecord, encodeRecordHeader, scanSegment, SEGMENT_FORMAT, SEGMENT_HEADER, segmentFormat, type DamagedRange, type LoadedRecord } from './segment-codec.js';
 
 export { decodeRecords, encodeRecord } from './segment-codec.js';
 
@@ -29,7 +30,7 @@ function scratchOf(bytes: number): Buffer {
   return scratch;
 }
 
-/** A segment file this version cannot read (written by another version of the emulator). */
+/** A segment file this version cannot read (written by a newer emulator, or not a segment). */
 export class SegmentFormatError extends Error {
   override readonly name = 'SegmentFormatError';
 
@@ -38,8 +39,8 @@ export class SegmentFormatError extends Error {
     readonly format: number,
   ) {
     super(
-      `${path} is a format-${format} segment; this emulator reads format ${SEGMENT_FORMAT} ` +
-        `(one record per append). Start with a fresh --data-dir, or move this partition's files away.`,
+      `${path} is a format-${format} segment; this emulator reads format ${SEGMENT_FORMAT} (and converts format 1). ` +
+        `Use the emulator version that wrote it, start with a fresh --data-dir, or move this partition's files away.`,
     );
   }
 }
@@ -106,7 +107,8 @@ export class FilePartitionLog extends MemoryPartitionLog {
       const path = join(directory, name);
       // A segment's name is the first number it was opened for: a reserved floor even if its records are gone.
       this.reserve(Number(name.slice(0, 20)), this.nextOffset);
-      const data = readFileSync(path);
+      let data: Buffer = readFileSync(path);
+      let reservedByFormat1: number | undefined;
       const format = segmentFormat(data);
       if (format === 'empty') {
         // Created but its header not (wholly) written: start it again.
@@ -114,7 +116,8 @@ export class FilePartitionLog extends MemoryPartitionLog {
         this.segments.push({ path, file: new SegmentFile(path), bytes: 0, lastEnqueuedTime: 0 });
         continue;
       }
-      if (format !== SEGMENT_FORMAT) throw new SegmentFormatError(path, format);
+      if (format === 1) ({ data, reservedNext: reservedByFormat1 } = this.convertFormat1(path, data, options.log));
+      else if (format !== SEGMENT_FORMAT) throw new SegmentFormatError(path, format);
       const scan = scanSegment(data, this.nextSequenceNumber - 1);
       for (const range of scan.damaged) options.log?.(describeDamage(path, range));
       if (scan.damagedTail) options.log?.(describeDamage(path, scan.damagedTail));
@@ -124,12 +127,47 @@ export class FilePartitionLog extends MemoryPartitionLog {
       }
       const file = new SegmentFile(path);
       for (const record of scan.records) this.load(file, record, retentionCutoff);
+      if (reservedByFormat1 !== undefined) this.reserve(reservedByFormat1, this.nextOffset);
       if (scan.damagedTail) {
         // Its numbers were probably handed out (the record was complete): keep them reserved.
         this.reserve(scan.nextSequenceNumber, this.nextOffset + (scan.damagedTail.end - scan.damagedTail.start));
       }
       this.segments.push({ path, file, bytes: scan.validBytes, lastEnqueuedTime: scan.records.at(-1)?.enqueuedTime ?? 0 });
     }
+  }
+
+  /**
+   * Rewrites a format-1 segment (a record per event) as format 2, each run one append wrote as one
+   * record, replacing the file only once the new one is on disk. Damaged format-1 records are
+   * dropped and logged as format 1 would have; a damaged final one keeps its number for this run.
+   */
+  private convertFormat1(path: string, data: Buffer, log: ((line: string) => void) | undefined): { data: Buffer; reservedNext?: number } {
+    const scan = scanFormat1(data, this.nextSequenceNumber - 1);
+    for (const range of [...scan.damaged, ...(scan.damagedTail ? [scan.damagedTail] : [])]) log?.(describeDamage(path, range));
+    const records = appendRuns(scan.events).map((run) => {
+      const [first] = run;
+      const fields = { firstSequenceNumber: first!.sequenceNumber, firstOffset: first!.offset, enqueuedTime: first!.enqueuedTime };
+      return encodeRecord(fields, batchOf(run.map(({ message, partitionKey }) => (partitionKey === undefined ? { message } : { message, partitionKey }))));
+    });
+    const converted = Buffer.concat([SEGMENT_HEADER, ...records]);
+    const temporary = `${path}.format2`;
+    const fd = openSync(temporary, 'w');
+    try {
+      writeAll(fd, [converted]);
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+    const directory = openSync(this.directory, 'r');
+    try {
+      fsyncSync(directory);
+    } finally {
+      closeSync(directory);
+    }
+    log?.(`eventhubs: ${path}: converted from segment format 1 (a record per event) to format ${SEGMENT_FORMAT} (a record per append), ${scan.events.length} events`);
+    if (!scan.damagedTail) return { data: converted };
+    return { data: converted, reservedNext: (scan.events.at(-1)?.sequenceNumber ?? this.nextSequenceNumber - 1) + 2 };
   }
 
   private truncateTo(path: string, bytes: number): void {
