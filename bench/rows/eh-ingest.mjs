@@ -12,6 +12,10 @@ export const ingest = {
   id: 'eh-ingest',
   title: 'Event Hubs ingest, bare rhea sender, 100 B events in batches of 1,000',
   goal: '≥ 0.5× bare rhea → bare rhea',
+  bound: {
+    profile: 'bench/profiles/eh-ingest.md',
+    text: 'the emulator must keep every byte the sink throws away. A bare rhea receiver that only keeps the bytes, in the same rounds ("keeping receiver"), already spends about half its time on memory it has never touched (page faults and zeroing on this VM); what the emulator adds on top is mostly V8 garbage collection started by Node\'s fresh buffer per socket read, which the library cannot change without process-wide V8 flags (the row measures the same emulator under node --max-semi-space-size=2 as a named contestant).',
+  },
   profileRoles: ['eh-emulator'],
   async run(ctx) {
     const emulator = await startChild('eh-emulator');
