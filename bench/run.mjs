@@ -37,7 +37,7 @@ if (flag('--list')) {
 if (flag('--render') || flag('--summary')) {
   const saved = JSON.parse(readFileSync(join(here, 'results.json'), 'utf8'));
   if (flag('--summary')) console.log(readmeTable(saved));
-  else writeFileSync(join(here, 'RESULTS.md'), renderResults(saved));
+  else writeFileSync(join(here, 'RESULTS.md'), renderResults(withBounds(saved)));
   process.exit(0);
 }
 
@@ -154,7 +154,7 @@ function writeOut(current) {
     merged = { ...previous, rows: ROWS.map((row) => byId.get(row.id)).filter(Boolean), partialRuns: [...(previous.partialRuns ?? []), { startedAt, rows: only, load: current.load }] };
   }
   writeFileSync(jsonPath, `${JSON.stringify(merged, null, 1)}\n`);
-  writeFileSync(join(here, 'RESULTS.md'), renderResults(merged));
+  writeFileSync(join(here, 'RESULTS.md'), renderResults(withBounds(merged)));
   console.log(`\nwrote bench/RESULTS.md and bench/results.json`);
 }
 
@@ -170,4 +170,10 @@ function profileTarget(path) {
   if (at >= 0) return { path, keep: `${text.slice(0, at + MARK.length)}\n\n` };
   if (text.startsWith('# CPU profile')) return { path, keep: '' };
   return { path: path.replace(/\.md$/, '.profile.md'), keep: '' };
+}
+
+/** Each row's `bound` as the row file says it now: explanations are text, not measurements. */
+function withBounds(results) {
+  const bounds = new Map(ROWS.map((row) => [row.id, row.bound]));
+  return { ...results, rows: results.rows.map((row) => (bounds.get(row.id) ? { ...row, bound: bounds.get(row.id) } : row)) };
 }

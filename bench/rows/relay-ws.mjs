@@ -102,6 +102,10 @@ export const relayWs = {
   id: 'relay-ws',
   title: 'Relay WebSocket echo via the emulator',
   goal: '≥ 0.9× the two-hop forwarder at 1 KB and 64 KB',
+  bound: {
+    profile: 'bench/profiles/relay-ws.md',
+    text: 'the row sits at its goal line, and which side a run lands on moves with the load. Per message each of our three processes costs about a tenth more CPU than its counterpart in the bare chain: the listener is a WebSocket client of the relay and must mask every frame it sends (the bare echo server is a server and does not), and both of our ends hand the app W3C events and ArrayBuffers rather than ws Buffers; the emulator\'s hop is the bare forwarder\'s plus the protocol\'s checks. Most of every process\'s time is the write system calls, which both chains make alike.',
+  },
   profileRoles: ['relay-emulator', 'relay-listener-ours'],
   async run(ctx) {
     const setup = await startAll();
