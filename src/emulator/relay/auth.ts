@@ -1,9 +1,9 @@
 import { isRealtimeError } from '../../core/errors.js';
 import { sasAudienceCovers, type ParsedSasToken } from '../../core/sas.js';
-import { findRule, tokenKeyName, verifyWithRule } from '../host/sas-rules.js';
+import { findRule, tokenKeyName, verifyWithRule, type SasRule } from '../host/sas-rules.js';
 import type { RelayClaim } from './config.js';
 import { hostnameOf, type HybridConnection } from './entities.js';
-import { audienceOf, VerifiedTokens } from './verified-tokens.js';
+import { audienceOf, VerifiedTokens } from '../host/verified-tokens.js';
 
 // SAS checks for every entry point (docs/protocol/relay.md §2): signature with the rule's key (primary or
 // secondary), expiry, audience (sr must be the entity or a parent), then the claim the action
@@ -24,10 +24,16 @@ export interface AuthorizeOptions {
   hostHeader: string | undefined;
   now?: number;
   /** Tokens already verified (default: one table for the process; entries are tied to their rule object). */
-  verified?: VerifiedTokens;
+  verified?: VerifiedTokens<RelayTokenProof>;
 }
 
-const VERIFIED = new VerifiedTokens();
+/** A Relay token's check: what it said, and the rule whose key verified it. */
+export interface RelayTokenProof {
+  rule: SasRule;
+  parsed: ParsedSasToken;
+}
+
+const VERIFIED = new VerifiedTokens<RelayTokenProof>();
 
 /**
  * The emulator answers for a namespace under several names (loopback, the namespace FQDN, a hosts
@@ -50,11 +56,15 @@ export async function authorize(options: AuthorizeOptions): Promise<AuthOutcome>
     const verified = options.verified ?? VERIFIED;
     const now = options.now ?? Date.now();
     // The same token on every request: its signature is checked once, its expiry every time.
-    let entry = verified.get(token, rule, now);
-    if (!entry) entry = verified.add(token, rule, await verifyWithRule(token, rule, { now }));
-    parsed = entry.parsed;
+    let entry = verified.get(token, now, (proof) => proof.rule === rule);
+    if (!entry) {
+      const checked = await verifyWithRule(token, rule, { now });
+      entry = verified.add(token, { rule, parsed: checked }, checked.expiresAt * 1000);
+    }
+    const checked = entry.proof.parsed;
+    parsed = checked;
     const audienceKey = `${options.hostHeader ?? ''}\n${entity.namespace.host}\n${entity.name}`;
-    if (!audienceOf(entry, audienceKey, () => audienceMatches(entry.parsed, entity, options.hostHeader))) {
+    if (!audienceOf(entry, audienceKey, () => audienceMatches(checked, entity, options.hostHeader))) {
       return { ok: false, status: 403, message: `The token's audience does not cover the hybrid connection '${entity.name}'.` };
     }
     if (!rule.rights.has(claim)) {

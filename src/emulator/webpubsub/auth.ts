@@ -2,7 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import { verifyJwt, type JwtPayload } from '../../core/jwt.js';
 import { nodeHmac } from '../../node/hmac.js';
 import { RealtimeError } from '../../core/errors.js';
-import { audienceOf, type VerifiedTokens } from './verified-tokens.js';
+import { audienceOf, type VerifiedTokens } from '../host/verified-tokens.js';
+
+/** Seconds a REST token is still taken after its exp (verifyJwt's default clock skew). */
+const CLOCK_SKEW_SECONDS = 300;
 
 // Token checks of the service (docs/protocol/webpubsub.md §1): HS256 with the UTF-8 AccessKey, `exp` required
 // (checked only at connect), `aud` = {http endpoint}/client/hubs/{hub} for clients and the full
@@ -72,18 +75,18 @@ function restAudienceAccepted(aud: unknown, hosts: Set<string>, url: URL): boole
 
 /**
  * Signature, `exp`/`nbf` (verifyJwt), then the audience against this request. With `verified`, a
- * token that verified before skips the signature check while it has not expired (verified-tokens.ts),
+ * token that verified before skips the signature check while it has not expired (host/verified-tokens.ts),
  * and its audience answer for the same Host and URL is remembered.
  */
-export async function verifyRestToken(request: IncomingMessage, accessKey: string, url: URL, port: number, verified?: VerifiedTokens, now = Date.now()): Promise<JwtPayload> {
+export async function verifyRestToken(request: IncomingMessage, accessKey: string, url: URL, port: number, verified?: VerifiedTokens<JwtPayload>, now = Date.now()): Promise<JwtPayload> {
   const header = request.headers.authorization;
   const token = header && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '') : '';
   let entry = verified?.get(token, now);
   if (!entry) {
     const payload = await verifyJwt(token, accessKey, { hmac: nodeHmac, now });
-    entry = verified ? verified.add(token, payload) : { payload, refusedFromMs: Number.POSITIVE_INFINITY, audiences: new Map() };
+    entry = verified ? verified.add(token, payload, ((payload.exp ?? 0) + CLOCK_SKEW_SECONDS) * 1000) : { proof: payload, refusedFromMs: Number.POSITIVE_INFINITY, audiences: new Map() };
   }
-  const { payload } = entry;
+  const payload = entry.proof;
   const target = `${request.headers.host ?? ''}\n${url.pathname}\n${url.search}`;
   if (!audienceOf(entry, target, () => restAudienceAccepted(payload.aud, acceptedHosts(request, port), url))) {
     throw new RealtimeError('forbidden', `JWT audience ${JSON.stringify(payload.aud ?? null)} is not accepted here`, { status: 401 });

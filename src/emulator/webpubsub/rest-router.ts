@@ -5,7 +5,8 @@ import { verifyRestToken } from './auth.js';
 import type { HubRegistry } from './hub-state.js';
 import { badRequest, readRestBody, RestError, sendFailure, sendStatus } from './rest-http.js';
 import { REST_HANDLERS, type RestContext, type RestOutcome, type RestParams } from './rest-operations.js';
-import type { VerifiedTokens } from './verified-tokens.js';
+import type { JwtPayload } from '../../core/jwt.js';
+import type { VerifiedTokens } from '../host/verified-tokens.js';
 
 // Routes the data-plane REST API (docs/protocol/webpubsub.md §3 table, api-version 2024-12-01 and earlier
 // stable versions): HEAD /api/health, then /api/hubs/{hub}/... with JWT auth (aud = request URL).
@@ -19,7 +20,7 @@ export interface RestRouterOptions {
   /** A REST body that makes no progress this long is answered 408 (limits.bodyIdleTimeoutMs). */
   bodyIdleTimeoutMs: number;
   /** REST tokens already verified (their signature is checked once while they last). */
-  verifiedTokens?: VerifiedTokens;
+  verifiedTokens?: VerifiedTokens<JwtPayload>;
   log: (line: string) => void;
 }
 

@@ -16,7 +16,8 @@ import { MAX_BODY_BYTES, sendError } from './rest-http.js';
 import { handleRest, type RestRouterOptions } from './rest-router.js';
 import { RECOVERY_WINDOW_MS } from './reliable.js';
 import { Upstream } from './upstream.js';
-import { VerifiedTokens } from './verified-tokens.js';
+import type { JwtPayload } from '../../core/jwt.js';
+import { VerifiedTokens } from '../host/verified-tokens.js';
 import { createWebPubSubInspector, type WebPubSubInspector } from './snapshot.js';
 
 // The Web PubSub emulator as a service of the host (src/emulator/host/): one HTTP(S) port with the
@@ -96,7 +97,7 @@ export async function startWebPubSubEmulator(options: WebPubSubEmulatorOptions =
   endpoint = `${scheme}://${authority(host, port)}`;
   const upstream = new Upstream(settingsFor, accessKey, authority(host, port), log);
   env = { upgrader, hubs, upstream, accessKey, port, settingsFor, recoveryWindowMs: options.recoveryWindowMs ?? RECOVERY_WINDOW_MS, limits, counters, log };
-  rest = { hubs, accessKey, endpoint, port, bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs, verifiedTokens: new VerifiedTokens(), log };
+  rest = { hubs, accessKey, endpoint, port, bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs, verifiedTokens: new VerifiedTokens<JwtPayload>(), log };
   log(`webpubsub: emulator listening on ${endpoint}`);
 
   const connectionString = `Endpoint=${endpoint};AccessKey=${accessKey};Version=1.0;`;

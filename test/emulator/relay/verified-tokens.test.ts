@@ -3,7 +3,8 @@ import { createSasToken } from '../../../src/core/sas.js';
 import type { SasRule } from '../../../src/emulator/host/sas-rules.js';
 import { authorize } from '../../../src/emulator/relay/auth.js';
 import { HybridConnection, RelayNamespace } from '../../../src/emulator/relay/entities.js';
-import { VerifiedTokens } from '../../../src/emulator/relay/verified-tokens.js';
+import { VerifiedTokens } from '../../../src/emulator/host/verified-tokens.js';
+import type { RelayTokenProof } from '../../../src/emulator/relay/auth.js';
 import { nodeHmac } from '../../../src/node/hmac.js';
 
 // A sender's token is checked once (signature), then taken from the table while it is valid: the
@@ -38,7 +39,7 @@ describe('verified SAS tokens', () => {
   it('checks a reused token’s signature once, its expiry every time', async () => {
     const rule = countingRule([KEY]);
     const entity = entityWith(rule);
-    const verified = new VerifiedTokens();
+    const verified = new VerifiedTokens<RelayTokenProof>();
     const now = 1_700_000_000_000;
     const token = await tokenFor('hc', now / 1000 + 60);
     for (let i = 0; i < 50; i++) expect(await authorize({ entity, token, claim: 'Send', hostHeader: '127.0.0.1', now, verified })).toMatchObject({ ok: true });
@@ -50,7 +51,7 @@ describe('verified SAS tokens', () => {
   it('still checks audience and claim per request, and keeps no failed token', async () => {
     const rule = countingRule([KEY], ['Listen']);
     const entity = entityWith(rule);
-    const verified = new VerifiedTokens();
+    const verified = new VerifiedTokens<RelayTokenProof>();
     const now = 1_700_000_000_000;
     const token = await tokenFor('hc', now / 1000 + 60);
     expect(await authorize({ entity, token, claim: 'Listen', hostHeader: '127.0.0.1', now, verified })).toMatchObject({ ok: true });
@@ -66,7 +67,7 @@ describe('verified SAS tokens', () => {
   });
 
   it('does not take a token verified by a rule that has since been replaced (new keys)', async () => {
-    const verified = new VerifiedTokens();
+    const verified = new VerifiedTokens<RelayTokenProof>();
     const now = 1_700_000_000_000;
     const token = await tokenFor('hc', now / 1000 + 60);
     expect(await authorize({ entity: entityWith(countingRule([KEY])), token, claim: 'Send', hostHeader: '127.0.0.1', now, verified })).toMatchObject({ ok: true });
@@ -76,12 +77,12 @@ describe('verified SAS tokens', () => {
   });
 
   it('holds at most its capacity, dropping the oldest', () => {
-    const table = new VerifiedTokens(3);
+    const table = new VerifiedTokens<RelayTokenProof>(3);
     const rule = countingRule([KEY]);
     const parsed = { resourceUri: 'x', encodedResourceUri: 'x', keyName: 'sender', expiresAt: 2e9, signature: 's' };
-    for (const name of ['a', 'b', 'c', 'd']) table.add(name, rule, parsed);
+    for (const name of ['a', 'b', 'c', 'd']) table.add(name, { rule, parsed }, parsed.expiresAt * 1000);
     expect(table.size).toBe(3);
-    expect(table.get('a', rule, 0)).toBeUndefined();
-    expect(table.get('d', rule, 0)).toBeDefined();
+    expect(table.get('a', 0, (proof) => proof.rule === rule)).toBeUndefined();
+    expect(table.get('d', 0, (proof) => proof.rule === rule)).toBeDefined();
   });
 });

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { signJwt } from '../../../src/core/jwt.js';
 import { verifyRestToken } from '../../../src/emulator/webpubsub/auth.js';
-import { VerifiedTokens } from '../../../src/emulator/webpubsub/verified-tokens.js';
+import type { JwtPayload } from '../../../src/core/jwt.js';
+import { VerifiedTokens } from '../../../src/emulator/host/verified-tokens.js';
 import { nodeHmac } from '../../../src/node/hmac.js';
 
 // A REST caller's token is verified once (signature, exp, nbf), then taken from the emulator's table
@@ -20,7 +21,7 @@ const tokenFor = (path: string, exp = NOW / 1000 + 3600, key = KEY) => signJwt({
 
 describe('verified REST tokens', () => {
   it('keeps a reused token once and refuses it once it expired (exp + 300 s skew)', async () => {
-    const verified = new VerifiedTokens();
+    const verified = new VerifiedTokens<JwtPayload>();
     const token = await tokenFor(PATH);
     for (let i = 0; i < 20; i++) await expect(verifyRestToken(requestWith(token), KEY, urlOf(PATH), PORT, verified, NOW)).resolves.toMatchObject({ aud: expect.any(String) });
     expect(verified.size).toBe(1);
@@ -30,7 +31,7 @@ describe('verified REST tokens', () => {
   });
 
   it('still checks the audience against each request’s path and Host', async () => {
-    const verified = new VerifiedTokens();
+    const verified = new VerifiedTokens<JwtPayload>();
     const token = await tokenFor(PATH);
     await verifyRestToken(requestWith(token), KEY, urlOf(PATH), PORT, verified, NOW);
     await expect(verifyRestToken(requestWith(token), KEY, urlOf('/api/hubs/h/groups/other/:send'), PORT, verified, NOW)).rejects.toMatchObject({ code: 'forbidden', status: 401 });
@@ -42,7 +43,7 @@ describe('verified REST tokens', () => {
   });
 
   it('keeps no token that failed its signature, expiry or nbf check', async () => {
-    const verified = new VerifiedTokens();
+    const verified = new VerifiedTokens<JwtPayload>();
     const forged = await tokenFor(PATH, NOW / 1000 + 3600, 'another-key');
     await expect(verifyRestToken(requestWith(forged), KEY, urlOf(PATH), PORT, verified, NOW)).rejects.toMatchObject({ code: 'unauthorized' });
     await expect(verifyRestToken(requestWith(forged), KEY, urlOf(PATH), PORT, verified, NOW)).rejects.toMatchObject({ code: 'unauthorized' });
@@ -54,7 +55,7 @@ describe('verified REST tokens', () => {
   });
 
   it('holds at most its capacity, dropping the oldest', async () => {
-    const verified = new VerifiedTokens(2);
+    const verified = new VerifiedTokens<JwtPayload>(2);
     const tokens = await Promise.all([1, 2, 3].map((i) => tokenFor(PATH, NOW / 1000 + 3600 + i)));
     for (const token of tokens) await verifyRestToken(requestWith(token), KEY, urlOf(PATH), PORT, verified, NOW);
     expect(verified.size).toBe(2);
