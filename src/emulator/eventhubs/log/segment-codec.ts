@@ -1,6 +1,7 @@
 import { BATCH_MESSAGE_FORMAT, decodeTransfer } from '../batch.js';
 import { crc32Of } from './crc32.js';
 import { batchIndex, keysOf, type EventBatch, type StoredEvent } from './events.js';
+import { nextValidRecord, type RecordFormat } from './segment-resync.js';
 
 // Segment file layout, format 2 (big-endian):
 //   file header: "EHLOG" 0x00 u16 format (2)
@@ -161,42 +162,15 @@ function recordAt(data: Buffer, position: number, after: number): LoadedRecord |
 
 const lastOf = (record: LoadedRecord) => record.firstSequenceNumber + record.batch.count - 1;
 
-/**
- * Where intact records resume after a damaged one at `damaged`. Each event takes at least
- * MIN_EVENT_BYTES, so a record found `skipped` bytes later can be at most that many events' numbers
- * ahead, which keeps record-shaped bytes far ahead in numbering from being taken for a record.
- */
-function nextValidRecord(data: Buffer, damaged: number, after: number): number | undefined {
-  const fits = (position: number) => {
+const FORMAT: RecordFormat = {
+  headerBytes: RECORD_HEADER,
+  fixedBytes: FIXED,
+  minBytesPerNumber: MIN_EVENT_BYTES,
+  recordAt(data, position, after) {
     const record = recordAt(data, position, after);
-    return record !== undefined && record.firstSequenceNumber <= after + 1 + Math.ceil((position - damaged) / MIN_EVENT_BYTES);
-  };
-  // Where the damaged record's length says the next one starts (right unless the length was hit).
-  const claimed = damaged + RECORD_HEADER <= data.length ? damaged + RECORD_HEADER + data.readUInt32BE(damaged) : data.length;
-  const claimedFits = claimed < data.length && fits(claimed);
-  const limit = claimedFits ? claimed : data.length;
-  let first: number | undefined;
-  for (let position = damaged + 1; position < limit && position + RECORD_HEADER + FIXED <= data.length; position++) {
-    if (fits(position)) {
-      first = position;
-      break;
-    }
-  }
-  if (first === undefined) return claimedFits ? claimed : undefined;
-  if (!claimedFits) return first;
-  // Both: an earlier record is genuine when the records from it chain exactly onto the claimed
-  // one and the numbering carries on there; otherwise it is record-shaped bytes inside the damaged
-  // append's payload (at worst numbered as the damaged append's own events, by its own producer).
-  let position = first;
-  let highest = after;
-  while (position < claimed) {
-    const record = recordAt(data, position, highest);
-    if (!record) break;
-    highest = lastOf(record);
-    position = record.end;
-  }
-  return position === claimed && recordAt(data, claimed, highest) ? first : claimed;
-}
+    return record && { first: record.firstSequenceNumber, last: lastOf(record), end: record.end };
+  },
+};
 
 /** A record that failed its checksum and was skipped; `nextSequenceNumber` is the first intact record after it. */
 export interface DamagedRange {
@@ -285,7 +259,7 @@ export function scanSegment(data: Buffer, after = -1): SegmentScan {
       position = record.end;
       continue;
     }
-    const resume = nextValidRecord(data, position, highest);
+    const resume = nextValidRecord(FORMAT, data, position, highest);
     const previous = records.length > 0 ? highest : undefined;
     if (resume === undefined) {
       // Nothing intact follows. A final record whose length fits the file was complete when

@@ -1,6 +1,7 @@
 import { crc32Of } from './crc32.js';
 import type { DamagedRange } from './segment-codec.js';
 import type { StoredEvent } from './events.js';
+import { nextValidRecord, type RecordFormat } from './segment-resync.js';
 
 // Reading segments of format 1 (one record per event, no file header), so a --data-dir written
 // before format 2 is converted on load (file-log.ts) rather than refused. Record layout (big-endian):
@@ -50,42 +51,16 @@ function recordAt(data: Buffer, position: number, after: number): { event: Store
   };
 }
 
-/**
- * Where intact records resume after a damaged one at `damaged`. Numbers go up by one per record,
- * so a record found `skipped` bytes later can be at most `skipped / smallest record` numbers
- * ahead, which keeps record-shaped bytes far ahead in numbering from being taken for a record.
- */
-function nextValidRecord(data: Buffer, damaged: number, after: number): number | undefined {
-  const fits = (position: number) => {
+const FORMAT: RecordFormat = {
+  headerBytes: RECORD_HEADER,
+  fixedBytes: FIXED,
+  // Format 1 had a record per event, so the smallest record is the fewest bytes per number.
+  minBytesPerNumber: RECORD_HEADER + FIXED,
+  recordAt(data, position, after) {
     const record = recordAt(data, position, after);
-    return record !== undefined && record.event.sequenceNumber <= after + 1 + Math.ceil((position - damaged) / (RECORD_HEADER + FIXED));
-  };
-  // Where the damaged record's length says the next one starts (right unless the length was hit).
-  const claimed = damaged + RECORD_HEADER <= data.length ? damaged + RECORD_HEADER + data.readUInt32BE(damaged) : data.length;
-  const claimedFits = claimed < data.length && fits(claimed);
-  const limit = claimedFits ? claimed : data.length;
-  let first: number | undefined;
-  for (let position = damaged + 1; position < limit && position + RECORD_HEADER + FIXED <= data.length; position++) {
-    if (fits(position)) {
-      first = position;
-      break;
-    }
-  }
-  if (first === undefined) return claimedFits ? claimed : undefined;
-  if (!claimedFits) return first;
-  // Both: an earlier record is genuine when the records from it chain exactly onto the claimed
-  // one and the numbering carries on there; otherwise it is record-shaped bytes inside the damaged
-  // event's body (at worst the damaged event's own number, written by its own producer).
-  let position = first;
-  let highest = after;
-  while (position < claimed) {
-    const record = recordAt(data, position, highest);
-    if (!record) break;
-    highest = record.event.sequenceNumber;
-    position = record.end;
-  }
-  return position === claimed && recordAt(data, claimed, highest) ? first : claimed;
-}
+    return record && { first: record.event.sequenceNumber, last: record.event.sequenceNumber, end: record.end };
+  },
+};
 
 /**
  * Intact records of one segment. `after` is the highest sequence number seen in earlier segments
@@ -104,7 +79,7 @@ export function scanFormat1(data: Buffer, after = -1): Format1Scan {
       position = record.end;
       continue;
     }
-    const resume = nextValidRecord(data, position, highest);
+    const resume = nextValidRecord(FORMAT, data, position, highest);
     const previous = events.at(-1)?.sequenceNumber;
     if (resume === undefined) {
       // Nothing intact follows. A final record whose length fits the file was complete when
