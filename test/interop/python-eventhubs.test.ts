@@ -80,6 +80,21 @@ suite('Python azure-eventhub against the Event Hubs emulator', () => {
     }
   }, 60_000);
 
+  it('sync producer and consumer over AMQP/WebSocket (websocket-client): properties, a batch to a partition, read back in order', async () => {
+    const result = await scenario('sync-websocket');
+    expect(result.eventhub_properties).toMatchObject({ eventhub_name: 'eh1', partition_ids: ['0', '1', '2', '3'] });
+    const before = result.before as { id: string; last_enqueued_sequence_number: number };
+    expect(before.id).toBe('3');
+    const first = before.last_enqueued_sequence_number + 1;
+    expect(result.after).toMatchObject({ eventhub_name: 'eh1', id: '3', is_empty: false, last_enqueued_sequence_number: first + 2 });
+    expect(result.received).toEqual([0, 1, 2].map((n) => ({
+      body: `ws-${n}`,
+      partition: '3',
+      seq: first + n,
+      properties: { n, transport: 'websocket' },
+    })));
+  }, 60_000);
+
   it('a wrong key is refused with the SDK\'s AuthenticationError', async () => {
     const result = await scenario('wrong-key');
     expect(result.refused).toMatchObject({ type: 'AuthenticationError' });

@@ -8,8 +8,9 @@ but not its port, and always dials amqps://{host}:5671 (TLS, verified against `c
 - TCP (sync scenario): the emulator runs with TLS; its certificate is passed as
   `connection_verify`, and this process resolves {host}:5671 to the emulator's port, as a hosts
   entry plus a port forward would.
-- WebSocket (async scenario): `custom_endpoint_address="sb://127.0.0.1:<port>"` makes the SDK dial
-  wss://127.0.0.1:<port>/$servicebus/websocket, which the emulator serves on the same port.
+- WebSocket (async and sync-websocket scenarios): `custom_endpoint_address="sb://127.0.0.1:<port>"`
+  makes the SDK dial wss://127.0.0.1:<port>/$servicebus/websocket, which the emulator serves on the
+  same port (the sync client's WebSocket is websocket-client, Debian python3-websocket).
 """
 import asyncio
 import json
@@ -68,6 +69,50 @@ def sync_scenario(result):
             done.set()
 
     worker = threading.Thread(target=lambda: consumer.receive(on_event=on_event, starting_position="-1", max_wait_time=1))
+    worker.start()
+    done.wait(20)
+    consumer.close()
+    worker.join(10)
+    result["received"] = received
+
+
+def sync_websocket_scenario(result):
+    from azure.eventhub import EventData, EventHubConsumerClient, EventHubProducerClient, TransportType
+
+    partition = "3"
+    endpoint = {"custom_endpoint_address": f"sb://127.0.0.1:{PORT}", "connection_verify": CA_FILE,
+                "retry_total": 0, "transport_type": TransportType.AmqpOverWebsocket}
+    producer = EventHubProducerClient.from_connection_string(CONNECTION_STRING, eventhub_name=HUB, **endpoint)
+    with producer:
+        result["eventhub_properties"] = producer.get_eventhub_properties()
+        result["before"] = producer.get_partition_properties(partition)
+        batch = producer.create_batch(partition_id=partition)
+        for n in range(3):
+            event = EventData(f"ws-{n}")
+            event.properties = {"n": n, "transport": "websocket"}
+            batch.add(event)
+        producer.send_batch(batch)
+        result["after"] = producer.get_partition_properties(partition)
+
+    # Read from just after what the partition held before: exactly the three events sent above.
+    consumer = EventHubConsumerClient.from_connection_string(
+        CONNECTION_STRING, consumer_group="$Default", eventhub_name=HUB, **endpoint)
+    received = []
+    done = threading.Event()
+
+    def on_event(context, event):
+        if event is None:
+            return
+        properties = {key.decode() if isinstance(key, bytes) else key: value.decode() if isinstance(value, bytes) else value
+                      for key, value in (event.properties or {}).items()}
+        received.append({"body": event.body_as_str(), "partition": context.partition_id,
+                         "seq": event.sequence_number, "properties": properties})
+        if len(received) >= 3:
+            done.set()
+
+    start = result["before"]["last_enqueued_sequence_number"]
+    worker = threading.Thread(target=lambda: consumer.receive(
+        on_event=on_event, partition_id=partition, starting_position=start, starting_position_inclusive=False, max_wait_time=1))
     worker.start()
     done.wait(20)
     consumer.close()
@@ -160,6 +205,8 @@ def main():
     started = time.time()
     if SCENARIO == "sync":
         sync_scenario(result)
+    elif SCENARIO == "sync-websocket":
+        sync_websocket_scenario(result)
     elif SCENARIO == "async":
         asyncio.run(async_scenario(result))
     elif SCENARIO == "wrong-key":
