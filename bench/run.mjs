@@ -139,7 +139,7 @@ function printRow(record) {
     const goal = c.goal ? ` goal ${c.goal.text} ${c.goal.met ? 'met' : 'NOT met'}` : '';
     console.log(`  ${c.label.padEnd(34)} ${c.unit.padEnd(12)} ${parts.join('  ')}${ratio}${goal}`);
   }
-  for (const note of record.notes.filter((text) => text.startsWith('Share of a core'))) console.log(`  ${note}`);
+  for (const note of record.notes.filter((text) => text.startsWith('Share of a core') || text.startsWith('CPU µs'))) console.log(`  ${note}`);
 }
 
 function writeOut(current) {

@@ -7,6 +7,7 @@
 // listener behind the least a relay hop can be (roles/relay-forwarder-bare.mjs).
 import { Agent, request } from 'node:http';
 import { startChild } from '../lib/child.mjs';
+import { cpuShares } from '../lib/cpu-share.mjs';
 import { KEY_NAME, senderToken, startRelayPair } from '../lib/relay-setup.mjs';
 import { alternate, finishCase, roundOptions } from '../lib/rounds.mjs';
 import { median } from '../lib/stats.mjs';
@@ -40,34 +41,6 @@ async function rate(send, concurrency, ms) {
     }),
   );
   return { count, perSecond: (count * 1000) / (performance.now() - start) };
-}
-
-/** Per round: the share of a core and the CPU µs per request of the harness (the sender) and each server child. */
-function cpuPerRequest() {
-  const seen = {};
-  const describe = (pick, format) =>
-    Object.entries(seen)
-      .map(([key, rounds]) => `${key}: ${Object.keys(rounds[0]).map((label) => `${label} ${format(median(rounds.map((r) => r[label][pick])))}`).join(', ')}`)
-      .join('; ');
-  return {
-    wrap(key, servers, run) {
-      return async () => {
-        const start = performance.now();
-        const client = process.cpuUsage();
-        const before = await Promise.all(Object.values(servers).map((child) => child.call('cpu')));
-        const { count, perSecond } = await run();
-        const wall = (performance.now() - start) * 1000;
-        const after = await Promise.all(Object.values(servers).map((child) => child.call('cpu')));
-        const harness = process.cpuUsage(client);
-        const used = { harness: harness.user + harness.system };
-        Object.keys(servers).forEach((label, i) => (used[label] = after[i].user + after[i].system - before[i].user - before[i].system));
-        (seen[key] ??= []).push(Object.fromEntries(Object.entries(used).map(([label, us]) => [label, { share: us / wall, perRequest: us / count }])));
-        return perSecond;
-      };
-    },
-    shares: () => describe('share', (share) => `${Math.round(100 * share)}%`),
-    perRequest: () => describe('perRequest', (us) => (us >= 100 ? Math.round(us).toLocaleString('en-US') : us.toFixed(1))),
-  };
 }
 
 /** "1.12× (1.05–1.20)": the median of the round-by-round ratios a/b. */
@@ -114,19 +87,19 @@ function relayHttpRow({ id, title, size, sizeLabel, roundMs }) {
           contestants.bare = { name: 'the ceiling listener via a bare relay hop (node:http → ws, no auth, limits or rendezvous)', send: ((own) => () => post(own, bare.info.port, '/bare/echo', {}, body))(agent()), servers: { forwarder: bare, listener: bareListener } };
         }
         const cases = [];
-        const cpu = cpuPerRequest();
+        const cpu = cpuShares();
         const ms = ctx.roundMs(roundMs);
         const ratios = [];
         for (const [caseId, label, concurrency] of [['seq', `${sizeLabel}, sequential`, 1], ['c32', `${sizeLabel}, 32 concurrent`, 32]]) {
           const measured = await alternate(
-            Object.fromEntries(Object.entries(contestants).map(([key, c]) => [key, { name: c.name, run: cpu.wrap(`${caseId} ${key}`, c.servers, () => rate(c.send, concurrency, ms)) }])),
+            Object.fromEntries(Object.entries(contestants).map(([key, c]) => [key, { name: c.name, run: cpu.wrapCounted(`${caseId} ${key}`, c.servers, () => rate(c.send, concurrency, ms)) }])),
             { rounds: ctx.rounds, warmup: ctx.warmup, deadline: ctx.deadline - (caseId === 'seq' ? (ctx.deadline - performance.now()) / 2 : 0) },
           );
           cases.push(finishCase({ id: caseId, label, unit: 'req/s', better: 'higher', ratio: { against: 'peer' }, goal: { op: '>=', value: 1.5, text: '≥ 1.5× hyco-https' } }, measured));
           if (evidence) ratios.push(`${label}: ours/hyco-https ${roundRatio(measured, 'ours', 'peer')}, ceiling/hyco-https ${roundRatio(measured, 'ceiling', 'peer')}, bare hop/hyco-https ${roundRatio(measured, 'bare', 'peer')}`);
         }
-        ctx.notes.push(`Share of a core per round (median; the harness is the sender): ${cpu.shares()}.`);
-        ctx.notes.push(`CPU µs per request (median over rounds; the harness is the sender): ${cpu.perRequest()}.`);
+        ctx.notes.push(`Share of a core per round (median; the harness is the sender): ${cpu.describe()}.`);
+        ctx.notes.push(`CPU µs per request (median over rounds; the harness is the sender): ${cpu.perOp()}.`);
         if (evidence) ctx.notes.push(`Evidence, not the goal (bench/profiles/relay-http.md): the same rounds' ratios, median of the per-round ratios (range): ${ratios.join('; ')}. "ceiling" is a listener that does no work (raw ws, pre-built response) behind our emulator: no listener can do better behind it. "bare hop" is that listener behind a bare node:http → ws forwarder: the least a relay hop costs.`);
         ctx.notes.push(`POST of a ${sizeLabel} body, echoed back by the listener (so ${sizeLabel} each way); keep-alive node:http Agent; token in the ServiceBusAuthorization header, minted once; ${Math.round(ms)} ms rounds.`);
         return cases;
