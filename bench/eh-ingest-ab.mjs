@@ -5,14 +5,9 @@
 // per batch (all threads and main thread) and garbage collections per 1,000 batches.
 //   node bench/eh-ingest-ab.mjs <rev> [--rounds N] [--ms N] [--keeping]
 // --keeping also runs the keeping receiver (roles/rhea-keeping-sink.mjs) and the limit (rhea-sink).
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { batchSender, connect, keyOf } from './lib/amqp.mjs';
-import { ROOT } from './lib/build.mjs';
+import { buildRevision, buildSources, removeBuild } from './lib/build.mjs';
 import { startChild } from './lib/child.mjs';
 import { load } from './lib/machine.mjs';
 import { median } from './lib/stats.mjs';
@@ -23,30 +18,11 @@ const rev = args[0];
 const ROUNDS = option('--rounds', 5);
 const MS = option('--ms', 1000);
 const PRELOAD = fileURLToPath(new URL('./lib/gc-counts-preload.mjs', import.meta.url));
-const work = mkdtempSync(join(tmpdir(), 'eh-ingest-ab-'));
-process.once('exit', () => rmSync(work, { recursive: true, force: true }));
-
-async function bundle(sourceRoot, name) {
-  const out = join(work, name);
-  mkdirSync(out, { recursive: true });
-  await esbuild.build({
-    absWorkingDir: sourceRoot,
-    entryPoints: { 'eventhubs-emulator': 'src/emulator/eventhubs/index.ts' },
-    bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external',
-    nodePaths: [join(ROOT, 'node_modules')], outdir: out, logLevel: 'error',
-  });
-  execFileSync('ln', ['-s', join(ROOT, 'node_modules'), join(out, 'node_modules')]);
-  return out;
-}
 
 const builds = {};
-if (rev && !rev.startsWith('--')) {
-  const tree = join(work, 'tree');
-  mkdirSync(tree);
-  execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${rev}" src | tar -x -C "${tree}"`]);
-  builds.before = await bundle(tree, 'before');
-}
-builds.after = await bundle(ROOT, 'after');
+if (rev && !rev.startsWith('--')) builds.before = await buildRevision(rev);
+builds.after = await buildSources({ name: 'after' });
+process.once('exit', () => Object.values(builds).forEach(removeBuild));
 const flags = process.env.EH_AB_FLAGS?.split(' ').filter(Boolean) ?? [];
 
 const children = [];

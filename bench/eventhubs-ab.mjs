@@ -4,13 +4,9 @@
 // alternating rounds (before, after, limit, before, …); medians and per-round spread.
 //   node bench/eventhubs-ab.mjs <rev> [ingest|receive|data-dir ...] [--rounds N] [--ms N]
 // Each tree is bundled with esbuild on its own (dependencies from this node_modules).
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as esbuild from 'esbuild';
+import { rmSync } from 'node:fs';
 import { batchSender, connect, keyOf, receiveRound } from './lib/amqp.mjs';
-import { ROOT } from './lib/build.mjs';
+import { buildRevision, buildSources, removeBuild } from './lib/build.mjs';
 import { startChild } from './lib/child.mjs';
 import { load, machine } from './lib/machine.mjs';
 import { median } from './lib/stats.mjs';
@@ -28,27 +24,6 @@ if (!rev || rev.startsWith('--')) {
 const rows = args.slice(1).filter((arg, index, all) => !arg.startsWith('--') && !all[index - 1]?.startsWith('--'));
 const ROUNDS = option('--rounds', 7);
 const MS = option('--ms', 1000);
-const work = mkdtempSync(join(tmpdir(), 'eh-ab-'));
-
-async function bundle(sourceRoot, name) {
-  const out = join(work, name);
-  mkdirSync(out, { recursive: true });
-  await esbuild.build({
-    absWorkingDir: sourceRoot,
-    entryPoints: { 'eventhubs-emulator': 'src/emulator/eventhubs/index.ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    nodePaths: [join(ROOT, 'node_modules')],
-    outdir: out,
-    logLevel: 'error',
-  });
-  // The bundle imports rhea & co. by name: resolve them from this checkout's node_modules.
-  execFileSync('ln', ['-s', join(ROOT, 'node_modules'), join(out, 'node_modules')]);
-  return out;
-}
 
 async function startEmulator(build, options = {}) {
   process.env.BENCH_BUILD = build;
@@ -70,12 +45,9 @@ function report(title, samples, against) {
   }
 }
 
-process.once('exit', () => rmSync(work, { recursive: true, force: true }));
-const before = join(work, 'tree');
-mkdirSync(before);
 // EH_AB_REPO: take <rev> from another checkout (e.g. when this script runs from a copy of the tree).
-execFileSync('sh', ['-c', `git -C "${process.env.EH_AB_REPO ?? ROOT}" archive "${rev}" src | tar -x -C "${before}"`]);
-const builds = { before: await bundle(before, 'before'), after: await bundle(ROOT, 'after') };
+const builds = { before: await buildRevision(rev, process.env.EH_AB_REPO), after: await buildSources({ name: 'after' }) };
+process.once('exit', () => Object.values(builds).forEach(removeBuild));
 console.log(`Event Hubs before (${rev}) / after (working tree) on ${machine().cpu}, ${machine().cores} cores, Node ${process.version}; load ${load().join(', ')}; ${ROUNDS} rounds of ${MS} ms`);
 
 const children = [];
@@ -142,7 +114,6 @@ try {
   }
 } finally {
   await stopAll();
-  rmSync(work, { recursive: true, force: true });
 }
 console.log(`\nload ${load().join(', ')}`);
 process.exit();

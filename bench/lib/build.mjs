@@ -3,7 +3,8 @@
 // Dependencies stay external (resolved from node_modules); a linked source map lets the profile
 // summary (profile.mjs) name src/ files. Each run gets its own folder: two runs may overlap.
 // One bundle per service, so a tree that another helper has half-edited breaks only its own rows.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -18,9 +19,12 @@ const ENTRIES = {
   node: 'src/node/index.ts',
 };
 
-/** Builds into a fresh folder and returns it; `BENCH_BUILD` tells child processes where it is. */
-export async function buildSources() {
-  const dir = join(CACHE, `run-${process.pid}`);
+/**
+ * Builds into a fresh folder and returns it; `BENCH_BUILD` tells child processes where it is.
+ * `sourceRoot`: another tree's sources (a revision, buildRevision); `name` tells builds of one run apart.
+ */
+export async function buildSources({ sourceRoot = ROOT, name = 'tree' } = {}) {
+  const dir = join(CACHE, `run-${process.pid}-${name}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const failures = {};
@@ -28,7 +32,8 @@ export async function buildSources() {
     Object.entries(ENTRIES).map(([name, entry]) =>
       esbuild
         .build({
-          absWorkingDir: ROOT,
+          absWorkingDir: sourceRoot,
+          nodePaths: [join(ROOT, 'node_modules')],
           entryPoints: { [name]: entry },
           bundle: true,
           format: 'esm',
@@ -45,9 +50,24 @@ export async function buildSources() {
     ),
   );
   writeFileSync(join(dir, 'failures.json'), JSON.stringify(failures));
+  // A bundle imports rhea & co. by name: one built from another tree resolves them from here.
+  if (sourceRoot !== ROOT) symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   for (const message of Object.values(failures)) console.error(message);
   process.env.BENCH_BUILD = dir;
   return dir;
+}
+
+/** Builds `src/` as of git revision `rev` (of `repo`, this checkout by default): the "before" of an A/B. */
+export async function buildRevision(rev, repo = ROOT) {
+  const tree = join(CACHE, `tree-${process.pid}`);
+  rmSync(tree, { recursive: true, force: true });
+  mkdirSync(tree, { recursive: true });
+  execFileSync('sh', ['-c', `git -C "${repo}" archive "${rev}" src | tar -x -C "${tree}"`]);
+  try {
+    return await buildSources({ sourceRoot: tree, name: 'before' });
+  } finally {
+    rmSync(tree, { recursive: true, force: true });
+  }
 }
 
 export function removeBuild(dir) {
