@@ -12,6 +12,20 @@ export function encodedBatch(count) {
   return rhea.message.encode({ body: rhea.message.data_sections(Array.from({ length: count }, () => inner)) });
 }
 
+/**
+ * `count` received events as the service delivers them (100-byte body; sequence number, offset and
+ * enqueued-time annotations), each encoded once: what the limit's and the stub's senders cycle through.
+ */
+export function encodedReceivedEvents(enqueued = new Date(), count = 1000) {
+  const body = rhea.message.data_section(Buffer.alloc(EVENT_BYTES, 'e'));
+  return Array.from({ length: count }, (_, n) =>
+    rhea.message.encode({
+      body,
+      message_annotations: { 'x-opt-sequence-number': rhea.types.wrap_long(n), 'x-opt-offset': String(n * 180), 'x-opt-enqueued-time': enqueued },
+    }),
+  );
+}
+
 export function keyOf(connectionString) {
   return /SharedAccessKey=([^;]+)/.exec(connectionString)[1];
 }

@@ -5,6 +5,7 @@
 // client's credit allows. No log, no checks, no bounds: bench-only code, so that what it measures
 // is what the SDK client itself can take.
 import rhea from 'rhea';
+import { encodedReceivedEvents } from '../lib/amqp.mjs';
 import Connection from 'rhea/lib/connection.js';
 import Session from 'rhea/lib/session.js';
 
@@ -19,14 +20,8 @@ export async function start({ hub = 'bench' } = {}) {
   // emulator drops them: unsent-deliveries.ts); its rhea's complaint is not a result.
   container.on('protocol_error', () => undefined);
   container.on('error', () => undefined);
-  const body = rhea.message.data_section(Buffer.alloc(100, 'e'));
   const enqueued = new Date();
-  const encoded = Array.from({ length: 1000 }, (_, n) =>
-    rhea.message.encode({
-      body,
-      message_annotations: { 'x-opt-sequence-number': rhea.types.wrap_long(n), 'x-opt-offset': String(n * 180), 'x-opt-enqueued-time': enqueued },
-    }),
-  );
+  const encoded = encodedReceivedEvents(enqueued);
   const streams = new WeakMap();
 
   container.on('sender_open', (context) => {

@@ -3,18 +3,12 @@
 // allows. The events are encoded once (a cycle of 1,000) so that the sender is not what bounds
 // the receiving client.
 import rhea from 'rhea';
+import { encodedReceivedEvents } from '../lib/amqp.mjs';
 
 export async function start() {
   const container = rhea.create_container({ id: 'source', tcp_no_delay: true });
   container.sasl_server_mechanisms.enable_plain(() => true);
-  const body = rhea.message.data_section(Buffer.alloc(100, 'e'));
-  const enqueued = new Date();
-  const encoded = Array.from({ length: 1000 }, (_, n) =>
-    rhea.message.encode({
-      body,
-      message_annotations: { 'x-opt-sequence-number': rhea.types.wrap_long(n), 'x-opt-offset': String(n * 180), 'x-opt-enqueued-time': enqueued },
-    }),
-  );
+  const encoded = encodedReceivedEvents();
   let sequence = 0;
   container.on('sender_open', (context) => context.sender.set_source(context.sender.remote.attach?.source ?? {}));
   container.on('sendable', (context) => {
