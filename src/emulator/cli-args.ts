@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { EmulatorOptions, ServiceName } from './start.js';
 import { SERVICE_NAMES } from './start.js';
-import { FSYNC_POLICIES, type FsyncPolicy } from './eventhubs/log/group-commit.js';
+import { checkFsyncPolicy } from './eventhubs/log/group-commit.js';
 import { DEFAULT_DASHBOARD_PORT, type DashboardOptions } from './dashboard/options.js';
 import { readJsonFile, serviceSections } from './host/config-file.js';
 
@@ -101,10 +101,7 @@ export function parseCliArgs(argv: string[], readConfig: (path: string) => unkno
   });
   if (positionals.length > 0) throw new TypeError(`expected no positional arguments, got ${JSON.stringify(positionals[0])}`);
   const config = values.config ? serviceSections(readConfig(values.config), values.config) : {};
-  const fsync = values.fsync;
-  if (fsync !== undefined && !FSYNC_POLICIES.includes(fsync as FsyncPolicy)) {
-    throw new RangeError(`expected --fsync to be one of ${FSYNC_POLICIES.join(', ')}, got ${JSON.stringify(fsync)}`);
-  }
+  const fsync = values.fsync === undefined ? undefined : checkFsyncPolicy(values.fsync, '--fsync');
   if ((values['ca-cert'] === undefined) !== (values['ca-key'] === undefined)) {
     throw new TypeError('expected --ca-cert and --ca-key together');
   }

@@ -23,9 +23,10 @@ export const FSYNC_INTERVAL_MS = 100;
 
 export type DurableCallback = (error?: Error) => void;
 
-export function checkFsyncPolicy(policy: unknown): FsyncPolicy {
+/** `policy` if it is one; a RangeError naming `name` (the option or flag it came from) if not. */
+export function checkFsyncPolicy(policy: unknown, name = 'fsync'): FsyncPolicy {
   if (!FSYNC_POLICIES.includes(policy as FsyncPolicy)) {
-    throw new RangeError(`expected fsync to be one of ${FSYNC_POLICIES.join(', ')}, got ${JSON.stringify(policy)}`);
+    throw new RangeError(`expected ${name} to be one of ${FSYNC_POLICIES.join(', ')}, got ${JSON.stringify(policy)}`);
   }
   return policy as FsyncPolicy;
 }
