@@ -2,6 +2,7 @@ import { AmqpStructureError, describedAt, listElements, readBooleanField, readUi
 import { openProblem } from './open-fields.js';
 import { DEFAULT_OPEN_LINK_LIMITS, OpenLinks, type OpenLinkLimits } from './open-links.js';
 import { TransferTracker, type TransferLimits } from './transfer-tracker.js';
+import { BufferPool } from './buffer-pool.js';
 
 // Reads the inbound AMQP byte stream frame by frame before rhea sees any of it (AMQP 1.0
 // §2.2–2.3): a protocol header `AMQP <id> 1 0 0` (id 0 = AMQP, 3 = SASL), then frames of
@@ -51,18 +52,8 @@ const EMPTY = Buffer.alloc(0);
  * that spans reads on any connection (bounded). A buffer is given back at the end of a push, and a
  * view of it handed on in that push is read before any other push runs (see `rawTransfer`).
  */
-const pooled: Buffer[] = [];
-const POOLED = 8;
+const pool = new BufferPool(8);
 const ASSEMBLY_BYTES = 64 * 1024;
-
-function takeBuffer(size: number): Buffer {
-  const index = pooled.findIndex((buffer) => buffer.length >= size);
-  return index >= 0 ? pooled.splice(index, 1)[0]! : Buffer.allocUnsafeSlow(size);
-}
-
-function giveBack(buffer: Buffer): void {
-  if (buffer.length > 0 && pooled.length < POOLED) pooled.push(buffer);
-}
 
 const AMQP = [0x41, 0x4d, 0x51, 0x50];
 const PERFORMATIVE = { open: 0x10, begin: 0x11, attach: 0x12, transfer: 0x14, detach: 0x16, end: 0x17 } as const;
@@ -200,8 +191,8 @@ export class FrameGuard {
     // Nothing held: a connection that goes quiet between frames keeps no assembly memory (a unit
     // handed on as a view stays alive through that view until rhea is done with it).
     if (this.partialBytes === 0 && this.assembly.length + this.spare.length > 0) {
-      giveBack(this.assembly);
-      giveBack(this.spare);
+      pool.give(this.assembly);
+      pool.give(this.spare);
       this.assembly = this.spare = EMPTY;
     }
     return { actions };
@@ -218,9 +209,9 @@ export class FrameGuard {
   private assemble(chunk: Buffer, from: number, length: number): void {
     if (this.assembly.length < this.unitBytes) {
       // One size (the default max-frame-size) serves every frame of a stream, so pooled buffers fit.
-      const larger = takeBuffer(Math.max(this.unitBytes, Math.min(ASSEMBLY_BYTES, this.limits.maxFrameSize)));
+      const larger = pool.take(Math.max(this.unitBytes, Math.min(ASSEMBLY_BYTES, this.limits.maxFrameSize)));
       this.assembly.copy(larger, 0, 0, this.partialBytes);
-      giveBack(this.assembly);
+      pool.give(this.assembly);
       this.assembly = larger;
     }
     this.partialBytes += chunk.copy(this.assembly, this.partialBytes, from, from + length);

@@ -1,4 +1,5 @@
 import type { Receiver } from 'rhea';
+import { BufferPool } from './buffer-pool.js';
 
 // A producer's batch spans several transfer frames (1,000 events of 100 B are ~115 KB; frames are
 // at most 64 KB). rhea keeps each frame's payload and, when the last one arrives, concatenates
@@ -14,22 +15,20 @@ interface IncompleteDelivery {
 }
 
 /** Landing buffers kept for reuse, so memory held here stays bounded. */
-const KEPT = 4;
+const pool = new BufferPool(4);
 const FIRST_SIZE = 128 * 1024;
-const free: Buffer[] = [];
 /** The buffers handed out and not yet given back. */
 const lent = new WeakSet<ArrayBufferLike>();
 
 function take(size: number): Buffer {
-  const index = free.findIndex((buffer) => buffer.length >= size);
-  const buffer = index >= 0 ? free.splice(index, 1)[0]! : Buffer.allocUnsafeSlow(Math.max(size, FIRST_SIZE));
+  const buffer = pool.take(Math.max(size, FIRST_SIZE));
   lent.add(buffer.buffer);
   return buffer;
 }
 
 function giveBack(buffer: Buffer): void {
   lent.delete(buffer.buffer);
-  if (free.length < KEPT) free.push(buffer);
+  pool.give(buffer);
 }
 
 /**
